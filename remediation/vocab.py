@@ -1,0 +1,199 @@
+"""Every controlled vocabulary of the product, in one place.
+
+Each vocabulary is an ordered mapping from a stable identifier (stored in the database, used in
+URLs and code) to the label a user reads.  Everything else — models, forms, charts, fixtures —
+reads these; nothing repeats them.
+
+Sources are the IOM *Remediation Guidelines* (2018), ``shared/reference/iom-remediation-guidelines-2018.txt``
+(cited below as "guideline line N").
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+# --- The six steps (guideline lines 910-1460) -------------------------------------------------
+
+STEPS: dict[int, str] = {
+    1: "Verify the allegation",
+    2: "Determine the type and level of response",
+    3: "Design the remediation action plan",
+    4: "Implement and monitor the plan",
+    5: "Close the incident",
+    6: "Capture lessons learned",
+}
+
+# Status of an incident: open, or one of the terminal outcomes (guideline lines 937-960, 1425-1429).
+STATUSES: dict[str, str] = {
+    "open": "Open",
+    "closed_not_credible": "Closed: not credible",
+    "closed_not_actionable": "Closed: credible but not actionable",
+    "closed_unsubstantiated": "Closed: unsubstantiated",
+    "closed_remediated": "Closed after remediation",
+}
+Status = Literal[
+    "open", "closed_not_credible", "closed_not_actionable", "closed_unsubstantiated", "closed_remediated"
+]
+CLOSED_STATUSES = tuple(s for s in STATUSES if s != "open")
+
+# --- Actors (guideline line ~858) --------------------------------------------------------------
+
+ROLES: dict[str, str] = {
+    "downstream_company": "Downstream company",
+    "audit_programme": "Audit programme",
+    "smelter_refiner": "Smelter/refiner",
+    "remediation_facilitator": "Remediation facilitator",
+    "victim_service_coordinator": "Victim service coordinator",
+}
+Role = Literal[
+    "downstream_company", "audit_programme", "smelter_refiner", "remediation_facilitator",
+    "victim_service_coordinator",
+]
+
+# --- Violation types (DOMAIN.md vocabularies; severe types from footnote 22, line 1082) ---------
+
+VIOLATION_TYPES: dict[str, str] = {
+    "human_trafficking_sexual": "Human trafficking for sexual exploitation",
+    "human_trafficking_forced_labour": "Human trafficking for forced labour",
+    "debt_bondage": "Debt bondage",
+    "forced_labour": "Forced labour",
+    "worst_forms_child_labour": "Worst forms of child labour",
+    "commercial_sexual_exploitation": "Commercial sexual exploitation",
+    "forced_marriage": "Forced marriage",
+    "other_labour_violation": "Other labour-rights violation",
+}
+ViolationType = Literal[
+    "human_trafficking_sexual", "human_trafficking_forced_labour", "debt_bondage", "forced_labour",
+    "worst_forms_child_labour", "commercial_sexual_exploitation", "forced_marriage",
+    "other_labour_violation",
+]
+
+MINERALS: dict[str, str] = {
+    "tin": "Tin",
+    "tantalum": "Tantalum",
+    "tungsten": "Tungsten",
+    "gold": "Gold",
+    "cobalt": "Cobalt",
+    "mica": "Mica",
+    "other": "Other",
+}
+Mineral = Literal["tin", "tantalum", "tungsten", "gold", "cobalt", "mica", "other"]
+
+AUDIT_PROGRAMMES: dict[str, str] = {
+    "rmi_rmap": "RMI RMAP",
+    "lbma": "LBMA",
+    "rjc": "RJC",
+    "itsci": "iTSCi",
+    "other": "Other",
+}
+AuditProgramme = Literal["rmi_rmap", "lbma", "rjc", "itsci", "other"]
+
+TRADING_LINKS: dict[str, str] = {
+    "current": "Current trading",
+    "past": "Past trading",
+}
+TradingLink = Literal["current", "past"]
+
+# --- Step 2: the level matrix's vocabulary (guideline lines 1042-1076) -------------------------
+
+SCENARIOS: dict[str, str] = {
+    "current_trading": "Current trading",
+    "past_recent_severe": "Past trading: recent and severe incident",
+    "past_other": "Past trading: all other scenarios",
+}
+Scenario = Literal["current_trading", "past_recent_severe", "past_other"]
+
+REQUIREMENTS: dict[str, str] = {
+    "mandatory": "Mandatory",
+    "recommended": "Recommended",
+    "not_required": "Not required",
+}
+Requirement = Literal["mandatory", "recommended", "not_required"]
+
+LEVELS: dict[int, str] = {
+    1: "Level 1: address active cases of exploitation",
+    2: "Level 2: strengthen support services and address contextual factors",
+}
+
+# --- Step 3 (guideline lines 1126-1131, 1196-1210, 1300-1306) ----------------------------------
+
+FACILITATOR_TYPES: dict[str, str] = {
+    "local_ngo": "Local NGO",
+    "international_ngo": "International NGO",
+    "international_organisation": "International organisation",
+}
+FacilitatorType = Literal["local_ngo", "international_ngo", "international_organisation"]
+
+ASSISTANCE_TYPES: dict[str, str] = {
+    "shelter_accommodation": "Shelter and accommodation",
+    "medical_health_counselling": "Medical and health-care services and counselling",
+    "mental_health_psychosocial": "Mental health and psychosocial support",
+    "legal": "Legal assistance",
+    "financial": "Financial assistance",
+    "return": "Return assistance",
+    "reintegration": "Reintegration services",
+}
+AssistanceType = Literal[
+    "shelter_accommodation", "medical_health_counselling", "mental_health_psychosocial", "legal",
+    "financial", "return", "reintegration",
+]
+
+AGE_GROUPS: dict[str, str] = {"adult": "Adult", "child": "Child"}
+AgeGroup = Literal["adult", "child"]
+
+INITIATIVE_KINDS: dict[str, str] = {
+    "strengthen_services": "Strengthen support services",
+    "contextual_factors": "Address contextual factors",
+}
+InitiativeKind = Literal["strengthen_services", "contextual_factors"]
+
+INDICATOR_KINDS: dict[str, str] = {"quantitative": "Quantitative", "qualitative": "Qualitative"}
+IndicatorKind = Literal["quantitative", "qualitative"]
+
+QUALITATIVE_STATUSES: dict[str, str] = {
+    "not_started": "Not started",
+    "in_progress": "In progress",
+    "achieved": "Achieved",
+    "not_achieved": "Not achieved",
+}
+QualitativeStatus = Literal["not_started", "in_progress", "achieved", "not_achieved"]
+
+# --- Step 4 (guideline lines 1349-1353) ---------------------------------------------------------
+
+FUNDING_SOURCES: dict[str, str] = {
+    "smelter_refiner": "Smelter/refiner",
+    "downstream_company": "Downstream company",
+    "audit_programme_partners": "Audit-programme partners",
+    "government": "Government",
+    "development_partners": "Development partners",
+}
+FundingSource = Literal[
+    "smelter_refiner", "downstream_company", "audit_programme_partners", "government",
+    "development_partners",
+]
+
+# --- Step 6 (guideline lines 1442-1450) ---------------------------------------------------------
+
+REVIEW_ANSWERS: dict[str, str] = {"yes": "Yes", "partly": "Partly", "no": "No", "unknown": "Unknown"}
+ReviewAnswer = Literal["yes", "partly", "no", "unknown"]
+
+# The guideline's yes/no review questions, by the field that records each answer.
+REVIEW_QUESTIONS: dict[str, str] = {
+    "objectives_met": "Were the remediation action plan's objectives met?",
+    "victims_satisfied": "Were the victims satisfied?",
+    "communities_benefited": "Did the communities benefit?",
+    "budget_sufficient": "Was the budget sufficient?",
+}
+
+CURRENCIES: tuple[str, ...] = ("USD", "EUR", "GBP", "CHF", "CAD", "AUD", "CNY", "JPY")
+
+
+def in_vocab_order(values, vocabulary: dict) -> list:
+    """``values`` without repeats, in the vocabulary's order (unknown values last, as given)."""
+    order = {key: i for i, key in enumerate(vocabulary)}
+    return sorted(dict.fromkeys(values), key=lambda v: order.get(v, len(order)))
+
+
+def label(vocabulary: dict, key) -> str:
+    """The user-facing label of ``key``; the key itself when it is not in the vocabulary."""
+    return vocabulary.get(key, str(key))
