@@ -31,7 +31,7 @@ def cmd_init_db(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from .demo import generate, load_records_into
+    from .demo import generate_into
 
     engine = _engine(args)
     if args.incidents < 1:
@@ -44,7 +44,8 @@ def cmd_demo(args) -> int:
         return 1
     started = time.perf_counter()
     today = date.fromisoformat(args.today) if args.today else None
-    n = load_records_into(engine, generate(args.incidents, seed=args.seed, today=today), today=today)
+    n = generate_into(engine.url.render_as_string(hide_password=False), args.incidents, seed=args.seed,
+                      today=today, workers=args.workers)
     elapsed = time.perf_counter() - started
     print(f"{n} incidents generated and stored in {elapsed:.1f} s "
           f"({engine.url.render_as_string(hide_password=True)})")
@@ -79,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--incidents", type=int, default=1000)
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--today", help="date the portfolio is generated as of (default: today)")
+    demo.add_argument("--workers", type=int, help="processes generating in parallel (default: one per core)")
     demo.add_argument("--append", action="store_true", help="add to a database that already has incidents")
     demo.set_defaults(func=cmd_demo)
     fixture = sub.add_parser("demo-fixture", help="regenerate data/demo_portfolio.json")

@@ -317,14 +317,15 @@ class _Life:
         rng = self.rng
         pace = rng.choice([0.7, 0.85, 1.0, 1.0, 1.1])  # spending and progress relative to plan
         months = max(1, (end - start).days // 30)
-        monthly = plan.estimated_cost * Decimal(str(pace)) / months
-        for m in range(months):
-            on = start + timedelta(days=30 * m + 25)
+        quarters = range(0, months, 3)
+        per_quarter = plan.estimated_cost * Decimal(str(pace)) / len(quarters)
+        for q, m in enumerate(quarters):
+            on = start + timedelta(days=30 * m + 85)
             if not self._on(on):
                 break
-            line = plan.budget_lines[m % len(plan.budget_lines)]
-            plan.expenditures.append(Expenditure(spent_on=on, amount=monthly.quantize(Decimal("0.01")),
-                                                 category=line.category, description=f"Month {m + 1}"))
+            line = plan.budget_lines[q % len(plan.budget_lines)]
+            plan.expenditures.append(Expenditure(spent_on=on, amount=per_quarter.quantize(Decimal("0.01")),
+                                                 category=line.category, description=f"Quarter {q + 1}"))
         for q in range(0, months, 3):
             period_start = start + timedelta(days=30 * q)
             period_end = min(period_start + timedelta(days=89), end)
@@ -396,17 +397,26 @@ class _Life:
 
 
 def generate(n: int, seed: int = 7, today: date | None = None, policy: Policy = DEFAULT_POLICY,
-             span_days: int = 1100) -> Iterator[IncidentRecord]:
-    """``n`` fictional incidents, deterministic for a given ``seed`` and ``today``."""
+             span_days: int = 1100, shard: tuple[int, int] = (0, 1)) -> Iterator[IncidentRecord]:
+    """``n`` fictional incidents, deterministic for a given ``seed`` and ``today``.
+
+    Each incident draws from its own random stream, seeded by ``seed`` and its position, so
+    ``shard=(k, m)`` yields exactly the incidents ``k, k+m, k+2m, …`` of the whole portfolio: shards can
+    be generated in parallel processes and together equal the unsharded portfolio.
+    """
     today = today or date.today()
     rng = random.Random(seed)
-    life = _Life(rng, today, policy)
-    per_year: dict[int, int] = {}
     # Skewed toward recent receipts: early steps last weeks, late ones months, and a portfolio shows both.
     received_dates = sorted(today - timedelta(days=2 + int(span_days * rng.random() ** 1.4)) for _ in range(n))
+    per_year: dict[int, int] = {}
+    codes = []
     for received in received_dates:
         per_year[received.year] = per_year.get(received.year, 0) + 1
-        yield life.build(f"INC-{received.year}-{per_year[received.year]:03d}", received)
+        codes.append(f"INC-{received.year}-{per_year[received.year]:03d}")
+    k, m = shard
+    for i in range(k, n, m):
+        life = _Life(random.Random(seed * 1_000_003 + i), today, policy)
+        yield life.build(codes[i], received_dates[i])
 
 
 # --- loading --------------------------------------------------------------------------------------
@@ -440,6 +450,34 @@ def load_records_into(engine: Engine, records, actor: str = DEMO_ACTOR, batch: i
     if buffer:
         flush()
     return count
+
+
+def _load_shard(url: str, n: int, seed: int, today: date | None, shard: tuple[int, int]) -> int:
+    from .db import make_engine
+
+    engine = make_engine(url)  # a process of its own: never reuse the parent's connections
+    try:
+        return load_records_into(engine, generate(n, seed=seed, today=today, shard=shard), today=today)
+    finally:
+        engine.dispose()
+
+
+def generate_into(url: str, n: int, seed: int = 7, today: date | None = None, workers: int | None = None) -> int:
+    """Generate ``n`` incidents into the (migrated) database at ``url``, one process per core.
+
+    Generating is CPU-bound Python; each process generates and writes its own shard, so on two cores
+    the time is about half (SQLite serialises the write batches; PostgreSQL takes them in parallel).
+    """
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = max(1, min(workers or os.cpu_count() or 1, n // 2000 or 1))
+    if workers == 1:
+        return _load_shard(url, n, seed, today, (0, 1))
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(_load_shard, url, n, seed, today, (k, workers)) for k in range(workers)]
+        return sum(f.result() for f in futures)
 
 
 def read_fixture(path: Path = DEMO_FIXTURE) -> list[IncidentRecord]:

@@ -385,7 +385,7 @@ class PlanHeader(Model):
 
 
 class Plan(PlanHeader):
-    approval: PlanApproval = PlanApproval()
+    approval: PlanApproval = Field(default_factory=PlanApproval)
     implementation_started_on: date | None = None
     case_plans: list[CasePlan] = []
     initiatives: list[Initiative] = []
@@ -393,7 +393,7 @@ class Plan(PlanHeader):
     funding: list[Funding] = []
     expenditures: list[Expenditure] = []
     monitoring_reports: list[MonitoringReport] = []
-    closure: PlanClosure = PlanClosure()
+    closure: PlanClosure = Field(default_factory=PlanClosure)
 
     @model_validator(mode="after")
     def _level_contents(self) -> "Plan":
@@ -459,11 +459,11 @@ class Lessons(Model):
 
 class IncidentRecord(Model):
     incident: IncidentIn
-    verification: Verification = Verification()
+    verification: Verification = Field(default_factory=Verification)
     assessments: list[AssessmentRecord] = []
-    response: Response = Response()
+    response: Response = Field(default_factory=Response)
     plans: list[Plan] = []
-    closure: Closure = Closure()
+    closure: Closure = Field(default_factory=Closure)
     lessons: Lessons | None = None
 
     @model_validator(mode="after")

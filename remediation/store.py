@@ -8,11 +8,12 @@ which fetches any number of incidents with one query per table, never one per in
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import JSON, Connection, delete, false, func, insert, select, text, update
 
 from . import tables as t
 from .models import (
@@ -22,7 +23,7 @@ from .models import (
     Verification,
 )
 from .steps import WorkflowState, evaluate
-from .vocab import ASSISTANCE_TYPES, VIOLATION_TYPES, in_vocab_order
+from .vocab import VIOLATION_TYPES, in_vocab_order
 
 BATCH = 2000  # rows per INSERT batch, and ids per IN (...) when loading
 
@@ -94,17 +95,56 @@ def _plan_row(p: Plan) -> dict:
     return row
 
 
-def _insert_returning_ids(conn: Connection, table, rows: list[dict]) -> list[int]:
-    ids: list[int] = []
-    for chunk in _chunks(rows):
-        result = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), list(chunk))
-        ids.extend(r[0] for r in result)
+def _allocate_ids(conn: Connection, table, n: int) -> list[int]:
+    """``n`` fresh ids for ``table``, safe against concurrent writers, so that children can be inserted
+    with plain executemany (several times faster than INSERT … RETURNING row by row)."""
+    if n == 0:
+        return []
+    if conn.dialect.name == "postgresql":
+        seq = conn.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}).scalar_one()
+        return list(conn.execute(text("SELECT nextval(:s) FROM generate_series(1, :n)"), {"s": seq, "n": n})
+                    .scalars())
+    # SQLite: a write (even of no row) takes the database's single write lock for this transaction,
+    # so no other writer can take the same ids between reading max(id) and inserting.
+    conn.execute(update(table).where(false()).values(id=table.c.id))
+    start = (conn.execute(select(func.max(table.c.id))).scalar_one() or 0) + 1
+    return list(range(start, start + n))
+
+
+def _insert_with_ids(conn: Connection, table, rows: list[dict]) -> list[int]:
+    ids = _allocate_ids(conn, table, len(rows))
+    for row, new_id in zip(rows, ids):
+        row["id"] = new_id
+    _insert(conn, table, rows)
     return ids
 
 
+COPY_THRESHOLD = 500  # rows from which PostgreSQL gets COPY instead of INSERT
+
+
 def _insert(conn: Connection, table, rows: list[dict]) -> None:
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql" and len(rows) >= COPY_THRESHOLD:
+        _copy(conn, table, rows)
+        return
     for chunk in _chunks(rows):
         conn.execute(insert(table), list(chunk))
+
+
+def _copy(conn: Connection, table, rows: list[dict]) -> None:
+    """PostgreSQL's COPY, in the current transaction: an order of magnitude fewer round trips and
+    far less per-row work than INSERT for bulk loads."""
+    columns = list(rows[0])
+    json_columns = {c.name for c in table.c if isinstance(c.type, JSON)}
+    cursor = conn.connection.driver_connection.cursor()
+    names = ", ".join(f'"{c}"' for c in columns)
+    with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            if len(row) != len(columns):
+                raise ValueError(f"{table.name}: rows of one batch must have the same columns")
+            copy.write_row([json.dumps(row[c]) if c in json_columns and row[c] is not None else row[c]
+                            for c in columns])
 
 
 def _insert_children(conn: Connection, pairs: Sequence[tuple[int, IncidentRecord]]) -> None:
@@ -131,12 +171,11 @@ def _insert_children(conn: Connection, pairs: Sequence[tuple[int, IncidentRecord
                   t.lesson_tags):
         _insert(conn, table, rows[table])
 
-    plan_ids = _insert_returning_ids(conn, t.plans, plan_rows)
-    case_rows, case_objs, init_rows, init_objs = [], [], [], []
+    plan_ids = _insert_with_ids(conn, t.plans, plan_rows)
+    case_rows, init_rows, init_objs = [], [], []
     for plan_id, plan in zip(plan_ids, plan_objs):
         for c in plan.case_plans:
-            case_rows.append({"plan_id": plan_id, **c.model_dump(exclude={"assistance_types"})})
-            case_objs.append(c)
+            case_rows.append({"plan_id": plan_id, **c.model_dump()})
         for i in plan.initiatives:
             init_rows.append({"plan_id": plan_id, **i.model_dump(exclude={"indicators"})})
             init_objs.append(i)
@@ -147,18 +186,15 @@ def _insert_children(conn: Connection, pairs: Sequence[tuple[int, IncidentRecord
     for table in (t.budget_lines, t.funding, t.expenditures, t.monitoring_reports):
         _insert(conn, table, rows[table])
 
-    case_ids = _insert_returning_ids(conn, t.case_plans, case_rows)
-    _insert(conn, t.case_assistance, [
-        {"case_plan_id": cid, "assistance_type": a} for cid, c in zip(case_ids, case_objs)
-        for a in c.assistance_types])
+    _insert(conn, t.case_plans, case_rows)
 
-    init_ids = _insert_returning_ids(conn, t.initiatives, init_rows)
+    init_ids = _insert_with_ids(conn, t.initiatives, init_rows)
     ind_rows, ind_objs = [], []
     for init_id, init in zip(init_ids, init_objs):
         for ind in init.indicators:
             ind_rows.append({"initiative_id": init_id, **ind.model_dump(exclude={"measurements"})})
             ind_objs.append(ind)
-    ind_ids = _insert_returning_ids(conn, t.indicators, ind_rows)
+    ind_ids = _insert_with_ids(conn, t.indicators, ind_rows)
     _insert(conn, t.measurements, [
         {"indicator_id": ind_id, **m.model_dump()} for ind_id, ind in zip(ind_ids, ind_objs)
         for m in ind.measurements])
@@ -167,7 +203,7 @@ def _insert_children(conn: Connection, pairs: Sequence[tuple[int, IncidentRecord
 def insert_records(conn: Connection, records: Sequence[IncidentRecord], today: date | None = None) -> list[int]:
     """Insert new incidents with everything recorded about them; returns their ids in order."""
     incident_rows = [incident_row(rec, evaluate(rec, today)) for rec in records]
-    ids = _insert_returning_ids(conn, t.incidents, incident_rows)
+    ids = _insert_with_ids(conn, t.incidents, incident_rows)
     _insert_children(conn, list(zip(ids, records)))
     return ids
 
@@ -230,8 +266,6 @@ def load_records(conn: Connection, incident_ids: Sequence[int]) -> dict[int, Inc
     plans = _by(conn, t.plans, t.plans.c.incident_id, ids)
     plan_ids = [p["id"] for ps in plans.values() for p in ps]
     cases = _by(conn, t.case_plans, t.case_plans.c.plan_id, plan_ids)
-    assist = _by(conn, t.case_assistance, t.case_assistance.c.case_plan_id,
-                 [c["id"] for cs in cases.values() for c in cs])
     inits = _by(conn, t.initiatives, t.initiatives.c.plan_id, plan_ids)
     inds = _by(conn, t.indicators, t.indicators.c.initiative_id, [i["id"] for xs in inits.values() for i in xs])
     meas = _by(conn, t.measurements, t.measurements.c.indicator_id, [i["id"] for xs in inds.values() for i in xs])
@@ -245,8 +279,7 @@ def load_records(conn: Connection, incident_ids: Sequence[int]) -> dict[int, Inc
             **_pick(p, Plan),
             approval=PlanApproval.model_construct(**_pick(p, PlanApproval)),
             closure=PlanClosure.model_construct(**_pick(p, PlanClosure)),
-            case_plans=[CasePlan.model_construct(**_pick(c, CasePlan), assistance_types=in_vocab_order(
-                (a["assistance_type"] for a in assist[c["id"]]), ASSISTANCE_TYPES)) for c in cases[p["id"]]],
+            case_plans=[CasePlan.model_construct(**_pick(c, CasePlan)) for c in cases[p["id"]]],
             initiatives=[Initiative.model_construct(**_pick(i, Initiative), indicators=[
                 Indicator.model_construct(**_pick(d, Indicator), measurements=sorted(
                     (Measurement.model_construct(**_pick(m, Measurement)) for m in meas[d["id"]]),

@@ -180,14 +180,9 @@ case_plans = Table(
     Column("provider", String(200), nullable=False),
     Column("referral_date", Date),
     Column("guardian_consent", Boolean),
+    Column("assistance_types", JSON, nullable=False),  # identifiers of vocab.ASSISTANCE_TYPES
     Column("notes", Text, nullable=False, server_default=""),
     UniqueConstraint("plan_id", "victim_code", name="uq_case_plans_plan_victim"),
-)
-
-case_assistance = Table(
-    "case_assistance", metadata,
-    Column("case_plan_id", Id, ForeignKey("case_plans.id", ondelete="CASCADE"), primary_key=True),
-    Column("assistance_type", String(40), primary_key=True),
 )
 
 initiatives = Table(

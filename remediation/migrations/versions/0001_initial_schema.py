@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 23:18:51.833676
+Create Date: 2026-11-21 23:24:39.915696
 """
 from alembic import op
 import sqlalchemy as sa
@@ -222,6 +222,7 @@ def upgrade() -> None:
     sa.Column('provider', sa.String(length=200), nullable=False),
     sa.Column('referral_date', sa.Date(), nullable=True),
     sa.Column('guardian_consent', sa.Boolean(), nullable=True),
+    sa.Column('assistance_types', sa.JSON(), nullable=False),
     sa.Column('notes', sa.Text(), server_default='', nullable=False),
     sa.ForeignKeyConstraint(['plan_id'], ['plans.id'], name=op.f('fk_case_plans_plan_id_plans'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_plans')),
@@ -285,12 +286,6 @@ def upgrade() -> None:
     with op.batch_alter_table('monitoring_reports', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_monitoring_reports_plan_id'), ['plan_id'], unique=False)
 
-    op.create_table('case_assistance',
-    sa.Column('case_plan_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('assistance_type', sa.String(length=40), nullable=False),
-    sa.ForeignKeyConstraint(['case_plan_id'], ['case_plans.id'], name=op.f('fk_case_assistance_case_plan_id_case_plans'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('case_plan_id', 'assistance_type', name=op.f('pk_case_assistance'))
-    )
     op.create_table('indicators',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('initiative_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -331,7 +326,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_indicators_initiative_id'))
 
     op.drop_table('indicators')
-    op.drop_table('case_assistance')
     with op.batch_alter_table('monitoring_reports', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_monitoring_reports_plan_id'))
 
