@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import make_url
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -112,15 +113,29 @@ def incident_count(engine: Engine) -> int:
         return conn.execute(select(func.count()).select_from(incidents)).scalar_one()
 
 
-def bootstrap(engine: Engine | None = None, seed_demo: bool = True) -> Engine:
+def demo_wanted(engine: Engine) -> bool:
+    """Load the demo portfolio into an empty database? ``REMEDIATION_DEMO=1``/``0`` decides; by default
+    yes for SQLite (the embedded, try-it-out default) and no for a shared server database."""
+    setting = os.environ.get("REMEDIATION_DEMO", "").strip().lower()
+    if setting in ("1", "true", "yes", "on"):
+        return True
+    if setting in ("0", "false", "no", "off"):
+        return False
+    return engine.dialect.name == "sqlite"
+
+
+def bootstrap(engine: Engine | None = None) -> Engine:
     """Migrate, store the default policy if none is stored, and load the demo portfolio into an empty
-    database. Safe to call on every start, and from two servers at once."""
+    database when :func:`demo_wanted`. Safe to call on every start, and from two servers at once."""
     from .demo import load_demo_fixture
     from .services import ensure_default_policy
 
     engine = engine or get_engine()
     migrate(engine)
     ensure_default_policy(engine)
-    if seed_demo and incident_count(engine) == 0:
-        load_demo_fixture(engine)
+    if demo_wanted(engine) and incident_count(engine) == 0:
+        try:
+            load_demo_fixture(engine)
+        except IntegrityError:
+            pass  # another server loaded it at the same moment
     return engine
