@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import (
-    BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator,
+    BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator,
 )
 
 from .rules import TriageInput
@@ -45,6 +45,11 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+def _upper(value):
+    """Codes are compared in capitals: ``inc-2024-007`` is ``INC-2024-007`` (before the pattern check)."""
+    return value.strip().upper() if isinstance(value, str) else value
+
+
 def past_or_today(value: date | None, what: str) -> date | None:
     if value is not None and value > date.today():
         raise ValueError(f"{what} {value.isoformat()} is in the future; record only what has happened")
@@ -61,8 +66,7 @@ def not_before(value: date | None, earlier: date | None, what: str, earlier_what
 class IncidentIn(Model):
     """An allegation as received: what intake records at Step 1."""
 
-    code: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True,
-                                           pattern=INCIDENT_CODE_PATTERN)] = Field(
+    code: Annotated[str, BeforeValidator(_upper), StringConstraints(pattern=INCIDENT_CODE_PATTERN)] = Field(
         description="Human-readable code, e.g. INC-2025-014."
     )
     title: Name
@@ -204,8 +208,7 @@ class Response(Model):
 
 class CasePlan(Model):
     """A Level 1 case-management plan for one victim: pseudonymous code, never a name."""
-    victim_code: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True,
-                                                  pattern=VICTIM_CODE_PATTERN)] = Field(
+    victim_code: Annotated[str, BeforeValidator(_upper), StringConstraints(pattern=VICTIM_CODE_PATTERN)] = Field(
         description="Pseudonymous code such as V-014. " + NO_NAMES_REMINDER
     )
     age_group: AgeGroup
@@ -329,25 +332,31 @@ class MonitoringReport(Model):
 
 
 class PlanApproval(Model):
-    """The approval chain: facilitator submits → smelter/refiner submits → audit programme approves."""
+    """The approval chain: facilitator submits → smelter/refiner submits → audit programme approves.
+
+    Any subset can be given (a service merges it into what was recorded); the order is checked on the
+    plan as a whole (:meth:`Plan._approval_in_order`)."""
     submitted_by_facilitator_on: date | None = None
     submitted_by_smelter_on: date | None = None
     approved_by_audit_programme_on: date | None = None
 
-    @model_validator(mode="after")
-    def _in_order(self) -> "PlanApproval":
+    @field_validator("submitted_by_facilitator_on", "submitted_by_smelter_on", "approved_by_audit_programme_on")
+    @classmethod
+    def _not_future(cls, v: date | None, info: ValidationInfo) -> date | None:
+        return past_or_today(v, info.field_name.replace("_", " ").capitalize())
+
+    def order_error(self) -> str | None:
         chain = [
-            ("submitted_by_facilitator_on", self.submitted_by_facilitator_on),
-            ("submitted_by_smelter_on", self.submitted_by_smelter_on),
-            ("approved_by_audit_programme_on", self.approved_by_audit_programme_on),
+            ("submitted_by_facilitator_on", "the facilitator's submission", self.submitted_by_facilitator_on),
+            ("submitted_by_smelter_on", "the smelter/refiner's submission", self.submitted_by_smelter_on),
+            ("approved_by_audit_programme_on", "the audit programme's approval", self.approved_by_audit_programme_on),
         ]
-        for (name, value), (prev_name, prev) in zip(chain[1:], chain[:-1]):
+        for (name, what, value), (_, prev_what, prev) in zip(chain[1:], chain[:-1]):
             if value is not None and prev is None:
-                raise ValueError(f"{name}: {prev_name.replace('_', ' ')} must be recorded first")
-            not_before(value, prev, name, prev_name.replace("_", " "))
-        for name, value in chain:
-            past_or_today(value, name.replace("_", " ").capitalize())
-        return self
+                return f"{name}: {prev_what} must be recorded before {what}"
+            if value is not None and prev is not None and value < prev:
+                return f"{name}: {what} ({value}) is before {prev_what} ({prev})"
+        return None
 
 
 class PlanClosure(Model):
@@ -396,6 +405,14 @@ class Plan(PlanHeader):
     closure: PlanClosure = Field(default_factory=PlanClosure)
 
     @model_validator(mode="after")
+    def _approval_in_order(self) -> "Plan":
+        if (error := self.approval.order_error()) is not None:
+            raise ValueError(error)
+        not_before(self.approval.submitted_by_facilitator_on, self.designed_on, "submitted_by_facilitator_on",
+                   "the design date")
+        return self
+
+    @model_validator(mode="after")
     def _level_contents(self) -> "Plan":
         if self.level == 1 and self.initiatives:
             raise ValueError("initiatives: initiatives belong to Level 2 plans")
@@ -405,6 +422,12 @@ class Plan(PlanHeader):
         if len(codes) != len(set(codes)):
             raise ValueError("victim_code: each victim code appears once per plan")
         return self
+
+    @property
+    def budget(self) -> Decimal:
+        """What the plan costs: its estimate, or the sum of its budget lines where that is more (lines may
+        detail only part of an estimate, or be the only estimate). Funding must cover this."""
+        return max(self.estimated_cost, sum((b.amount for b in self.budget_lines), Decimal(0)))
 
     @property
     def pledged(self) -> Decimal:
@@ -418,21 +441,28 @@ class Plan(PlanHeader):
 # --- Step 5 and 6 ----------------------------------------------------------------------------------
 
 class Closure(Model):
-    """AP verifies completion, sends the closure report with its recommendation; DC closes."""
+    """AP verifies completion, sends the closure report with its recommendation; DC closes.
+
+    Any subset can be given (a service merges it); the order is checked on the whole record."""
     verified_by_audit_programme_on: date | None = None
     closure_report_on: date | None = None
     recommend_close: bool | None = None
     closed_on: date | None = None
 
-    @model_validator(mode="after")
-    def _in_order(self) -> "Closure":
-        not_before(self.closure_report_on, self.verified_by_audit_programme_on, "closure_report_on",
-                   "the audit programme's verification")
-        not_before(self.closed_on, self.closure_report_on, "closed_on", "the closure report")
-        if self.closed_on is not None and self.recommend_close is not True:
-            raise ValueError("closed_on: the downstream company closes on the audit programme's "
-                             "recommendation to close (guideline line ~1425)")
-        return self
+    def order_error(self) -> str | None:
+        if self.closure_report_on is not None and self.verified_by_audit_programme_on is None:
+            return "closure_report_on: the audit programme verifies completion before its closure report"
+        if self.closure_report_on is not None and self.recommend_close is None:
+            return "recommend_close: the closure report says whether the audit programme recommends closing"
+        if self.closed_on is not None and (self.closure_report_on is None or self.recommend_close is not True):
+            return ("closed_on: the downstream company closes on the audit programme's closure report "
+                    "recommending closure (guideline lines 1425-1429)")
+        for later, earlier, what in (("closure_report_on", "verified_by_audit_programme_on", "the verification"),
+                                     ("closed_on", "closure_report_on", "the closure report")):
+            a, b = getattr(self, later), getattr(self, earlier)
+            if a is not None and b is not None and a < b:
+                return f"{later}: {a} is before {what} ({b})"
+        return None
 
 
 class Lessons(Model):
@@ -465,6 +495,12 @@ class IncidentRecord(Model):
     plans: list[Plan] = []
     closure: Closure = Field(default_factory=Closure)
     lessons: Lessons | None = None
+
+    @model_validator(mode="after")
+    def _closure_in_order(self) -> "IncidentRecord":
+        if (error := self.closure.order_error()) is not None:
+            raise ValueError(error)
+        return self
 
     @model_validator(mode="after")
     def _one_plan_per_level(self) -> "IncidentRecord":

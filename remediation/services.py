@@ -176,6 +176,8 @@ def notify_audit_programme(engine: Engine, code: str, notice: AuditProgrammeNoti
         a = rec.verification.actionability
         _require(a is not None and a.actionable,
                  "The audit programme is notified of credible and actionable allegations: decide both first.")
+        _require(state.step == 1 and rec.verification.substantiation is None,
+                 "The audit programme has already investigated; its notification can no longer change.")
         _require(notice.notified_on >= a.decided_on,
                  "notified_on: cannot come before the actionability decision.")
         rec.verification.notice = notice
@@ -321,9 +323,9 @@ def add_funding(engine: Engine, code: str, level: int, funding: Funding, actor: 
 def start_implementation(engine: Engine, code: str, level: int, started_on: date, actor: Actor = LOCAL_USER,
                          **kw) -> WorkflowState:
     def apply(plan: Plan) -> None:
-        _require(plan.pledged >= plan.estimated_cost,
+        _require(plan.pledged >= plan.budget,
                  f"Implementation starts once funding is secured (guideline line ~1352): {plan.pledged:,.2f} of "
-                 f"{plan.estimated_cost:,.2f} {plan.currency} pledged.")
+                 f"{plan.budget:,.2f} {plan.currency} pledged.")
         _require(started_on >= plan.approval.approved_by_audit_programme_on,
                  "started_on: cannot come before the plan's approval.")
         plan.implementation_started_on = started_on
@@ -373,9 +375,12 @@ def record_closure(engine: Engine, code: str, closure: Closure, actor: Actor = L
     """Record the audit programme's verification and closure report, and the company's closing."""
     def mutate(rec: IncidentRecord, state: WorkflowState) -> None:
         merged = Closure(**(rec.closure.model_dump() | closure.model_dump(exclude_none=True)))
-        blocking = [m.text for plan in rec.plans for m in plan_closure_gaps(plan)[0]]
-        _require(merged.verified_by_audit_programme_on is None or not blocking,
-                 "The audit programme verifies once the closure evidence is complete: " + "; ".join(blocking))
+        if merged.verified_by_audit_programme_on is not None:
+            evidence_gaps = [m.text for plan in rec.plans for m in plan_closure_gaps(plan)[0]]
+            _require(not evidence_gaps, "The audit programme verifies once the closure evidence is complete: "
+                     + "; ".join(evidence_gaps))
+        error = merged.order_error()
+        _require(error is None, f"{error}.")
         rec.closure = merged
     return _change(engine, code, actor, "recorded closure", mutate, min_step=5, **kw)
 

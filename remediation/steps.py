@@ -209,7 +209,7 @@ def plan_design_gaps(plan: Plan) -> list[Missing]:
         elif any(not i.indicators for i in plan.initiatives):
             gaps.append(Missing(f"{name}: a performance indicator for every initiative",
                                 "remediation_facilitator", 3))
-    if plan.estimated_cost <= 0 and not plan.budget_lines:
+    if plan.budget <= 0:
         gaps.append(Missing(f"{name}: estimate its costs (guideline line ~1330)", "remediation_facilitator", 3))
     a = plan.approval
     if a.submitted_by_facilitator_on is None:
@@ -225,8 +225,8 @@ def plan_implementation_gaps(plan: Plan, today: date) -> tuple[list[Missing], li
     name = f"Level {plan.level} plan"
     gaps: list[Missing] = []
     warnings: list[str] = []
-    if plan.pledged < plan.estimated_cost:
-        gaps.append(Missing(f"{name}: secure funding ({plan.pledged:,.0f} of {plan.estimated_cost:,.0f} "
+    if plan.pledged < plan.budget:
+        gaps.append(Missing(f"{name}: secure funding ({plan.pledged:,.0f} of {plan.budget:,.0f} "
                             f"{plan.currency} pledged)", "smelter_refiner", 4))
     if plan.implementation_started_on is None:
         gaps.append(Missing(f"{name}: start implementation once funding is secured", "remediation_facilitator", 4))
