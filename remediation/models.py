@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import (
-    BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator,
+    AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator,
 )
 
 from .rules import TriageInput
@@ -35,6 +35,15 @@ NO_NAMES_REMINDER = (
 INCIDENT_CODE_PATTERN = r"^INC-\d{4}-\d{3,6}$"
 VICTIM_CODE_PATTERN = r"^[A-Z]{1,4}-\d{1,6}$"
 
+def _not_future(value: date) -> date:
+    if value > date.today():
+        raise ValueError(f"{value.isoformat()} is in the future; record only what has happened")
+    return value
+
+
+PastDate = Annotated[date, AfterValidator(_not_future)]
+"""The date of something that has happened: never after today."""
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
@@ -48,12 +57,6 @@ class Model(BaseModel):
 def _upper(value):
     """Codes are compared in capitals: ``inc-2024-007`` is ``INC-2024-007`` (before the pattern check)."""
     return value.strip().upper() if isinstance(value, str) else value
-
-
-def past_or_today(value: date | None, what: str) -> date | None:
-    if value is not None and value > date.today():
-        raise ValueError(f"{what} {value.isoformat()} is in the future; record only what has happened")
-    return value
 
 
 def not_before(value: date | None, earlier: date | None, what: str, earlier_what: str) -> None:
@@ -78,19 +81,14 @@ class IncidentIn(Model):
     audit_programme: AuditProgramme
     violation_types: Annotated[list[ViolationType], Field(min_length=1)]
     allegation_source: Name
-    date_received: date
-    incident_date: date
-    became_public_date: date | None = None
+    date_received: PastDate
+    incident_date: PastDate
+    became_public_date: PastDate | None = None
     affected_persons: int = Field(ge=1, le=1_000_000)
     children_affected: int = Field(default=0, ge=0)
     repeated: bool = False
     trading_link: Literal["current", "past", "none"] = "none"
-    stopped_trading_date: date | None = None
-
-    @field_validator("date_received", "incident_date", "became_public_date", "stopped_trading_date")
-    @classmethod
-    def _not_future(cls, v: date | None, info: ValidationInfo) -> date | None:
-        return past_or_today(v, info.field_name.replace("_", " ").capitalize())
+    stopped_trading_date: PastDate | None = None
 
     @field_validator("violation_types")
     @classmethod
@@ -128,29 +126,29 @@ class IncidentIn(Model):
 class Credibility(Model):
     """DC: trustworthy source and reasonable grounds to believe a violation may have taken place."""
     credible: bool
-    decided_on: date
+    decided_on: PastDate
     notes: Text = ""
 
 
 class Actionability(Model):
     """DC: does the allegation explicitly link to a current or past supply-chain partner?"""
     actionable: bool
-    decided_on: date
+    decided_on: PastDate
     notes: Text = ""
 
 
 class AuditProgrammeNotice(Model):
     """DC notifies the audit programme of a credible, actionable allegation."""
-    notified_on: date
+    notified_on: PastDate
 
 
 class Substantiation(Model):
     """AP's finding, and for a substantiated allegation the link to the smelter/refiner."""
     substantiated: bool
-    decided_on: date
+    decided_on: PastDate
     notes: Text = ""
     trading_link: Literal["current", "past"] | None = None
-    stopped_trading_date: date | None = None
+    stopped_trading_date: PastDate | None = None
 
     @model_validator(mode="after")
     def _link_when_substantiated(self) -> "Substantiation":
@@ -176,7 +174,7 @@ class Verification(Model):
 
 class AssessmentRecord(Model):
     """A recorded level assessment: the rules' answer, its reasons and the policy version it used."""
-    assessed_on: date
+    assessed_on: PastDate
     scenario: Scenario
     level1: Requirement
     level2: Requirement
@@ -191,12 +189,12 @@ class CorrectiveAction(Model):
     """Enhanced due diligence / corrective action under the AP's incident response process."""
     description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=4000)]
     relationship_terminated: bool = False
-    decided_on: date
+    decided_on: PastDate
 
 
 class SmelterNotice(Model):
     """AP notifies the smelter/refiner for follow-up remediation action."""
-    notified_on: date
+    notified_on: PastDate
 
 
 class Response(Model):
@@ -214,7 +212,7 @@ class CasePlan(Model):
     age_group: AgeGroup
     assistance_types: Annotated[list[AssistanceType], Field(min_length=1)]
     provider: Name = Field(description="The victim service coordinator or service provider.")
-    referral_date: date | None = None
+    referral_date: PastDate | None = None
     guardian_consent: bool | None = Field(default=None, description="Child victims: legal guardian's consent.")
     notes: Text = Field(default="", description=NO_NAMES_REMINDER)
 
@@ -228,20 +226,15 @@ class CasePlan(Model):
         if self.age_group == "child" and self.guardian_consent is None:
             raise ValueError("guardian_consent: a child victim's plan records the legal guardian's consent "
                              "(guideline line ~1240)")
-        past_or_today(self.referral_date, "The referral date")
         return self
 
 
 class Measurement(Model):
-    measured_on: date
+    measured_on: PastDate
     value: float | None = None
     status: QualitativeStatus | None = None
     narrative: Text = ""
 
-    @field_validator("measured_on")
-    @classmethod
-    def _not_future(cls, v: date) -> date:
-        return past_or_today(v, "The measurement date")
 
 
 class Indicator(Model):
@@ -295,39 +288,33 @@ class Funding(Model):
     funder: Name
     pledged: Money
     received: Money = Decimal(0)
-    pledged_on: date
+    pledged_on: PastDate
 
     @model_validator(mode="after")
     def _received_within_pledge(self) -> "Funding":
         if self.received > self.pledged:
             raise ValueError(f"received: {self.received} received is more than the {self.pledged} pledged")
-        past_or_today(self.pledged_on, "The pledge date")
         return self
 
 
 class Expenditure(Model):
-    spent_on: date
+    spent_on: PastDate
     amount: Money
     category: Name = Field(description="The budget line category it is charged to.")
     description: Text = ""
 
-    @field_validator("spent_on")
-    @classmethod
-    def _not_future(cls, v: date) -> date:
-        return past_or_today(v, "The expenditure date")
 
 
 class MonitoringReport(Model):
-    period_start: date
-    period_end: date
-    received_on: date
+    period_start: PastDate
+    period_end: PastDate
+    received_on: PastDate
     summary: Text = Field(default="", description=NO_NAMES_REMINDER)
 
     @model_validator(mode="after")
     def _ordered(self) -> "MonitoringReport":
         not_before(self.period_end, self.period_start, "period_end", "period_start")
         not_before(self.received_on, self.period_start, "received_on", "the start of the period")
-        past_or_today(self.received_on, "The date the report was received")
         return self
 
 
@@ -336,14 +323,9 @@ class PlanApproval(Model):
 
     Any subset can be given (a service merges it into what was recorded); the order is checked on the
     plan as a whole (:meth:`Plan._approval_in_order`)."""
-    submitted_by_facilitator_on: date | None = None
-    submitted_by_smelter_on: date | None = None
-    approved_by_audit_programme_on: date | None = None
-
-    @field_validator("submitted_by_facilitator_on", "submitted_by_smelter_on", "approved_by_audit_programme_on")
-    @classmethod
-    def _not_future(cls, v: date | None, info: ValidationInfo) -> date | None:
-        return past_or_today(v, info.field_name.replace("_", " ").capitalize())
+    submitted_by_facilitator_on: PastDate | None = None
+    submitted_by_smelter_on: PastDate | None = None
+    approved_by_audit_programme_on: PastDate | None = None
 
     def order_error(self) -> str | None:
         chain = [
@@ -361,10 +343,10 @@ class PlanApproval(Model):
 
 class PlanClosure(Model):
     """Step 5 evidence for one plan (guideline lines 1401-1425)."""
-    final_report_on: date | None = None
-    financial_report_on: date | None = None
+    final_report_on: PastDate | None = None
+    financial_report_on: PastDate | None = None
     # Level 1
-    referral_confirmed_on: date | None = Field(default=None, description="Referral to the VSC confirmed by the RF.")
+    referral_confirmed_on: PastDate | None = Field(default=None, description="Referral to the VSC confirmed by the RF.")
     assistance_summary: Text = Field(default="", description=NO_NAMES_REMINDER)
     monitoring_summary: Text = ""
     # Level 2
@@ -382,7 +364,7 @@ class PlanHeader(Model):
     facilitator_type: FacilitatorType
     currency: Literal[CURRENCIES]  # type: ignore[valid-type]
     estimated_cost: Money
-    designed_on: date
+    designed_on: PastDate
     victim_service_coordinator: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
 
     @model_validator(mode="after")
@@ -395,7 +377,7 @@ class PlanHeader(Model):
 
 class Plan(PlanHeader):
     approval: PlanApproval = Field(default_factory=PlanApproval)
-    implementation_started_on: date | None = None
+    implementation_started_on: PastDate | None = None
     case_plans: list[CasePlan] = []
     initiatives: list[Initiative] = []
     budget_lines: list[BudgetLine] = []
@@ -444,10 +426,10 @@ class Closure(Model):
     """AP verifies completion, sends the closure report with its recommendation; DC closes.
 
     Any subset can be given (a service merges it); the order is checked on the whole record."""
-    verified_by_audit_programme_on: date | None = None
-    closure_report_on: date | None = None
+    verified_by_audit_programme_on: PastDate | None = None
+    closure_report_on: PastDate | None = None
     recommend_close: bool | None = None
-    closed_on: date | None = None
+    closed_on: PastDate | None = None
 
     def order_error(self) -> str | None:
         if self.closure_report_on is not None and self.verified_by_audit_programme_on is None:
@@ -467,7 +449,7 @@ class Closure(Model):
 
 class Lessons(Model):
     """Step 6: the guideline's review items (lines 1442-1450) plus challenges, risks, tags."""
-    reviewed_on: date
+    reviewed_on: PastDate
     objectives_met: ReviewAnswer
     victims_satisfied: ReviewAnswer
     communities_benefited: ReviewAnswer
