@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from . import tables as t
@@ -27,6 +27,7 @@ from .models import (
 )
 from .policy import DEFAULT_POLICY, Policy, forget_cached_policy, in_force
 from .rules import assess
+from .settings import Settings
 from .steps import WorkflowState, evaluate, plan_closure_gaps, plan_design_gaps
 from .store import ConflictError, find_incident, insert_records, load_records, replace_record
 from .vocab import Role
@@ -392,6 +393,21 @@ def record_lessons(engine: Engine, code: str, lessons: Lessons, actor: Actor = L
     def mutate(rec: IncidentRecord, state: WorkflowState) -> None:
         rec.lessons = lessons
     return _change(engine, code, actor, "recorded lessons learned", mutate, min_step=3, allow_closed=True, **kw)
+
+
+# --- settings ------------------------------------------------------------------------------------
+
+def update_settings(engine: Engine, new: Settings, actor: Actor = LOCAL_USER) -> Settings:
+    """Store the company's settings (time frames, small-count threshold), with an audit entry."""
+    from .queries import settings as current_settings
+
+    before = current_settings(engine)
+    with engine.begin() as conn:
+        for key, value in new.model_dump(mode="json").items():
+            conn.execute(delete(t.settings).where(t.settings.c.key == key))
+            conn.execute(insert(t.settings).values(key=key, value=value, updated_by=actor.user))
+        write_audit(conn, actor, "updated settings", diff(before.model_dump(mode="json"), new.model_dump(mode="json")))
+    return new
 
 
 # --- policy --------------------------------------------------------------------------------------

@@ -291,6 +291,14 @@ lesson_tags = Table(
     Column("tag", String(60), primary_key=True),
 )
 
+settings = Table(
+    "settings", metadata,
+    Column("key", String(60), primary_key=True),
+    Column("value", JSON, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_by", String(200), nullable=False, server_default=""),
+)
+
 audit_log = Table(
     "audit_log", metadata,
     _id(),
