@@ -185,6 +185,11 @@ class AssessmentRecord(Model):
     reasons: list[str] = Field(min_length=1)
 
 
+class AssessmentRequest(Model):
+    """Ask the level rules to assess the incident's recorded facts, as of a date."""
+    assessed_on: PastDate = Field(description="The date the audit programme made the assessment.")
+
+
 class CorrectiveAction(Model):
     """Enhanced due diligence / corrective action under the AP's incident response process."""
     description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=4000)]
@@ -339,6 +344,11 @@ class PlanApproval(Model):
             if value is not None and prev is not None and value < prev:
                 return f"{name}: {what} ({value}) is before {prev_what} ({prev})"
         return None
+
+
+class ImplementationStart(Model):
+    """The facilitator starts implementation once funding is secured (guideline line ~1352)."""
+    started_on: PastDate
 
 
 class PlanClosure(Model):

@@ -290,3 +290,60 @@ def tracker(state: WorkflowState) -> list[tuple[int, str, str]]:
     return rows
 
 
+
+
+def events(record: IncidentRecord) -> list[tuple[date, str, str]]:
+    """Every dated fact of ``record`` as (date, role, what happened), oldest first: the incident's
+    timeline in the guideline's words, whoever typed it in."""
+    inc, v, r, c = record.incident, record.verification, record.response, record.closure
+    out: list[tuple[date | None, str, str]] = [
+        (inc.incident_date, "", "Incident happened"),
+        (inc.became_public_date, "", "Incident became public"),
+        (inc.date_received, "downstream_company", f"Allegation received (source: {inc.allegation_source})"),
+    ]
+    if v.credibility:
+        out.append((v.credibility.decided_on, "downstream_company",
+                    "Allegation found credible" if v.credibility.credible else "Allegation found not credible: closed"))
+    if v.actionability:
+        out.append((v.actionability.decided_on, "downstream_company",
+                    "Allegation found actionable" if v.actionability.actionable
+                    else "Allegation not actionable: closed"))
+    if v.notice:
+        out.append((v.notice.notified_on, "downstream_company", "Audit programme notified"))
+    if v.substantiation:
+        s = v.substantiation
+        out.append((s.decided_on, "audit_programme",
+                    f"Substantiated; linked through {s.trading_link} trading" if s.substantiated
+                    else "Unsubstantiated: closed"))
+    if inc.stopped_trading_date:
+        out.append((inc.stopped_trading_date, "smelter_refiner", "Smelter/refiner stopped trading with the supplier"))
+    for a in record.assessments:
+        out.append((a.assessed_on, "audit_programme", f"Level of response assessed: Level 1 {a.level1}, "
+                    f"Level 2 {a.level2} (policy v{a.policy_version})"))
+    if r.corrective_action:
+        out.append((r.corrective_action.decided_on, "audit_programme", "Corrective action / enhanced due diligence "
+                    "agreed" + (": relationship terminated" if r.corrective_action.relationship_terminated else "")))
+    if r.smelter_notice:
+        out.append((r.smelter_notice.notified_on, "audit_programme", "Smelter/refiner notified for follow-up"))
+    for p in record.plans:
+        name = f"Level {p.level} plan"
+        a = p.approval
+        out += [(p.designed_on, "remediation_facilitator", f"{name} designed by {p.facilitator}"),
+                (a.submitted_by_facilitator_on, "remediation_facilitator", f"{name} submitted to the smelter/refiner"),
+                (a.submitted_by_smelter_on, "smelter_refiner", f"{name} submitted to the audit programme"),
+                (a.approved_by_audit_programme_on, "audit_programme", f"{name} approved"),
+                (p.implementation_started_on, "remediation_facilitator", f"{name}: implementation started"),
+                (p.closure.final_report_on, "remediation_facilitator", f"{name}: final report"),
+                (p.closure.financial_report_on, "remediation_facilitator", f"{name}: financial report")]
+        out += [(f.pledged_on, "smelter_refiner", f"{name}: {f.funder} pledged {f.pledged:,.0f} {p.currency}")
+                for f in p.funding]
+        out += [(m.received_on, "remediation_facilitator", f"{name}: monitoring report for {m.period_start} to "
+                 f"{m.period_end}") for m in p.monitoring_reports]
+    out += [(c.verified_by_audit_programme_on, "audit_programme", "Completion verified"),
+            (c.closure_report_on, "audit_programme",
+             "Closure report sent" + (", recommending closure" if c.recommend_close else "")),
+            (c.closed_on, "downstream_company", "Incident closed")]
+    if record.lessons:
+        out.append((record.lessons.reviewed_on, "downstream_company", "Lessons learned captured"))
+    dated = [(d, role, text) for d, role, text in out if d is not None]
+    return sorted(dated, key=lambda e: e[0])
