@@ -1,0 +1,448 @@
+"""Forms drawn from the pydantic models: one call per step form, errors shown where they belong.
+
+Why a generic renderer: the app has some twenty step forms, and every one of them must (a) validate
+through its :mod:`remediation.models` model — the single statement of what may be recorded — and
+(b) show each error directly under the field it is about, keeping what the user typed, with nothing
+half-saved. Hand-written widgets would repeat the models' types, limits, vocabularies and privacy
+reminders twenty times and drift from them; here the widget, its options and its limits are read
+from the model's annotations, so a change to a model changes its form.
+
+How errors reach their field: Streamlit draws top to bottom, so an error only known after the submit
+button has been read cannot be drawn above it in the same run. The messages are therefore stored in
+``st.session_state[f"{key}.__errors"]`` (field → messages; ``None`` for the whole form) and the script
+reruns; the next run draws each message right after its widget. Widget keys (``f"{key}.{field}"``)
+keep the typed values across that rerun. A model-level rule names its field by starting its message
+with ``"field: "`` (:func:`remediation.models.field_of_error`); the service layer does the same for
+what it refuses after validation, which :func:`show_errors` places the same way.
+
+Required values are never pre-filled: a yes/no decision is a radio with nothing chosen, a required
+date or choice starts empty, so a form cannot record a decision nobody took.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+import streamlit as st
+from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+
+from remediation import vocab
+from remediation.models import NO_NAMES_REMINDER, PastDate, field_of_error
+
+ERROR_ICON = ":material/error:"
+PRIVACY_ICON = ":material/privacy_tip:"
+NOT_RECORDED = "Not recorded"
+# st.date_input otherwise offers only the last ten years; older incidents are still reported.
+EARLIEST_DATE = date(1980, 1, 1)
+# Text allowed to be longer than this gets a multi-line box: notes and summaries, not names or codes.
+SHORT_TEXT_MAX = 200
+
+Errors = dict[str | None, list[str]]
+"""Messages by field name; ``None`` holds messages about the form as a whole."""
+
+
+# --- Reading a model field ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """What the form needs to know about one model field, read from its annotation."""
+
+    name: str
+    kind: str                  # bool, date, choice, choices, tags, int, money, float, text
+    base: Any                  # the annotation without Optional/Annotated
+    optional: bool             # None is a valid value
+    default: Any               # PydanticUndefined when the field is required
+    metadata: tuple
+    description: str
+
+    @property
+    def required(self) -> bool:
+        return self.default is PydanticUndefined
+
+    def constraint(self, name: str) -> Any:
+        """The first ``ge``, ``le``, ``max_length``… among the field's constraints, else None."""
+        return next((v for m in self.metadata if (v := getattr(m, name, None)) is not None), None)
+
+    @property
+    def past_only(self) -> bool:
+        return any(m in PastDate.__metadata__ for m in self.metadata)
+
+
+def _unwrap(annotation: Any, metadata: list) -> tuple[Any, bool, list]:
+    """Strip Annotated (keeping its constraints) and ``| None`` (noting it) down to the base type."""
+    optional = False
+    while True:
+        if get_origin(annotation) is Annotated:
+            metadata = [*metadata, *annotation.__metadata__]
+            annotation = get_args(annotation)[0]
+        elif get_origin(annotation) in (Union, types.UnionType) and type(None) in get_args(annotation):
+            rest = [a for a in get_args(annotation) if a is not type(None)]
+            if len(rest) != 1:
+                return annotation, optional, metadata
+            optional, annotation = True, rest[0]
+        else:
+            return annotation, optional, metadata
+
+
+def _kind(base: Any) -> str | None:
+    if base is bool:
+        return "bool"
+    if base is date:
+        return "date"
+    if get_origin(base) is Literal:
+        return "choice"
+    if base is int:
+        return "int"
+    if base is Decimal:
+        return "money"
+    if base is float:
+        return "float"
+    if base is str:
+        return "text"
+    if get_origin(base) is list:
+        item, _, _ = _unwrap(get_args(base)[0], [])
+        if get_origin(item) is Literal:
+            return "choices"
+        if item is str:
+            return "tags"
+    return None
+
+
+def describe(model: type[BaseModel], name: str) -> FieldSpec:
+    info: FieldInfo = model.model_fields[name]
+    base, optional, metadata = _unwrap(info.annotation, list(info.metadata))
+    kind = _kind(base)
+    if kind is None:
+        raise TypeError(f"{model.__name__}.{name} ({info.annotation!r}) has no form widget; "
+                        f"exclude it or give it a form of its own")
+    default = info.default if info.default_factory is None else info.default_factory()
+    return FieldSpec(name, kind, base, optional, default, tuple(metadata), info.description or "")
+
+
+# --- Labels --------------------------------------------------------------------------------------
+
+def humanise(name: object) -> str:
+    """``decided_on`` → ``Decided on``; ``USD`` stays ``USD``."""
+    text = str(name).replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def _vocabularies() -> dict[frozenset, dict]:
+    return {frozenset(v): v for v in vars(vocab).values() if isinstance(v, dict) and v}
+
+
+VOCABULARIES = _vocabularies()
+
+
+def vocabulary_for(values: Iterable) -> dict:
+    """Labels for a Literal's values: the vocabulary with exactly these keys, else the one sharing most
+    of them, each missing value humanised (``"none"`` → ``"None"``)."""
+    values = list(values)
+    exact = VOCABULARIES.get(frozenset(values))
+    if exact is not None:
+        return {v: exact[v] for v in values}
+    overlap = max(VOCABULARIES, key=lambda keys: len(keys & set(values)), default=frozenset())
+    best = VOCABULARIES.get(overlap, {}) if overlap & set(values) else {}
+    return {v: best.get(v, humanise(v)) for v in values}
+
+
+def _item_literal(spec: FieldSpec) -> Any:
+    item, _, _ = _unwrap(get_args(spec.base)[0], [])
+    return item
+
+
+def options_for(spec: FieldSpec, choices: Mapping | None) -> dict:
+    """id → label for a choice field: the page's ``choices`` when given, else the model's Literal."""
+    if choices is not None:
+        return dict(choices)
+    literal = spec.base if spec.kind == "choice" else _item_literal(spec) if spec.kind == "choices" else None
+    return vocabulary_for(get_args(literal)) if literal is not None else {}
+
+
+def _help_and_reminder(spec: FieldSpec, help_text: str | None) -> tuple[str | None, bool]:
+    """The hover help, and whether the victims' privacy reminder must be shown under the field.
+
+    The reminder is drawn visibly, so it is dropped from the hover text rather than said twice."""
+    reminder = NO_NAMES_REMINDER in spec.description
+    text = help_text if help_text is not None else spec.description.replace(NO_NAMES_REMINDER, "").strip()
+    return text or None, reminder
+
+
+# --- One widget per kind -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Widget:
+    """The arguments every widget of one field shares."""
+
+    spec: FieldSpec
+    key: str
+    label: str
+    help: str | None
+    initial: Any               # the starting value: defaults[field], else the model's default, else None
+    options: dict              # id → label, for choice fields
+    disabled: bool
+
+    @property
+    def common(self) -> dict:
+        return {"key": self.key, "help": self.help, "disabled": self.disabled}
+
+    @property
+    def must_fill(self) -> bool:
+        """Required with nothing to start from: the browser blocks an empty submit (pydantic still checks)."""
+        return self.spec.required and self.initial is None
+
+
+def _bool(w: Widget) -> bool | None:
+    """A bool with a default is a checkbox; otherwise the user must answer Yes or No (or, when the
+    model allows it, say the answer is not recorded): nothing is pre-chosen."""
+    if not (w.spec.required or w.spec.optional):
+        return st.checkbox(w.label, value=bool(w.initial), **w.common)
+    options: list = [True, False, None] if w.spec.optional else [True, False]
+    index = next((i for i, o in enumerate(options) if o is w.initial), None)
+    names = {True: "Yes", False: "No", None: NOT_RECORDED}
+    return st.radio(w.label, options, index=index, format_func=names.__getitem__, horizontal=True, **w.common)
+
+
+def _date(w: Widget) -> date | None:
+    # The bounds never exclude the starting value (Streamlit would refuse to draw it): a stored date
+    # outside them is shown as it is, and the model says what is wrong with it on submit.
+    initial = w.initial if isinstance(w.initial, date) else None
+    min_value = min(EARLIEST_DATE, initial or EARLIEST_DATE)
+    max_value = max(date.today(), initial or date.today()) if w.spec.past_only else None
+    return st.date_input(w.label, value=w.initial, min_value=min_value, max_value=max_value,
+                         format="YYYY-MM-DD", required=w.must_fill, **w.common)
+
+
+def _choice(w: Widget) -> Any:
+    options = list(w.options)
+    if w.spec.optional:
+        options = [None, *options]
+    names = {None: NOT_RECORDED, **w.options}
+    index = options.index(w.initial) if w.initial in options else None
+    return st.selectbox(w.label, options, index=index, format_func=lambda v: names.get(v, str(v)),
+                        placeholder="Choose…", required=w.must_fill, **w.common)
+
+
+def _choices(w: Widget) -> list:
+    initial = [v for v in (w.initial or []) if v in w.options]
+    return st.multiselect(w.label, list(w.options), default=initial,
+                          format_func=lambda v: w.options.get(v, str(v)), placeholder="Choose…", **w.common)
+
+
+def _tags(w: Widget) -> list[str]:
+    initial = list(w.initial or [])
+    options = list(dict.fromkeys([*w.options, *initial]))
+    return st.multiselect(w.label, options, default=initial, accept_new_options=True,
+                          format_func=lambda v: w.options.get(v, str(v)),
+                          placeholder="Choose or type a new one…", **w.common)
+
+
+def _int(w: Widget) -> int | None:
+    return st.number_input(w.label, min_value=w.spec.constraint("ge"), max_value=w.spec.constraint("le"),
+                           value=w.initial, step=1, required=w.must_fill, **w.common)
+
+
+def _money(w: Widget) -> Decimal | None:
+    value = st.number_input(w.label, min_value=0.0, value=None if w.initial is None else float(w.initial),
+                            step=100.0, format="%.2f", required=w.must_fill, **w.common)
+    return None if value is None else Decimal(f"{value:.2f}")
+
+
+def _float(w: Widget) -> float | None:
+    value = None if w.initial is None else float(w.initial)
+    return st.number_input(w.label, value=value, step=1.0, required=w.must_fill, **w.common)
+
+
+def _text(w: Widget) -> str | None:
+    if w.options:
+        return _choice(w)
+    max_chars = w.spec.constraint("max_length")
+    initial = "" if w.initial is None else str(w.initial)
+    if (max_chars or 0) <= SHORT_TEXT_MAX and (max_chars is not None or w.spec.constraint("pattern")):
+        return st.text_input(w.label, value=initial, max_chars=max_chars, required=w.must_fill, **w.common)
+    return st.text_area(w.label, value=initial, max_chars=max_chars, height=100, **w.common)
+
+
+WIDGETS: dict[str, Callable[[Widget], Any]] = {
+    "bool": _bool, "date": _date, "choice": _choice, "choices": _choices, "tags": _tags,
+    "int": _int, "money": _money, "float": _float, "text": _text,
+}
+
+
+# --- Errors --------------------------------------------------------------------------------------
+
+def _errors_key(key: str) -> str:
+    return f"{key}.__errors"
+
+
+def stored_errors(key: str) -> Errors:
+    return st.session_state.get(_errors_key(key), {})
+
+
+def _clean(message: str, field: str | None) -> str:
+    """Drop pydantic's ``Value error, `` and the ``field: `` prefix; start with a capital."""
+    message = message.removeprefix("Value error, ")
+    if field is not None and field_of_error(message) == field:
+        message = message.split(": ", 1)[1]
+    return message[:1].upper() + message[1:]
+
+
+def _example(description: str) -> str:
+    """``"Pseudonymous code such as V-014. Do not…"`` → ``"pseudonymous code such as V-014"``."""
+    first = description.split(". ")[0].rstrip(".")
+    return first[:1].lower() + first[1:]
+
+
+def _friendly(error: Mapping, field: str | None, model: type[BaseModel] | None) -> str:
+    """Pydantic's message in a user's words where it speaks in a programmer's."""
+    kind, ctx = error.get("type"), error.get("ctx") or {}
+    if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
+        return "Required."
+    if kind == "too_short" and ctx.get("min_length") == 1:
+        return "Choose at least one."
+    if kind == "string_pattern_mismatch":
+        info = model.model_fields.get(field) if model is not None and field else None
+        return f"Use the expected format: {_example(info.description)}." if info and info.description \
+            else "Not in the expected format."
+    return _clean(str(error.get("msg", "")), field)
+
+
+def errors_from_validation(exc: ValidationError, model: type[BaseModel] | None = None) -> Errors:
+    """Each pydantic error under the field it is about.
+
+    A field error names its field in ``loc`` (the form's model: the first step; a whole record: the
+    last named step, e.g. ``("plans", 0, "funding", 1, "received")``); a model-level rule names it in
+    its message (``"received: …"``)."""
+    errors: Errors = {}
+    for error in exc.errors():
+        message = str(error.get("msg", ""))
+        names = [part for part in error.get("loc", ()) if isinstance(part, str)]
+        if model is not None and names and names[0] in model.model_fields:
+            field = names[0]
+        else:
+            field = field_of_error(message) or (names[-1] if names else None)
+        errors.setdefault(field, []).append(_friendly(error, field, model))
+    return errors
+
+
+def errors_from_exception(exc: Exception) -> Errors:
+    """What a service refused (``Refused``, ``ConflictError``, …) under its field, else the form."""
+    if isinstance(exc, ValidationError):
+        return errors_from_validation(exc)
+    message = str(exc).strip() or f"The change could not be saved ({type(exc).__name__})."
+    field = field_of_error(message)
+    return {field: [_clean(message, field)]}
+
+
+def _store_and_rerun(key: str, errors: Errors) -> None:
+    st.session_state[_errors_key(key)] = errors
+    st.rerun()
+
+
+def show_errors(key: str, exc: Exception) -> None:
+    """Show an error raised after the form validated (by the service layer) on the form ``key``.
+
+    ``"field: reason"`` messages land under that field, anything else at the top of the form; the
+    script reruns so they are drawn, with the user's values kept."""
+    _store_and_rerun(key, errors_from_exception(exc))
+
+
+def reset_form(key: str) -> None:
+    """Forget the values and errors of form ``key`` (e.g. after a record was added), before it is drawn."""
+    for name in [k for k in st.session_state if isinstance(k, str) and k.startswith(f"{key}.")]:
+        del st.session_state[name]
+
+
+def _draw_errors(messages: Iterable[str]):
+    """Draw the messages in one slot, so they can be taken back when the next submit succeeds."""
+    slot = st.empty()
+    messages = list(messages)
+    if messages:
+        with slot.container():
+            for message in messages:
+                st.error(message, icon=ERROR_ICON)
+    return slot
+
+
+# --- The form ------------------------------------------------------------------------------------
+
+def model_form(
+    model: type[BaseModel],
+    key: str,
+    *,
+    submit_label: str,
+    fields: list[str] | None = None,
+    exclude: set[str] = frozenset(),
+    labels: dict[str, str] | None = None,
+    defaults: dict[str, object] | None = None,
+    help: dict[str, str] | None = None,  # noqa: A002 - mirrors Streamlit's parameter name
+    choices: dict[str, dict] | None = None,
+    fixed: dict[str, object] | None = None,
+    disabled: bool = False,
+) -> BaseModel | None:
+    """Draw ``model`` as ``st.form(key)``; return the validated instance on submit, else None.
+
+    ``fields`` chooses and orders the fields (default: the model's order, less ``exclude`` and
+    ``fixed``). ``fixed`` values are not drawn but are part of what is validated (e.g. ``level=1``).
+    ``choices`` replaces a field's options (id → label). ``defaults`` are starting values. An invalid
+    submit stores the errors and reruns, so each is drawn under its widget; see the module docstring.
+    """
+    labels, defaults, help, choices, fixed = labels or {}, defaults or {}, help or {}, choices or {}, fixed or {}
+    names = [n for n in (fields or list(model.model_fields)) if n not in exclude and n not in fixed]
+    specs = [describe(model, n) for n in names]
+    errors = stored_errors(key)
+
+    values: dict[str, Any] = {}
+    shown: list = []  # the slots holding this run's messages, emptied if this submit succeeds
+    with st.form(key):
+        shown.append(_draw_errors(errors.get(None, [])))
+        shown.append(_draw_errors(f"{labels.get(f, humanise(f))}: {m}"
+                                  for f in errors if f is not None and f not in names for m in errors[f]))
+        for spec in specs:
+            values[spec.name] = _draw_field(spec, key, labels, defaults, help, choices, disabled)
+            shown.append(_draw_errors(errors.get(spec.name, [])))
+        shown.append(_draw_attention(errors, names, labels))
+        submitted = st.form_submit_button(submit_label, type="primary", disabled=disabled)
+
+    if not submitted or disabled:
+        return None
+    data = {**fixed, **{s.name: values[s.name] for s in specs if values[s.name] is not None or s.optional}}
+    try:
+        instance = model.model_validate(data)
+    except ValidationError as exc:
+        _store_and_rerun(key, errors_from_validation(exc, model))
+        return None  # not reached: st.rerun() stops the run
+    st.session_state.pop(_errors_key(key), None)
+    for slot in shown:
+        slot.empty()
+    return instance
+
+
+def _draw_field(spec: FieldSpec, key: str, labels: Mapping, defaults: Mapping, help: Mapping,
+                choices: Mapping, disabled: bool) -> Any:
+    initial = defaults.get(spec.name, spec.default)
+    if initial is PydanticUndefined:
+        initial = None
+    help_text, reminder = _help_and_reminder(spec, help.get(spec.name))
+    widget = Widget(spec, f"{key}.{spec.name}", labels.get(spec.name, humanise(spec.name)), help_text,
+                    initial, options_for(spec, choices.get(spec.name)), disabled)
+    value = WIDGETS[spec.kind](widget)
+    if reminder:
+        st.caption(f"{PRIVACY_ICON} {NO_NAMES_REMINDER}")
+    return value
+
+
+def _draw_attention(errors: Errors, names: list[str], labels: Mapping):
+    """Next to the button, name the fields to fix: in a long form they may be out of sight."""
+    slot = st.empty()
+    flagged = [labels.get(n, humanise(n)) for n in names if errors.get(n)]
+    if flagged:
+        slot.warning(f"Nothing was saved. Please check: {', '.join(flagged)}.", icon=":material/arrow_upward:")
+    return slot
