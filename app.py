@@ -1,12 +1,13 @@
 """Remediation oversight dashboard: the entry point.
 
 Routes between pages with ``st.navigation``; opens the database (``DATABASE_URL``, default SQLite
-under ``data/``), migrates it, and loads the demo portfolio on first start.
+under ``data/``), migrates it, and loads the demo portfolio on first start. The sidebar's filters
+are drawn here, once, so every page shares them and the URL keeps them.
 """
 
 import streamlit as st
 
-from pages._ui import database_error, get_engine
+from pages._ui import PAGES, database_error, get_engine, sidebar_filters
 
 st.set_page_config(page_title="Remediation oversight", page_icon=":material/shield_person:", layout="wide")
 
@@ -17,6 +18,9 @@ except Exception as exc:  # unreachable or unmigratable database: say so, never 
     st.stop()
 
 navigation = st.navigation([
-    st.Page("pages/portfolio.py", title="Portfolio", icon=":material/table_view:", default=True),
+    st.Page(PAGES["portfolio"], title="Portfolio", icon=":material/table_view:", default=True),
+    st.Page(PAGES["incident"], title="Incident", icon=":material/folder_open:", url_path="incident"),
 ])
+with st.sidebar:
+    sidebar_filters()
 navigation.run()

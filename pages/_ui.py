@@ -1,19 +1,43 @@
-"""What every page shares: the engine, bounded caches over :mod:`remediation.queries`, messages.
+"""What every page shares: the engine, bounded caches over :mod:`remediation.queries`, the sidebar
+filters (kept in the URL), messages.
 
 Caching lives here, at the data-access edge, and nowhere else: every cache has a ``ttl`` (so a write
-made through another server shows within seconds) and ``max_entries``, and :func:`after_write`
-clears them so a user sees their own change at once.
+made through another server shows within seconds) and ``max_entries``, takes the database URL as its
+first argument (so it is part of the key), and :func:`after_write` clears them so a user sees their
+own change at once.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from pathlib import Path
 
 import streamlit as st
 
 from remediation import db, queries
+from remediation.queries import LEVEL_FILTERS, PortfolioFilter
+from remediation.vocab import AUDIT_PROGRAMMES, MINERALS, ROLES
 
 CACHE_TTL_SECONDS = 30
+
+_HERE = Path(__file__).resolve().parent
+# Absolute paths: relative ones resolve against the working directory, which differs between
+# `streamlit run` from elsewhere and the test runner.
+PAGES = {"portfolio": str(_HERE / "portfolio.py"), "incident": str(_HERE / "incident.py")}
+
+
+def ensure_entry_script() -> None:
+    """Call first in every page. Streamlit runs a page file on its own (its legacy ``pages/`` folder
+    mode) until some session has run the entry script's ``st.navigation``; on a fresh server whose first
+    visitor follows a deep link (``/incident?incident=…``) that would leave every session without the
+    sidebar and with the folder's file list as navigation. Clear Streamlit's process-wide flag and rerun:
+    the rerun executes app.py, whose ``st.navigation`` opens the same page."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 @st.cache_resource(show_spinner="Opening the database…")
@@ -25,29 +49,149 @@ def get_engine():
     return _engine_for(db.database_url())
 
 
-# Every cached read takes the database URL as its first argument, so it is part of the cache key.
+def _url() -> str:
+    return db.database_url()
+
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
-def _portfolio(url: str, flt: queries.PortfolioFilter, today: date):
-    return queries.portfolio(_engine_for(url), flt, today=today)
+def _portfolio(url, flt, today, time_frames):
+    return queries.portfolio(_engine_for(url), flt, today=today, time_frames=dict(time_frames))
 
 
-def portfolio(flt: queries.PortfolioFilter, today: date):
-    return _portfolio(db.database_url(), flt, today)
+def portfolio(flt: PortfolioFilter, today: date):
+    return _portfolio(_url(), flt, today, tuple(settings().time_frames.items()))
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=8, show_spinner=False)
-def _status_counts(url: str, today: date) -> dict[str, int]:
-    return queries.status_counts(_engine_for(url))
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
+def _pipeline(url, flt):
+    return queries.pipeline(_engine_for(url), flt)
 
 
-def status_counts(today: date) -> dict[str, int]:
-    return _status_counts(db.database_url(), today)
+def pipeline(flt: PortfolioFilter):
+    return _pipeline(_url(), flt)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
+def _headline(url, flt, today, time_frames):
+    return queries.headline(_engine_for(url), flt, today, dict(time_frames))
+
+
+def headline(flt: PortfolioFilter, today: date):
+    return _headline(_url(), flt, today, tuple(settings().time_frames.items()))
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
+def _ageing(url, flt, today, time_frames):
+    return queries.ageing(_engine_for(url), flt, today, dict(time_frames))
+
+
+def ageing(flt: PortfolioFilter, today: date):
+    return _ageing(_url(), flt, today, tuple(settings().time_frames.items()))
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=16, show_spinner=False)
+def _distinct(url, column):
+    return queries.distinct_values(_engine_for(url), column)
+
+
+def distinct(column: str) -> list[str]:
+    return _distinct(_url(), column)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=4, show_spinner=False)
+def _settings(url):
+    return queries.settings(_engine_for(url))
+
+
+def settings():
+    return _settings(_url())
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32, show_spinner=False)
+def _incident(url, code, today):
+    return queries.incident(_engine_for(url), code, today)
+
+
+def load_incident(code: str):
+    """(record, workflow state, version) of one incident, or None for an unknown code."""
+    return _incident(_url(), code, date.today())
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32, show_spinner=False)
+def _incident_audit(url, code):
+    trail = queries.audit_trail(_engine_for(url), code)
+    trail["role"] = trail["role"].map(ROLES).fillna("")
+    trail["changes"] = [_changes_text(c) for c in trail["changes"]]
+    return trail
+
+
+def incident_audit(code: str):
+    return _incident_audit(_url(), code)
+
+
+def _changes_text(changes) -> str:
+    def short(value) -> str:
+        text = "—" if value in (None, "", [], {}) else str(value)
+        return text if len(text) <= 60 else text[:57] + "…"
+    return "; ".join(f"{c['field']}: {short(c['before'])} → {short(c['after'])}" for c in (changes or [])[:12]) + \
+        (f"; and {len(changes) - 12} more" if changes and len(changes) > 12 else "")
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md(text: str) -> str:
+    """Text a user typed, escaped so Streamlit's Markdown shows it as typed: no links, no emphasis,
+    no HTML (st.markdown never renders raw HTML without unsafe_allow_html, which we never use)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+def compact(amount) -> str:
+    """1,359,000 → '1.36m', 133,717 → '134k': money that fits a headline figure."""
+    value = float(amount)
+    for limit, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
+        if abs(value) >= limit:
+            return f"{value / limit:.3g}{suffix}"
+    return f"{value:,.0f}"
 
 
 def after_write() -> None:
     """Drop every cached read so the next rerun shows what was just written."""
     st.cache_data.clear()
+
+
+def sidebar_filters() -> None:
+    """The filters every page shares. Each is bound to a URL query parameter of the same name, so a
+    copied link reproduces the view."""
+    st.header("Filters", anchor=False)
+    st.segmented_control("Incidents", options=["open", "closed", "all"], default="open", key="status",
+                         format_func={"open": "Open", "closed": "Closed", "all": "All"}.get,
+                         bind="query-params")
+    st.multiselect("Mineral", options=list(MINERALS), format_func=MINERALS.get, key="mineral",
+                   bind="query-params", placeholder="All minerals")
+    st.multiselect("Country", options=distinct("country"), key="country", bind="query-params",
+                   placeholder="All countries")
+    st.multiselect("Audit programme", options=list(AUDIT_PROGRAMMES), format_func=AUDIT_PROGRAMMES.get,
+                   key="programme", bind="query-params", placeholder="All programmes")
+    st.multiselect("Smelter/refiner", options=distinct("smelter_refiner"), key="smelter", bind="query-params",
+                   placeholder="All smelters/refiners")
+    st.multiselect("Level of response", options=list(LEVEL_FILTERS), format_func=LEVEL_FILTERS.get,
+                   key="level", bind="query-params", placeholder="Any level")
+    st.date_input("Received between", value=(), key="received", bind="query-params", format="YYYY-MM-DD",
+                  help="The date the allegation was received.")
+
+
+def current_filter(stage: str | None = None) -> PortfolioFilter:
+    s = st.session_state
+    received = s.get("received") or ()
+    return PortfolioFilter(
+        status=s.get("status") or "all", stage=stage,
+        mineral=tuple(s.get("mineral") or ()), country=tuple(s.get("country") or ()),
+        audit_programme=tuple(s.get("programme") or ()), smelter_refiner=tuple(s.get("smelter") or ()),
+        level=tuple(s.get("level") or ()),
+        received_from=received[0] if len(received) > 0 else None,
+        received_to=received[1] if len(received) > 1 else None,
+    )
 
 
 def database_error(exc: Exception) -> None:

@@ -1,69 +1,134 @@
-"""Portfolio: every incident, where it sits in the six steps, and what it is waiting for."""
+"""Portfolio: where every incident stands in the six steps, what it waits for and who owes it."""
 
 from datetime import date
 
 import streamlit as st
 
-from pages._ui import portfolio, status_counts
-from remediation.queries import PORTFOLIO_LIMIT, PortfolioFilter
-from remediation.vocab import STATUSES, STEPS
+from pages._ui import (
+    PAGES, after_write, ageing, compact, current_filter, ensure_entry_script, get_engine, headline, pipeline,
+    portfolio, settings,
+)
+from remediation import charts, services
+from remediation.queries import PIPELINE_STAGES, PORTFOLIO_LIMIT
+from remediation.settings import DEFAULT_TIME_FRAMES, Settings
+from remediation.vocab import STEPS
+
+ensure_entry_script()
+
+if code := st.query_params.get("incident"):  # an incident link opened on the home page
+    st.switch_page(PAGES["incident"], query_params={"incident": code})
 
 today = date.today()
-st.title("Portfolio")
-st.caption(f"Incidents in the company's supply chain and where each stands in the IOM six-step process, "
-           f"as of {today.isoformat()}.")
+STAGE_LABELS = dict(PIPELINE_STAGES)
 
-counts = status_counts(today)
-total = sum(counts.values())
-if total == 0:
-    st.info("No incidents are recorded yet. When an allegation comes in, it appears here at Step 1, "
-            "*Verify the allegation*.", icon=":material/inbox:")
+
+def _stage_from_chart() -> None:
+    """A click on a pipeline bar selects that stage in the table (cross-filtering)."""
+    points = st.session_state["pipeline_chart"]["selection"]["points"]
+    if points:
+        st.session_state["stage"] = points[0]["customdata"]
+
+
+st.session_state.setdefault("stage", None)
+flt = current_filter(stage=st.session_state["stage"])
+conf = settings()
+
+st.title("Portfolio")
+st.caption(f"Where each incident stands in the IOM six-step remediation process, as of {today.isoformat()}; "
+           f"{flt.describe()}.")
+
+# --- headline figures ---------------------------------------------------------------------------
+h = headline(flt, today)
+cols = st.columns(5)
+cols[0].metric("Open incidents", f"{h.open_incidents:,}")
+cols[1].metric("Level 1 mandatory", f"{h.level1_mandatory:,}",
+               help="Open incidents whose latest assessment makes Level 1 remediation mandatory.")
+cols[2].metric("Victims assisted (L1)", conf.suppress(h.victims_level1),
+               help=f"Victims with a case-management plan in a Level 1 plan under implementation. Counts below "
+                    f"{conf.small_count_threshold} are shown as '<{conf.small_count_threshold}' to protect victims.")
+if len(h.level2_money) == 1:
+    money = h.level2_money[0]
+    share = money["spent"] / money["budget"] if money["budget"] else 0
+    cols[3].metric("Level 2 budget spent", f"{share:.0%}",
+                   delta=f"{money['currency']} {compact(money['spent'])} of {compact(money['budget'])}",
+                   delta_color="off", delta_arrow="off",
+                   help=f"Spent to date against the budget of {money['plans']} Level 2 plans of open incidents "
+                        f"({money['currency']} {money['spent']:,.0f} of {money['budget']:,.0f}); pledged "
+                        f"{money['pledged']:,.0f}, received {money['received']:,.0f}.")
+elif h.level2_money:
+    cols[3].metric("Level 2 plans", f"{sum(x['plans'] for x in h.level2_money)}",
+                   help="In several currencies, never summed across them: " + "; ".join(
+                       f"{x['currency']}: budget {x['budget']:,.0f}, spent {x['spent']:,.0f}" for x in h.level2_money))
+else:
+    cols[3].metric("Level 2 spent", "No plans")
+cols[4].metric("Overdue incidents", f"{h.overdue:,}",
+               help="Open incidents in their step for longer than the step's indicative time frame.")
+
+if h.open_incidents == 0 and pipeline(flt)["count"].sum() == 0:
+    st.info("No incidents match these filters. When an allegation comes in it appears here at Step 1, "
+            "*Verify the allegation*; clear the filters in the sidebar to see everything.", icon=":material/inbox:")
     st.stop()
 
-open_n = counts.get("open", 0)
-cols = st.columns(5)
-cols[0].metric("Open incidents", f"{open_n:,}")
-cols[1].metric("Closed after remediation", f"{counts.get('closed_remediated', 0):,}")
-cols[2].metric("Closed: unsubstantiated", f"{counts.get('closed_unsubstantiated', 0):,}")
-cols[3].metric("Closed: not credible", f"{counts.get('closed_not_credible', 0):,}")
-cols[4].metric("Closed: not actionable", f"{counts.get('closed_not_actionable', 0):,}")
+# --- the pipeline and ageing ------------------------------------------------------------------------
+st.plotly_chart(charts.pipeline(pipeline(flt), today, flt.describe(), st.session_state["stage"]),
+                key="pipeline_chart", on_select=_stage_from_chart, selection_mode="points", theme=None,
+                config={"displayModeBar": False})
+st.caption("Click a bar to list its incidents below.")
+st.plotly_chart(charts.ageing(ageing(flt, today), conf.time_frames, today, flt.describe()),
+                key="ageing_chart", theme=None, config={"displayModeBar": False})
+with st.expander("Indicative time frame per step"):
+    st.caption("UNGP principle 31 asks for a predictable procedure: an indicative time frame for each "
+               "stage. An incident longer than this in its step counts as overdue.")
+    with st.form("time_frames"):
+        frame_cols = st.columns(3)
+        frames = {n: frame_cols[(n - 1) % 3].number_input(f"{n}. {STEPS[n]} (days)", min_value=1, max_value=3650,
+                                                          step=1, value=conf.time_frames[n], key=f"frame{n}")
+                  for n in STEPS}
+        if st.form_submit_button("Save time frames"):
+            services.update_settings(get_engine(), Settings(**{**conf.model_dump(), "time_frames": frames}))
+            after_write()
+            st.rerun()
+    st.caption("Defaults: " + ", ".join(f"step {n}: {d} days" for n, d in DEFAULT_TIME_FRAMES.items()))
 
-left, right = st.columns([1, 2])
-status = left.segmented_control("Show", options=["open", "closed", "all"], default="open",
-                                format_func={"open": "Open", "closed": "Closed", "all": "All"}.get,
-                                key="status") or "all"
-step = right.selectbox("Step", options=[None, *STEPS], key="step",
-                       format_func=lambda s: "Every step" if s is None else f"{s}. {STEPS[s]}")
-
-df, matching = portfolio(PortfolioFilter(status=status, step=step), today)
+# --- the incident table ---------------------------------------------------------------------------
+stage_options = [None, *STAGE_LABELS]
+st.selectbox("Stage", options=stage_options, key="stage", bind="query-params",
+             placeholder="Every stage: the sidebar filters apply",
+             format_func=lambda s: "Every stage: the sidebar filters apply" if s is None else STAGE_LABELS[s])
+flt = current_filter(stage=st.session_state["stage"])
+df, matching = portfolio(flt, today)
 if df.empty:
-    st.info("No incident matches this view. Choose *All* or another step.", icon=":material/filter_alt_off:")
+    st.info("No incident in this stage matches the filters.", icon=":material/filter_alt_off:")
     st.stop()
 
 shown = f"{len(df):,} of {matching:,}" if matching > len(df) else f"{matching:,}"
-st.subheader(f"{shown} incidents", anchor=False)
+scope = STAGE_LABELS[flt.stage] if flt.stage else {"open": "open", "closed": "closed", "all": "all"}[flt.status]
+st.subheader(f"{shown} incidents · {scope}", anchor=False)
 if matching > PORTFOLIO_LIMIT:
-    st.caption(f"The newest {PORTFOLIO_LIMIT:,} are listed; narrow the view to see others.")
-st.dataframe(
-    df,
-    hide_index=True,
-    width="stretch",
-    column_order=["code", "title", "step_name", "status", "waiting_for", "owed_by", "days_in_step", "level1",
-                  "level2", "mineral", "country", "smelter_refiner", "audit_programme", "date_received"],
+    st.caption(f"The newest {PORTFOLIO_LIMIT:,} are listed; narrow the filters to see others.")
+df["flag"] = df["overdue"].map({True: "Overdue", False: ""})
+event = st.dataframe(
+    df, hide_index=True, width="stretch", key="table", on_select="rerun", selection_mode="single-row",
+    column_order=["code", "title", "step_name", "flag", "days_in_step", "waiting_for", "owed_by", "level1", "level2",
+                  "mineral", "country", "smelter_refiner", "audit_programme", "status", "date_received"],
     column_config={
         "code": st.column_config.TextColumn("Code", pinned=True),
         "title": st.column_config.TextColumn("Title", width="medium"),
         "step_name": st.column_config.TextColumn("Current step", width="medium"),
-        "status": st.column_config.TextColumn("Status", help="; ".join(STATUSES.values())),
+        "flag": st.column_config.TextColumn("Overdue", help="In its step longer than the step's time frame."),
+        "days_in_step": st.column_config.NumberColumn("Days in step", format="%d"),
         "waiting_for": st.column_config.TextColumn("Waiting for", width="large"),
         "owed_by": st.column_config.TextColumn("Owed by"),
-        "days_in_step": st.column_config.NumberColumn("Days in step", format="%d"),
         "level1": st.column_config.TextColumn("Level 1"),
         "level2": st.column_config.TextColumn("Level 2"),
         "mineral": st.column_config.TextColumn("Mineral"),
         "country": st.column_config.TextColumn("Country"),
         "smelter_refiner": st.column_config.TextColumn("Smelter/refiner"),
         "audit_programme": st.column_config.TextColumn("Audit programme"),
+        "status": st.column_config.TextColumn("Status"),
         "date_received": st.column_config.DateColumn("Received"),
     },
 )
+st.caption("Select a row to open the incident. Sort by any column header.")
+if event.selection.rows:
+    st.switch_page(PAGES["incident"], query_params={"incident": df.iloc[event.selection.rows[0]]["code"]})

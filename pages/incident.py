@@ -1,0 +1,374 @@
+"""Incident workspace: what happened, where the incident stands, what it needs next, and the forms
+to record each step in the guideline's terms."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from pages._forms import model_form, show_errors
+from pages._ui import (
+    PAGES, after_write, ensure_entry_script, get_engine, incident_audit, load_incident, md, settings,
+)
+from remediation import models as m
+from remediation import services
+from remediation.rules import assess
+from remediation.services import Actor
+from remediation.steps import events, tracker
+from remediation.vocab import (
+    AUDIT_PROGRAMMES, INITIATIVE_KINDS, MINERALS, REQUIREMENTS, ROLES, SCENARIOS, STEPS, VIOLATION_TYPES,
+)
+
+USER = "local user"  # single-user local mode; sign-in arrives with roles
+TRACKER_ICONS = {
+    "done": ":green[:material/check_circle:]", "current": ":blue[:material/radio_button_checked:]",
+    "pending": ":gray[:material/radio_button_unchecked:]", "closed_here": ":red[:material/cancel:]",
+    "skipped": ":gray[:material/remove:]",
+}
+
+
+def record(form_key: str, role: str, call, payload, success: str) -> None:
+    """Hand a validated payload to its service; errors go back next to the form's fields."""
+    try:
+        call(get_engine(), code, payload, Actor(USER, role))
+    except Exception as exc:  # Refused, ValidationError, ConflictError: each shown by the form
+        show_errors(form_key, exc)
+    else:
+        after_write()
+        st.toast(success, icon=":material/check:")
+        st.rerun()
+
+
+ensure_entry_script()
+
+# --- choose an incident -------------------------------------------------------------------------------
+
+if "open_incident" in st.session_state:  # set by intake: a drawn widget's state can only change before it is drawn
+    st.session_state["incident"] = st.session_state.pop("open_incident")
+st.text_input("Incident code", key="incident", bind="query-params", placeholder="INC-2025-014",
+              help="Type a code, or open an incident from the Portfolio page.")
+code = (st.session_state.get("incident") or "").strip().upper()
+
+if not code:
+    st.title("Incidents")
+    st.caption("Open an incident by its code, or record a new allegation: it starts at Step 1, "
+               "*Verify the allegation*.")
+    st.page_link(PAGES["portfolio"], label="Back to the portfolio", icon=":material/arrow_back:")
+    st.subheader("Record a new allegation", anchor=False)
+    st.caption(m.NO_NAMES_REMINDER)
+    intake = model_form(m.IncidentIn, "intake", submit_label="Record allegation",
+                        defaults={"code": services.next_incident_code(get_engine())},
+                        exclude={"trading_link", "stopped_trading_date"},
+                        labels={"smelter_refiner": "Smelter/refiner named in the allegation",
+                                "repeated": "Repeated over a period (not an isolated event)",
+                                "children_affected": "Of whom children"})
+    if intake is not None:
+        try:
+            services.create_incident(get_engine(), intake, Actor(USER, "downstream_company"))
+        except Exception as exc:
+            show_errors("intake", exc)
+        else:
+            after_write()
+            st.session_state["open_incident"] = intake.code
+            st.rerun()
+    st.stop()
+
+found = load_incident(code)
+if found is None:
+    st.title("Incident not found")
+    st.error(f"There is no incident with the code **{md(code)}**. Check the code, or find it on the Portfolio page.",
+             icon=":material/search_off:")
+    st.page_link(PAGES["portfolio"], label="Back to the portfolio", icon=":material/arrow_back:")
+    st.stop()
+
+rec, state, version = found
+inc = rec.incident
+conf = settings()
+
+# --- header -------------------------------------------------------------------------------------------
+st.title(f"{inc.code}: {md(inc.title)}")
+st.caption(" · ".join([MINERALS[inc.mineral], md(inc.country), md(inc.site) or "site not recorded",
+                       f"smelter/refiner {md(inc.smelter_refiner)}", AUDIT_PROGRAMMES[inc.audit_programme],
+                       f"received {inc.date_received}"]))
+
+cols = st.columns(6)
+for col, (n, name, mark) in zip(cols, tracker(state)):
+    col.markdown(f"{TRACKER_ICONS[mark]} **{n}. {name}**")
+    col.caption({"done": "Done", "current": "Current step", "pending": "Not reached", "closed_here": "Closed here",
+                 "skipped": "Not reached: closed"}[mark])
+
+if not state.is_open:
+    (st.success if state.status == "closed_remediated" else st.warning)(state.closed_reason,
+                                                                         icon=":material/flag:")
+days = (date.today() - state.step_entered_on).days
+frame = conf.time_frames[state.step]
+if state.missing:
+    over = days > frame
+    st.subheader(f"Needed to move on from Step {state.step}", anchor=False)
+    st.caption(f"{days} days in this step since {state.step_entered_on}; indicative time frame {frame} days"
+               + (" — **overdue**" if over else "") + ".")
+    st.dataframe(pd.DataFrame([{"What is missing": gap.text, "Owed by": gap.role_label} for gap in state.missing]),
+                 hide_index=True, width="stretch")
+for warning in state.warnings:
+    st.warning(warning, icon=":material/info:")
+
+# --- the level assessment -------------------------------------------------------------------------
+latest = rec.latest_assessment
+with st.container(border=True):
+    st.subheader("Level of response", anchor=False)
+    if latest is None:
+        st.caption("Not assessed yet: the audit programme assesses once the allegation is substantiated (Step 2).")
+    else:
+        a, b, c = st.columns(3)
+        a.metric("Scenario", SCENARIOS[latest.scenario])
+        b.metric("Level 1", REQUIREMENTS[latest.level1])
+        c.metric("Level 2", REQUIREMENTS[latest.level2])
+        st.caption(f"Assessed on {latest.assessed_on} under policy version {latest.policy_version}.")
+        for reason in latest.reasons:
+            st.markdown(f"- {md(reason)}")
+
+# --- plans --------------------------------------------------------------------------------------------
+for plan in rec.plans:
+    with st.expander(f"Level {plan.level} plan: {plan.facilitator} · budget {plan.currency} {plan.budget:,.0f}, "
+                     f"pledged {plan.pledged:,.0f}, spent {plan.spent:,.0f}", expanded=False):
+        ap = plan.approval
+        st.markdown(f"Designed {plan.designed_on} · submitted by the facilitator "
+                    f"{ap.submitted_by_facilitator_on or '—'} · by the smelter/refiner {ap.submitted_by_smelter_on or '—'}"
+                    f" · approved {ap.approved_by_audit_programme_on or '—'} · implementation started "
+                    f"{plan.implementation_started_on or '—'}")
+        if plan.case_plans:
+            st.caption(f"{conf.suppress(len(plan.case_plans))} case-management plans (victims appear only as codes).")
+            st.dataframe(pd.DataFrame([{"Victim code": c.victim_code, "Age group": c.age_group,
+                                        "Assistance": ", ".join(c.assistance_types), "Provider": c.provider,
+                                        "Referred": c.referral_date} for c in plan.case_plans]),
+                         hide_index=True, width="stretch")
+        for i, init in enumerate(plan.initiatives):
+            st.markdown(f"**{md(init.title)}** ({INITIATIVE_KINDS[init.kind].lower()}, due {init.due_date}): "
+                        f"{md(init.expected_result)}")
+            for ind in init.indicators:
+                last = ind.measurements[-1] if ind.measurements else None
+                now = (f"{last.value:g} {md(ind.unit)} on {last.measured_on}" if last and last.value is not None
+                       else (f"{last.status} on {last.measured_on}" if last else "not measured yet"))
+                target = f"{ind.baseline_value:g} → {ind.target_value:g} {md(ind.unit)}" \
+                    if ind.kind == "quantitative" else "qualitative"
+                st.markdown(f"- {md(ind.name)}: {target} by {ind.target_date}; latest: {now}")
+
+# --- record -------------------------------------------------------------------------------------------
+st.subheader("Record", anchor=False)
+tab_names = [f"{n}. {name}" for n, name in STEPS.items()]
+tabs = st.tabs(tab_names, default=tab_names[state.step - 1])
+v, r = rec.verification, rec.response
+editable = state.is_open
+
+with tabs[0]:
+    st.markdown(f"Violation types: {', '.join(VIOLATION_TYPES[t] for t in inc.violation_types)} · "
+                f"{inc.affected_persons} affected persons, of whom {inc.children_affected} children · "
+                f"{'repeated' if inc.repeated else 'isolated'} · incident on {inc.incident_date}"
+                + (f", public since {inc.became_public_date}" if inc.became_public_date else ", not public"))
+    if state.step > 1 or not editable:
+        st.caption("Step 1 is complete." if state.step > 1 else "Closed at Step 1.")
+    elif v.credibility is None:
+        st.caption("The downstream company reviews the allegation (guideline lines 925-930).")
+        if (p := model_form(m.Credibility, "credibility", submit_label="Record credibility",
+                            labels={"credible": "Credible? A trustworthy source and reasonable grounds to believe "
+                                                "a violation may have taken place"})) is not None:
+            record("credibility", "downstream_company", services.record_credibility, p, "Credibility recorded")
+    elif v.actionability is None:
+        if (p := model_form(m.Actionability, "actionability", submit_label="Record actionability",
+                            labels={"actionable": "Actionable? Does it explicitly link to a current or past "
+                                                  "supply-chain partner?"})) is not None:
+            record("actionability", "downstream_company", services.record_actionability, p, "Actionability recorded")
+    elif v.notice is None:
+        if (p := model_form(m.AuditProgrammeNotice, "notice", submit_label="Record notification",
+                            labels={"notified_on": f"{AUDIT_PROGRAMMES[inc.audit_programme]} notified on"})) is not None:
+            record("notice", "downstream_company", services.notify_audit_programme, p, "Notification recorded")
+    else:
+        st.caption("The audit programme investigates under its grievance mechanism and, if substantiated, "
+                   "assesses the link to the smelter/refiner (guideline lines 944-955).")
+        if (p := model_form(m.Substantiation, "substantiation", submit_label="Record the investigation's finding",
+                            labels={"stopped_trading_date": "Date the smelter/refiner stopped trading (past trading)"}
+                            )) is not None:
+            record("substantiation", "audit_programme", services.record_substantiation, p, "Finding recorded")
+
+with tabs[1]:
+    if state.step < 2:
+        st.caption("Reached once the allegation is substantiated.")
+    else:
+        if editable and state.step <= 3:
+            try:
+                preview = assess(inc.triage_input())
+                st.info(f"The level rules on the recorded facts: **{SCENARIOS[preview.scenario]}** — Level 1 "
+                        f"{preview.level1.replace('_', ' ')}, Level 2 {preview.level2.replace('_', ' ')} "
+                        f"(policy v{preview.policy_version}).", icon=":material/rule:")
+            except Exception as exc:  # facts the rules cannot read: say which
+                st.warning(f"The level rules cannot read the recorded facts: {exc}")
+            if (p := model_form(m.AssessmentRequest, "assessment", submit_label="Record this assessment")) is not None:
+                record("assessment", "audit_programme",
+                       lambda e, c, payload, a: services.record_assessment(e, c, payload.assessed_on, actor=a),
+                       p, "Assessment recorded")
+        if r.corrective_action:
+            st.markdown(f"Corrective action ({r.corrective_action.decided_on}): {md(r.corrective_action.description)}")
+        elif editable and (p := model_form(m.CorrectiveAction, "corrective", submit_label="Record corrective action",
+                                           labels={"relationship_terminated": "Relationship with the mine operator "
+                                                                              "or entity terminated"})) is not None:
+            record("corrective", "audit_programme", services.record_corrective_action, p, "Corrective action recorded")
+        if r.smelter_notice:
+            st.markdown(f"Smelter/refiner notified on {r.smelter_notice.notified_on}.")
+        elif editable and latest and (p := model_form(m.SmelterNotice, "smelter_notice",
+                                                      submit_label="Record notice to the smelter/refiner")) is not None:
+            record("smelter_notice", "audit_programme", services.notify_smelter, p, "Notice recorded")
+
+with tabs[2]:
+    if state.step < 3:
+        st.caption("Reached once the level of response is determined and the smelter/refiner notified.")
+    elif editable:
+        free_levels = [lvl for lvl in (1, 2) if rec.plan(lvl) is None]
+        if free_levels:
+            with st.expander("Open a plan", expanded=not rec.plans):
+                if (p := model_form(m.PlanHeader, "plan_header", submit_label="Open plan",
+                                    choices={"level": {lvl: f"Level {lvl}" for lvl in free_levels}},
+                                    labels={"estimated_cost": "Estimated cost"})) is not None:
+                    record("plan_header", "remediation_facilitator", services.open_plan, p, "Plan opened")
+        for plan in rec.plans:
+            if plan.approval.approved_by_audit_programme_on is not None:
+                continue
+            lvl = plan.level
+            st.markdown(f"**Level {lvl} plan**")
+            if lvl == 1:
+                with st.expander("Add a case-management plan"):
+                    if (p := model_form(m.CasePlan, "case_plan", submit_label="Add case plan")) is not None:
+                        record("case_plan", "victim_service_coordinator", services.add_case_plan, p, "Case plan added")
+            else:
+                with st.expander("Add an initiative"):
+                    if (p := model_form(m.Initiative, "initiative", submit_label="Add initiative",
+                                        exclude={"indicators"})) is not None:
+                        record("initiative", "remediation_facilitator", services.add_initiative, p, "Initiative added")
+                if plan.initiatives:
+                    with st.expander("Add a performance indicator"):
+                        which = st.selectbox("Initiative", options=range(len(plan.initiatives)), key="indicator_for",
+                                             format_func=lambda i: plan.initiatives[i].title)
+                        if (p := model_form(m.Indicator, "indicator", submit_label="Add indicator",
+                                            exclude={"measurements"})) is not None:
+                            record("indicator", "remediation_facilitator",
+                                   lambda e, c, payload, a: services.add_indicator(e, c, which, payload, a),
+                                   p, "Indicator added")
+            with st.expander(f"Add a budget line to the Level {lvl} plan"):
+                if (p := model_form(m.BudgetLine, f"budget{lvl}", submit_label="Add budget line")) is not None:
+                    record(f"budget{lvl}", "remediation_facilitator",
+                           lambda e, c, payload, a, lvl=lvl: services.add_budget_line(e, c, lvl, payload, a),
+                           p, "Budget line added")
+            chain = [("submitted_by_facilitator_on", "remediation_facilitator", "Submitted by the facilitator on"),
+                     ("submitted_by_smelter_on", "smelter_refiner", "Submitted by the smelter/refiner to the audit "
+                                                                   "programme on"),
+                     ("approved_by_audit_programme_on", "audit_programme", "Approved by the audit programme on")]
+            field, role, label = next(x for x in chain if getattr(plan.approval, x[0]) is None)
+            if (p := model_form(m.PlanApproval, f"approval{lvl}", submit_label="Record", fields=[field],
+                                labels={field: label})) is not None:
+                record(f"approval{lvl}", role,
+                       lambda e, c, payload, a, lvl=lvl: services.record_plan_approval(e, c, lvl, payload, a),
+                       p, "Approval chain updated")
+
+with tabs[3]:
+    if state.step < 4:
+        st.caption("Reached once the plans are approved by the audit programme.")
+    elif editable:
+        for plan in rec.plans:
+            lvl = plan.level
+            st.markdown(f"**Level {lvl} plan** — budget {plan.currency} {plan.budget:,.0f}, pledged "
+                        f"{plan.pledged:,.0f}, spent {plan.spent:,.0f}")
+            with st.expander("Add funding"):
+                if (p := model_form(m.Funding, f"funding{lvl}", submit_label="Add funding",
+                                    labels={"pledged": f"Pledged ({plan.currency})",
+                                            "received": f"Received ({plan.currency})"})) is not None:
+                    record(f"funding{lvl}", "smelter_refiner",
+                           lambda e, c, payload, a, lvl=lvl: services.add_funding(e, c, lvl, payload, a),
+                           p, "Funding recorded")
+            if plan.implementation_started_on is None:
+                if (p := model_form(m.ImplementationStart, f"start{lvl}", submit_label="Record the start")) is not None:
+                    record(f"start{lvl}", "remediation_facilitator",
+                           lambda e, c, payload, a, lvl=lvl: services.start_implementation(
+                               e, c, lvl, payload.started_on, a), p, "Implementation started")
+                continue
+            with st.expander("Add an expenditure"):
+                categories = {b.category: b.category for b in plan.budget_lines} or None
+                if (p := model_form(m.Expenditure, f"spend{lvl}", submit_label="Add expenditure",
+                                    choices={"category": categories} if categories else None,
+                                    labels={"amount": f"Amount ({plan.currency})"})) is not None:
+                    record(f"spend{lvl}", "remediation_facilitator",
+                           lambda e, c, payload, a, lvl=lvl: services.add_expenditure(e, c, lvl, payload, a),
+                           p, "Expenditure recorded")
+            with st.expander("Add a monitoring report"):
+                if (p := model_form(m.MonitoringReport, f"monitoring{lvl}", submit_label="Add report")) is not None:
+                    record(f"monitoring{lvl}", "remediation_facilitator",
+                           lambda e, c, payload, a, lvl=lvl: services.add_monitoring_report(e, c, lvl, payload, a),
+                           p, "Monitoring report recorded")
+            indicators = [(i, j, ind) for i, init in enumerate(plan.initiatives) for j, ind in enumerate(init.indicators)]
+            if indicators:
+                with st.expander("Add an indicator measurement"):
+                    pick = st.selectbox("Indicator", options=range(len(indicators)), key=f"measure_for{lvl}",
+                                        format_func=lambda k: f"{indicators[k][2].name} ({indicators[k][2].kind})")
+                    i, j, _ = indicators[pick]
+                    if (p := model_form(m.Measurement, f"measure{lvl}", submit_label="Add measurement")) is not None:
+                        record(f"measure{lvl}", "remediation_facilitator",
+                               lambda e, c, payload, a: services.add_measurement(e, c, i, j, payload, a),
+                               p, "Measurement recorded")
+            if plan.closure.final_report_on is None and (p := model_form(
+                    m.PlanClosure, f"final{lvl}", submit_label="Record the final report", fields=["final_report_on"],
+                    labels={"final_report_on": "Facilitator's final report received on"})) is not None:
+                record(f"final{lvl}", "remediation_facilitator",
+                       lambda e, c, payload, a, lvl=lvl: services.record_plan_closure(e, c, lvl, payload, a),
+                       p, "Final report recorded")
+
+with tabs[4]:
+    if state.step < 5:
+        st.caption("Reached once every plan's final report is in.")
+    elif editable:
+        for plan in rec.plans:
+            lvl = plan.level
+            fields = (["financial_report_on", "referral_confirmed_on", "assistance_summary", "monitoring_summary"]
+                      if lvl == 1 else ["financial_report_on", "outcomes_verified", "completed_on_time",
+                                        "within_budget", "objectives_met", "monitoring_documented"])
+            st.markdown(f"**Level {lvl} plan: closure evidence** (guideline lines "
+                        f"{'1401-1410' if lvl == 1 else '1412-1420'})")
+            if (p := model_form(m.PlanClosure, f"evidence{lvl}", submit_label="Record closure evidence",
+                                fields=fields, defaults=plan.closure.model_dump())) is not None:
+                record(f"evidence{lvl}", "smelter_refiner" if lvl == 1 else "remediation_facilitator",
+                       lambda e, c, payload, a, lvl=lvl: services.record_plan_closure(e, c, lvl, payload, a),
+                       p, "Closure evidence recorded")
+        c = rec.closure
+        st.markdown("**Closing**")
+        closing = [("verified_by_audit_programme_on", ["verified_by_audit_programme_on"], "audit_programme"),
+                   ("closure_report_on", ["closure_report_on", "recommend_close"], "audit_programme"),
+                   ("closed_on", ["closed_on"], "downstream_company")]
+        field, fields, role = next((x for x in closing if getattr(c, x[0]) is None), closing[-1])
+        if (p := model_form(m.Closure, "closure", submit_label="Record", fields=fields,
+                            labels={"recommend_close": "The audit programme recommends closing the incident",
+                                    "closed_on": "Closed by the downstream company on"})) is not None:
+            record("closure", role, services.record_closure, p, "Closure recorded")
+
+with tabs[5]:
+    if state.step < 3:
+        st.caption("Lessons are captured throughout remediation and formally at closure.")
+    else:
+        if rec.lessons:
+            st.markdown("Recorded on " + str(rec.lessons.reviewed_on) + ": " +
+                        "; ".join(f"{q.replace('_', ' ')}: {getattr(rec.lessons, q)}" for q in
+                                  ("objectives_met", "victims_satisfied", "communities_benefited", "budget_sufficient")))
+        if (p := model_form(m.Lessons, "lessons", submit_label="Record lessons learned",
+                            defaults=rec.lessons.model_dump() if rec.lessons else None)) is not None:
+            record("lessons", "downstream_company", services.record_lessons, p, "Lessons recorded")
+
+# --- timeline -----------------------------------------------------------------------------------------
+st.subheader("Timeline", anchor=False)
+what, who = st.tabs(["What happened", "Who recorded what"])
+with what:
+    st.dataframe(pd.DataFrame([{"Date": d, "Role": ROLES.get(role, ""), "Event": text}
+                               for d, role, text in events(rec)]), hide_index=True, width="stretch")
+with who:
+    trail = incident_audit(code)
+    st.dataframe(trail, hide_index=True, width="stretch",
+                 column_config={"at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
+                                "actor": "Who", "role": "For role", "action": "What",
+                                "changes": st.column_config.TextColumn("Changes", width="large")})

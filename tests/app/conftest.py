@@ -1,0 +1,49 @@
+"""AppTest helpers: run app.py on a fresh SQLite database (demo portfolio unless told otherwise)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from remediation import db
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+
+# AppTest treats a main script with a `pages/` folder beside it as a legacy multipage app on rerun
+# and drops what the entry script drew (the sidebar): streamlit/streamlit#9446, PR #14217. Running
+# app.py through a one-line script elsewhere keeps st.navigation's behaviour, as in a browser.
+WRAPPER = "import runpy\nrunpy.run_path({app!r}, run_name='__main__')\n"
+
+
+@pytest.fixture
+def run_app(monkeypatch, tmp_path):
+    """``run_app(page=None, query=None, database_url=None, demo=None)`` → a run AppTest."""
+    def run(page: str | None = None, query: dict | None = None, database_url: str | None = None,
+            demo: str | None = None) -> AppTest:
+        monkeypatch.setenv("DATABASE_URL", database_url or f"sqlite:///{tmp_path / 'app.db'}")
+        if demo is not None:
+            monkeypatch.setenv("REMEDIATION_DEMO", demo)
+        main = tmp_path / "main.py"
+        main.write_text(WRAPPER.format(app=str(APP)))
+        at = AppTest.from_file(str(main), default_timeout=60)
+        for key, value in (query or {}).items():
+            at.query_params[key] = value
+        if page:
+            at.switch_page(str(APP.parent / page))
+        return at.run()
+
+    yield run
+    db.dispose_engines()
+
+
+def submit(at: AppTest, form_key: str) -> AppTest:
+    """Click the submit button of the form ``form_key`` and rerun."""
+    button = next(b for b in at.button if b.proto.form_id == form_key)
+    button.click()
+    return at.run()
+
+
+def widget(at: AppTest, kind: str, key: str):
+    return getattr(at, kind)(key=key)

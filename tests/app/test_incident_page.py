@@ -1,0 +1,174 @@
+"""The incident workspace as Streamlit runs it: deep links, the tracker, what is missing, each
+form's happy path and a validation error, and one incident taken from intake to closure through
+the forms alone."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from conftest import submit
+
+from remediation.demo import read_fixture
+from remediation.steps import evaluate
+
+INCIDENT_PAGE = "pages/incident.py"
+TODAY = date.today()
+KINDS = ("date_input", "radio", "selectbox", "multiselect", "number_input", "text_input", "text_area",
+         "checkbox", "toggle")
+
+
+def fill(at, form: str, **values):
+    """Set the widgets of form ``form`` (keys ``form.field``), whatever their kind."""
+    for field, value in values.items():
+        key = f"{form}.{field}"
+        for kind in KINDS:
+            found = [w for w in getattr(at, kind) if w.key == key]
+            if found:
+                found[0].set_value(value)
+                break
+        else:
+            raise AssertionError(f"no widget {key}")
+    return at
+
+
+def record(at, form: str, **values):
+    fill(at, form, **values)
+    submit(at, form)
+    assert not at.exception, at.exception
+    return at
+
+
+def errors(at) -> str:
+    """Every error message on the page, lower-cased, in one string."""
+    return " | ".join(e.value for e in at.error).lower()
+
+
+def missing_first(at) -> str:
+    return at.dataframe[0].value.iloc[0]["What is missing"]
+
+
+def open_demo(run_app, predicate):
+    record_ = next(r for r in read_fixture() if predicate(evaluate(r, TODAY), r))
+    return run_app(query={"incident": record_.incident.code}, page=INCIDENT_PAGE), record_
+
+
+def test_deep_link_opens_the_incident_with_tracker_and_missing_items(run_app):
+    at, rec = open_demo(run_app, lambda s, r: s.is_open and s.step == 4)
+    state = evaluate(rec, TODAY)
+    assert not at.exception
+    assert at.title[0].value.startswith(rec.incident.code)
+    marks = [m.value for m in at.markdown if "**1." in m.value or "**4." in m.value]
+    assert any("check_circle" in m and "**1." in m for m in marks)
+    assert any("radio_button_checked" in m and "**4." in m for m in marks)
+    assert at.subheader[0].value == "Needed to move on from Step 4"
+    assert missing_first(at) == state.missing[0].text
+    assert at.dataframe[0].value.iloc[0]["Owed by"] == state.missing[0].role_label
+
+
+def test_a_closed_incident_says_where_and_why(run_app):
+    at, _ = open_demo(run_app, lambda s, r: s.status == "closed_unsubstantiated")
+    assert "Unsubstantiated" in at.warning[0].value
+    assert any("cancel" in m.value and "**1." in m.value for m in at.markdown)
+
+
+def test_an_unknown_code_says_so_plainly(run_app):
+    at = run_app(query={"incident": "INC-1999-999"}, page=INCIDENT_PAGE)
+    assert not at.exception
+    assert at.title[0].value == "Incident not found"
+    assert "There is no incident with the code" in at.error[0].value
+
+
+def _awaiting_investigation(s, r) -> bool:
+    return s.is_open and s.step == 1 and r.verification.notice is not None
+
+
+def test_recording_the_finding_moves_the_incident_to_step_2(run_app):
+    at, rec = open_demo(run_app, _awaiting_investigation)
+    assert missing_first(at).startswith("Investigate and decide whether the allegation is substantiated")
+    record(at, "substantiation", substantiated=True, trading_link="current",
+           decided_on=rec.verification.notice.notified_on + timedelta(days=1))
+    assert at.subheader[0].value == "Needed to move on from Step 2"
+    assert missing_first(at).startswith("Assess the level of response")
+    assert at.dataframe[0].value.iloc[0]["Owed by"] == "Audit programme"
+    assert any("radio_button_checked" in m.value and "**2." in m.value for m in at.markdown)
+
+
+def test_a_refused_date_is_shown_next_to_its_field_and_nothing_is_saved(run_app):
+    at, rec = open_demo(run_app, _awaiting_investigation)
+    record(at, "substantiation", substantiated=False, decided_on=rec.verification.notice.notified_on - timedelta(days=5))
+    assert "cannot come before the notification" in errors(at)
+    assert missing_first(at).startswith("Investigate and decide")  # nothing was saved
+
+
+def test_a_substantiated_finding_without_its_link_is_refused_at_the_field(run_app):
+    at, rec = open_demo(run_app, _awaiting_investigation)
+    record(at, "substantiation", substantiated=True, decided_on=rec.verification.notice.notified_on)
+    assert "needs its link" in errors(at)
+    assert missing_first(at).startswith("Investigate and decide")
+
+
+def test_intake_validates_and_then_creates_an_incident_at_step_1(run_app):
+    at = run_app(page=INCIDENT_PAGE)
+    assert at.title[0].value == "Incidents"
+    record(at, "intake", title="Forced labour at a gold site", mineral="gold", country="Ghana",
+           smelter_refiner="Tallis Bullion", audit_programme="lbma", violation_types=["forced_labour"],
+           allegation_source="Worker hotline report", date_received=TODAY - timedelta(days=3),
+           incident_date=TODAY - timedelta(days=20), affected_persons=4, children_affected=6)
+    assert "cannot be more than the 4 affected persons" in errors(at)
+    record(at, "intake", children_affected=1)
+    assert at.title[0].value.startswith("INC-") and "Forced labour at a gold site" in at.title[0].value
+    assert missing_first(at).startswith("Decide whether the allegation is credible")
+
+
+def test_an_incident_goes_from_intake_to_closure_through_the_forms_alone(run_app):
+    at = run_app(page=INCIDENT_PAGE, demo="0")
+    d = TODAY - timedelta(days=400)
+
+    def day(n: int) -> date:
+        return d + timedelta(days=n)
+
+    record(at, "intake", title="Debt bondage of ore carriers", mineral="tin", country="Rwanda",
+           smelter_refiner="Kestrel Tin Smelting", audit_programme="rmi_rmap", violation_types=["debt_bondage"],
+           allegation_source="Trade union", date_received=day(0), incident_date=day(-60), affected_persons=3)
+    code = at.title[0].value.split(":")[0]
+    record(at, "credibility", credible=True, decided_on=day(5))
+    record(at, "actionability", actionable=True, decided_on=day(6))
+    record(at, "notice", notified_on=day(7))
+    record(at, "substantiation", substantiated=True, decided_on=day(40), trading_link="current")
+    assert at.subheader[0].value == "Needed to move on from Step 2"
+    record(at, "assessment", assessed_on=day(45))
+    assert [m.value for m in at.metric][:3] == ["Current trading", "Mandatory", "Recommended"]
+    record(at, "corrective", description="Supplier terminated; enhanced due diligence", decided_on=day(46))
+    record(at, "smelter_notice", notified_on=day(47))
+    assert at.subheader[0].value == "Needed to move on from Step 3"
+    record(at, "plan_header", level=1, facilitator="Safe Passage Network", facilitator_type="local_ngo",
+           currency="USD", estimated_cost=20000.0, designed_on=day(60),
+           victim_service_coordinator="Haven Shelter Collective")
+    record(at, "case_plan", victim_code="V-001", age_group="adult", assistance_types=["shelter_accommodation", "legal"],
+           provider="Legal Aid Circle", referral_date=day(61))
+    record(at, "approval1", submitted_by_facilitator_on=day(62))
+    record(at, "approval1", submitted_by_smelter_on=day(63))
+    record(at, "approval1", approved_by_audit_programme_on=day(70))
+    assert at.subheader[0].value == "Needed to move on from Step 4"
+    record(at, "start1", started_on=day(80))  # refused: no funding yet
+    assert "once funding is secured" in errors(at)
+    record(at, "funding1", source="smelter_refiner", funder="Kestrel Tin Smelting", pledged=20000.0,
+           received=20000.0, pledged_on=day(75))
+    record(at, "start1", started_on=day(80))
+    record(at, "monitoring1", period_start=day(80), period_end=day(280), received_on=day(285))
+    record(at, "final1", final_report_on=day(300))
+    assert at.subheader[0].value == "Needed to move on from Step 5"
+    record(at, "evidence1", financial_report_on=day(305), referral_confirmed_on=day(305),
+           assistance_summary="Shelter and legal aid delivered; follow-up by the coordinator.")
+    record(at, "closure", verified_by_audit_programme_on=day(310))
+    record(at, "closure", closure_report_on=day(312), recommend_close=True)
+    record(at, "closure", closed_on=day(315))
+    assert "Closed after remediation" in at.success[0].value
+    record(at, "lessons", reviewed_on=day(330), objectives_met="yes", victims_satisfied="yes",
+           communities_benefited="partly", budget_sufficient="yes", tags=["funding delays"])
+    assert not any(s.value.startswith("Needed to move on") for s in at.subheader)
+    assert all("check_circle" in m.value for m in at.markdown if m.value.startswith(":green"))
+    events = at.dataframe[-2].value["Event"].tolist()
+    assert events[-1] == "Lessons learned captured" and "Incident closed" in events
+    assert code.startswith("INC-")

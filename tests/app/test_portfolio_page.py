@@ -1,0 +1,99 @@
+"""The portfolio page as Streamlit runs it: headline figures, pipeline, ageing, filters, table."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from remediation.demo import read_fixture
+from remediation.settings import DEFAULT_TIME_FRAMES
+from remediation.steps import evaluate
+
+TODAY = date.today()
+
+
+def _states():
+    return [(r, evaluate(r, TODAY)) for r in read_fixture()]
+
+
+def _metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_headline_figures_pipeline_and_table_on_the_demo_portfolio(run_app):
+    at = run_app()
+    assert not at.exception
+    states = _states()
+    open_ = [(r, s) for r, s in states if s.is_open]
+    metrics = _metrics(at)
+    assert metrics["Open incidents"] == str(len(open_))
+    assert metrics["Level 1 mandatory"] == str(sum(1 for r, _ in open_ if r.latest_assessment
+                                                   and r.latest_assessment.level1 == "mandatory"))
+    assert metrics["Overdue incidents"] == str(sum(
+        1 for _, s in open_ if s.step_entered_on < TODAY - timedelta(days=DEFAULT_TIME_FRAMES[s.step])))
+    assert metrics["Level 2 budget spent"].endswith("%")
+    assert len(at.get("plotly_chart")) == 2  # the pipeline and the ageing chart
+    table = at.dataframe[0].value
+    assert len(table) == len(open_) and set(table["status"]) == {"Open"}
+    assert table["waiting_for"].str.len().min() > 10 and (table["owed_by"] != "").all()
+    assert at.subheader[0].value == f"{len(open_)} incidents · open"
+
+
+def test_victims_below_the_threshold_are_suppressed(run_app):
+    at = run_app(query={"smelter": "Greyfield Alloys"})
+    value = _metrics(at)["Victims assisted (L1)"]
+    assert value == "0" or value == "<5" or int(value.replace(",", "")) >= 5
+
+
+def test_status_stage_and_level_filters_narrow_the_table(run_app):
+    at = run_app()
+    at.sidebar.segmented_control(key="status").set_value("all").run()
+    assert len(at.dataframe[0].value) == len(read_fixture())
+    at.selectbox(key="stage").set_value("step3").run()
+    table = at.dataframe[0].value
+    assert len(table) == sum(1 for _, s in _states() if s.is_open and s.step == 3) > 0
+    assert set(table["step_name"]) == {"3. Design the remediation action plan"}
+    at.selectbox(key="stage").set_value(None).run()
+    at.sidebar.multiselect(key="level").set_value(["level1_mandatory"]).run()
+    assert set(at.dataframe[0].value["level1"]) == {"Mandatory"}
+
+
+def test_a_link_with_filters_reproduces_the_view(run_app):
+    """Filters live in the URL under their labels: ?mineral=Gold&status=All."""
+    at = run_app(query={"mineral": "Gold", "status": "All"})
+    table = at.dataframe[0].value
+    assert set(table["mineral"]) == {"Gold"}
+    assert len(table) == sum(1 for r, _ in _states() if r.incident.mineral == "gold")
+    assert "filters: Gold" in at.caption[0].value
+
+
+def test_selecting_a_closed_outcome_lists_its_incidents(run_app):
+    at = run_app()
+    at.selectbox(key="stage").set_value("closed_not_credible").run()
+    table = at.dataframe[0].value
+    assert set(table["status"]) == {"Closed: not credible"}
+    assert len(table) == sum(1 for _, s in _states() if s.status == "closed_not_credible")
+
+
+def test_a_shorter_time_frame_flags_more_incidents_overdue(run_app):
+    at = run_app()
+    before = int(_metrics(at)["Overdue incidents"])
+    at.number_input(key="frame4").set_value(30)
+    next(b for b in at.button if b.proto.form_id == "time_frames").click()
+    at.run()
+    assert not at.exception
+    expected = sum(1 for _, s in _states() if s.is_open and s.step_entered_on < TODAY - timedelta(
+        days={**DEFAULT_TIME_FRAMES, 4: 30}[s.step]))
+    assert int(_metrics(at)["Overdue incidents"]) == expected > before
+
+
+def test_empty_database_says_so(run_app):
+    at = run_app(demo="0")
+    assert not at.exception
+    assert "No incidents match these filters" in at.info[0].value
+    assert not at.dataframe
+
+
+def test_unreachable_database_gives_a_message_not_a_traceback(run_app):
+    at = run_app(database_url="postgresql+psycopg://nobody@127.0.0.1:1/nowhere")
+    assert not at.exception
+    assert "The database cannot be opened" in at.error[0].value

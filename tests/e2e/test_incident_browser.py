@@ -1,0 +1,61 @@
+"""The incident workspace in a real browser: deep links, recording a step, the tracker moving."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from remediation.demo import read_fixture
+from remediation.steps import evaluate
+
+from .helpers import assert_no_app_exception, wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+
+def test_deep_link_and_an_unknown_code(streamlit_app, page, artifacts_dir, tmp_path):
+    from playwright.sync_api import expect
+
+    server = streamlit_app("app.py", database_url=f"sqlite:///{tmp_path / 'fresh.db'}")
+    rec = next(r for r in read_fixture() if (s := evaluate(r)).is_open and s.step == 4)
+    # The fresh server's very first request is the deep link: the entry script must still run (sidebar
+    # filters, two-page navigation), not Streamlit's legacy pages/ folder mode with its file list.
+    page.goto(f"{server.url}/incident?incident={rec.incident.code}")
+    wait_for_app(page, timeout=60_000)
+    assert_no_app_exception(page)
+    expect(page.locator("h1").first).to_contain_text(rec.incident.code)
+    expect(page.locator("[data-testid='stSidebar']").get_by_role("heading", name="Filters")).to_be_visible()
+    expect(page.locator("[data-testid='stSidebarNav'] a")).to_have_count(2)
+    expect(page.get_by_text("Needed to move on from Step 4")).to_be_visible()
+    expect(page.get_by_role("heading", name="Level of response")).to_be_visible()
+    page.screenshot(path=str(artifacts_dir / "incident.png"), full_page=True)
+
+    page.goto(f"{server.url}/incident?incident=INC-1999-999")
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="Incident not found")).to_be_visible()
+    expect(page.get_by_text("There is no incident with the code")).to_be_visible()
+
+
+def test_recording_a_finding_moves_the_tracker(streamlit_app, page, artifacts_dir, tmp_path):
+    from playwright.sync_api import expect
+
+    server = streamlit_app("app.py", database_url=f"sqlite:///{tmp_path / 'fresh.db'}")
+    rec = next(r for r in read_fixture() if (s := evaluate(r)).is_open and s.step == 1 and r.verification.notice)
+    page.goto(f"{server.url}/incident?incident={rec.incident.code}")
+    wait_for_app(page, timeout=60_000)
+    expect(page.get_by_text("Needed to move on from Step 1")).to_be_visible()
+
+    form = page.locator("[data-testid='stForm']").filter(has_text="Record the investigation's finding")
+    form.get_by_text("No", exact=True).click()
+    # Streamlit's date field is a group of spinbuttons; typing into the year runs on into month and day.
+    form.get_by_role("spinbutton", name="year, Decided on").click()
+    page.keyboard.type((rec.verification.notice.notified_on + timedelta(days=10)).strftime("%Y%m%d"))
+    form.get_by_role("button", name="Record the investigation's finding").click()
+    wait_for_app(page)
+
+    assert_no_app_exception(page)
+    expect(page.get_by_text("Unsubstantiated: the audit programme informed the downstream company")).to_be_visible()
+    expect(page.get_by_text("Closed here")).to_be_visible()
+    expect(page.get_by_text("Needed to move on from Step 1")).to_have_count(0)
+    page.screenshot(path=str(artifacts_dir / "incident-after-finding.png"), full_page=True)
