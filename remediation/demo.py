@@ -129,7 +129,8 @@ class _Life:
         violations = list(dict.fromkeys(rng.choices(list(VIOLATION_WEIGHTS), weights=list(VIOLATION_WEIGHTS.values()),
                                                     k=rng.choice([1, 1, 1, 2, 2, 3]))))
         site = f"{rng.choice(SITE_WORDS)}-{rng.randint(1, 40)} artisanal site"
-        incident_date = received - self.days(15, 240)
+        # Most allegations are reported within months; some concern events years back (not recent).
+        incident_date = received - (self.days(300, 900) if rng.random() < 0.2 else self.days(15, 240))
         affected = rng.choice([1, 2, 3, 4, 5, 6, 8, 12, 15, 25, 40, 60])
         children = 0 if "worst_forms_child_labour" not in violations else rng.randint(1, affected)
         public = received + self.days(0, 200) if rng.random() < 0.55 else None

@@ -26,7 +26,7 @@ from .models import (
     MonitoringReport, Plan, PlanApproval, PlanClosure, PlanHeader, SmelterNotice, Substantiation,
 )
 from .policy import DEFAULT_POLICY, Policy, forget_cached_policy, in_force
-from .rules import assess
+from .rules import TriageInput, assess
 from .settings import Settings
 from .steps import WorkflowState, evaluate, plan_closure_gaps, plan_design_gaps
 from .store import ConflictError, find_incident, insert_records, load_records, replace_record
@@ -202,20 +202,30 @@ def record_substantiation(engine: Engine, code: str, finding: Substantiation, ac
 # --- Step 2 --------------------------------------------------------------------------------------
 
 def record_assessment(engine: Engine, code: str, assessed_on: date, policy: Policy | None = None,
-                      actor: Actor = LOCAL_USER, **kw) -> WorkflowState:
-    """Run the level rules on the incident's recorded facts and keep the answer with its reasons and
-    policy version (re-assessing later adds a new entry; the latest counts)."""
+                      actor: Actor = LOCAL_USER, facts: TriageInput | None = None, **kw) -> WorkflowState:
+    """Run the level rules on the incident's facts and keep the answer with its reasons and policy version
+    (re-assessing later adds a new entry; the latest counts).
+
+    ``facts`` (from the what-if triage page) first replaces the facts the rules read — trading link,
+    dates, violation types, occurrence, affected persons — so the audit entry shows what changed."""
     policy = policy or in_force(engine)
 
     def mutate(rec: IncidentRecord, state: WorkflowState) -> None:
         s = rec.verification.substantiation
         _require(assessed_on >= s.decided_on, "assessed_on: cannot come before the substantiation.")
+        if facts is not None:
+            for name in TRIAGE_FACTS:
+                setattr(rec.incident, name, getattr(facts, name))
+            s.trading_link, s.stopped_trading_date = facts.trading_link, facts.stopped_trading_date
         a = assess(rec.incident.triage_input(), policy)
         rec.assessments.append(AssessmentRecord(
             assessed_on=assessed_on, scenario=a.scenario, level1=a.level1, level2=a.level2, severe=a.severe,
             recent=a.recent, treated_as_current=a.treated_as_current, policy_version=a.policy_version,
             reasons=a.reasons))
     return _change(engine, code, actor, "recorded level assessment", mutate, min_step=2, **kw)
+
+
+TRIAGE_FACTS = tuple(TriageInput.model_fields)  # the incident's facts that the level rules read
 
 
 def record_corrective_action(engine: Engine, code: str, action: CorrectiveAction, actor: Actor = LOCAL_USER,
