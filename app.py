@@ -20,6 +20,8 @@ except Exception as exc:  # unreachable or unmigratable database: say so, never 
 navigation = st.navigation([
     st.Page(PAGES["portfolio"], title="Portfolio", icon=":material/table_view:", default=True),
     st.Page(PAGES["incident"], title="Incident", icon=":material/folder_open:", url_path="incident"),
+    st.Page(PAGES["triage"], title="What-if triage", icon=":material/rule:", url_path="triage"),
+    st.Page(PAGES["policy"], title="Level policy", icon=":material/policy:", url_path="policy"),
 ])
 with st.sidebar:
     sidebar_filters()

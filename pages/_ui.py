@@ -24,7 +24,7 @@ CACHE_TTL_SECONDS = 30
 _HERE = Path(__file__).resolve().parent
 # Absolute paths: relative ones resolve against the working directory, which differs between
 # `streamlit run` from elsewhere and the test runner.
-PAGES = {"portfolio": str(_HERE / "portfolio.py"), "incident": str(_HERE / "incident.py")}
+PAGES = {name: str(_HERE / f"{name}.py") for name in ("portfolio", "incident", "triage", "policy")}
 
 
 def ensure_entry_script() -> None:
@@ -155,9 +155,28 @@ def compact(amount) -> str:
     return f"{value:,.0f}"
 
 
+def policy_in_force():
+    """The level policy in force (cached briefly by :func:`remediation.policy.in_force`)."""
+    from remediation.policy import in_force
+
+    return in_force(get_engine())
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=4, show_spinner=False)
+def _policy_versions(url):
+    return queries.policy_versions(_engine_for(url))
+
+
+def policy_versions():
+    return _policy_versions(_url())
+
+
 def after_write() -> None:
     """Drop every cached read so the next rerun shows what was just written."""
     st.cache_data.clear()
+    from remediation.policy import forget_cached_policy
+
+    forget_cached_policy()
 
 
 def sidebar_filters() -> None:

@@ -128,6 +128,9 @@ with st.container(border=True):
         st.caption(f"Assessed on {latest.assessed_on} under policy version {latest.policy_version}.")
         for reason in latest.reasons:
             st.markdown(f"- {md(reason)}")
+    if inc.trading_link in ("current", "past"):
+        if st.button("Open these facts in what-if triage", icon=":material/rule:", key="to_triage"):
+            st.switch_page(PAGES["triage"], query_params={"from": code})
 
 # --- plans --------------------------------------------------------------------------------------------
 for plan in rec.plans:
@@ -156,11 +159,24 @@ for plan in rec.plans:
                 st.markdown(f"- {md(ind.name)}: {target} by {ind.target_date}; latest: {now}")
 
 # --- record -------------------------------------------------------------------------------------------
+def step_form(model, key: str, role: str, call, success: str, **form) -> None:
+    """One step's form: drawn from its model; a valid submit goes to ``call(engine, code, payload, actor)``."""
+    if (payload := model_form(model, key, **form)) is not None:
+        record(key, role, call, payload, success)
+
+
+def for_plan(service, level: int):
+    """A plan-level service (``service(engine, code, level, payload, actor)``) in step_form's shape."""
+    return lambda engine, c, payload, actor: service(engine, c, level, payload, actor)
+
+
 st.subheader("Record", anchor=False)
 tab_names = [f"{n}. {name}" for n, name in STEPS.items()]
 tabs = st.tabs(tab_names, default=tab_names[state.step - 1])
 v, r = rec.verification, rec.response
 editable = state.is_open
+DC, AP, SR, RF, VSC = ("downstream_company", "audit_programme", "smelter_refiner", "remediation_facilitator",
+                       "victim_service_coordinator")
 
 with tabs[0]:
     st.markdown(f"Violation types: {', '.join(VIOLATION_TYPES[t] for t in inc.violation_types)} · "
@@ -171,26 +187,25 @@ with tabs[0]:
         st.caption("Step 1 is complete." if state.step > 1 else "Closed at Step 1.")
     elif v.credibility is None:
         st.caption("The downstream company reviews the allegation (guideline lines 925-930).")
-        if (p := model_form(m.Credibility, "credibility", submit_label="Record credibility",
-                            labels={"credible": "Credible? A trustworthy source and reasonable grounds to believe "
-                                                "a violation may have taken place"})) is not None:
-            record("credibility", "downstream_company", services.record_credibility, p, "Credibility recorded")
+        step_form(m.Credibility, "credibility", DC, services.record_credibility, "Credibility recorded",
+                  submit_label="Record credibility",
+                  labels={"credible": "Credible? A trustworthy source and reasonable grounds to believe a violation "
+                                      "may have taken place"})
     elif v.actionability is None:
-        if (p := model_form(m.Actionability, "actionability", submit_label="Record actionability",
-                            labels={"actionable": "Actionable? Does it explicitly link to a current or past "
-                                                  "supply-chain partner?"})) is not None:
-            record("actionability", "downstream_company", services.record_actionability, p, "Actionability recorded")
+        step_form(m.Actionability, "actionability", DC, services.record_actionability, "Actionability recorded",
+                  submit_label="Record actionability",
+                  labels={"actionable": "Actionable? Does it explicitly link to a current or past supply-chain "
+                                        "partner?"})
     elif v.notice is None:
-        if (p := model_form(m.AuditProgrammeNotice, "notice", submit_label="Record notification",
-                            labels={"notified_on": f"{AUDIT_PROGRAMMES[inc.audit_programme]} notified on"})) is not None:
-            record("notice", "downstream_company", services.notify_audit_programme, p, "Notification recorded")
+        step_form(m.AuditProgrammeNotice, "notice", DC, services.notify_audit_programme, "Notification recorded",
+                  submit_label="Record notification",
+                  labels={"notified_on": f"{AUDIT_PROGRAMMES[inc.audit_programme]} notified on"})
     else:
         st.caption("The audit programme investigates under its grievance mechanism and, if substantiated, "
                    "assesses the link to the smelter/refiner (guideline lines 944-955).")
-        if (p := model_form(m.Substantiation, "substantiation", submit_label="Record the investigation's finding",
-                            labels={"stopped_trading_date": "Date the smelter/refiner stopped trading (past trading)"}
-                            )) is not None:
-            record("substantiation", "audit_programme", services.record_substantiation, p, "Finding recorded")
+        step_form(m.Substantiation, "substantiation", AP, services.record_substantiation, "Finding recorded",
+                  submit_label="Record the investigation's finding",
+                  labels={"stopped_trading_date": "Date the smelter/refiner stopped trading (past trading)"})
 
 with tabs[1]:
     if state.step < 2:
@@ -204,21 +219,20 @@ with tabs[1]:
                         f"(policy v{preview.policy_version}).", icon=":material/rule:")
             except Exception as exc:  # facts the rules cannot read: say which
                 st.warning(f"The level rules cannot read the recorded facts: {exc}")
-            if (p := model_form(m.AssessmentRequest, "assessment", submit_label="Record this assessment")) is not None:
-                record("assessment", "audit_programme",
-                       lambda e, c, payload, a: services.record_assessment(e, c, payload.assessed_on, actor=a),
-                       p, "Assessment recorded")
+            step_form(m.AssessmentRequest, "assessment", AP,
+                      lambda e, c, payload, a: services.record_assessment(e, c, payload.assessed_on, actor=a),
+                      "Assessment recorded", submit_label="Record this assessment")
         if r.corrective_action:
             st.markdown(f"Corrective action ({r.corrective_action.decided_on}): {md(r.corrective_action.description)}")
-        elif editable and (p := model_form(m.CorrectiveAction, "corrective", submit_label="Record corrective action",
-                                           labels={"relationship_terminated": "Relationship with the mine operator "
-                                                                              "or entity terminated"})) is not None:
-            record("corrective", "audit_programme", services.record_corrective_action, p, "Corrective action recorded")
+        elif editable:
+            step_form(m.CorrectiveAction, "corrective", AP, services.record_corrective_action,
+                      "Corrective action recorded", submit_label="Record corrective action",
+                      labels={"relationship_terminated": "Relationship with the mine operator or entity terminated"})
         if r.smelter_notice:
             st.markdown(f"Smelter/refiner notified on {r.smelter_notice.notified_on}.")
-        elif editable and latest and (p := model_form(m.SmelterNotice, "smelter_notice",
-                                                      submit_label="Record notice to the smelter/refiner")) is not None:
-            record("smelter_notice", "audit_programme", services.notify_smelter, p, "Notice recorded")
+        elif editable and latest:
+            step_form(m.SmelterNotice, "smelter_notice", AP, services.notify_smelter, "Notice recorded",
+                      submit_label="Record notice to the smelter/refiner")
 
 with tabs[2]:
     if state.step < 3:
@@ -227,10 +241,9 @@ with tabs[2]:
         free_levels = [lvl for lvl in (1, 2) if rec.plan(lvl) is None]
         if free_levels:
             with st.expander("Open a plan", expanded=not rec.plans):
-                if (p := model_form(m.PlanHeader, "plan_header", submit_label="Open plan",
-                                    choices={"level": {lvl: f"Level {lvl}" for lvl in free_levels}},
-                                    labels={"estimated_cost": "Estimated cost"})) is not None:
-                    record("plan_header", "remediation_facilitator", services.open_plan, p, "Plan opened")
+                step_form(m.PlanHeader, "plan_header", RF, services.open_plan, "Plan opened", submit_label="Open plan",
+                          choices={"level": {lvl: f"Level {lvl}" for lvl in free_levels}},
+                          labels={"estimated_cost": "Estimated cost"})
         for plan in rec.plans:
             if plan.approval.approved_by_audit_programme_on is not None:
                 continue
@@ -238,37 +251,28 @@ with tabs[2]:
             st.markdown(f"**Level {lvl} plan**")
             if lvl == 1:
                 with st.expander("Add a case-management plan"):
-                    if (p := model_form(m.CasePlan, "case_plan", submit_label="Add case plan")) is not None:
-                        record("case_plan", "victim_service_coordinator", services.add_case_plan, p, "Case plan added")
+                    step_form(m.CasePlan, "case_plan", VSC, services.add_case_plan, "Case plan added",
+                              submit_label="Add case plan")
             else:
                 with st.expander("Add an initiative"):
-                    if (p := model_form(m.Initiative, "initiative", submit_label="Add initiative",
-                                        exclude={"indicators"})) is not None:
-                        record("initiative", "remediation_facilitator", services.add_initiative, p, "Initiative added")
+                    step_form(m.Initiative, "initiative", RF, services.add_initiative, "Initiative added",
+                              submit_label="Add initiative", exclude={"indicators"})
                 if plan.initiatives:
                     with st.expander("Add a performance indicator"):
                         which = st.selectbox("Initiative", options=range(len(plan.initiatives)), key="indicator_for",
                                              format_func=lambda i: plan.initiatives[i].title)
-                        if (p := model_form(m.Indicator, "indicator", submit_label="Add indicator",
-                                            exclude={"measurements"})) is not None:
-                            record("indicator", "remediation_facilitator",
-                                   lambda e, c, payload, a: services.add_indicator(e, c, which, payload, a),
-                                   p, "Indicator added")
+                        step_form(m.Indicator, "indicator", RF,
+                                  lambda e, c, payload, a: services.add_indicator(e, c, which, payload, a),
+                                  "Indicator added", submit_label="Add indicator", exclude={"measurements"})
             with st.expander(f"Add a budget line to the Level {lvl} plan"):
-                if (p := model_form(m.BudgetLine, f"budget{lvl}", submit_label="Add budget line")) is not None:
-                    record(f"budget{lvl}", "remediation_facilitator",
-                           lambda e, c, payload, a, lvl=lvl: services.add_budget_line(e, c, lvl, payload, a),
-                           p, "Budget line added")
-            chain = [("submitted_by_facilitator_on", "remediation_facilitator", "Submitted by the facilitator on"),
-                     ("submitted_by_smelter_on", "smelter_refiner", "Submitted by the smelter/refiner to the audit "
-                                                                   "programme on"),
-                     ("approved_by_audit_programme_on", "audit_programme", "Approved by the audit programme on")]
+                step_form(m.BudgetLine, f"budget{lvl}", RF, for_plan(services.add_budget_line, lvl),
+                          "Budget line added", submit_label="Add budget line")
+            chain = [("submitted_by_facilitator_on", RF, "Submitted by the facilitator on"),
+                     ("submitted_by_smelter_on", SR, "Submitted by the smelter/refiner to the audit programme on"),
+                     ("approved_by_audit_programme_on", AP, "Approved by the audit programme on")]
             field, role, label = next(x for x in chain if getattr(plan.approval, x[0]) is None)
-            if (p := model_form(m.PlanApproval, f"approval{lvl}", submit_label="Record", fields=[field],
-                                labels={field: label})) is not None:
-                record(f"approval{lvl}", role,
-                       lambda e, c, payload, a, lvl=lvl: services.record_plan_approval(e, c, lvl, payload, a),
-                       p, "Approval chain updated")
+            step_form(m.PlanApproval, f"approval{lvl}", role, for_plan(services.record_plan_approval, lvl),
+                      "Approval chain updated", submit_label="Record", fields=[field], labels={field: label})
 
 with tabs[3]:
     if state.step < 4:
@@ -279,47 +283,37 @@ with tabs[3]:
             st.markdown(f"**Level {lvl} plan** — budget {plan.currency} {plan.budget:,.0f}, pledged "
                         f"{plan.pledged:,.0f}, spent {plan.spent:,.0f}")
             with st.expander("Add funding"):
-                if (p := model_form(m.Funding, f"funding{lvl}", submit_label="Add funding",
-                                    labels={"pledged": f"Pledged ({plan.currency})",
-                                            "received": f"Received ({plan.currency})"})) is not None:
-                    record(f"funding{lvl}", "smelter_refiner",
-                           lambda e, c, payload, a, lvl=lvl: services.add_funding(e, c, lvl, payload, a),
-                           p, "Funding recorded")
+                step_form(m.Funding, f"funding{lvl}", SR, for_plan(services.add_funding, lvl), "Funding recorded",
+                          submit_label="Add funding", labels={"pledged": f"Pledged ({plan.currency})",
+                                                              "received": f"Received ({plan.currency})"})
             if plan.implementation_started_on is None:
-                if (p := model_form(m.ImplementationStart, f"start{lvl}", submit_label="Record the start")) is not None:
-                    record(f"start{lvl}", "remediation_facilitator",
-                           lambda e, c, payload, a, lvl=lvl: services.start_implementation(
-                               e, c, lvl, payload.started_on, a), p, "Implementation started")
+                step_form(m.ImplementationStart, f"start{lvl}", RF,
+                          lambda e, c, payload, a, lvl=lvl: services.start_implementation(e, c, lvl, payload.started_on,
+                                                                                          a),
+                          "Implementation started", submit_label="Record the start")
                 continue
             with st.expander("Add an expenditure"):
                 categories = {b.category: b.category for b in plan.budget_lines} or None
-                if (p := model_form(m.Expenditure, f"spend{lvl}", submit_label="Add expenditure",
-                                    choices={"category": categories} if categories else None,
-                                    labels={"amount": f"Amount ({plan.currency})"})) is not None:
-                    record(f"spend{lvl}", "remediation_facilitator",
-                           lambda e, c, payload, a, lvl=lvl: services.add_expenditure(e, c, lvl, payload, a),
-                           p, "Expenditure recorded")
+                step_form(m.Expenditure, f"spend{lvl}", RF, for_plan(services.add_expenditure, lvl),
+                          "Expenditure recorded", submit_label="Add expenditure",
+                          choices={"category": categories} if categories else None,
+                          labels={"amount": f"Amount ({plan.currency})"})
             with st.expander("Add a monitoring report"):
-                if (p := model_form(m.MonitoringReport, f"monitoring{lvl}", submit_label="Add report")) is not None:
-                    record(f"monitoring{lvl}", "remediation_facilitator",
-                           lambda e, c, payload, a, lvl=lvl: services.add_monitoring_report(e, c, lvl, payload, a),
-                           p, "Monitoring report recorded")
+                step_form(m.MonitoringReport, f"monitoring{lvl}", RF, for_plan(services.add_monitoring_report, lvl),
+                          "Monitoring report recorded", submit_label="Add report")
             indicators = [(i, j, ind) for i, init in enumerate(plan.initiatives) for j, ind in enumerate(init.indicators)]
             if indicators:
                 with st.expander("Add an indicator measurement"):
                     pick = st.selectbox("Indicator", options=range(len(indicators)), key=f"measure_for{lvl}",
                                         format_func=lambda k: f"{indicators[k][2].name} ({indicators[k][2].kind})")
                     i, j, _ = indicators[pick]
-                    if (p := model_form(m.Measurement, f"measure{lvl}", submit_label="Add measurement")) is not None:
-                        record(f"measure{lvl}", "remediation_facilitator",
-                               lambda e, c, payload, a: services.add_measurement(e, c, i, j, payload, a),
-                               p, "Measurement recorded")
-            if plan.closure.final_report_on is None and (p := model_form(
-                    m.PlanClosure, f"final{lvl}", submit_label="Record the final report", fields=["final_report_on"],
-                    labels={"final_report_on": "Facilitator's final report received on"})) is not None:
-                record(f"final{lvl}", "remediation_facilitator",
-                       lambda e, c, payload, a, lvl=lvl: services.record_plan_closure(e, c, lvl, payload, a),
-                       p, "Final report recorded")
+                    step_form(m.Measurement, f"measure{lvl}", RF,
+                              lambda e, c, payload, a: services.add_measurement(e, c, i, j, payload, a),
+                              "Measurement recorded", submit_label="Add measurement")
+            if plan.closure.final_report_on is None:
+                step_form(m.PlanClosure, f"final{lvl}", RF, for_plan(services.record_plan_closure, lvl),
+                          "Final report recorded", submit_label="Record the final report", fields=["final_report_on"],
+                          labels={"final_report_on": "Facilitator's final report received on"})
 
 with tabs[4]:
     if state.step < 5:
@@ -332,21 +326,18 @@ with tabs[4]:
                                         "within_budget", "objectives_met", "monitoring_documented"])
             st.markdown(f"**Level {lvl} plan: closure evidence** (guideline lines "
                         f"{'1401-1410' if lvl == 1 else '1412-1420'})")
-            if (p := model_form(m.PlanClosure, f"evidence{lvl}", submit_label="Record closure evidence",
-                                fields=fields, defaults=plan.closure.model_dump())) is not None:
-                record(f"evidence{lvl}", "smelter_refiner" if lvl == 1 else "remediation_facilitator",
-                       lambda e, c, payload, a, lvl=lvl: services.record_plan_closure(e, c, lvl, payload, a),
-                       p, "Closure evidence recorded")
+            step_form(m.PlanClosure, f"evidence{lvl}", SR if lvl == 1 else RF,
+                      for_plan(services.record_plan_closure, lvl), "Closure evidence recorded",
+                      submit_label="Record closure evidence", fields=fields, defaults=plan.closure.model_dump())
         c = rec.closure
         st.markdown("**Closing**")
-        closing = [("verified_by_audit_programme_on", ["verified_by_audit_programme_on"], "audit_programme"),
-                   ("closure_report_on", ["closure_report_on", "recommend_close"], "audit_programme"),
-                   ("closed_on", ["closed_on"], "downstream_company")]
+        closing = [("verified_by_audit_programme_on", ["verified_by_audit_programme_on"], AP),
+                   ("closure_report_on", ["closure_report_on", "recommend_close"], AP),
+                   ("closed_on", ["closed_on"], DC)]
         field, fields, role = next((x for x in closing if getattr(c, x[0]) is None), closing[-1])
-        if (p := model_form(m.Closure, "closure", submit_label="Record", fields=fields,
-                            labels={"recommend_close": "The audit programme recommends closing the incident",
-                                    "closed_on": "Closed by the downstream company on"})) is not None:
-            record("closure", role, services.record_closure, p, "Closure recorded")
+        step_form(m.Closure, "closure", role, services.record_closure, "Closure recorded", submit_label="Record",
+                  fields=fields, labels={"recommend_close": "The audit programme recommends closing the incident",
+                                         "closed_on": "Closed by the downstream company on"})
 
 with tabs[5]:
     if state.step < 3:
@@ -356,9 +347,8 @@ with tabs[5]:
             st.markdown("Recorded on " + str(rec.lessons.reviewed_on) + ": " +
                         "; ".join(f"{q.replace('_', ' ')}: {getattr(rec.lessons, q)}" for q in
                                   ("objectives_met", "victims_satisfied", "communities_benefited", "budget_sufficient")))
-        if (p := model_form(m.Lessons, "lessons", submit_label="Record lessons learned",
-                            defaults=rec.lessons.model_dump() if rec.lessons else None)) is not None:
-            record("lessons", "downstream_company", services.record_lessons, p, "Lessons recorded")
+        step_form(m.Lessons, "lessons", DC, services.record_lessons, "Lessons recorded",
+                  submit_label="Record lessons learned", defaults=rec.lessons.model_dump() if rec.lessons else None)
 
 # --- timeline -----------------------------------------------------------------------------------------
 st.subheader("Timeline", anchor=False)

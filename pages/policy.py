@@ -1,0 +1,111 @@
+"""Level policy: the matrix and its numbers in force, their versions, and a draft's impact on the
+portfolio before it is adopted."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from pydantic import ValidationError
+
+from pages._ui import after_write, ensure_entry_script, get_engine, policy_in_force, policy_versions
+from remediation import services
+from remediation.impact import policy_impact
+from remediation.policy import MatrixCell, Policy
+from remediation.vocab import REQUIREMENTS, SCENARIOS, VIOLATION_TYPES
+
+ensure_entry_script()
+
+policy = policy_in_force()
+st.title("Level policy")
+st.caption("The guideline is not prescriptive: the company adopts the matrix and its open numbers as its own "
+           "policy. Every recorded assessment keeps the version it was made under.")
+
+
+def matrix_table(p: Policy) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "Scenario": SCENARIOS[s],
+        "Level 1": REQUIREMENTS[c.level1] + (" (inferred)" if c.inferred else ""),
+        "Level 2": REQUIREMENTS[c.level2] + (" (inferred)" if c.inferred else ""),
+        "Source": c.source,
+    } for s, c in p.matrix.items()])
+
+
+st.subheader(f"In force: version {policy.version}", anchor=False)
+st.markdown(f"**{policy.name}** — adopted {policy.adopted_on or '—'} by {policy.adopted_by or '—'}")
+if policy.notes:
+    st.caption(policy.notes)
+st.dataframe(matrix_table(policy), hide_index=True, width="stretch")
+cols = st.columns(3)
+cols[0].metric("Severe from this many affected persons", policy.severe_affected_persons,
+               help="Footnote 22: severity by the number of affected persons; the guideline gives no number.")
+cols[1].metric("'Well before it became public' margin", f"{policy.public_margin_days} days",
+               help="Footnote 23: ties cut less than this before it became public count as current trading.")
+cols[2].metric("Repeated incidents are severe", "Yes" if policy.repeated_is_severe else "No")
+st.markdown("Severe types: " + ", ".join(VIOLATION_TYPES[t] for t in policy.severe_types))
+
+with st.expander("Earlier versions"):
+    st.dataframe(pd.DataFrame([{"Version": p.version, "Name": p.name, "Adopted on": p.adopted_on,
+                                "Adopted by": p.adopted_by, "Severe from": p.severe_affected_persons,
+                                "Margin (days)": p.public_margin_days} for p in reversed(policy_versions())]),
+                 hide_index=True, width="stretch")
+
+st.subheader("Draft a new version", anchor=False)
+st.caption("Change any cell or number, then preview which open incidents would change their Level 1 or Level 2 "
+           "requirement. Nothing changes until the draft is adopted.")
+options = list(REQUIREMENTS)
+with st.form("draft"):
+    name = st.text_input("Name", value=f"{policy.name}, revised", max_chars=200)
+    notes = st.text_area("Notes: why the change", max_chars=2000)
+    cells: dict[str, dict[str, str]] = {}
+    for scenario, label in SCENARIOS.items():
+        current = policy.cell(scenario)
+        left, middle, right = st.columns([2, 1, 1])
+        left.markdown(f"**{label}**" + (" *(inferred in v" + str(policy.version) + ")*" if current.inferred else ""))
+        cells[scenario] = {
+            "level1": middle.selectbox("Level 1", options, index=options.index(current.level1),
+                                       format_func=REQUIREMENTS.get, key=f"draft_{scenario}_1"),
+            "level2": right.selectbox("Level 2", options, index=options.index(current.level2),
+                                      format_func=REQUIREMENTS.get, key=f"draft_{scenario}_2"),
+        }
+    a, b, c = st.columns(3)
+    threshold = a.number_input("Severe from this many affected persons", min_value=1, max_value=100_000,
+                               value=policy.severe_affected_persons, step=1)
+    margin = b.number_input("'Well before' margin (days)", min_value=0, max_value=3650,
+                            value=policy.public_margin_days, step=1)
+    repeated = c.toggle("Repeated incidents are severe", value=policy.repeated_is_severe)
+    severe_types = st.multiselect("Severe violation types", options=list(VIOLATION_TYPES),
+                                  format_func=VIOLATION_TYPES.get, default=list(policy.severe_types))
+    if st.form_submit_button("Preview the impact on the portfolio", type="primary"):
+        matrix = {}
+        for scenario, chosen in cells.items():
+            current = policy.cell(scenario)
+            unchanged = (chosen["level1"], chosen["level2"]) == (current.level1, current.level2)
+            matrix[scenario] = current if unchanged else MatrixCell(
+                **chosen, inferred=False, source=f"company decision: {name}")
+        try:
+            st.session_state["policy_draft"] = Policy(
+                version=policy.version + 1, name=name or policy.name, notes=notes, matrix=matrix,
+                severe_types=tuple(severe_types), repeated_is_severe=repeated,
+                severe_affected_persons=int(threshold), public_margin_days=int(margin))
+        except ValidationError as exc:
+            st.error("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors()))
+
+draft: Policy | None = st.session_state.get("policy_draft")
+if draft is not None and draft.version == policy.version + 1:
+    impact = policy_impact(get_engine(), draft, current=policy)
+    st.subheader("Impact of the draft on open incidents", anchor=False)
+    m = st.columns(3)
+    m[0].metric("Open incidents assessed", f"{impact.assessed:,}",
+                help="Open incidents with a trading link: the ones the level rules apply to.")
+    m[1].metric("Level 1 requirement changes", f"{impact.level1_changes:,}")
+    m[2].metric("Level 2 requirement changes", f"{impact.level2_changes:,}")
+    if impact.changed.empty:
+        st.info("No open incident would change its Level 1 or Level 2 requirement under this draft.")
+    else:
+        st.dataframe(impact.changed, hide_index=True, width="stretch")
+    if st.button(f"Adopt as version {draft.version}", type="primary", key="adopt"):
+        adopted = services.adopt_policy(get_engine(), draft)
+        st.session_state.pop("policy_draft", None)
+        after_write()
+        st.toast(f"Policy version {adopted.version} adopted", icon=":material/check:")
+        st.rerun()

@@ -1,0 +1,201 @@
+"""What-if triage: the guideline's level matrix, live. Change one fact and the answer, its reasons
+and the nearest changes that would flip it follow in the same rerun. Every input is in the URL."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import streamlit as st
+from pydantic import ValidationError
+
+from pages._ui import PAGES, after_write, ensure_entry_script, get_engine, load_incident, md, policy_in_force
+from remediation import services
+from remediation.models import field_of_error
+from remediation.rules import TriageInput, assess
+from remediation.services import Actor
+from remediation.vocab import REQUIREMENTS, SCENARIOS, TRADING_LINKS, VIOLATION_TYPES
+from remediation.whatif import counterfactuals
+
+ensure_entry_script()
+
+today = date.today()
+FIELDS = {  # TriageInput field → widget key (the URL query parameter)
+    "trading_link": "link", "incident_date": "occurred", "stopped_trading_date": "stopped",
+    "became_public_date": "public", "violation_types": "types", "repeated": "repeated",
+    "affected_persons": "affected", "children_affected": "children",
+}
+REQUIREMENT_STYLE = {"mandatory": ("red", ":material/priority_high:"), "recommended": ("orange", ":material/thumb_up:"),
+                     "not_required": ("gray", ":material/remove:")}
+
+
+def load_facts(code: str) -> None:
+    """Put an incident's recorded facts into the inputs (before they are drawn)."""
+    found = load_incident(code)
+    if found is None:
+        st.session_state["triage_notice"] = f"There is no incident with the code {code}."
+        return
+    inc = found[0].incident
+    if inc.trading_link not in ("current", "past"):
+        st.session_state["triage_notice"] = (f"{code} has no trading link recorded yet: the level rules apply once the "
+                                             "audit programme has substantiated it and found the link.")
+        return
+    for name, key in FIELDS.items():
+        st.session_state[key] = getattr(inc, name)
+    st.session_state["triage_incident"] = code
+
+
+# ?from=INC-… (from an incident's "Open in what-if triage", or the form below) loads that incident's facts
+# once; after that the inputs are the user's to change, and the link still says where they started.
+source = (st.query_params.get("from") or "").strip().upper()
+if source and st.session_state.get("triage_loaded") != source:
+    st.session_state["triage_loaded"] = source
+    load_facts(source)
+elif not source:
+    st.session_state.pop("triage_loaded", None)
+    st.session_state.pop("triage_incident", None)
+
+st.title("What-if triage")
+st.caption("The guideline's level matrix (lines 1042-1093): type the facts of an allegation and see which level of "
+           "remediation is mandatory or recommended, why, and what would change it. The address bar holds every "
+           "input: copy it to share the scenario.")
+
+policy = policy_in_force()
+inputs, answer = st.columns([2, 3], gap="large")
+slots: dict[str, st.delta_generator.DeltaGenerator] = {}
+
+with inputs:
+    with st.expander("Start from a recorded incident", expanded="triage_incident" in st.session_state):
+        with st.form("load_incident", border=False):
+            typed = st.text_input("Incident code", placeholder="INC-2025-014")
+            if st.form_submit_button("Load its recorded facts"):
+                st.session_state.pop("triage_loaded", None)
+                st.query_params["from"] = typed.strip().upper()
+                st.rerun()
+        if notice := st.session_state.pop("triage_notice", None):
+            st.warning(notice)
+    link = st.segmented_control("Trading link with the smelter/refiner", options=list(TRADING_LINKS),
+                                format_func=TRADING_LINKS.get, default="past", key="link", bind="query-params",
+                                help="Whether the incident is linked to the smelter/refiner through current or past "
+                                     "trading (guideline line 953).")
+    slots["trading_link"] = st.empty()
+    st.date_input("Incident date", value=today - timedelta(days=300), max_value=today, key="occurred",
+                  bind="query-params", format="YYYY-MM-DD")
+    slots["incident_date"] = st.empty()
+    st.date_input("Date the smelter/refiner stopped trading", value=today - timedelta(days=120), max_value=today,
+                  key="stopped", bind="query-params", format="YYYY-MM-DD", disabled=link == "current",
+                  help="Past trading only: recency is the time from the incident to this date (footnote 23).")
+    slots["stopped_trading_date"] = st.empty()
+    st.date_input("Date it became public (empty: not public)", value=None, max_value=today, key="public",
+                  bind="query-params", format="YYYY-MM-DD",
+                  help="Ties must be cut well before this date, or trading counts as current (footnote 23).")
+    slots["became_public_date"] = st.empty()
+    st.multiselect("Violation types", options=list(VIOLATION_TYPES), format_func=VIOLATION_TYPES.get,
+                   default=["forced_labour"], key="types", bind="query-params")
+    slots["violation_types"] = st.empty()
+    st.toggle("Repeated over a period (not an isolated event)", value=False, key="repeated", bind="query-params")
+    slots["repeated"] = st.empty()
+    left, right = st.columns(2)
+    left.number_input("Affected persons", min_value=1, max_value=1_000_000, value=5, step=1, key="affected",
+                      bind="query-params")
+    right.number_input("Of whom children", min_value=0, max_value=1_000_000, value=0, step=1, key="children",
+                       bind="query-params")
+    slots["affected_persons"] = st.empty()
+    slots["children_affected"] = st.empty()
+
+values = {name: st.session_state.get(key) for name, key in FIELDS.items()}
+if values["trading_link"] == "current":
+    values["stopped_trading_date"] = None  # the field is disabled: its value is not a fact of this scenario
+try:
+    facts = TriageInput(**values)
+except ValidationError as exc:
+    for error in exc.errors():
+        message = error["msg"].removeprefix("Value error, ")
+        field = error["loc"][0] if error["loc"] else field_of_error(message)
+        slot = slots.get(field) or slots["trading_link"]
+        slot.error(message[:1].upper() + message[1:], icon=":material/error:")
+    with answer:
+        st.info("Correct the facts marked in red: the level rules cannot read them as they are.",
+                icon=":material/rule:")
+    st.stop()
+
+result = assess(facts, policy)
+with answer:
+    tiles = st.columns(2)
+    for tile, level, requirement in ((tiles[0], 1, result.level1), (tiles[1], 2, result.level2)):
+        colour, icon = REQUIREMENT_STYLE[requirement]
+        with tile.container(border=True, key=f"answer_level{level}"):
+            st.markdown(f"**Level {level}**")
+            st.markdown(f"### :{colour}[{icon} {REQUIREMENTS[requirement]}]")
+    st.markdown(f"**Scenario:** {SCENARIOS[result.scenario]}  ·  policy v{result.policy_version}")
+
+    st.markdown("##### The matrix")
+    header = st.columns([3, 2, 2])
+    header[1].markdown("**Level 1**")
+    header[2].markdown("**Level 2**")
+    for scenario, label in SCENARIOS.items():
+        cell = policy.cell(scenario)
+        active = scenario == result.scenario
+        with st.container(border=active, key=f"matrix_{scenario}"):
+            row = st.columns([3, 2, 2])
+            row[0].markdown(f":blue-background[**{label}** ◀ this case]" if active else label)
+            for col, requirement in ((row[1], cell.level1), (row[2], cell.level2)):
+                mark = {"mandatory": "●", "recommended": "○", "not_required": "–"}[requirement]
+                text = f"{mark} {REQUIREMENTS[requirement]}" + (" *(inferred)*" if cell.inferred else "")
+                col.markdown(f":blue-background[{text}]" if active else text)
+    st.caption("Legend, as in the guideline: ● mandatory; ○ recommended. *Inferred*: our copy of the guideline lost "
+               "the printed symbols of the past-trading rows; these cells are our reading, kept as the company's "
+               "policy until it adopts its own (see Level policy).")
+
+    st.markdown("##### Why")
+    for reason in result.reasons:
+        st.markdown(f"- {reason}")
+
+    st.markdown("##### What would change it")
+    suggestions = counterfactuals(facts, policy)
+    if suggestions:
+        for s in suggestions:
+            st.markdown(f"- {s.text}")
+    else:
+        st.caption("No single change to these facts changes either level.")
+
+    if code := st.session_state.get("triage_incident"):
+        found = load_incident(code)
+        if found is not None:
+            rec, state, version = found
+            st.markdown(f"##### Compared with {code}: {md(rec.incident.title)}")
+            recorded, whatif = st.columns(2)
+            latest = rec.latest_assessment
+            with recorded.container(border=True):
+                st.markdown("**Recorded**")
+                if latest is None:
+                    st.caption("No assessment recorded yet.")
+                else:
+                    st.markdown(f"{SCENARIOS[latest.scenario]}  \nLevel 1 {REQUIREMENTS[latest.level1].lower()}, "
+                                f"Level 2 {REQUIREMENTS[latest.level2].lower()}  \n"
+                                f"on {latest.assessed_on}, policy v{latest.policy_version}")
+            with whatif.container(border=True):
+                st.markdown("**What-if**")
+                st.markdown(f"{SCENARIOS[result.scenario]}  \nLevel 1 {REQUIREMENTS[result.level1].lower()}, "
+                            f"Level 2 {REQUIREMENTS[result.level2].lower()}  \npolicy v{result.policy_version}")
+            if state.is_open and state.step >= 2:
+                if st.button(f"Record this assessment on {code}", type="primary", key="record_whatif",
+                             help="Records these facts on the incident and the assessment they give, with an audit "
+                                  "entry (the incident's previous assessments are kept)."):
+                    try:
+                        services.record_assessment(get_engine(), code, today, policy=policy, facts=facts,
+                                                   actor=Actor("local user", "audit_programme"),
+                                                   expected_version=version)
+                    except Exception as exc:  # Refused or a conflict: say it plainly, nothing was written
+                        st.error(str(exc), icon=":material/error:")
+                    else:
+                        after_write()
+                        st.toast(f"Assessment recorded on {code}", icon=":material/check:")
+                        st.rerun()
+            else:
+                st.caption("An assessment is recorded on an open, substantiated incident (Step 2 onwards).")
+            links = st.columns(2)
+            links[0].page_link(PAGES["incident"], label=f"Open {code}", icon=":material/folder_open:",
+                               query_params={"incident": code})
+            if links[1].button("Stop comparing", key="stop_comparing"):
+                del st.query_params["from"]
+                st.rerun()
