@@ -20,7 +20,7 @@ from .policy import Policy
 from .settings import DEFAULT_TIME_FRAMES, Settings
 from .steps import WorkflowState, evaluate
 from .store import find_incident, load_records
-from .vocab import AUDIT_PROGRAMMES, MINERALS, REQUIREMENTS, ROLES, STATUSES, STEPS
+from .vocab import AUDIT_PROGRAMMES, FUNDING_SOURCES, MINERALS, REQUIREMENTS, ROLES, STATUSES, STEPS
 
 PORTFOLIO_LIMIT = 5000  # rows sent to a browser table at most; counts are always exact
 
@@ -306,3 +306,83 @@ def audit_trail(engine: Engine, code: str) -> pd.DataFrame:
             .order_by(a.at, a.id)
         ).mappings().all()
     return pd.DataFrame(rows, columns=["at", "actor", "role", "action", "changes"])
+
+
+# --- Level 2 plans ---------------------------------------------------------------------------------
+
+def _plan_money_subqueries():
+    lines = select(t.budget_lines.c.plan_id, func.sum(t.budget_lines.c.amount).label("lines")) \
+        .group_by(t.budget_lines.c.plan_id).subquery()
+    spend = select(t.expenditures.c.plan_id, func.sum(t.expenditures.c.amount).label("spent")) \
+        .group_by(t.expenditures.c.plan_id).subquery()
+    by_source = [func.sum(case((t.funding.c.source == s, t.funding.c.pledged), else_=0)).label(f"pledged_{s}")
+                 for s in FUNDING_SOURCES]
+    funds = select(t.funding.c.plan_id, func.sum(t.funding.c.pledged).label("pledged"),
+                   func.sum(t.funding.c.received).label("received"), *by_source) \
+        .group_by(t.funding.c.plan_id).subquery()
+    due = select(t.initiatives.c.plan_id, func.max(t.initiatives.c.due_date).label("planned_end")) \
+        .group_by(t.initiatives.c.plan_id).subquery()
+    reports = select(t.monitoring_reports.c.plan_id, func.count().label("reports")) \
+        .group_by(t.monitoring_reports.c.plan_id).subquery()
+    return lines, spend, funds, due, reports
+
+
+def level2_plans(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), limit: int = PORTFOLIO_LIMIT
+                 ) -> tuple[pd.DataFrame, int]:
+    """Every Level 2 plan of the incidents matching ``flt`` (newest first, at most ``limit``): budget,
+    funding pledged and received (pledged by source), spent, gap, start, planned end, monitoring reports."""
+    p, c = t.plans.c, t.incidents.c
+    lines, spend, funds, due, reports = _plan_money_subqueries()
+    budget = case((func.coalesce(lines.c.lines, 0) > p.estimated_cost, lines.c.lines), else_=p.estimated_cost)
+    source_columns = [func.coalesce(funds.c[f"pledged_{s}"], 0).label(f"pledged_{s}") for s in FUNDING_SOURCES]
+    joined = (t.plans.join(t.incidents).outerjoin(lines, lines.c.plan_id == p.id)
+              .outerjoin(spend, spend.c.plan_id == p.id).outerjoin(funds, funds.c.plan_id == p.id)
+              .outerjoin(due, due.c.plan_id == p.id).outerjoin(reports, reports.c.plan_id == p.id))
+    where = and_(flt.where(), p.level == 2)
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(joined).where(where)).scalar_one()
+        rows = conn.execute(
+            select(c.code, c.title, c.status, p.currency, budget.label("budget"),
+                   func.coalesce(funds.c.pledged, 0).label("pledged"),
+                   func.coalesce(funds.c.received, 0).label("received"), *source_columns,
+                   func.coalesce(spend.c.spent, 0).label("spent"), p.implementation_started_on.label("started_on"),
+                   due.c.planned_end, func.coalesce(reports.c.reports, 0).label("reports"), p.final_report_on)
+            .select_from(joined).where(where).order_by(c.date_received.desc(), c.code.desc()).limit(limit)
+        ).mappings().all()
+    columns = ["code", "title", "status", "currency", "budget", "pledged", "received",
+               *(f"pledged_{s}" for s in FUNDING_SOURCES), "spent", "started_on", "planned_end", "reports",
+               "final_report_on"]
+    df = pd.DataFrame(rows, columns=columns)
+    for col in ["budget", "pledged", "received", "spent", *(f"pledged_{s}" for s in FUNDING_SOURCES)]:
+        df[col] = df[col].map(lambda v: Decimal(v or 0))
+    df["gap"] = df["budget"] - df["pledged"]
+    return df, total
+
+
+def level2_totals(engine: Engine, flt: PortfolioFilter = PortfolioFilter()) -> pd.DataFrame:
+    """Per currency and funding source: Level 2 money summed in SQL, never across currencies."""
+    p = t.plans.c
+    lines, spend, _, _, _ = _plan_money_subqueries()
+    budget = case((func.coalesce(lines.c.lines, 0) > p.estimated_cost, lines.c.lines), else_=p.estimated_cost)
+    where = and_(flt.where(), p.level == 2)
+    with engine.connect() as conn:
+        money = conn.execute(
+            select(p.currency, func.count(), func.sum(budget), func.sum(func.coalesce(spend.c.spent, 0)))
+            .select_from(t.plans.join(t.incidents).outerjoin(lines, lines.c.plan_id == p.id)
+                         .outerjoin(spend, spend.c.plan_id == p.id))
+            .where(where).group_by(p.currency)).all()
+        sources = conn.execute(
+            select(p.currency, t.funding.c.source, func.sum(t.funding.c.pledged), func.sum(t.funding.c.received))
+            .select_from(t.funding.join(t.plans).join(t.incidents)).where(where)
+            .group_by(p.currency, t.funding.c.source)).all()
+    rows = []
+    for currency, plans_n, budget_sum, spent_sum in money:
+        per_source = {s: (Decimal(pl or 0), Decimal(rc or 0)) for cur, s, pl, rc in sources if cur == currency}
+        rows.append({"currency": currency, "plans": plans_n, "budget": Decimal(budget_sum or 0),
+                     "spent": Decimal(spent_sum or 0),
+                     "pledged": sum((v[0] for v in per_source.values()), Decimal(0)),
+                     "received": sum((v[1] for v in per_source.values()), Decimal(0)),
+                     **{f"pledged_{s}": per_source.get(s, (Decimal(0), Decimal(0)))[0] for s in FUNDING_SOURCES},
+                     **{f"received_{s}": per_source.get(s, (Decimal(0), Decimal(0)))[1] for s in FUNDING_SOURCES}})
+    return pd.DataFrame(rows).sort_values("currency").reset_index(drop=True) if rows else pd.DataFrame(
+        columns=["currency", "plans", "budget", "spent", "pledged", "received"])
