@@ -1,0 +1,170 @@
+"""The Portfolio page's board pack on the demo portfolio, on SQLite and PostgreSQL: what the PDF and the
+workbook hold, that victims' small counts appear in neither, that a hostile title is no formula."""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from datetime import date, timedelta
+
+import plotly.graph_objects as go
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from remediation import export, queries
+from remediation.export import Section
+from remediation.models import IncidentIn
+from remediation.queries import PortfolioFilter
+from remediation.services import create_incident
+
+TODAY = date.today()
+SHEETS = ["Headline", "Pipeline", "Ageing", "Incidents"]
+HEADLINE_LABELS = ["Open incidents", "Level 1 mandatory", "Victims assisted (Level 1)", "Level 2 budget spent",
+                   "Overdue incidents"]
+HOSTILE_TITLES = ['=HYPERLINK("http://x","click")', "@SUM(A1)"]
+
+
+@pytest.fixture(autouse=True)
+def _chromium_from_ci(monkeypatch):
+    """CI names its Chromium in CHROMIUM_PATH; kaleido reads BROWSER_PATH."""
+    if os.environ.get("CHROMIUM_PATH") and not os.environ.get("BROWSER_PATH"):
+        monkeypatch.setenv("BROWSER_PATH", os.environ["CHROMIUM_PATH"])
+
+
+def pack(engine, flt=PortfolioFilter(), build=export.board_pack, **kw):
+    """board_pack, or a loud skip (a failure when REQUIRE_BROWSER=1) where no Chromium is installed."""
+    try:
+        return build(engine, flt, TODAY, queries.settings(engine), **kw)
+    except export.ChromiumNotFound as exc:
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"REQUIRE_BROWSER=1 but the PDF cannot be drawn: {exc}", pytrace=False)
+        pytest.skip(f"PDF EXPORT TESTS SKIPPED: {exc}")
+
+
+def pages_text(pdf: bytes) -> list[str]:
+    return [" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def rows(wb, sheet: str) -> list[tuple]:
+    return list(wb[sheet].iter_rows(min_row=2, values_only=True))
+
+
+def headline_values(wb) -> dict[str, object]:
+    return {figure: value for figure, value, _ in rows(wb, "Headline")}
+
+
+def test_board_pack_of_the_demo_portfolio(demo_engine, backend, record_property):
+    started = time.perf_counter()
+    pdf, xlsx = pack(demo_engine)
+    seconds = time.perf_counter() - started
+    record_property("board_pack_seconds", round(seconds, 2))
+    print(f"\nboard_pack on the demo portfolio ({backend}): {seconds:.2f} s, PDF {len(pdf):,} bytes, "
+          f"XLSX {len(xlsx):,} bytes")
+
+    conf = queries.settings(demo_engine)
+    h = queries.headline(demo_engine, PortfolioFilter(), TODAY, conf.time_frames)
+    pages = pages_text(pdf)
+    # cover; the headline tiles with the pipeline; the ageing chart with the section's note
+    assert len(pages) == 3
+    assert export.REPORT_TITLE in pages[0] and f"as of {TODAY.isoformat()}" in pages[0]
+    assert "Scope: all incidents" in pages[0] and "Portfolio page 2" in pages[0]
+    assert pages[1].startswith("Portfolio ") and pages[2].startswith("Portfolio (continued) ")
+    for label in HEADLINE_LABELS:
+        assert label in pages[1]
+    assert f"Open incidents {h.open_incidents:,}" in pages[1]
+    assert f"Level 1 mandatory {h.level1_mandatory:,}" in pages[1]
+    assert f"Victims assisted (Level 1) {conf.suppress(h.victims_level1)}" in pages[1]
+    assert f"Overdue incidents {h.overdue:,}" in pages[1]
+    assert f"Incidents by step and closed outcome, as of {TODAY.isoformat()}" in pages[1]
+    assert f"Days in the current step, as of {TODAY.isoformat()}" in pages[2]
+    for number, page in enumerate(pages[1:], start=2):
+        assert f"Page {number} of 3" in page and f"as of {TODAY.isoformat()}" in page
+
+    wb = load_workbook(io.BytesIO(xlsx))
+    assert wb.sheetnames == SHEETS
+    pipeline = queries.pipeline(demo_engine)
+    assert [(r[0], r[2]) for r in rows(wb, "Pipeline")] == list(zip(pipeline["label"], pipeline["count"]))
+    ageing = queries.ageing(demo_engine, PortfolioFilter(), TODAY, conf.time_frames)
+    assert len(rows(wb, "Ageing")) == len(ageing) and sum(r[2] for r in rows(wb, "Ageing")) == ageing["count"].sum()
+    incidents, matching = queries.portfolio(demo_engine, PortfolioFilter(), today=TODAY, time_frames=conf.time_frames)
+    assert [r[0] for r in rows(wb, "Incidents")] == incidents["code"].tolist() and len(incidents) == matching
+    assert wb["Incidents"]["P2"].is_date  # Received, as an Excel date
+    values = headline_values(wb)
+    assert values["Open incidents"] == h.open_incidents and values["Overdue incidents"] == h.overdue
+    assert values["Level 1 mandatory"] == h.level1_mandatory and values["Incidents listed"] == matching
+    (usd,) = h.level2_money
+    assert values["Level 2 budget (USD)"] == pytest.approx(float(usd["budget"]))
+    assert values["Level 2 spent (USD)"] == pytest.approx(float(usd["spent"]))
+
+
+def test_victims_count_below_the_threshold_appears_nowhere(demo_engine):
+    conf = queries.settings(demo_engine)
+    threshold = conf.small_count_threshold
+    candidates = []
+    for smelter in queries.distinct_values(demo_engine, "smelter_refiner"):
+        flt = PortfolioFilter(smelter_refiner=(smelter,))
+        n = queries.headline(demo_engine, flt, TODAY, conf.time_frames).victims_level1
+        if 0 < n < threshold:
+            candidates.append((flt, n))
+    assert candidates, "the demo portfolio should have a smelter/refiner with 1-4 victims assisted"
+    flt, n = candidates[0]
+
+    pdf, xlsx = pack(demo_engine, flt)
+    text = " ".join(pages_text(pdf))
+    assert f"Victims assisted (Level 1) <{threshold}" in text
+    assert f"Victims assisted (Level 1) {n}" not in text
+    victims = headline_values(load_workbook(io.BytesIO(xlsx)))["Victims assisted (Level 1)"]
+    assert victims == f"<{threshold}"
+
+
+def test_hostile_titles_are_text_and_other_pages_add_sections(demo_engine):
+    for i, title in enumerate(HOSTILE_TITLES, start=1):
+        create_incident(demo_engine, IncidentIn(
+            code=f"INC-2020-9{i:02d}", title=title, mineral="gold", country="+Ghana", smelter_refiner="-Refinery",
+            audit_programme="lbma", violation_types=["forced_labour"], allegation_source="@hotline",
+            date_received=TODAY - timedelta(days=20), incident_date=TODAY - timedelta(days=40), affected_persons=3))
+    extra_chart = go.Figure(go.Bar(x=[1, 2], y=["a", "b"], orientation="h")).update_layout(
+        title="Lessons by theme", height=400)
+    lessons = Section("Lessons learned", [extra_chart], [("Lessons captured", "12")], note="From closed incidents.")
+    extra_sheets = {"Lessons": queries.pipeline(demo_engine), "Headline": queries.pipeline(demo_engine)}
+
+    pdf, xlsx = pack(demo_engine, extra_sections=[(lessons, extra_sheets)])
+    pages = pages_text(pdf)
+    assert len(pages) == 4 and "Lessons learned page 4" in pages[0]
+    assert pages[3].startswith("Lessons learned ") and "Lessons captured 12" in pages[3]
+    assert "Lessons by theme" in pages[3] and "Page 4 of 4" in pages[3]
+
+    wb = load_workbook(io.BytesIO(xlsx))
+    assert wb.sheetnames == [*SHEETS, "Lessons", "Headline (2)"]
+    titles = {r[0]: r[1] for r in rows(wb, "Incidents")}
+    assert titles["INC-2020-901"] == "'" + HOSTILE_TITLES[0] and titles["INC-2020-902"] == "'" + HOSTILE_TITLES[1]
+    incidents, _ = queries.portfolio(demo_engine, PortfolioFilter(), today=TODAY)
+    assert len(titles) == len(incidents)
+    for sheet in wb:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", f"{sheet.title}!{cell.coordinate} is a formula: {cell.value!r}"
+                if isinstance(cell.value, str):
+                    assert not cell.value.startswith(("=", "+", "-", "@")), f"{sheet.title}!{cell.coordinate}"
+
+
+def test_board_pack_of_an_empty_database(engine):
+    pdf, xlsx = pack(engine)
+    pages = pages_text(pdf)
+    assert "No incident matches these filters." in " ".join(pages) and "Open incidents 0" in pages[1]
+    wb = load_workbook(io.BytesIO(xlsx))
+    assert wb.sheetnames == SHEETS and rows(wb, "Incidents") == [] and wb["Incidents"]["A1"].value == "Code"
+    assert headline_values(wb)["Victims assisted (Level 1)"] == 0
+
+
+def test_the_full_pack_carries_every_page(demo_engine):
+    """Portfolio, Level 2 plans and Lessons learned: each a section of the PDF and sheets of the workbook."""
+    pdf, xlsx = pack(demo_engine, PortfolioFilter(status="all"), build=export.full_board_pack)
+    text = " ".join(pages_text(pdf))
+    for title in ("Portfolio", "Level 2 plans", "Lessons learned", "Objectives met", "Budget (USD)"):
+        assert title in text, title
+    sheets = load_workbook(io.BytesIO(xlsx)).sheetnames
+    assert sheets == ["Headline", "Pipeline", "Ageing", "Incidents", "Level 2 plans", "Lessons review",
+                      "Lesson themes", "Budget outcome"]
