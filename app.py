@@ -7,7 +7,7 @@ are drawn here, once, so every page shares them and the URL keeps them.
 
 import streamlit as st
 
-from pages._ui import PAGES, database_error, get_engine, sidebar_filters
+from pages._ui import PAGES, board_pack_downloads, database_error, get_engine, sidebar_filters
 
 st.set_page_config(page_title="Remediation oversight", page_icon=":material/shield_person:", layout="wide")
 
@@ -20,9 +20,12 @@ except Exception as exc:  # unreachable or unmigratable database: say so, never 
 navigation = st.navigation([
     st.Page(PAGES["portfolio"], title="Portfolio", icon=":material/table_view:", default=True),
     st.Page(PAGES["incident"], title="Incident", icon=":material/folder_open:", url_path="incident"),
+    st.Page(PAGES["plans"], title="Level 2 plans", icon=":material/account_balance_wallet:", url_path="plans"),
+    st.Page(PAGES["lessons"], title="Lessons learned", icon=":material/school:", url_path="lessons"),
     st.Page(PAGES["triage"], title="What-if triage", icon=":material/rule:", url_path="triage"),
     st.Page(PAGES["policy"], title="Level policy", icon=":material/policy:", url_path="policy"),
 ])
 with st.sidebar:
     sidebar_filters()
+    board_pack_downloads()
 navigation.run()

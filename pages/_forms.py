@@ -446,3 +446,31 @@ def _draw_attention(errors: Errors, names: list[str], labels: Mapping):
     if flagged:
         slot.warning(f"Nothing was saved. Please check: {', '.join(flagged)}.", icon=":material/arrow_upward:")
     return slot
+
+
+# --- A form that records through a service ----------------------------------------------------------
+
+def service_form(model: type[BaseModel], key: str, call, *, code: str, role: str, success: str, **form) -> None:
+    """A step form that writes: drawn from ``model``; a valid submit goes to
+    ``call(engine, code, payload, actor)``; any refusal comes back under its field. Nothing is drawn in
+    board mode, which shows no edit controls."""
+    from pages._ui import after_write, board_mode, get_engine
+    from remediation.services import Actor
+
+    if board_mode():
+        return
+    if (payload := model_form(model, key, **form)) is None:
+        return
+    try:
+        call(get_engine(), code, payload, Actor("local user", role))
+    except Exception as exc:  # Refused, ValidationError, ConflictError: each shown by the form
+        show_errors(key, exc)
+    else:
+        after_write()
+        st.toast(success, icon=":material/check:")
+        st.rerun()
+
+
+def for_plan(service, level: int):
+    """A plan-level service (``service(engine, code, level, payload, actor)``) in service_form's shape."""
+    return lambda engine, code, payload, actor: service(engine, code, level, payload, actor)

@@ -9,13 +9,16 @@ own change at once.
 
 from __future__ import annotations
 
+import functools
 import re
+import time
 from datetime import date
 from pathlib import Path
 
 import streamlit as st
 
 from remediation import db, queries
+from remediation.charts import compact  # noqa: F401 - pages import it from here
 from remediation.queries import LEVEL_FILTERS, PortfolioFilter
 from remediation.vocab import AUDIT_PROGRAMMES, MINERALS, ROLES
 
@@ -24,7 +27,7 @@ CACHE_TTL_SECONDS = 30
 _HERE = Path(__file__).resolve().parent
 # Absolute paths: relative ones resolve against the working directory, which differs between
 # `streamlit run` from elsewhere and the test runner.
-PAGES = {name: str(_HERE / f"{name}.py") for name in ("portfolio", "incident", "triage", "policy")}
+PAGES = {name: str(_HERE / f"{name}.py") for name in ("portfolio", "incident", "plans", "lessons", "triage", "policy")}
 
 
 def ensure_entry_script() -> None:
@@ -41,12 +44,12 @@ def ensure_entry_script() -> None:
 
 
 @st.cache_resource(show_spinner="Opening the database…")
-def _engine_for(url: str):
+def engine_for(url: str):
     return db.bootstrap(db.get_engine(url))
 
 
 def get_engine():
-    return _engine_for(db.database_url())
+    return engine_for(db.database_url())
 
 
 def _url() -> str:
@@ -55,7 +58,7 @@ def _url() -> str:
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
 def _portfolio(url, flt, today, time_frames):
-    return queries.portfolio(_engine_for(url), flt, today=today, time_frames=dict(time_frames))
+    return queries.portfolio(engine_for(url), flt, today=today, time_frames=dict(time_frames))
 
 
 def portfolio(flt: PortfolioFilter, today: date):
@@ -64,7 +67,7 @@ def portfolio(flt: PortfolioFilter, today: date):
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
 def _pipeline(url, flt):
-    return queries.pipeline(_engine_for(url), flt)
+    return queries.pipeline(engine_for(url), flt)
 
 
 def pipeline(flt: PortfolioFilter):
@@ -73,7 +76,7 @@ def pipeline(flt: PortfolioFilter):
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
 def _headline(url, flt, today, time_frames):
-    return queries.headline(_engine_for(url), flt, today, dict(time_frames))
+    return queries.headline(engine_for(url), flt, today, dict(time_frames))
 
 
 def headline(flt: PortfolioFilter, today: date):
@@ -82,16 +85,34 @@ def headline(flt: PortfolioFilter, today: date):
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
 def _ageing(url, flt, today, time_frames):
-    return queries.ageing(_engine_for(url), flt, today, dict(time_frames))
+    return queries.ageing(engine_for(url), flt, today, dict(time_frames))
 
 
 def ageing(flt: PortfolioFilter, today: date):
     return _ageing(_url(), flt, today, tuple(settings().time_frames.items()))
 
 
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32, show_spinner=False)
+def _level2_plans(url, flt):
+    return queries.level2_plans(engine_for(url), flt)
+
+
+def level2_plans(flt: PortfolioFilter):
+    return _level2_plans(_url(), flt)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32, show_spinner=False)
+def _level2_totals(url, flt):
+    return queries.level2_totals(engine_for(url), flt)
+
+
+def level2_totals(flt: PortfolioFilter):
+    return _level2_totals(_url(), flt)
+
+
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=16, show_spinner=False)
 def _distinct(url, column):
-    return queries.distinct_values(_engine_for(url), column)
+    return queries.distinct_values(engine_for(url), column)
 
 
 def distinct(column: str) -> list[str]:
@@ -100,7 +121,7 @@ def distinct(column: str) -> list[str]:
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=4, show_spinner=False)
 def _settings(url):
-    return queries.settings(_engine_for(url))
+    return queries.settings(engine_for(url))
 
 
 def settings():
@@ -109,7 +130,7 @@ def settings():
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32, show_spinner=False)
 def _incident(url, code, today):
-    return queries.incident(_engine_for(url), code, today)
+    return queries.incident(engine_for(url), code, today)
 
 
 def load_incident(code: str):
@@ -119,7 +140,7 @@ def load_incident(code: str):
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32, show_spinner=False)
 def _incident_audit(url, code):
-    trail = queries.audit_trail(_engine_for(url), code)
+    trail = queries.audit_trail(engine_for(url), code)
     trail["role"] = trail["role"].map(ROLES).fillna("")
     trail["changes"] = [_changes_text(c) for c in trail["changes"]]
     return trail
@@ -146,15 +167,6 @@ def md(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
-def compact(amount) -> str:
-    """1,359,000 → '1.36m', 133,717 → '134k': money that fits a headline figure."""
-    value = float(amount)
-    for limit, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
-        if abs(value) >= limit:
-            return f"{value / limit:.3g}{suffix}"
-    return f"{value:,.0f}"
-
-
 def policy_in_force():
     """The level policy in force (cached briefly by :func:`remediation.policy.in_force`)."""
     from remediation.policy import in_force
@@ -164,7 +176,7 @@ def policy_in_force():
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=4, show_spinner=False)
 def _policy_versions(url):
-    return queries.policy_versions(_engine_for(url))
+    return queries.policy_versions(engine_for(url))
 
 
 def policy_versions():
@@ -179,9 +191,17 @@ def after_write() -> None:
     forget_cached_policy()
 
 
+def board_mode() -> bool:
+    """Board mode: every page screenshot-ready, with no edit controls."""
+    return bool(st.session_state.get("board"))
+
+
 def sidebar_filters() -> None:
     """The filters every page shares. Each is bound to a URL query parameter of the same name, so a
     copied link reproduces the view."""
+    st.toggle("Board mode", key="board", bind="query-params",
+              help="Screenshot-ready pages for board reports: no edit controls; victims' counts below the "
+                   "small-count threshold shown as '<N'.")
     st.header("Filters", anchor=False)
     st.segmented_control("Incidents", options=["open", "closed", "all"], default="open", key="status",
                          format_func={"open": "Open", "closed": "Closed", "all": "All"}.get,
@@ -198,6 +218,54 @@ def sidebar_filters() -> None:
                    key="level", bind="query-params", placeholder="Any level")
     st.date_input("Received between", value=(), key="received", bind="query-params", format="YYYY-MM-DD",
                   help="The date the allegation was received.")
+
+
+@functools.lru_cache(maxsize=8)
+def _board_pack(url: str, flt: PortfolioFilter, today: date, period: int) -> tuple[bytes, bytes]:
+    """Built once per database, filters, day and 30-second period: the PDF and the XLSX of one click come
+    from one build, and a write shows in the next pack within the caches' lifetime."""
+    from remediation import export
+
+    engine = engine_for(url)
+    return export.full_board_pack(engine, flt, today, queries.settings(engine))
+
+
+def board_pack_downloads() -> None:
+    """The board pack of the current filters: a PDF of every page's headline figures and key charts, and an
+    XLSX of the tables behind them. Built on click (a few seconds), in its own thread."""
+    from remediation import export
+
+    url, flt, today = _url(), current_filter(), date.today()
+
+    def pack() -> tuple[bytes, bytes]:
+        return _board_pack(url, flt, today, int(time.time() // CACHE_TTL_SECONDS))
+
+    st.subheader("Board pack", anchor=False)
+    has_browser = export.browser_available()
+    st.download_button("PDF: figures and charts", data=lambda: pack()[0], file_name=f"board-pack-{today}.pdf",
+                       mime="application/pdf", icon=":material/picture_as_pdf:", on_click="ignore", key="pack_pdf",
+                       disabled=not has_browser,
+                       help=None if has_browser else "The charts are drawn by Chrome/Chromium, and none was found: "
+                                                     "install it (apt-get install chromium) or set BROWSER_PATH.")
+    st.download_button("XLSX: the tables", data=lambda: export.tables_to_xlsx(_tables(url, flt, today)),
+                       file_name=f"board-pack-{today}.xlsx", icon=":material/table:", on_click="ignore",
+                       key="pack_xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    st.caption(f"Scope: {flt.describe()}. Victims' counts below {settings().small_count_threshold} appear as "
+               f"'<{settings().small_count_threshold}'.")
+
+
+def _tables(url: str, flt: PortfolioFilter, today: date) -> dict:
+    """The workbook alone, without drawing the PDF's charts."""
+    from remediation import export
+
+    engine = engine_for(url)
+    conf = queries.settings(engine)
+    sheets: dict = {}
+    for _, tables in (export.portfolio_section(engine, flt, today, conf), export.plans_section(engine, flt, today),
+                      export.lessons_section(engine, flt, today, conf)):
+        sheets.update(tables)
+    return sheets
 
 
 def current_filter(stage: str | None = None) -> PortfolioFilter:

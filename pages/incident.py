@@ -8,9 +8,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from pages._forms import model_form, show_errors
+from pages._forms import for_plan, model_form, service_form, show_errors
 from pages._ui import (
-    PAGES, after_write, ensure_entry_script, get_engine, incident_audit, load_incident, md, settings,
+    PAGES, after_write, board_mode, ensure_entry_script, get_engine, incident_audit, load_incident, md, settings,
 )
 from remediation import models as m
 from remediation import services
@@ -29,20 +29,6 @@ TRACKER_ICONS = {
 }
 
 
-def record(form_key: str, role: str, call, payload, success: str) -> None:
-    """Hand a validated payload to its service; errors go back next to the form's fields."""
-    try:
-        call(get_engine(), code, payload, Actor(USER, role))
-    except Exception as exc:  # Refused, ValidationError, ConflictError: each shown by the form
-        show_errors(form_key, exc)
-    else:
-        after_write()
-        st.toast(success, icon=":material/check:")
-        st.rerun()
-
-
-ensure_entry_script()
-
 # --- choose an incident -------------------------------------------------------------------------------
 
 if "open_incident" in st.session_state:  # set by intake: a drawn widget's state can only change before it is drawn
@@ -56,6 +42,9 @@ if not code:
     st.caption("Open an incident by its code, or record a new allegation: it starts at Step 1, "
                "*Verify the allegation*.")
     st.page_link(PAGES["portfolio"], label="Back to the portfolio", icon=":material/arrow_back:")
+    if board_mode():
+        st.info("Board mode shows no edit controls: turn it off in the sidebar to record a new allegation.")
+        st.stop()
     st.subheader("Record a new allegation", anchor=False)
     st.caption(m.NO_NAMES_REMINDER)
     intake = model_form(m.IncidentIn, "intake", submit_label="Record allegation",
@@ -128,7 +117,7 @@ with st.container(border=True):
         st.caption(f"Assessed on {latest.assessed_on} under policy version {latest.policy_version}.")
         for reason in latest.reasons:
             st.markdown(f"- {md(reason)}")
-    if inc.trading_link in ("current", "past"):
+    if inc.trading_link in ("current", "past") and not board_mode():
         if st.button("Open these facts in what-if triage", icon=":material/rule:", key="to_triage"):
             st.switch_page(PAGES["triage"], query_params={"from": code})
 
@@ -159,18 +148,12 @@ for plan in rec.plans:
                 st.markdown(f"- {md(ind.name)}: {target} by {ind.target_date}; latest: {now}")
 
 # --- record -------------------------------------------------------------------------------------------
+
 def step_form(model, key: str, role: str, call, success: str, **form) -> None:
-    """One step's form: drawn from its model; a valid submit goes to ``call(engine, code, payload, actor)``."""
-    if (payload := model_form(model, key, **form)) is not None:
-        record(key, role, call, payload, success)
+    service_form(model, key, call, code=code, role=role, success=success, **form)
 
 
-def for_plan(service, level: int):
-    """A plan-level service (``service(engine, code, level, payload, actor)``) in step_form's shape."""
-    return lambda engine, c, payload, actor: service(engine, c, level, payload, actor)
-
-
-st.subheader("Record", anchor=False)
+st.subheader("Step by step" if board_mode() else "Record", anchor=False)
 tab_names = [f"{n}. {name}" for n, name in STEPS.items()]
 tabs = st.tabs(tab_names, default=tab_names[state.step - 1])
 v, r = rec.verification, rec.response

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
-from pages._ui import after_write, ensure_entry_script, get_engine, policy_in_force, policy_versions
+from pages._ui import after_write, board_mode, ensure_entry_script, get_engine, policy_in_force, policy_versions
 from remediation import services
 from remediation.impact import policy_impact
 from remediation.policy import MatrixCell, Policy
@@ -48,6 +48,9 @@ with st.expander("Earlier versions"):
                                 "Adopted by": p.adopted_by, "Severe from": p.severe_affected_persons,
                                 "Margin (days)": p.public_margin_days} for p in reversed(policy_versions())]),
                  hide_index=True, width="stretch")
+
+if board_mode():
+    st.stop()  # board mode shows no edit controls
 
 st.subheader("Draft a new version", anchor=False)
 st.caption("Change any cell or number, then preview which open incidents would change their Level 1 or Level 2 "

@@ -5,8 +5,8 @@ from datetime import date
 import streamlit as st
 
 from pages._ui import (
-    PAGES, after_write, ageing, compact, current_filter, ensure_entry_script, get_engine, headline, pipeline,
-    portfolio, settings,
+    PAGES, after_write, ageing, board_mode, compact, current_filter, ensure_entry_script, get_engine, headline,
+    pipeline, portfolio, settings,
 )
 from remediation import charts, services
 from remediation.queries import PIPELINE_STAGES, PORTFOLIO_LIMIT
@@ -76,19 +76,27 @@ st.plotly_chart(charts.pipeline(pipeline(flt), today, flt.describe(), st.session
 st.caption("Click a bar to list its incidents below.")
 st.plotly_chart(charts.ageing(ageing(flt, today), conf.time_frames, today, flt.describe()),
                 key="ageing_chart", theme=None, config={"displayModeBar": False})
-with st.expander("Indicative time frame per step"):
-    st.caption("UNGP principle 31 asks for a predictable procedure: an indicative time frame for each "
-               "stage. An incident longer than this in its step counts as overdue.")
-    with st.form("time_frames"):
-        frame_cols = st.columns(3)
-        frames = {n: frame_cols[(n - 1) % 3].number_input(f"{n}. {STEPS[n]} (days)", min_value=1, max_value=3650,
-                                                          step=1, value=conf.time_frames[n], key=f"frame{n}")
-                  for n in STEPS}
-        if st.form_submit_button("Save time frames"):
-            services.update_settings(get_engine(), Settings(**{**conf.model_dump(), "time_frames": frames}))
-            after_write()
-            st.rerun()
-    st.caption("Defaults: " + ", ".join(f"step {n}: {d} days" for n, d in DEFAULT_TIME_FRAMES.items()))
+
+
+def time_frames_editor() -> None:
+    """Edit the indicative time frame of each step (a stored setting, with an audit entry)."""
+    with st.expander("Indicative time frame per step"):
+        st.caption("UNGP principle 31 asks for a predictable procedure: an indicative time frame for each "
+                   "stage. An incident longer than this in its step counts as overdue.")
+        with st.form("time_frames"):
+            frame_cols = st.columns(3)
+            frames = {n: frame_cols[(n - 1) % 3].number_input(f"{n}. {STEPS[n]} (days)", min_value=1, max_value=3650,
+                                                              step=1, value=conf.time_frames[n], key=f"frame{n}")
+                      for n in STEPS}
+            if st.form_submit_button("Save time frames"):
+                services.update_settings(get_engine(), Settings(**{**conf.model_dump(), "time_frames": frames}))
+                after_write()
+                st.rerun()
+        st.caption("Defaults: " + ", ".join(f"step {n}: {d} days" for n, d in DEFAULT_TIME_FRAMES.items()))
+
+
+if not board_mode():
+    time_frames_editor()
 
 # --- the incident table ---------------------------------------------------------------------------
 stage_options = [None, *STAGE_LABELS]

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import streamlit as st
 from pydantic import ValidationError
 
-from pages._ui import PAGES, after_write, ensure_entry_script, get_engine, load_incident, md, policy_in_force
+from pages._ui import PAGES, after_write, board_mode, ensure_entry_script, get_engine, load_incident, md, policy_in_force
 from remediation import services
 from remediation.models import field_of_error
 from remediation.rules import TriageInput, assess
@@ -177,7 +177,9 @@ with answer:
                 st.markdown("**What-if**")
                 st.markdown(f"{SCENARIOS[result.scenario]}  \nLevel 1 {REQUIREMENTS[result.level1].lower()}, "
                             f"Level 2 {REQUIREMENTS[result.level2].lower()}  \npolicy v{result.policy_version}")
-            if state.is_open and state.step >= 2:
+            if board_mode():
+                pass  # no edit controls in board mode
+            elif state.is_open and state.step >= 2:
                 if st.button(f"Record this assessment on {code}", type="primary", key="record_whatif",
                              help="Records these facts on the incident and the assessment they give, with an audit "
                                   "entry (the incident's previous assessments are kept)."):

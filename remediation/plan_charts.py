@@ -19,7 +19,7 @@ STATUS_COLOURS = {"achieved": "#238b45", "on_track": "#74c476", "at_risk": "#fd8
                   "not_measured": "#a3a9b1"}
 
 
-def _compact(fig: go.Figure, height: int) -> go.Figure:
+def _half_width(fig: go.Figure, height: int) -> go.Figure:
     """The board layout, sized for a half-width column: smaller title, axes that make room for labels."""
     fig.update_layout(height=height, title_font_size=16, margin={"l": 10, "r": 30, "t": 70, "b": 40})
     fig.update_xaxes(automargin=True)
@@ -63,7 +63,7 @@ def spending_over_time(plan: Plan, as_of: date) -> go.Figure:
                                line={"color": SPENT, "width": 3}, line_shape="hv"))
     fig.add_hline(y=float(plan.budget), line={"color": BUDGET, "dash": "dash"},
                   annotation_text=f"Budget {float(plan.budget):,.0f}", annotation_position="top left")
-    _compact(_layout(fig, heading, height=360), 360)
+    _half_width(_layout(fig, heading, height=360), 360)
     fig.update_xaxes(title_text="Date")
     fig.update_yaxes(title_text=f"Spent to date ({plan.currency})", rangemode="tozero")
     return fig
@@ -84,7 +84,7 @@ def budget_lines(plan: Plan, as_of: date) -> go.Figure:
         go.Bar(name="Spent", y=cats, x=[float(spent.get(c, 0)) for c in cats], orientation="h",
                marker={"color": SPENT}),
     ])
-    _compact(_layout(fig, heading, height=150 + 55 * len(cats)), 170 + 55 * len(cats))
+    _half_width(_layout(fig, heading, height=150 + 55 * len(cats)), 170 + 55 * len(cats))
     fig.update_layout(barmode="group", showlegend=True, legend={"orientation": "h", "y": -0.3, "x": 0})
     fig.update_xaxes(title_text=f"Amount ({plan.currency})", rangemode="tozero")
     fig.update_yaxes(autorange="reversed", automargin=True)
@@ -106,7 +106,7 @@ def indicator_progress(ind: Indicator, as_of: date) -> go.Figure:
                         text=[f"{m.value:g}" for m in ind.measurements], textposition="top center")
     fig.add_scatter(x=[as_of], y=[expected_value(ind, as_of)], mode="markers", name="Expected today",
                     marker={"color": INK, "symbol": "diamond", "size": 10})
-    _compact(_layout(fig, heading, height=330), 360)
+    _half_width(_layout(fig, heading, height=330), 360)
     fig.update_layout(showlegend=True, legend={"orientation": "h", "yanchor": "top", "y": -0.32, "x": 0},
                       margin={"b": 80})
     fig.update_xaxes(title_text="Date", gridcolor=GRID)

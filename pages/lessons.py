@@ -1,0 +1,200 @@
+"""Lessons learned: Step 6 read across incidents (guideline lines 1431-1460).
+
+Were the plans' objectives met, the victims satisfied, the communities better off, the budget enough;
+which challenges, risks and recommendations recur, and since when; what closed plans cost against their
+budget; how long remediation takes from substantiation to closure. Read-only: nothing here writes.
+"""
+
+from datetime import date
+
+import streamlit as st
+
+from pages._ui import CACHE_TTL_SECONDS, PAGES, engine_for, current_filter, ensure_entry_script, settings
+from remediation import charts, db, lessons
+from remediation.lessons import BREAKDOWNS, PERIODS, REVIEW_ITEMS, SEARCH_LIMIT, VARIANCE_BANDS
+from remediation.vocab import REVIEW_ANSWERS, REVIEW_QUESTIONS
+
+ensure_entry_script()
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=128, show_spinner=False)
+def _read(url: str, query: str, flt, *args):
+    """Every read of this page, through one bounded cache keyed by database, query, filters and arguments
+    (cleared with the others by ``after_write``)."""
+    return getattr(lessons, query)(engine_for(url), flt, *args)
+
+
+def read(query: str, flt, *args):
+    return _read(db.database_url(), query, flt, *args)
+
+
+today = date.today()
+board = bool(st.session_state.get("board"))
+flt = current_filter()
+scope = lessons.scope_line(flt)
+few = settings().small_count_threshold
+SHORT = {"objectives_met": "Objectives", "victims_satisfied": "Victims", "communities_benefited": "Communities",
+         "budget_sufficient": "Budget"}  # narrow table headers; the full question is the column's help
+plot = {"theme": None, "config": {"displayModeBar": False}}
+
+st.title("Lessons learned")
+st.caption(f"Step 6 of the IOM guideline, read across incidents: what worked, what did not, and what to do "
+           f"differently next time. As of {today.isoformat()}; {flt.describe()}. Everything here concerns incidents "
+           f"closed after remediation, whatever the sidebar's open/closed choice.")
+
+# --- headline figures ---------------------------------------------------------------------------------
+cover = read("coverage", flt)
+overall = read("review_outcomes", flt, None)
+cols = st.columns(len(REVIEW_ITEMS) + 1)
+cols[0].metric("Lessons captured", f"{cover.reviewed / cover.closed:.0%}" if cover.closed else "—",
+               delta=f"{cover.reviewed:,} of {cover.closed:,} closed", delta_color="off", delta_arrow="off",
+               help=f"Incidents closed after remediation whose Step 6 review is recorded: {cover.reviewed:,} of "
+                    f"{cover.closed:,} matching the filters; {cover.pending:,} still owe their lessons.")
+for col, (item, label) in zip(cols[1:], REVIEW_ITEMS.items()):
+    answers = overall[overall["item"] == item].set_index("answer")["count"]
+    n = int(overall[overall["item"] == item]["total"].iloc[0]) if not answers.empty else 0
+    if not n:
+        col.metric(label, "—", help=f"{REVIEW_QUESTIONS[item]} No review recorded yet.")
+        continue
+    yes, partly = int(answers.get("yes", 0)), int(answers.get("partly", 0))
+    col.metric(label, f"{yes / n:.0%}", delta=f"n = {n:,}" + (f" · {partly / n:.0%} partly" if partly else ""),
+               delta_color="off", delta_arrow="off",
+               help=f"{REVIEW_QUESTIONS[item]} Share of the {n:,} reviewed incidents answering yes; 'partly' is "
+                    f"counted apart, never as yes. " + "; ".join(f"{REVIEW_ANSWERS[a]}: {int(answers.get(a, 0)):,}" for a in REVIEW_ANSWERS) + ".")
+
+if cover.closed == 0:
+    st.info("No incident closed after remediation matches these filters yet. Lessons are captured at Step 6, "
+            "once the downstream company has closed an incident; the charts below fill in as they are recorded.",
+            icon=":material/school:")
+elif cover.reviewed == 0:
+    st.info(f"None of the {cover.closed:,} incidents closed after remediation has its lessons recorded yet.",
+            icon=":material/school:")
+
+# --- the four review items ----------------------------------------------------------------------------
+st.subheader("Did remediation work?", anchor=False)
+if not board:
+    st.caption("The guideline's review at closure (lines 1442-1444): were the plan's objectives met, the victims "
+               "satisfied, the communities benefited, the budget sufficient? Each bar shows the share of reviewed "
+               "incidents giving each answer, with the number of incidents behind it.")
+st.plotly_chart(charts.review_overall(overall, today, scope), key="review_overall", **plot)
+by = st.segmented_control("Break down by", options=list(BREAKDOWNS), format_func=BREAKDOWNS.get,
+                          default="mineral", required=True, key="lessons_by", bind="query-params") or "mineral"
+breakdown = read("review_outcomes", flt, by)
+st.plotly_chart(charts.review_breakdown(breakdown, BREAKDOWNS[by], today, scope, few=few), key="review_breakdown",
+                **plot)
+if not board:
+    st.caption(f"n is the number of reviewed incidents in the group; groups of fewer than {few} are marked "
+               "*(few)*: read their shares with care. By level, an incident with a Level 1 and a Level 2 plan "
+               "counts in both groups.")
+    if not breakdown.empty:
+        with st.expander("The numbers behind the breakdown"):
+            numbers = breakdown.pivot_table(index=["group", "item"], columns="answer", values="count",
+                                            sort=False).reset_index()
+            numbers["item"] = numbers["item"].map(REVIEW_ITEMS)
+            numbers["n"] = numbers[list(REVIEW_ANSWERS)].sum(axis=1)
+            st.dataframe(numbers, hide_index=True, width="stretch",
+                         column_order=["group", "item", *REVIEW_ANSWERS, "n"],
+                         column_config={"group": BREAKDOWNS[by], "item": "Review item",
+                                        **{a: st.column_config.NumberColumn(REVIEW_ANSWERS[a], format="%d")
+                                           for a in REVIEW_ANSWERS},
+                                        "n": st.column_config.NumberColumn("Incidents", format="%d")})
+
+# --- challenges, risks and recommendations ---------------------------------------------------------------
+st.subheader("Challenges, risks and recommendations", anchor=False)
+tags = read("tag_counts", flt)
+left, right = st.columns(2, gap="large")
+with left:
+    st.plotly_chart(charts.lesson_themes(tags, max(cover.reviewed, 1), today, scope), key="themes", **plot)
+with right:
+    trend_chart = st.container()  # drawn above its control, so the two charts' titles line up
+    period = st.segmented_control("Themes over time by", options=list(PERIODS), format_func=PERIODS.get,
+                                  default="closure_year", required=True, key="lessons_period",
+                                  bind="query-params") or "closure_year"
+    trend = read("tag_trend", flt, period)
+    trend_chart.plotly_chart(charts.lesson_theme_trend(trend, list(tags["tag"].head(12)), PERIODS[period], today,
+                                                       scope, few=few), key="theme_trend", **plot)
+
+
+@st.fragment
+def review_list() -> None:
+    """The reviews themselves, searchable; a fragment, so typing reruns only the list."""
+    search_col, tag_col = st.columns([3, 2])
+    text = search_col.text_input(
+        "Search the lessons", key="lessons_q", bind="query-params", max_chars=200, live=True,
+        placeholder="A word or two: funding, retaliation, child protection…",
+        help="Searches challenges, risks and mitigations, recommendations, monitoring tools, communication "
+             "channels and themes; every word must appear.") or ""
+    chosen = tag_col.multiselect("Themes", options=list(tags["tag"].sort_values()), key="lessons_tags",
+                                 bind="query-params", placeholder="Any theme",
+                                 help="Reviews carrying at least one of the chosen themes.")
+    df, total = read("search", flt, text.strip(), tuple(chosen))
+    if total == 0:
+        st.info("No lesson matches this search." if (text.strip() or chosen) else "No lessons recorded yet.",
+                icon=":material/search_off:")
+        return
+    shown = f"{len(df):,} of {total:,}" if total > len(df) else f"{total:,}"
+    st.markdown(f"**{shown} {'review' if total == 1 else 'reviews'}**, newest first"
+                + (f" — the newest {SEARCH_LIMIT:,} are listed; search to narrow them" if total > SEARCH_LIMIT else ""))
+    event = st.dataframe(
+        df, hide_index=True, width="stretch", key="lessons_table", on_select="rerun",
+        selection_mode="single-row",
+        column_order=["link", "reviewed_on", "title", *REVIEW_ITEMS, "challenges", "risks_and_mitigations",
+                      "recommendations", "tags", "monitoring_tools", "communication_channels", "mineral", "country",
+                      "audit_programme", "closed_on"],
+        column_config={
+            "link": st.column_config.LinkColumn("Incident", display_text=r"incident=(.*)$", pinned=True,
+                                                help="Opens the incident in a new tab."),
+            "reviewed_on": st.column_config.DateColumn("Reviewed"),
+            "title": st.column_config.TextColumn("Title", width="medium"),
+            **{item: st.column_config.TextColumn(SHORT[item], width="small", help=REVIEW_QUESTIONS[item])
+               for item in REVIEW_ITEMS},
+            "challenges": st.column_config.TextColumn("Challenges", width="large"),
+            "risks_and_mitigations": st.column_config.TextColumn("Risks and mitigations", width="large"),
+            "recommendations": st.column_config.TextColumn("Recommendations", width="large"),
+            "tags": st.column_config.TextColumn("Themes", width="medium"),
+            "monitoring_tools": st.column_config.TextColumn("Monitoring tools", width="medium"),
+            "communication_channels": st.column_config.TextColumn("Communication channels", width="medium"),
+            "mineral": "Mineral", "country": "Country", "audit_programme": "Audit programme",
+            "closed_on": st.column_config.DateColumn("Closed"),
+        },
+    )
+    if not board:
+        st.caption("Select a row to open its incident here, or follow the code's link to open it in a new tab.")
+    if event.selection.rows:
+        st.switch_page(PAGES["incident"], query_params={"incident": df.iloc[event.selection.rows[0]]["code"]})
+
+
+review_list()
+
+# --- budget outcome and time to closure -------------------------------------------------------------------
+st.subheader("Budget outcome and time to closure", anchor=False)
+left, right = st.columns(2, gap="large")
+with left:
+    bands = read("budget_bands", flt)
+    st.plotly_chart(charts.budget_variance(bands, [b[0] for b in VARIANCE_BANDS], today, scope),
+                    key="budget_variance", **plot)
+with right:
+    days = lessons.distribution(read("days_to_closure", flt))
+    st.plotly_chart(charts.days_to_closure(days, today, scope), key="days_to_closure", **plot)
+
+totals = read("budget_totals", flt)
+if not totals.empty:
+    # Whole currency units: board totals; the exact amounts are on each plan's page.
+    totals = totals.assign(level=totals["level"].map(lessons.LEVEL_GROUPS), planned=totals["planned"].round(0),
+                           actual=totals["actual"].round(0))
+    st.dataframe(totals, hide_index=True, width="stretch",
+                 column_order=["currency", "level", "plans", "planned", "actual", "variance", "over_budget"],
+                 column_config={
+                     "currency": "Currency", "level": "Level",
+                     "plans": st.column_config.NumberColumn("Closed plans", format="localized"),
+                     "planned": st.column_config.NumberColumn("Planned (budget)", format="localized"),
+                     "actual": st.column_config.NumberColumn("Actual (spent)", format="localized"),
+                     "variance": st.column_config.NumberColumn("Actual against planned", format="percent"),
+                     "over_budget": st.column_config.NumberColumn("Plans over budget", format="localized"),
+                 })
+if not board:
+    st.caption("Plans of incidents closed after remediation. Planned is the plan budget: the larger of its estimate "
+               "and the sum of its budget lines; actual is the sum of its expenditures. Amounts are in each plan's "
+               "currency and never added across currencies; the bands compare each plan with its own budget. Time "
+               "to closure runs from the audit programme's substantiation to the downstream company's closing; by "
+               "level, an incident with both plans counts in both.")

@@ -1,0 +1,189 @@
+"""Level 2 plans: are they funded, on budget and on track? Budgets, funding by source, spending,
+indicators against their targets, and the 6-12 month monitoring window."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from pages._forms import for_plan, service_form
+from pages._ui import (
+    board_mode, compact, current_filter, ensure_entry_script, level2_plans, level2_totals, load_incident, md,
+)
+from remediation import models as m
+from remediation import plan_charts, services
+from remediation.monitoring import (
+    BURN_LABELS, STATUS_LABELS, burn_rate, indicator_status, monitoring_window, planned_end,
+)
+from remediation.vocab import FUNDING_SOURCES, INITIATIVE_KINDS
+
+ensure_entry_script()
+
+today = date.today()
+flt = current_filter()
+board = board_mode()
+
+st.title("Level 2 plans")
+st.caption("Initiatives that strengthen support services and address the contextual factors behind exploitation "
+           f"(guideline lines 1300-1330): money, results and monitoring, as of {today.isoformat()}; {flt.describe()}.")
+
+totals = level2_totals(flt)
+if totals.empty:
+    st.info("No Level 2 plan matches these filters. A plan appears here once the remediation facilitator opens it "
+            "at Step 3.", icon=":material/inbox:")
+    st.stop()
+
+# --- the portfolio of plans, per currency (never summed across currencies) ------------------------------
+for _, row in totals.iterrows():
+    cur = row["currency"]
+    st.subheader(f"{row['plans']:,} plans in {cur}", anchor=False)
+    cols = st.columns(4)
+    cols[0].metric(f"Budget ({cur})", compact(row["budget"]), help=f"{cur} {row['budget']:,.2f}: the sum of the "
+                   "plans' budgets (the larger of each plan's estimate and its budget lines).")
+    cols[1].metric(f"Pledged ({cur})", compact(row["pledged"]), delta=f"received {compact(row['received'])}",
+                   delta_color="off", delta_arrow="off")
+    cols[2].metric(f"Spent ({cur})", compact(row["spent"]),
+                   delta=f"{row['spent'] / row['budget']:.0%} of budget" if row["budget"] else None,
+                   delta_color="off", delta_arrow="off")
+    gap = row["budget"] - row["pledged"]
+    cols[3].metric(f"Funding gap ({cur})", compact(max(gap, 0)),
+                   help="Budget not yet covered by pledges; implementation starts once funding is secured.")
+    st.plotly_chart(plan_charts.funding_by_source(row.to_dict(), today, flt.describe()), theme=None,
+                    key=f"funding_{cur}", config={"displayModeBar": False})
+
+df, matching = level2_plans(flt)
+burns = [burn_rate(r.spent, r.budget, r.started_on, r.planned_end, today) for r in df.itertuples()]
+df["burn"] = [BURN_LABELS[b.status] for b in burns]
+df["time_share"] = [b.time_share for b in burns]
+df["spent_share"] = [b.spent_share for b in burns]
+df["months"] = [(today.year - s.year) * 12 + today.month - s.month - (today.day < s.day) if s else None
+                for s in df["started_on"]]
+df["window"] = ["Past 12 months, no final report" if (mo or 0) > 12 and f is None else "" for mo, f in
+                zip(df["months"], df["final_report_on"])]
+shown = f"{len(df):,} of {matching:,}" if matching > len(df) else f"{matching:,}"
+st.subheader(f"{shown} Level 2 plans", anchor=False)
+st.dataframe(
+    df, hide_index=True, width="stretch", key="plans_table", on_select="rerun", selection_mode="single-row",
+    column_order=["code", "title", "currency", "budget", "pledged", "received", "spent", "gap", "spent_share",
+                  "time_share", "burn", "months", "reports", "window"],
+    column_config={
+        "code": st.column_config.TextColumn("Incident", pinned=True),
+        "title": st.column_config.TextColumn("Title", width="medium"),
+        "currency": "Currency",
+        "budget": st.column_config.NumberColumn("Budget", format="%,.0f"),
+        "pledged": st.column_config.NumberColumn("Pledged", format="%,.0f"),
+        "received": st.column_config.NumberColumn("Received", format="%,.0f"),
+        "spent": st.column_config.NumberColumn("Spent", format="%,.0f"),
+        "gap": st.column_config.NumberColumn("Gap", format="%,.0f", help="Budget not covered by pledges."),
+        "spent_share": st.column_config.ProgressColumn("Budget spent", format="percent", min_value=0, max_value=1),
+        "time_share": st.column_config.ProgressColumn("Time elapsed", format="percent", min_value=0, max_value=1),
+        "burn": st.column_config.TextColumn("Burn rate", help="Share of budget spent against share of time "
+                                                             "elapsed (±15 points)."),
+        "months": st.column_config.NumberColumn("Months monitored", format="%d"),
+        "reports": st.column_config.NumberColumn("Reports", format="%d", help="Monitoring reports received."),
+        "window": st.column_config.TextColumn("Monitoring window", help="The guideline recommends 6-12 months of "
+                                                                       "monitoring, then closure."),
+    },
+)
+st.caption("Amounts in each plan's own currency. Select a row to see the plan in depth.")
+
+# --- one plan in depth ------------------------------------------------------------------------------------
+event = st.session_state.get("plans_table")
+if event and event["selection"]["rows"]:
+    st.session_state["plan"] = df.iloc[event["selection"]["rows"][0]]["code"]
+codes = list(df["code"])
+st.selectbox("Plan in depth", options=codes, key="plan", bind="query-params", index=None,
+             placeholder="Choose an incident's Level 2 plan")
+code = st.session_state.get("plan")
+found = load_incident(code) if code else None
+plan = found[0].plan(2) if found else None
+if plan is None:
+    st.stop()
+
+rec = found[0]
+st.subheader(f"{code}: {md(rec.incident.title)}", anchor=False)
+window = monitoring_window(plan, today)
+end = planned_end(plan)
+burn = burn_rate(plan.spent, plan.budget, plan.implementation_started_on, end, today)
+cols = st.columns(4)
+cols[0].metric(f"Budget ({plan.currency})", f"{plan.budget:,.0f}")
+cols[1].metric(f"Spent ({plan.currency})", f"{plan.spent:,.0f}", delta=BURN_LABELS[burn.status], delta_color="off",
+               delta_arrow="off")
+cols[2].metric("Monitoring", f"{window.months} months" if plan.implementation_started_on else "Not started",
+               delta=window.label, delta_color="off", delta_arrow="off")
+cols[3].metric("Monitoring reports", f"{window.reports_received} of {window.reports_due} due",
+               help="One report expected every three months of implementation.")
+if window.flagged:
+    st.warning(f"{window.label}: the guideline recommends 6-12 months of monitoring, then the final report and "
+               "closure (lines 1392-1395).", icon=":material/schedule:")
+st.caption(f"Facilitator: {md(plan.facilitator)} · implementation started {plan.implementation_started_on or '—'} · "
+           f"planned end {end or '—'} · pledged {plan.pledged:,.0f} {plan.currency}")
+
+left, right = st.columns(2)
+left.plotly_chart(plan_charts.spending_over_time(plan, today), theme=None, key="spending",
+                  config={"displayModeBar": False})
+right.plotly_chart(plan_charts.budget_lines(plan, today), theme=None, key="lines", config={"displayModeBar": False})
+
+st.markdown("##### Initiatives, results and indicators")
+rows = []
+for init in plan.initiatives:
+    st.markdown(f"**{md(init.title)}** ({INITIATIVE_KINDS[init.kind].lower()}, due {init.due_date}): "
+                f"{md(init.expected_result)}")
+    for ind in init.indicators:
+        last = ind.measurements[-1] if ind.measurements else None
+        rows.append({"Initiative": init.title, "Indicator": ind.name, "Kind": ind.kind, "Unit": ind.unit,
+                     "Baseline": ind.baseline_value, "Target": ind.target_value, "Due": ind.target_date,
+                     "Latest": (last.value if last and last.value is not None else (last.status if last else None)),
+                     "Measured on": last.measured_on if last else None,
+                     "Status": STATUS_LABELS[indicator_status(ind, today)]})
+if rows:
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+quantitative = [ind for init in plan.initiatives for ind in init.indicators if ind.kind == "quantitative"]
+for i in range(0, len(quantitative), 2):
+    pair = st.columns(2)
+    for col, ind in zip(pair, quantitative[i:i + 2]):
+        col.plotly_chart(plan_charts.indicator_progress(ind, today), theme=None, key=f"indicator_{i}_{ind.name}",
+                         config={"displayModeBar": False})
+
+if not board and found[1].is_open:
+    st.markdown("##### Record")
+    tabs = st.tabs(["Budget line", "Funding", "Expenditure", "Indicator", "Measurement"])
+    kw = {"code": code}
+    with tabs[0]:
+        service_form(m.BudgetLine, "plan_budget", for_plan(services.add_budget_line, 2), role="remediation_facilitator",
+                     success="Budget line added", submit_label="Add budget line",
+                     labels={"amount": f"Amount ({plan.currency})"}, **kw)
+    with tabs[1]:
+        service_form(m.Funding, "plan_funding", for_plan(services.add_funding, 2), role="smelter_refiner",
+                     success="Funding recorded", submit_label="Add funding",
+                     labels={"pledged": f"Pledged ({plan.currency})", "received": f"Received ({plan.currency})"},
+                     choices={"source": FUNDING_SOURCES}, **kw)
+    with tabs[2]:
+        service_form(m.Expenditure, "plan_spend", for_plan(services.add_expenditure, 2), role="remediation_facilitator",
+                     success="Expenditure recorded", submit_label="Add expenditure",
+                     choices={"category": {b.category: b.category for b in plan.budget_lines}} if plan.budget_lines
+                     else None, labels={"amount": f"Amount ({plan.currency})"}, **kw)
+    with tabs[3]:
+        if plan.initiatives:
+            which = st.selectbox("Initiative", options=range(len(plan.initiatives)), key="plan_indicator_for",
+                                 format_func=lambda k: plan.initiatives[k].title)
+            service_form(m.Indicator, "plan_indicator",
+                         lambda e, c, payload, a: services.add_indicator(e, c, which, payload, a),
+                         role="remediation_facilitator", success="Indicator added", submit_label="Add indicator",
+                         exclude={"measurements"}, **kw)
+        else:
+            st.caption("Add an initiative at Step 3 first.")
+    with tabs[4]:
+        indicators = [(i, j, ind) for i, init in enumerate(plan.initiatives) for j, ind in enumerate(init.indicators)]
+        if indicators:
+            pick = st.selectbox("Indicator", options=range(len(indicators)), key="plan_measure_for",
+                                format_func=lambda k: f"{indicators[k][2].name} ({indicators[k][2].kind})")
+            i, j, _ = indicators[pick]
+            service_form(m.Measurement, "plan_measure",
+                         lambda e, c, payload, a: services.add_measurement(e, c, i, j, payload, a),
+                         role="remediation_facilitator", success="Measurement recorded",
+                         submit_label="Add measurement", **kw)
+        else:
+            st.caption("No indicator to measure yet.")

@@ -1,0 +1,71 @@
+"""The Level 2 plans page as Streamlit runs it, in normal and board mode."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from conftest import submit
+
+from remediation import db, queries
+from remediation.demo import read_fixture
+from remediation.steps import evaluate
+
+PLANS = "pages/plans.py"
+
+
+def _open_plan():
+    return next(r for r in read_fixture() if evaluate(r).is_open and r.plan(2) and r.plan(2).implementation_started_on)
+
+
+def test_portfolio_of_plans_with_totals_in_their_currency(run_app):
+    at = run_app(page=PLANS, query={"status": "All"})
+    assert not at.exception
+    plans = [r.plan(2) for r in read_fixture() if r.plan(2)]
+    assert at.subheader[0].value == f"{len(plans)} plans in USD"
+    labels = [m.label for m in at.metric]
+    assert {"Budget (USD)", "Pledged (USD)", "Spent (USD)", "Funding gap (USD)"} <= set(labels)
+    table = at.dataframe[0].value
+    assert len(table) == len(plans)
+    assert set(table["burn"]) <= {"Not started", "In line with time", "Spending ahead of time", "Spending behind time",
+                                  "Over budget"}
+
+
+def test_a_plan_in_depth_shows_indicators_with_computed_status(run_app):
+    rec = _open_plan()
+    at = run_app(page=PLANS, query={"status": "All", "plan": rec.incident.code})
+    assert not at.exception
+    assert any(s.value.startswith(rec.incident.code) for s in at.subheader)
+    indicators = at.dataframe[1].value
+    assert set(indicators["Status"]) <= {"Achieved", "On track", "At risk", "Off track", "Not measured yet"}
+    assert len(indicators) == sum(len(i.indicators) for i in rec.plan(2).initiatives)
+
+
+def test_adding_funding_validates_and_records(run_app):
+    rec = _open_plan()
+    at = run_app(page=PLANS, query={"status": "All", "plan": rec.incident.code})
+    before = rec.plan(2).pledged
+    fill = {"plan_funding.source": "government", "plan_funding.funder": "Ministry of Labour",
+            "plan_funding.pledged": 1000.0, "plan_funding.received": 1500.0, "plan_funding.pledged_on": date.today()}
+    for key, value in fill.items():
+        next(w for kind in ("selectbox", "text_input", "number_input", "date_input")
+             for w in getattr(at, kind) if w.key == key).set_value(value)
+    submit(at, "plan_funding")
+    assert any("more than the 1000.00 pledged" in e.value for e in at.error)
+    at.number_input(key="plan_funding.received").set_value(500.0)
+    submit(at, "plan_funding")
+    assert not at.exception
+    stored, _, _ = queries.incident(db.get_engine(), rec.incident.code)
+    assert stored.plan(2).pledged == before + 1000
+
+
+def test_board_mode_shows_no_edit_controls(run_app):
+    rec = _open_plan()
+    at = run_app(page=PLANS, query={"status": "All", "plan": rec.incident.code, "board": "true"})
+    assert not at.exception
+    assert not [b for b in at.button if b.proto.form_id]  # no form, no submit button
+
+
+def test_no_plans_says_so(run_app):
+    at = run_app(page=PLANS, demo="0")
+    assert not at.exception
+    assert "No Level 2 plan matches these filters" in at.info[0].value
