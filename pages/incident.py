@@ -21,6 +21,8 @@ from remediation.vocab import (
     AUDIT_PROGRAMMES, INITIATIVE_KINDS, MINERALS, REQUIREMENTS, ROLES, SCENARIOS, STEPS, VIOLATION_TYPES,
 )
 
+ensure_entry_script()
+
 USER = "local user"  # single-user local mode; sign-in arrives with roles
 TRACKER_ICONS = {
     "done": ":green[:material/check_circle:]", "current": ":blue[:material/radio_button_checked:]",

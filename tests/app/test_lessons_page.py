@@ -111,7 +111,7 @@ def test_board_mode_shows_the_figures_without_instructions(run_app, reviewed):
     assert not at.exception
     assert len(at.get("plotly_chart")) == CHARTS
     assert _metrics(at)["Lessons captured"][1].startswith(f"{len(reviewed)} of")
-    assert len(at.caption) == 1  # the page's scope line only: no how-to captions
+    assert len(at.main.caption) == 1  # the page's scope line only: no how-to captions
     assert not at.expander and not at.button and not at.get("form")
     assert len(_review_list(at)) == len(reviewed)  # the search stays: reading, not editing
 
