@@ -409,7 +409,7 @@ def model_form(
             values[spec.name] = _draw_field(spec, key, labels, defaults, help, choices, disabled)
             shown.append(_draw_errors(errors.get(spec.name, [])))
         shown.append(_draw_attention(errors, names, labels))
-        submitted = st.form_submit_button(submit_label, type="primary", disabled=disabled)
+        submitted = st.form_submit_button(submit_label, type="primary", disabled=disabled, key=f"{key}.__submit")
 
     if not submitted or disabled:
         return None
@@ -450,20 +450,36 @@ def _draw_attention(errors: Errors, names: list[str], labels: Mapping):
 
 # --- A form that records through a service ----------------------------------------------------------
 
-def service_form(model: type[BaseModel], key: str, call, *, code: str, role: str, success: str, **form) -> None:
+def service_form(model: type[BaseModel], key: str, call, *, code: str, role: str, success: str,
+                 version: int | None = None, seen=None, **form) -> None:
     """A step form that writes: drawn from ``model``; a valid submit goes to
-    ``call(engine, code, payload, actor)``; any refusal comes back under its field. Nothing is drawn in
-    board mode, which shows no edit controls."""
-    from pages._ui import after_write, board_mode, get_engine
-    from remediation.services import Actor
+    ``call(engine, code, payload, actor, expected_version=version)``; any refusal comes back under its field.
 
-    if board_mode():
+    ``version`` and ``seen`` are the incident's version and record as the page showed them: if someone else
+    saved it since, the service refuses (nothing is overwritten) and the page says what they changed.
+    Nothing is drawn where the user cannot edit (board mode, a viewer)."""
+    from pages._ui import after_write, can_edit, current_actor_name, get_engine
+    from remediation.services import Actor
+    from remediation.store import ConflictError
+
+    if not can_edit():
         return
-    if (payload := model_form(model, key, **form)) is None:
+    # On submit Streamlit reruns the page, which reloads the incident before the form returns: the
+    # version to check is the one on screen when the form was drawn, remembered from that run.
+    memo = f"{key}.__seen.{code}"
+    shown = st.session_state.get(memo, (version, seen))
+    st.session_state[memo] = (version, seen)
+    if (payload := model_form(model, key, **form)) is None or st.session_state.pop("_stale_form", None) == key:
         return
+    version, seen = shown
+    extra = {} if version is None else {"expected_version": version}
     try:
-        call(get_engine(), code, payload, Actor("local user", role))
-    except Exception as exc:  # Refused, ValidationError, ConflictError: each shown by the form
+        call(get_engine(), code, payload, Actor(current_actor_name(), role), **extra)
+    except ConflictError as exc:
+        after_write()  # drop the stale copy: the page reloads what is stored now
+        st.session_state["conflict"] = {"code": code, "message": str(exc), "changes": _changes_since(seen, code)}
+        st.rerun()
+    except Exception as exc:  # Refused, ValidationError: each shown by the form
         show_errors(key, exc)
     else:
         after_write()
@@ -471,6 +487,49 @@ def service_form(model: type[BaseModel], key: str, call, *, code: str, role: str
         st.rerun()
 
 
+def guard_stale_submissions(code: str, version: int, current) -> None:
+    """Call right after loading an incident, before drawing its forms. A form submitted against an older
+    version than the one now stored is refused here, with what changed — even when that form is no longer
+    drawn because the incident has moved on (Streamlit would otherwise drop the submission silently)."""
+    for name in [k for k in st.session_state if isinstance(k, str) and k.endswith(".__submit")]:
+        form = name.removesuffix(".__submit")
+        memo = f"{form}.__seen.{code}"
+        if st.session_state.get(name) is True and memo in st.session_state:
+            shown_version, shown = st.session_state[memo]
+            if shown_version is not None and shown_version != version:
+                from remediation.services import diff
+
+                st.session_state.pop(memo)
+                st.session_state["_stale_form"] = form
+                st.session_state["conflict"] = {
+                    "code": code, "message": f"{code} was changed by someone else since you opened it.",
+                    "changes": diff(shown.model_dump(mode="json"), current.model_dump(mode="json")) if shown else []}
+
+
+def _changes_since(seen, code: str) -> list[dict]:
+    """What differs between the record the user saw and the one stored now."""
+    from pages._ui import load_incident
+    from remediation.services import diff
+
+    if seen is None:
+        return []
+    found = load_incident(code)
+    return diff(seen.model_dump(mode="json"), found[0].model_dump(mode="json")) if found else []
+
+
+def show_conflict() -> None:
+    """At the top of a page: the last save refused because someone else saved first, and what they changed."""
+    conflict = st.session_state.pop("conflict", None)
+    if not conflict:
+        return
+    changes = conflict["changes"]
+    lines = "\n".join(f"- `{c['field']}`: {c['before']!r} → {c['after']!r}" for c in changes[:15])
+    more = f"\n- … and {len(changes) - 15} more" if len(changes) > 15 else ""
+    st.error(f"**Not saved: {conflict['code']} was changed by someone else since you opened it.** Nothing you "
+             f"entered was written. The page now shows their version; check it and record yours again.\n\n"
+             f"What they changed:\n{lines}{more}" if changes else conflict["message"], icon=":material/sync_problem:")
+
+
 def for_plan(service, level: int):
     """A plan-level service (``service(engine, code, level, payload, actor)``) in service_form's shape."""
-    return lambda engine, code, payload, actor: service(engine, code, level, payload, actor)
+    return lambda engine, code, payload, actor, **kw: service(engine, code, level, payload, actor, **kw)

@@ -196,6 +196,16 @@ def board_mode() -> bool:
     return bool(st.session_state.get("board"))
 
 
+def can_edit() -> bool:
+    """Whether this page may show edit controls: not in board mode."""
+    return not board_mode()
+
+
+def current_actor_name() -> str:
+    """Who is recording, for the audit log."""
+    return "local user"
+
+
 def sidebar_filters() -> None:
     """The filters every page shares. Each is bound to a URL query parameter of the same name, so a
     copied link reproduces the view."""

@@ -8,7 +8,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from pages._forms import for_plan, model_form, service_form, show_errors
+from pages._forms import (
+    for_plan, guard_stale_submissions, model_form, service_form, show_conflict, show_errors,
+)
 from pages._ui import (
     PAGES, after_write, board_mode, ensure_entry_script, get_engine, incident_audit, load_incident, md, settings,
 )
@@ -76,6 +78,8 @@ if found is None:
 
 rec, state, version = found
 inc = rec.incident
+guard_stale_submissions(code, version, rec)
+show_conflict()
 conf = settings()
 
 # --- header -------------------------------------------------------------------------------------------
@@ -152,7 +156,7 @@ for plan in rec.plans:
 # --- record -------------------------------------------------------------------------------------------
 
 def step_form(model, key: str, role: str, call, success: str, **form) -> None:
-    service_form(model, key, call, code=code, role=role, success=success, **form)
+    service_form(model, key, call, code=code, role=role, success=success, version=version, seen=rec, **form)
 
 
 st.subheader("Step by step" if board_mode() else "Record", anchor=False)
@@ -205,7 +209,7 @@ with tabs[1]:
             except Exception as exc:  # facts the rules cannot read: say which
                 st.warning(f"The level rules cannot read the recorded facts: {exc}")
             step_form(m.AssessmentRequest, "assessment", AP,
-                      lambda e, c, payload, a: services.record_assessment(e, c, payload.assessed_on, actor=a),
+                      lambda e, c, payload, a, **kw: services.record_assessment(e, c, payload.assessed_on, actor=a, **kw),
                       "Assessment recorded", submit_label="Record this assessment")
         if r.corrective_action:
             st.markdown(f"Corrective action ({r.corrective_action.decided_on}): {md(r.corrective_action.description)}")
@@ -247,7 +251,7 @@ with tabs[2]:
                         which = st.selectbox("Initiative", options=range(len(plan.initiatives)), key="indicator_for",
                                              format_func=lambda i: plan.initiatives[i].title)
                         step_form(m.Indicator, "indicator", RF,
-                                  lambda e, c, payload, a: services.add_indicator(e, c, which, payload, a),
+                                  lambda e, c, payload, a, **kw: services.add_indicator(e, c, which, payload, a, **kw),
                                   "Indicator added", submit_label="Add indicator", exclude={"measurements"})
             with st.expander(f"Add a budget line to the Level {lvl} plan"):
                 step_form(m.BudgetLine, f"budget{lvl}", RF, for_plan(services.add_budget_line, lvl),
@@ -273,8 +277,8 @@ with tabs[3]:
                                                               "received": f"Received ({plan.currency})"})
             if plan.implementation_started_on is None:
                 step_form(m.ImplementationStart, f"start{lvl}", RF,
-                          lambda e, c, payload, a, lvl=lvl: services.start_implementation(e, c, lvl, payload.started_on,
-                                                                                          a),
+                          lambda e, c, payload, a, lvl=lvl, **kw: services.start_implementation(
+                              e, c, lvl, payload.started_on, a, **kw),
                           "Implementation started", submit_label="Record the start")
                 continue
             with st.expander("Add an expenditure"):
@@ -293,7 +297,7 @@ with tabs[3]:
                                         format_func=lambda k: f"{indicators[k][2].name} ({indicators[k][2].kind})")
                     i, j, _ = indicators[pick]
                     step_form(m.Measurement, f"measure{lvl}", RF,
-                              lambda e, c, payload, a: services.add_measurement(e, c, i, j, payload, a),
+                              lambda e, c, payload, a, **kw: services.add_measurement(e, c, i, j, payload, a, **kw),
                               "Measurement recorded", submit_label="Add measurement")
             if plan.closure.final_report_on is None:
                 step_form(m.PlanClosure, f"final{lvl}", RF, for_plan(services.record_plan_closure, lvl),

@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from pages._forms import for_plan, service_form
+from pages._forms import for_plan, guard_stale_submissions, service_form, show_conflict
 from pages._ui import (
     board_mode, compact, current_filter, ensure_entry_script, level2_plans, level2_totals, load_incident, md,
 )
@@ -103,6 +103,8 @@ if plan is None:
     st.stop()
 
 rec = found[0]
+guard_stale_submissions(code, found[2], rec)
+show_conflict()
 st.subheader(f"{code}: {md(rec.incident.title)}", anchor=False)
 window = monitoring_window(plan, today)
 end = planned_end(plan)
@@ -150,7 +152,7 @@ for i in range(0, len(quantitative), 2):
 if not board and found[1].is_open:
     st.markdown("##### Record")
     tabs = st.tabs(["Budget line", "Funding", "Expenditure", "Indicator", "Measurement"])
-    kw = {"code": code}
+    kw = {"code": code, "version": found[2], "seen": rec}
     with tabs[0]:
         service_form(m.BudgetLine, "plan_budget", for_plan(services.add_budget_line, 2), role="remediation_facilitator",
                      success="Budget line added", submit_label="Add budget line",
@@ -170,7 +172,7 @@ if not board and found[1].is_open:
             which = st.selectbox("Initiative", options=range(len(plan.initiatives)), key="plan_indicator_for",
                                  format_func=lambda k: plan.initiatives[k].title)
             service_form(m.Indicator, "plan_indicator",
-                         lambda e, c, payload, a: services.add_indicator(e, c, which, payload, a),
+                         lambda e, c, payload, a, **kw: services.add_indicator(e, c, which, payload, a, **kw),
                          role="remediation_facilitator", success="Indicator added", submit_label="Add indicator",
                          exclude={"measurements"}, **kw)
         else:
@@ -182,7 +184,7 @@ if not board and found[1].is_open:
                                 format_func=lambda k: f"{indicators[k][2].name} ({indicators[k][2].kind})")
             i, j, _ = indicators[pick]
             service_form(m.Measurement, "plan_measure",
-                         lambda e, c, payload, a: services.add_measurement(e, c, i, j, payload, a),
+                         lambda e, c, payload, a, **kw: services.add_measurement(e, c, i, j, payload, a, **kw),
                          role="remediation_facilitator", success="Measurement recorded",
                          submit_label="Add measurement", **kw)
         else:

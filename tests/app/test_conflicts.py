@@ -1,0 +1,66 @@
+"""Two people edit the same incident: the second save is refused with what changed, on both backends."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from conftest import submit
+
+from remediation import queries
+from remediation.demo import read_fixture
+from remediation.steps import evaluate
+
+INCIDENT = "pages/incident.py"
+
+
+def _fill(at, form, **values):
+    for field, value in values.items():
+        key = f"{form}.{field}"
+        next(w for kind in ("date_input", "radio", "selectbox") for w in getattr(at, kind) if w.key == key) \
+            .set_value(value)
+    return submit(at, form)
+
+
+def test_the_second_editor_is_told_and_nothing_is_overwritten(backend, database_url_factory, run_app):
+    url, engine = database_url_factory(backend)
+    rec = next(r for r in read_fixture() if (s := evaluate(r)).is_open and s.step == 1 and r.verification.notice)
+    code, notified = rec.incident.code, rec.verification.notice.notified_on
+    first = run_app(page=INCIDENT, query={"incident": code}, database_url=url, demo="1")
+    second = run_app(page=INCIDENT, query={"incident": code}, database_url=url, demo="1")
+    assert not first.exception and not second.exception
+
+    _fill(first, "substantiation", substantiated=True, trading_link="current", decided_on=notified + timedelta(days=3))
+    assert not first.exception and first.subheader[0].value == "Needed to move on from Step 2"
+
+    # The second editor still has the Step 1 form from before, and decides differently.
+    _fill(second, "substantiation", substantiated=False, decided_on=notified + timedelta(days=5))
+    assert not second.exception
+    message = second.error[0].value
+    assert f"Not saved: {code} was changed by someone else" in message
+    assert "verification.substantiation" in message  # what the first editor changed
+    stored, state, _ = queries.incident(engine, code)
+    assert stored.verification.substantiation.substantiated is True and state.step == 2  # the first save stands
+    trail = queries.audit_trail(engine, code)
+    assert list(trail["action"]).count("recorded substantiation") == 1
+    assert second.subheader[0].value == "Needed to move on from Step 2"  # the page shows what is stored now
+
+
+def test_a_form_still_on_screen_is_refused_too(backend, database_url_factory, run_app):
+    from datetime import date
+
+    url, engine = database_url_factory(backend)
+    rec = next(r for r in read_fixture() if (s := evaluate(r)).is_open and s.step == 4 and r.plan(1)
+               and r.plan(1).implementation_started_on and r.plan(1).closure.final_report_on is None)
+    code, start = rec.incident.code, rec.plan(1).implementation_started_on
+    first = run_app(page=INCIDENT, query={"incident": code}, database_url=url, demo="1")
+    second = run_app(page=INCIDENT, query={"incident": code}, database_url=url, demo="1")
+    report = {"period_start": start, "period_end": start + timedelta(days=30), "received_on": date.today()}
+    for at in (first, second):
+        for field, value in report.items():
+            at.date_input(key=f"monitoring1.{field}").set_value(value)
+    submit(first, "monitoring1")
+    assert not first.exception
+    submit(second, "monitoring1")
+    assert f"Not saved: {code} was changed by someone else" in second.error[0].value
+    stored, _, _ = queries.incident(engine, code)
+    assert len(stored.plan(1).monitoring_reports) == len(rec.plan(1).monitoring_reports) + 1
