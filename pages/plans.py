@@ -139,6 +139,7 @@ for init in plan.initiatives:
                      "Baseline": ind.baseline_value, "Target": ind.target_value, "Due": ind.target_date,
                      "Latest": (last.value if last and last.value is not None else (last.status if last else None)),
                      "Measured on": last.measured_on if last else None,
+                     "Narrative": last.narrative if last else "",
                      "Status": STATUS_LABELS[indicator_status(ind, today)]})
 if rows:
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
