@@ -6,6 +6,7 @@ are drawn here, once, so every page shares them and the URL keeps them.
 """
 
 import streamlit as st
+from sqlalchemy.exc import DBAPIError
 
 from pages._ui import PAGES, board_pack_downloads, database_error, get_engine, sidebar_filters
 
@@ -25,7 +26,10 @@ navigation = st.navigation([
     st.Page(PAGES["triage"], title="What-if triage", icon=":material/rule:", url_path="triage"),
     st.Page(PAGES["policy"], title="Level policy", icon=":material/policy:", url_path="policy"),
 ])
-with st.sidebar:
-    sidebar_filters()
-    board_pack_downloads()
-navigation.run()
+try:
+    with st.sidebar:
+        sidebar_filters()
+        board_pack_downloads()
+    navigation.run()
+except DBAPIError as exc:  # the database went away, is locked or mid-migration: say so, never a traceback
+    database_error(exc)

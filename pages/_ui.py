@@ -27,7 +27,8 @@ CACHE_TTL_SECONDS = 30
 _HERE = Path(__file__).resolve().parent
 # Absolute paths: relative ones resolve against the working directory, which differs between
 # `streamlit run` from elsewhere and the test runner.
-PAGES = {name: str(_HERE / f"{name}.py") for name in ("portfolio", "incident", "plans", "lessons", "triage", "policy")}
+PAGES = {name: str(_HERE / f"{name}.py")
+         for name in ("portfolio", "incident", "plans", "lessons", "triage", "policy")}
 
 
 def ensure_entry_script() -> None:
@@ -261,7 +262,7 @@ def board_pack_downloads() -> None:
                        file_name=f"board-pack-{today}.xlsx", icon=":material/table:", on_click="ignore",
                        key="pack_xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    st.caption(f"Scope: {flt.describe()}. Victims' counts below {settings().small_count_threshold} appear as "
+    st.caption(f"Scope: {md(flt.describe())}. Victims' counts below {settings().small_count_threshold} appear as "
                f"'<{settings().small_count_threshold}'.")
 
 
@@ -291,12 +292,32 @@ def current_filter(stage: str | None = None) -> PortfolioFilter:
     )
 
 
-def database_error(exc: Exception) -> None:
+def database_problem(exc: Exception) -> tuple[str, str]:
+    """(what happened, what to do) for a database failure, in words a user can act on."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return ("The database is busy.", "Another save is holding it; wait a moment and reload the page. Nothing "
+                "was lost: a write either completes or leaves everything as it was.")
+    if isinstance(exc, (OperationalError, ProgrammingError)) and any(
+            s in text for s in ("no such table", "no such column", "does not exist", "undefinedtable",
+                                "undefinedcolumn")):
+        try:
+            revision = db.current_revision(get_engine())
+        except Exception:  # noqa: BLE001 - reporting, not recovering
+            revision = None
+        return ("The database is being migrated, or its schema is not the one this version needs.",
+                f"It is at schema revision {revision or 'unknown'}; this version needs {db.head_revision()}. Wait "
+                "for the migration to finish, or run `python -m remediation init-db`, then reload the page.")
     url = db.database_url()
     shown = url.split("@")[-1] if "@" in url else url  # never show credentials
-    st.error(
-        f"**The database cannot be opened.** The dashboard uses `{shown}` (set `DATABASE_URL` to change it). "
-        f"Check that it is running and reachable, then reload this page.\n\nDetails: {type(exc).__name__}: "
-        f"{str(exc).splitlines()[0][:300] if str(exc) else ''}",
-        icon=":material/database_off:",
-    )
+    return ("The database cannot be reached.", f"The dashboard uses `{shown}` (set `DATABASE_URL` to change it). "
+            "Check that it is running and reachable, then reload this page: it recovers on its own.")
+
+
+def database_error(exc: Exception) -> None:
+    """A database failure shown as a clear message, never a traceback."""
+    what, advice = database_problem(exc)
+    detail = str(exc).splitlines()[0][:300] if str(exc) else ""
+    st.error(f"**{what}** {advice}\n\nDetails: {type(exc).__name__}: {md(detail)}", icon=":material/database_off:")

@@ -129,7 +129,7 @@ with st.container(border=True):
 
 # --- plans --------------------------------------------------------------------------------------------
 for plan in rec.plans:
-    with st.expander(f"Level {plan.level} plan: {plan.facilitator} · budget {plan.currency} {plan.budget:,.0f}, "
+    with st.expander(f"Level {plan.level} plan: {md(plan.facilitator)} · budget {plan.currency} {plan.budget:,.0f}, "
                      f"pledged {plan.pledged:,.0f}, spent {plan.spent:,.0f}", expanded=False):
         ap = plan.approval
         st.markdown(f"Designed {plan.designed_on} · submitted by the facilitator "

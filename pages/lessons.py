@@ -9,7 +9,7 @@ from datetime import date
 
 import streamlit as st
 
-from pages._ui import CACHE_TTL_SECONDS, PAGES, engine_for, current_filter, ensure_entry_script, settings
+from pages._ui import CACHE_TTL_SECONDS, PAGES, current_filter, engine_for, ensure_entry_script, md, settings
 from remediation import charts, db, lessons
 from remediation.lessons import BREAKDOWNS, PERIODS, REVIEW_ITEMS, SEARCH_LIMIT, VARIANCE_BANDS
 from remediation.vocab import REVIEW_ANSWERS, REVIEW_QUESTIONS
@@ -39,7 +39,7 @@ plot = {"theme": None, "config": {"displayModeBar": False}}
 
 st.title("Lessons learned")
 st.caption(f"Step 6 of the IOM guideline, read across incidents: what worked, what did not, and what to do "
-           f"differently next time. As of {today.isoformat()}; {flt.describe()}. Everything here concerns incidents "
+           f"differently next time. As of {today.isoformat()}; {md(flt.describe())}. Everything here concerns incidents "
            f"closed after remediation, whatever the sidebar's open/closed choice.")
 
 # --- headline figures ---------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ board = board_mode()
 
 st.title("Level 2 plans")
 st.caption("Initiatives that strengthen support services and address the contextual factors behind exploitation "
-           f"(guideline lines 1300-1330): money, results and monitoring, as of {today.isoformat()}; {flt.describe()}.")
+           f"(guideline lines 1300-1330): money, results and monitoring, as of {today.isoformat()}; {md(flt.describe())}.")
 
 totals = level2_totals(flt)
 if totals.empty:

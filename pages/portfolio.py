@@ -5,7 +5,7 @@ from datetime import date
 import streamlit as st
 
 from pages._ui import (
-    PAGES, after_write, ageing, board_mode, compact, current_filter, ensure_entry_script, get_engine, headline,
+    PAGES, after_write, ageing, board_mode, compact, current_filter, ensure_entry_script, get_engine, headline, md,
     pipeline, portfolio, settings,
 )
 from remediation import charts, services
@@ -35,7 +35,7 @@ conf = settings()
 
 st.title("Portfolio")
 st.caption(f"Where each incident stands in the IOM six-step remediation process, as of {today.isoformat()}; "
-           f"{flt.describe()}.")
+           f"{md(flt.describe())}.")
 
 # --- headline figures ---------------------------------------------------------------------------
 h = headline(flt, today)
