@@ -10,6 +10,7 @@ own change at once.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import re
 import time
 from datetime import date
@@ -28,7 +29,7 @@ _HERE = Path(__file__).resolve().parent
 # Absolute paths: relative ones resolve against the working directory, which differs between
 # `streamlit run` from elsewhere and the test runner.
 PAGES = {name: str(_HERE / f"{name}.py")
-         for name in ("portfolio", "incident", "plans", "lessons", "triage", "policy")}
+         for name in ("portfolio", "incident", "plans", "lessons", "triage", "policy", "imports", "admin")}
 
 
 def ensure_entry_script() -> None:
@@ -45,16 +46,39 @@ def ensure_entry_script() -> None:
 
 
 @st.cache_resource(show_spinner="Opening the database…")
-def engine_for(url: str):
+def _bootstrapped(url: str):
     return db.bootstrap(db.get_engine(url))
 
 
+def engine_for(key: str):
+    """The engine for a cache key made by :func:`_url` (the database URL and its data version)."""
+    return _bootstrapped(key.split(VERSION_MARK)[0])
+
+
 def get_engine():
-    return engine_for(db.database_url())
+    return _bootstrapped(db.database_url())
+
+
+VERSION_MARK = "#data-version="
+
+
+@functools.lru_cache(maxsize=16)
+def _data_version(url: str, second: int) -> int:
+    """The newest audit entry's id: every write adds one, whichever server made it. Read at most once a
+    second per process."""
+    return queries.data_version(_bootstrapped(url))
+
+
+def data_key() -> str:
+    """Public name of the cache key, for pages that cache their own reads."""
+    return _url()
 
 
 def _url() -> str:
-    return db.database_url()
+    """The key every cached read starts with: the database URL and its data version, so a write through
+    any server (several app servers share one PostgreSQL) shows on every server's next rerun."""
+    url = db.database_url()
+    return f"{url}{VERSION_MARK}{_data_version(url, int(time.time()))}"
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
@@ -198,13 +222,152 @@ def board_mode() -> bool:
 
 
 def can_edit() -> bool:
-    """Whether this page may show edit controls: not in board mode."""
-    return not board_mode()
+    """Whether this page may show edit controls: not in board mode, and the user is an editor or admin.
+    (Hiding is for the user's sake; the services refuse a viewer's write whatever is shown.)"""
+    user = current_user()
+    return not board_mode() and user is not None and user.can("edit")
+
+
+def is_admin() -> bool:
+    """Whether the user may adopt policy versions, change settings, manage users, read the audit log."""
+    user = current_user()
+    return user is not None and user.can("admin")
+
+
+def can_administer() -> bool:
+    """Whether this page may show admin controls (policy drafts, settings): not in board mode, and an admin."""
+    return not board_mode() and is_admin()
 
 
 def current_actor_name() -> str:
-    """Who is recording, for the audit log."""
-    return "local user"
+    """Who is recording, for the audit log: the signed-in e-mail, or "local user" in local mode."""
+    user = current_user()
+    return user.email if user is not None else "not signed in"
+
+
+# --- sign-in -------------------------------------------------------------------------------------
+
+SESSION_USER = "auth_user"  # the session's access.User, set by sign_in() on every run of app.py
+
+
+def auth_configured() -> bool:
+    """Whether an OpenID Connect provider is configured: an ``[auth]`` section in ``.streamlit/secrets.toml``.
+    A secrets file that exists but cannot be read raises: it must not silently turn sign-in off."""
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:  # StreamlitSecretNotFoundError: no secrets file, or one that cannot be parsed
+        if any(Path(path).is_file() for path in st.get_option("secrets.files")):
+            raise
+        return False
+
+
+def local_mode() -> bool:
+    """Single-user local mode: no identity provider configured, the local user has every right."""
+    return not auth_configured()
+
+
+def current_user():
+    """The session's :class:`remediation.access.User` (set by :func:`sign_in`); None if nobody is signed in.
+    In local mode, the local user."""
+    from remediation import access
+
+    user = st.session_state.get(SESSION_USER)
+    if user is None and not auth_configured():
+        return access.LOCAL_ADMIN
+    return user
+
+
+def current_actor(role: str | None = None):
+    """The :class:`remediation.services.Actor` for a write by this session's user, recorded for the process
+    ``role``. The services look the permission role up themselves (the database is the authority), so a
+    role changed by an admin counts from the next write."""
+    from remediation.services import Actor
+
+    return Actor(current_actor_name(), role)
+
+
+def sign_in():
+    """Call from app.py on every run, before drawing anything else: the signed-in user, kept in the
+    session for the pages. In local mode, the local user. With ``[auth]`` configured, a visitor who has not
+    signed in, whose provider gave no (verified) e-mail, or whose e-mail has no role here sees only a
+    screen saying so, with a button to sign in or out, and the run stops."""
+    from remediation import access
+
+    try:
+        configured = auth_configured()
+    except FileNotFoundError as exc:  # a secrets file that cannot be parsed: neither sign-in nor local mode
+        st.error(f"**The app's secrets cannot be read**, so sign-in cannot be set up. Fix the file and reload. "
+                 f"Details: {exc}", icon=":material/key_off:")
+        st.stop()
+    access.set_signed_in_mode(configured)
+    if not configured:
+        st.session_state[SESSION_USER] = access.LOCAL_ADMIN
+        return access.LOCAL_ADMIN
+    st.session_state.pop(SESSION_USER, None)
+    info = st.user
+    if not info.get("is_logged_in"):
+        _gate(_sign_in_screen)
+    email = info.get("email")
+    if not email or info.get("email_verified") is False:
+        _gate(_no_email_screen)
+    role = access.role_of(get_engine(), email)
+    if role is None:
+        _gate(_no_role_screen)
+    user = access.User(access.normalise_email(email), role)
+    st.session_state[SESSION_USER] = user
+    return user
+
+
+def _gate(screen) -> None:
+    """Show only ``screen``: a navigation of one hidden page (so no page list and no deep link gets past),
+    then stop."""
+    st.navigation([st.Page(screen, title="Sign in", icon=":material/login:", default=True)],
+                  position="hidden").run()
+    st.stop()
+
+
+def _sign_in_screen() -> None:
+    st.title("Remediation oversight")
+    st.markdown("Sign in to see the remediation portfolio.")
+    if importlib.util.find_spec("authlib") is None:
+        st.error("Sign-in is configured, but the server lacks Authlib: install it with "
+                 "`pip install 'streamlit[auth]'` and restart.", icon=":material/error:")
+        return
+    if st.button("Sign in", type="primary", icon=":material/login:", key="sign_in"):
+        st.login()
+
+
+def _no_email_screen() -> None:
+    st.title("Remediation oversight")
+    st.error("Your identity provider did not give a verified e-mail address, which this app needs to find "
+             "your role. Sign in with another account, or ask an admin.", icon=":material/mail_lock:")
+    _sign_out_button()
+
+
+def _no_role_screen() -> None:
+    st.title("Remediation oversight")
+    st.warning(f"You are signed in as **{md(st.user.get('email'))}**, but this address has no role here. "
+               "Ask an admin to add you.", icon=":material/lock_person:")
+    _sign_out_button()
+
+
+def _sign_out_button() -> None:
+    if st.button("Sign out", icon=":material/logout:", key="sign_out"):
+        st.logout()
+
+
+def account_sidebar() -> None:
+    """Who is using the app, in the sidebar: a signed-in user with a sign-out button, or local mode's label."""
+    from remediation.access import PERMISSION_ROLES
+
+    user = current_user()
+    if local_mode():
+        st.caption(":material/person: **Local mode: single user, no sign-in.** Configure `[auth]` in "
+                   "`.streamlit/secrets.toml` to have people sign in with roles.")
+    elif user is not None:
+        st.caption(f":material/account_circle: Signed in as **{md(user.email)}** ({user.role})",
+                   help=PERMISSION_ROLES[user.role])
+        _sign_out_button()
 
 
 def sidebar_filters() -> None:

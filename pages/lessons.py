@@ -9,7 +9,7 @@ from datetime import date
 
 import streamlit as st
 
-from pages._ui import CACHE_TTL_SECONDS, PAGES, current_filter, engine_for, ensure_entry_script, md, settings
+from pages._ui import CACHE_TTL_SECONDS, PAGES, current_filter, data_key, engine_for, ensure_entry_script, md, settings
 from remediation import charts, db, lessons
 from remediation.lessons import BREAKDOWNS, PERIODS, REVIEW_ITEMS, SEARCH_LIMIT, VARIANCE_BANDS
 from remediation.vocab import REVIEW_ANSWERS, REVIEW_QUESTIONS
@@ -25,7 +25,7 @@ def _read(url: str, query: str, flt, *args):
 
 
 def read(query: str, flt, *args):
-    return _read(db.database_url(), query, flt, *args)
+    return _read(data_key(), query, flt, *args)
 
 
 today = date.today()

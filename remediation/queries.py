@@ -25,6 +25,12 @@ from .vocab import AUDIT_PROGRAMMES, FUNDING_SOURCES, MINERALS, REQUIREMENTS, RO
 PORTFOLIO_LIMIT = 5000  # rows sent to a browser table at most; counts are always exact
 
 
+def data_version(engine: Engine) -> int:
+    """A number that changes with every write: the newest audit entry's id (every write records one)."""
+    with engine.connect() as conn:
+        return conn.execute(select(func.coalesce(func.max(t.audit_log.c.id), 0))).scalar_one()
+
+
 def latest_policy(engine: Engine) -> Policy | None:
     """The newest adopted policy version, or None where none is stored (or no schema yet)."""
     try:
