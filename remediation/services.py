@@ -6,8 +6,12 @@ guideline's order within a step must be kept), apply the change to the
 :class:`~remediation.models.IncidentRecord`, validate the whole record again, write it back only if
 nobody else saved it meanwhile, re-derive the workflow state, and record who changed what.
 
-A refused change raises :class:`Refused` (or pydantic's ``ValidationError`` for bad input, or
-:class:`~remediation.store.ConflictError` for a concurrent save); in each case nothing is written.
+Every use case first checks the actor's permission role (:func:`remediation.access.require`): a viewer's
+write is refused here, whatever a page shows.
+
+A refused change raises :class:`Refused` (:class:`~remediation.access.Forbidden` when the permission role
+does not allow it; pydantic's ``ValidationError`` for bad input; :class:`~remediation.store.ConflictError`
+for a concurrent save); in each case nothing is written.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -32,6 +37,9 @@ from .steps import WorkflowState, evaluate, plan_closure_gaps, plan_design_gaps
 from .store import ConflictError, find_incident, insert_records, load_records, replace_record
 from .vocab import Role
 
+if TYPE_CHECKING:
+    from .access import Need, PermissionRole
+
 __all__ = ["Actor", "Refused", "ConflictError", "LOCAL_USER"]
 
 
@@ -41,10 +49,14 @@ class Refused(ValueError):
 
 @dataclass(frozen=True)
 class Actor:
-    """Who makes a change: the signed-in user (or the local user) and, optionally, the process role
-    they record it for."""
+    """Who makes a change: the signed-in user's e-mail (or the local user), optionally the process role
+    they record it for, and optionally their permission role (``viewer``, ``editor``, ``admin``).
+
+    Without ``access`` the permission is looked up (:func:`remediation.access.permission_of`): every right
+    in local mode, the role stored for ``user`` once sign-in is on."""
     user: str
     role: Role | None = None
+    access: PermissionRole | None = None
 
 
 LOCAL_USER = Actor("local user")
@@ -77,6 +89,13 @@ def write_audit(conn: Connection, actor: Actor, action: str, changes, incident_i
     ))
 
 
+def _permit(conn: Connection, actor: Actor, need: Need, what: str) -> None:
+    """Refuse (:class:`~remediation.access.Forbidden`) unless ``actor`` may do ``what``; before any write."""
+    from .access import require  # access builds on this module (Actor, Refused)
+
+    require(actor, need, what, conn)
+
+
 # --- the common path -----------------------------------------------------------------------------
 
 def _change(engine: Engine, code: str, actor: Actor, action: str,
@@ -84,6 +103,7 @@ def _change(engine: Engine, code: str, actor: Actor, action: str,
             allow_closed: bool = False, expected_version: int | None = None,
             today: date | None = None) -> WorkflowState:
     with engine.begin() as conn:
+        _permit(conn, actor, "edit", f"recording on {code}")
         found = find_incident(conn, code)
         if found is None:
             raise Refused(f"No incident with code {code!r}.")
@@ -125,8 +145,9 @@ def _require(condition: bool, message: str) -> None:
 def create_incident(engine: Engine, incident: IncidentIn, actor: Actor = LOCAL_USER,
                     today: date | None = None) -> WorkflowState:
     """Record a new allegation; it starts at Step 1."""
-    record = IncidentRecord(incident=incident)
     with engine.begin() as conn:
+        _permit(conn, actor, "edit", "recording a new allegation")
+        record = IncidentRecord(incident=incident)
         if find_incident(conn, incident.code) is not None:
             raise Refused(f"code: {incident.code} already exists; choose another code.")
         try:
@@ -413,6 +434,7 @@ def update_settings(engine: Engine, new: Settings, actor: Actor = LOCAL_USER) ->
 
     before = current_settings(engine)
     with engine.begin() as conn:
+        _permit(conn, actor, "admin", "changing settings")
         for key, value in new.model_dump(mode="json").items():
             conn.execute(delete(t.settings).where(t.settings.c.key == key))
             conn.execute(insert(t.settings).values(key=key, value=value, updated_by=actor.user))
@@ -443,6 +465,7 @@ def ensure_default_policy(engine: Engine) -> None:
 def adopt_policy(engine: Engine, draft: Policy, actor: Actor = LOCAL_USER, adopted_on: date | None = None) -> Policy:
     """Adopt ``draft`` as a new version (the next number); earlier assessments keep theirs."""
     with engine.begin() as conn:
+        _permit(conn, actor, "admin", "adopting a level policy")
         latest = conn.execute(select(func.max(t.policy_versions.c.version))).scalar_one() or 0
         policy = Policy(**(draft.model_dump() | {
             "version": latest + 1, "adopted_on": adopted_on or date.today(), "adopted_by": actor.user}))

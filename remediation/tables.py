@@ -310,3 +310,16 @@ audit_log = Table(
     Column("action", String(80), nullable=False),
     Column("changes", JSON, nullable=False),
 )
+
+users = Table(
+    # Who may sign in, and with which permission role (remediation.access). Keyed by the e-mail the
+    # identity provider vouches for, lower-cased so "Ana@X.org" and "ana@x.org" are one person; at most
+    # 200 characters, so it fits audit_log.actor.
+    "users", metadata,
+    Column("email", String(200), primary_key=True),
+    Column("role", String(10), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("created_by", String(200), nullable=False, server_default=""),
+    CheckConstraint("role IN ('viewer', 'editor', 'admin')", name="role_known"),
+    CheckConstraint("email = lower(email)", name="email_lower_case"),
+)
