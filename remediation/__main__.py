@@ -3,6 +3,11 @@
     python -m remediation init-db                              # migrate DATABASE_URL to the newest schema
     python -m remediation demo --incidents 100000 --seed 7     # add a synthetic portfolio to DATABASE_URL
     python -m remediation demo-fixture                         # rewrite data/demo_portfolio.json (maintainers)
+    python -m remediation import log.xlsx [--dry-run]          # all-or-nothing import of incidents
+    python -m remediation export incidents.csv                 # the same format: an export is a valid import
+    python -m remediation user add EMAIL --role admin          # roles for sign-in (admin, editor, viewer)
+    python -m remediation import log.xlsx [--mapping "Ref=code" ...] [--dry-run]   # import a grievance log
+    python -m remediation export incidents.csv [--status open] [--mineral gold]    # export incidents (.csv/.xlsx)
 """
 
 from __future__ import annotations
@@ -70,6 +75,74 @@ def cmd_demo_fixture(args) -> int:
     return 0
 
 
+def _print_refusal(errors, stream=None) -> None:
+    stream = stream or sys.stderr
+    for error in errors:
+        print(error, file=stream)
+    print(f"Refused: {len(errors)} error{'s' if len(errors) != 1 else ''}; nothing was imported.", file=stream)
+
+
+def cmd_import(args) -> int:
+    from . import transfer
+    from .services import Actor
+
+    try:
+        df = transfer.read_path(args.file)
+    except transfer.ImportRefused as exc:
+        _print_refusal(exc.errors)
+        return 1
+    mapping: dict[str, str | None] = dict(transfer.suggest_mapping(df.columns))
+    for item in args.mapping or ():
+        column, sep, name = item.rpartition("=")
+        field = transfer.field_for(name)
+        if not sep or field is None:
+            print(f"--mapping {item!r}: expected COLUMN=FIELD, FIELD one of: {', '.join(transfer.COLUMNS)} "
+                  "(or its header, e.g. 'Smelter/refiner'); an empty COLUMN leaves the field out", file=sys.stderr)
+            return 2
+        for other in [f for f, c in mapping.items() if column and c == column]:
+            mapping[other] = None  # the column now serves the field named on the command line
+        mapping[field] = column or None
+    engine = _engine(args)
+    plan = transfer.plan_import(df, mapping, engine)
+    print(plan.summary())
+    if not plan.ok:
+        _print_refusal(plan.errors)
+        return 1
+    if args.dry_run:
+        codes = [i.code for i in plan.new]
+        shown = ", ".join(codes[:20]) + (f" and {len(codes) - 20:,} more" if len(codes) > 20 else "")
+        print(f"Dry run: nothing was written. {len(codes):,} new incidents would be imported"
+              + (f": {shown}." if codes else "."))
+        return 0
+    try:
+        result = transfer.apply_import(plan, engine, Actor(args.user))
+    except transfer.ImportRefused as exc:
+        _print_refusal(exc.errors)
+        return 1
+    print(f"Imported {len(result.created):,} incidents from {result.filename}"
+          + (f"; {len(result.skipped):,} already present were skipped." if result.skipped else "."))
+    return 0
+
+
+def cmd_export(args) -> int:
+    from . import transfer
+    from .queries import PortfolioFilter
+
+    try:
+        fmt = transfer.format_of(args.file)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    engine = _engine(args)
+    flt = PortfolioFilter(status=args.status, mineral=tuple(args.mineral or ()), country=tuple(args.country or ()))
+    data, n = transfer.export_incidents(engine, fmt, flt)
+    with open(args.file, "wb") as out:
+        out.write(data)
+    scope = flt.describe() if args.status == "all" else f"{args.status} incidents, {flt.describe()}"
+    print(f"Wrote {n:,} incidents ({scope}) to {args.file}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m remediation", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -88,6 +161,22 @@ def main(argv: list[str] | None = None) -> int:
     fixture.add_argument("--seed", type=int, default=2026)
     fixture.add_argument("--today", default="2026-11-01")
     fixture.set_defaults(func=cmd_demo_fixture)
+    imp = sub.add_parser("import", help="import incidents from a CSV or XLSX grievance log (all or nothing)")
+    imp.add_argument("file", help="a .csv (UTF-8) or .xlsx file with a header row")
+    imp.add_argument("--mapping", action="append", metavar="COLUMN=FIELD",
+                     help="read FIELD (e.g. code, or 'Date received') from the file's COLUMN; repeatable")
+    imp.add_argument("--dry-run", action="store_true", help="check and summarise, write nothing")
+    imp.add_argument("--user", default="command line", help="who imports, for the audit log")
+    imp.set_defaults(func=cmd_import)
+    exp = sub.add_parser("export", help="export incidents in the import format (.csv or .xlsx by extension)")
+    exp.add_argument("file", help="where to write: a .csv or .xlsx file name")
+    exp.add_argument("--status", choices=["all", "open", "closed"], default="all")
+    exp.add_argument("--mineral", action="append", help="only this mineral (identifier, e.g. gold); repeatable")
+    exp.add_argument("--country", action="append", help="only this country; repeatable")
+    exp.set_defaults(func=cmd_export)
+    from .cli_users import register as register_user_commands
+
+    register_user_commands(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 
