@@ -3,18 +3,30 @@
 Routes between pages with ``st.navigation``; opens the database (``DATABASE_URL``, default SQLite
 under ``data/``), migrates it, and loads the demo portfolio on first start. The sidebar's filters
 are drawn here, once, so every page shares them and the URL keeps them.
+
+Sign-in: with an OpenID Connect provider configured (``[auth]`` in ``.streamlit/secrets.toml``) a visitor
+sees only a sign-in screen until they have signed in with an e-mail that has a role (viewer, editor,
+admin: ``remediation.access``). Without it the app runs in single-user local mode, labelled in the sidebar.
 """
 
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
-from pages._ui import PAGES, board_pack_downloads, database_error, get_engine, sidebar_filters
+from pages._ui import (
+    PAGES, account_sidebar, board_pack_downloads, database_error, get_engine, sidebar_filters, sign_in,
+)
 
 st.set_page_config(page_title="Remediation oversight", page_icon=":material/shield_person:", layout="wide")
 
 try:
     get_engine()
 except Exception as exc:  # unreachable or unmigratable database: say so, never a traceback
+    database_error(exc)
+    st.stop()
+
+try:
+    user = sign_in()  # with [auth]: only a sign-in screen (and stop) until someone with a role signs in
+except DBAPIError as exc:
     database_error(exc)
     st.stop()
 
@@ -25,9 +37,13 @@ navigation = st.navigation([
     st.Page(PAGES["lessons"], title="Lessons learned", icon=":material/school:", url_path="lessons"),
     st.Page(PAGES["triage"], title="What-if triage", icon=":material/rule:", url_path="triage"),
     st.Page(PAGES["policy"], title="Level policy", icon=":material/policy:", url_path="policy"),
+    st.Page(PAGES["imports"], title="Import and export", icon=":material/upload_file:", url_path="import"),
+    *([st.Page(PAGES["admin"], title="Admin", icon=":material/admin_panel_settings:", url_path="admin")]
+      if user.can("admin") else []),
 ])
 try:
     with st.sidebar:
+        account_sidebar()
         sidebar_filters()
         board_pack_downloads()
     navigation.run()

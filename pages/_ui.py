@@ -239,6 +239,15 @@ def can_administer() -> bool:
     return not board_mode() and is_admin()
 
 
+def read_only_notice(what: str) -> str:
+    """Why this page shows no edit controls, for a sentence ending "… to {what}"."""
+    if board_mode():
+        return f"Board mode shows no edit controls: turn it off in the sidebar to {what}."
+    user = current_user()
+    role = user.role if user is not None else "not signed in"
+    return f"You are {'a viewer' if role == 'viewer' else role}: ask an admin for the editor role to {what}."
+
+
 def current_actor_name() -> str:
     """Who is recording, for the audit log: the signed-in e-mail, or "local user" in local mode."""
     user = current_user()
@@ -329,12 +338,17 @@ def _gate(screen) -> None:
 def _sign_in_screen() -> None:
     st.title("Remediation oversight")
     st.markdown("Sign in to see the remediation portfolio.")
-    if importlib.util.find_spec("authlib") is None:
+    if not _authlib_installed():
         st.error("Sign-in is configured, but the server lacks Authlib: install it with "
                  "`pip install 'streamlit[auth]'` and restart.", icon=":material/error:")
         return
     if st.button("Sign in", type="primary", icon=":material/login:", key="sign_in"):
         st.login()
+
+
+def _authlib_installed() -> bool:
+    """st.login needs Authlib (``pip install 'streamlit[auth]'``); without it a click would end in a traceback."""
+    return importlib.util.find_spec("authlib") is not None
 
 
 def _no_email_screen() -> None:

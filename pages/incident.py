@@ -12,12 +12,12 @@ from pages._forms import (
     for_plan, guard_stale_submissions, model_form, service_form, show_conflict, show_errors,
 )
 from pages._ui import (
-    PAGES, after_write, board_mode, ensure_entry_script, get_engine, incident_audit, load_incident, md, settings,
+    PAGES, after_write, board_mode, can_edit, current_actor, ensure_entry_script, get_engine, incident_audit,
+    load_incident, md, read_only_notice, settings,
 )
 from remediation import models as m
 from remediation import services
 from remediation.rules import assess
-from remediation.services import Actor
 from remediation.steps import events, tracker
 from remediation.vocab import (
     AUDIT_PROGRAMMES, INITIATIVE_KINDS, MINERALS, REQUIREMENTS, ROLES, SCENARIOS, STEPS, VIOLATION_TYPES,
@@ -25,7 +25,6 @@ from remediation.vocab import (
 
 ensure_entry_script()
 
-USER = "local user"  # single-user local mode; sign-in arrives with roles
 TRACKER_ICONS = {
     "done": ":green[:material/check_circle:]", "current": ":blue[:material/radio_button_checked:]",
     "pending": ":gray[:material/radio_button_unchecked:]", "closed_here": ":red[:material/cancel:]",
@@ -46,8 +45,8 @@ if not code:
     st.caption("Open an incident by its code, or record a new allegation: it starts at Step 1, "
                "*Verify the allegation*.")
     st.page_link(PAGES["portfolio"], label="Back to the portfolio", icon=":material/arrow_back:")
-    if board_mode():
-        st.info("Board mode shows no edit controls: turn it off in the sidebar to record a new allegation.")
+    if not can_edit():
+        st.info(read_only_notice("record a new allegation"))
         st.stop()
     st.subheader("Record a new allegation", anchor=False)
     st.caption(m.NO_NAMES_REMINDER)
@@ -59,7 +58,7 @@ if not code:
                                 "children_affected": "Of whom children"})
     if intake is not None:
         try:
-            services.create_incident(get_engine(), intake, Actor(USER, "downstream_company"))
+            services.create_incident(get_engine(), intake, current_actor("downstream_company"))
         except Exception as exc:
             show_errors("intake", exc)
         else:
@@ -159,7 +158,7 @@ def step_form(model, key: str, role: str, call, success: str, **form) -> None:
     service_form(model, key, call, code=code, role=role, success=success, version=version, seen=rec, **form)
 
 
-st.subheader("Step by step" if board_mode() else "Record", anchor=False)
+st.subheader("Record" if can_edit() else "Step by step", anchor=False)
 tab_names = [f"{n}. {name}" for n, name in STEPS.items()]
 tabs = st.tabs(tab_names, default=tab_names[state.step - 1])
 v, r = rec.verification, rec.response

@@ -7,7 +7,9 @@ import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
-from pages._ui import after_write, board_mode, ensure_entry_script, get_engine, policy_in_force, policy_versions
+from pages._ui import (
+    after_write, can_administer, current_actor, ensure_entry_script, get_engine, policy_in_force, policy_versions,
+)
 from remediation import services
 from remediation.impact import policy_impact
 from remediation.policy import MatrixCell, Policy
@@ -49,8 +51,8 @@ with st.expander("Earlier versions"):
                                 "Margin (days)": p.public_margin_days} for p in reversed(policy_versions())]),
                  hide_index=True, width="stretch")
 
-if board_mode():
-    st.stop()  # board mode shows no edit controls
+if not can_administer():
+    st.stop()  # drafting and adopting: admins, and never in board mode
 
 st.subheader("Draft a new version", anchor=False)
 st.caption("Change any cell or number, then preview which open incidents would change their Level 1 or Level 2 "
@@ -107,7 +109,7 @@ if draft is not None and draft.version == policy.version + 1:
     else:
         st.dataframe(impact.changed, hide_index=True, width="stretch")
     if st.button(f"Adopt as version {draft.version}", type="primary", key="adopt"):
-        adopted = services.adopt_policy(get_engine(), draft)
+        adopted = services.adopt_policy(get_engine(), draft, current_actor())
         st.session_state.pop("policy_draft", None)
         after_write()
         st.toast(f"Policy version {adopted.version} adopted", icon=":material/check:")

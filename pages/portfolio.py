@@ -5,8 +5,8 @@ from datetime import date
 import streamlit as st
 
 from pages._ui import (
-    PAGES, after_write, ageing, board_mode, compact, current_filter, ensure_entry_script, get_engine, headline, md,
-    pipeline, portfolio, settings,
+    PAGES, after_write, ageing, can_administer, compact, current_actor, current_filter, ensure_entry_script,
+    get_engine, headline, md, pipeline, portfolio, settings,
 )
 from remediation import charts, services
 from remediation.queries import PIPELINE_STAGES, PORTFOLIO_LIMIT
@@ -89,13 +89,14 @@ def time_frames_editor() -> None:
                                                               step=1, value=conf.time_frames[n], key=f"frame{n}")
                       for n in STEPS}
             if st.form_submit_button("Save time frames"):
-                services.update_settings(get_engine(), Settings(**{**conf.model_dump(), "time_frames": frames}))
+                services.update_settings(get_engine(), Settings(**{**conf.model_dump(), "time_frames": frames}),
+                                         current_actor())
                 after_write()
                 st.rerun()
         st.caption("Defaults: " + ", ".join(f"step {n}: {d} days" for n, d in DEFAULT_TIME_FRAMES.items()))
 
 
-if not board_mode():
+if can_administer():
     time_frames_editor()
 
 # --- the incident table ---------------------------------------------------------------------------

@@ -8,11 +8,12 @@ from datetime import date, timedelta
 import streamlit as st
 from pydantic import ValidationError
 
-from pages._ui import PAGES, after_write, board_mode, ensure_entry_script, get_engine, load_incident, md, policy_in_force
+from pages._ui import (
+    PAGES, after_write, can_edit, current_actor, ensure_entry_script, get_engine, load_incident, md, policy_in_force,
+)
 from remediation import services
 from remediation.models import field_of_error
 from remediation.rules import TriageInput, assess
-from remediation.services import Actor
 from remediation.vocab import REQUIREMENTS, SCENARIOS, TRADING_LINKS, VIOLATION_TYPES
 from remediation.whatif import counterfactuals
 
@@ -177,15 +178,15 @@ with answer:
                 st.markdown("**What-if**")
                 st.markdown(f"{SCENARIOS[result.scenario]}  \nLevel 1 {REQUIREMENTS[result.level1].lower()}, "
                             f"Level 2 {REQUIREMENTS[result.level2].lower()}  \npolicy v{result.policy_version}")
-            if board_mode():
-                pass  # no edit controls in board mode
+            if not can_edit():
+                pass  # no edit controls in board mode or for a viewer
             elif state.is_open and state.step >= 2:
                 if st.button(f"Record this assessment on {code}", type="primary", key="record_whatif",
                              help="Records these facts on the incident and the assessment they give, with an audit "
                                   "entry (the incident's previous assessments are kept)."):
                     try:
                         services.record_assessment(get_engine(), code, today, policy=policy, facts=facts,
-                                                   actor=Actor("local user", "audit_programme"),
+                                                   actor=current_actor("audit_programme"),
                                                    expected_version=version)
                     except Exception as exc:  # Refused or a conflict: say it plainly, nothing was written
                         st.error(str(exc), icon=":material/error:")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 import pytest
 
@@ -54,11 +55,7 @@ def test_hostile_titles_render_inert(streamlit_app, page, artifacts_dir, tmp_pat
     page.screenshot(path=str(artifacts_dir / "unsafe-incident.png"), full_page=True)
 
     # A typed smelter name travels into captions and chart titles through the sidebar filter.
-    page.goto(f"{server.url}/?status=All")
-    wait_for_app(page)
-    page.locator("[data-testid='stSidebar']").get_by_role("combobox", name="Smelter/refiner").click()
-    page.get_by_role("option", name=HOSTILE_SMELTER).click()
-    page.keyboard.press("Escape")
+    page.goto(f"{server.url}/?" + urlencode({"status": "All", "smelter": HOSTILE_SMELTER}))  # the filter's link
     wait_for_app(page)
     assert_no_app_exception(page)
     expect(page.get_by_text("2 incidents · all")).to_be_visible()
