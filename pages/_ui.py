@@ -81,86 +81,52 @@ def _url() -> str:
     return f"{url}{VERSION_MARK}{_data_version(url, int(time.time()))}"
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
-def _portfolio(url, flt, today, time_frames):
-    return queries.portfolio(engine_for(url), flt, today=today, time_frames=dict(time_frames))
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=256, show_spinner=False)
+def _read(key: str, query: str, *args, **kwargs):
+    """``remediation.queries.<query>(engine, *args, **kwargs)``, cached under the data-version key."""
+    return getattr(queries, query)(engine_for(key), *args, **kwargs)
+
+
+def read(query: str, *args, **kwargs):
+    """A cached read through :mod:`remediation.queries`: the one place pages' reads are cached."""
+    return _read(_url(), query, *args, **kwargs)
 
 
 def portfolio(flt: PortfolioFilter, today: date):
-    return _portfolio(_url(), flt, today, tuple(settings().time_frames.items()))
-
-
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
-def _pipeline(url, flt):
-    return queries.pipeline(engine_for(url), flt)
+    return read("portfolio", flt, today=today, time_frames=settings().time_frames)
 
 
 def pipeline(flt: PortfolioFilter):
-    return _pipeline(_url(), flt)
-
-
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
-def _headline(url, flt, today, time_frames):
-    return queries.headline(engine_for(url), flt, today, dict(time_frames))
+    return read("pipeline", flt)
 
 
 def headline(flt: PortfolioFilter, today: date):
-    return _headline(_url(), flt, today, tuple(settings().time_frames.items()))
-
-
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
-def _ageing(url, flt, today, time_frames):
-    return queries.ageing(engine_for(url), flt, today, dict(time_frames))
+    return read("headline", flt, today, settings().time_frames)
 
 
 def ageing(flt: PortfolioFilter, today: date):
-    return _ageing(_url(), flt, today, tuple(settings().time_frames.items()))
-
-
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32, show_spinner=False)
-def _level2_plans(url, flt):
-    return queries.level2_plans(engine_for(url), flt)
+    return read("ageing", flt, today, settings().time_frames)
 
 
 def level2_plans(flt: PortfolioFilter):
-    return _level2_plans(_url(), flt)
-
-
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32, show_spinner=False)
-def _level2_totals(url, flt):
-    return queries.level2_totals(engine_for(url), flt)
+    return read("level2_plans", flt)
 
 
 def level2_totals(flt: PortfolioFilter):
-    return _level2_totals(_url(), flt)
-
-
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=16, show_spinner=False)
-def _distinct(url, column):
-    return queries.distinct_values(engine_for(url), column)
+    return read("level2_totals", flt)
 
 
 def distinct(column: str) -> list[str]:
-    return _distinct(_url(), column)
-
-
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=4, show_spinner=False)
-def _settings(url):
-    return queries.settings(engine_for(url))
+    return read("distinct_values", column)
 
 
 def settings():
-    return _settings(_url())
-
-
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32, show_spinner=False)
-def _incident(url, code, today):
-    return queries.incident(engine_for(url), code, today)
+    return read("settings")
 
 
 def load_incident(code: str):
     """(record, workflow state, version) of one incident, or None for an unknown code."""
-    return _incident(_url(), code, date.today())
+    return read("incident", code, date.today())
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32, show_spinner=False)
@@ -199,13 +165,8 @@ def policy_in_force():
     return in_force(get_engine())
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=4, show_spinner=False)
-def _policy_versions(url):
-    return queries.policy_versions(engine_for(url))
-
-
 def policy_versions():
-    return _policy_versions(_url())
+    return read("policy_versions")
 
 
 def after_write() -> None:
