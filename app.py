@@ -37,7 +37,7 @@ navigation = st.navigation([
     st.Page(PAGES["lessons"], title="Lessons learned", icon=":material/school:", url_path="lessons"),
     st.Page(PAGES["triage"], title="What-if triage", icon=":material/rule:", url_path="triage"),
     st.Page(PAGES["policy"], title="Level policy", icon=":material/policy:", url_path="policy"),
-    st.Page(PAGES["imports"], title="Import and export", icon=":material/upload_file:", url_path="import"),
+    st.Page(PAGES["imports"], title="Import and export", icon=":material/upload_file:", url_path="imports"),  # = the file name: a fresh server resolves a first deep link by it
     *([st.Page(PAGES["admin"], title="Admin", icon=":material/admin_panel_settings:", url_path="admin")]
       if user.can("admin") else []),
 ])

@@ -17,9 +17,9 @@ PAGE = "pages/imports.py"
 
 @pytest.fixture
 def open_page(run_app):
-    """``open_page(query=None, demo=None)``: app.py opened on the import page (``/import``)."""
+    """``open_page(query=None, demo=None)``: app.py opened on the import page (``/imports``)."""
     def open_(**kw):
-        # The url_path ("import") is not the file's name: AppTest finds the page by its script path only
+        # AppTest finds a page by its script path only
         # once st.navigation has registered it, that is after a first run.
         return run_app(**kw).switch_page(str(REPO / PAGE)).run()
 

@@ -48,3 +48,16 @@ def test_the_board_pack_downloads_from_the_sidebar(streamlit_app, page, tmp_path
         data = open(download.value.path(), "rb").read()
         assert data.startswith(magic), label
         assert len(data) > 5_000
+
+
+def test_a_first_deep_link_to_any_page_raises_no_dialog(streamlit_app, page, tmp_path):
+    """A fresh server whose first request is /imports (not the home page) must open it without
+    Streamlit's 'Page not found' dialog."""
+    from playwright.sync_api import expect
+
+    server = streamlit_app("app.py", database_url=f"sqlite:///{tmp_path / 'fresh.db'}")
+    page.goto(server.url + "/imports")
+    wait_for_app(page, timeout=60_000)
+    assert_no_app_exception(page)
+    expect(page.get_by_role("heading", name="Import incidents")).to_be_visible()
+    expect(page.get_by_text("Page not found")).to_have_count(0)

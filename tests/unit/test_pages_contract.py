@@ -29,3 +29,13 @@ def test_every_page_file_is_registered():
     from pages._ui import PAGES as REGISTERED
 
     assert {p.stem for p in PAGES} == set(REGISTERED)
+
+
+def test_every_url_path_is_the_page_file_name():
+    """Before any session has run st.navigation, Streamlit resolves a first deep link by file name: a page
+    whose URL differs from its file answered a fresh server's first /import with 'Page not found'."""
+    import re
+
+    app = (PAGES[0].parents[1] / "app.py").read_text()
+    pairs = re.findall(r'st\.Page\(PAGES\["(\w+)"\][^)]*?url_path="(\w+)"', app)
+    assert pairs and all(name == path for name, path in pairs), pairs
