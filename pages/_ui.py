@@ -300,7 +300,7 @@ def _sign_in_screen() -> None:
     st.title("Remediation oversight")
     st.markdown("Sign in to see the remediation portfolio.")
     if not _authlib_installed():
-        st.error("Sign-in is configured, but the server lacks Authlib: install it with "
+        st.error("Sign-in is configured, but the server lacks Authlib or httpx: install them with "
                  "`pip install 'streamlit[auth]'` and restart.", icon=":material/error:")
         return
     if st.button("Sign in", type="primary", icon=":material/login:", key="sign_in"):
@@ -308,8 +308,9 @@ def _sign_in_screen() -> None:
 
 
 def _authlib_installed() -> bool:
-    """st.login needs Authlib (``pip install 'streamlit[auth]'``); without it a click would end in a traceback."""
-    return importlib.util.find_spec("authlib") is not None
+    """st.login needs Authlib and httpx (``pip install 'streamlit[auth]'``); without them a click, or the
+    provider's redirect back, would end in a traceback."""
+    return all(importlib.util.find_spec(name) is not None for name in ("authlib", "httpx"))
 
 
 def _no_email_screen() -> None:

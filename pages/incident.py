@@ -159,6 +159,8 @@ def step_form(model, key: str, role: str, call, success: str, **form) -> None:
 
 
 st.subheader("Record" if can_edit() else "Step by step", anchor=False)
+if not can_edit():
+    st.caption(md(read_only_notice("record steps, plans and lessons")))
 tab_names = [f"{n}. {name}" for n, name in STEPS.items()]
 tabs = st.tabs(tab_names, default=tab_names[state.step - 1])
 v, r = rec.verification, rec.response

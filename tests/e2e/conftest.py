@@ -10,7 +10,7 @@ page (function)           fresh context (1400x900 viewport) + page; closed after
                           test-artifacts/failures/<test>.png.
 streamlit_app (function)  factory: ``streamlit_app(script="app.py", *,
                           database_url=None, env=None, extra_args=(),
-                          timeout=60)`` -> StreamlitServer (``.url``, ``.port``,
+                          timeout=60, port=None)`` -> StreamlitServer (``.url``, ``.port``,
                           ``.log_path``, ``.database_url``). Default
                           DATABASE_URL is ``sqlite:///<tmp_path>/e2e.db``.
                           Every server started is stopped at teardown.
@@ -144,6 +144,7 @@ def streamlit_app(
         env: dict[str, str] | None = None,
         extra_args: tuple[str, ...] | list[str] = (),
         timeout: float = 60.0,
+        port: int | None = None,
     ) -> StreamlitServer:
         if database_url is None:
             database_url = f"sqlite:///{tmp_path}/e2e.db"
@@ -156,6 +157,7 @@ def streamlit_app(
                 env=env,
                 extra_args=extra_args,
                 timeout=timeout,
+                port=port,
             )
         except StreamlitServerError as exc:
             pytest.fail(str(exc), pytrace=False)

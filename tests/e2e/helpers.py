@@ -282,11 +282,14 @@ def start_streamlit(
     extra_args: Iterable[str] = (),
     timeout: float = 60.0,
     attempts: int = 3,
+    port: int | None = None,
 ) -> StreamlitServer:
     """Start a server and wait for it to be healthy.
 
     Retries with a new port only when the failure is a port clash (the free
-    port we picked was grabbed by someone else before Streamlit bound it).
+    port we picked was grabbed by someone else before Streamlit bound it), and
+    only when the caller did not fix the port (``port``: a URL naming it, such
+    as a sign-in callback, was already written).
     """
     last_error: StreamlitServerError | None = None
     for _ in range(attempts):
@@ -296,12 +299,13 @@ def start_streamlit(
             database_url=database_url,
             env=env,
             extra_args=extra_args,
+            port=port,
         )
         try:
             return server.start(timeout=timeout)
         except StreamlitServerError as exc:
             last_error = exc
-            if "already in use" not in server.read_log():
+            if port is not None or "already in use" not in server.read_log():
                 raise
     assert last_error is not None
     raise last_error
