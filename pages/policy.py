@@ -13,6 +13,7 @@ from pages._ui import (
 from remediation import services
 from remediation.impact import policy_impact
 from remediation.policy import MatrixCell, Policy
+from remediation.store import ConflictError
 from remediation.vocab import REQUIREMENTS, SCENARIOS, VIOLATION_TYPES
 
 ensure_entry_script()
@@ -74,7 +75,7 @@ with st.form("draft"):
         }
     a, b, c = st.columns(3)
     threshold = a.number_input("Severe from this many affected persons", min_value=1, max_value=100_000,
-                               value=policy.severe_affected_persons, step=1)
+                               value=policy.severe_affected_persons, step=1, key="draft_threshold")
     margin = b.number_input("'Well before' margin (days)", min_value=0, max_value=3650,
                             value=policy.public_margin_days, step=1)
     repeated = c.toggle("Repeated incidents are severe", value=policy.repeated_is_severe)
@@ -96,6 +97,14 @@ with st.form("draft"):
             st.error("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors()))
 
 draft: Policy | None = st.session_state.get("policy_draft")
+if conflict := st.session_state.pop("policy_conflict", None):
+    st.error(conflict, icon=":material/sync_problem:")
+elif draft is not None and draft.version != policy.version + 1:  # someone adopted a version meanwhile
+    st.warning(f"Your draft was made from version {draft.version - 1}, but version {policy.version} was adopted "
+               f"since (by {policy.adopted_by or 'someone else'}). Its impact was measured against a policy no "
+               f"longer in force, so it was set aside: preview it again from version {policy.version}.",
+               icon=":material/sync_problem:")
+    st.session_state.pop("policy_draft", None)
 if draft is not None and draft.version == policy.version + 1:
     impact = policy_impact(get_engine(), draft, current=policy)
     st.subheader("Impact of the draft on open incidents", anchor=False)
@@ -109,8 +118,12 @@ if draft is not None and draft.version == policy.version + 1:
     else:
         st.dataframe(impact.changed, hide_index=True, width="stretch")
     if st.button(f"Adopt as version {draft.version}", type="primary", key="adopt"):
-        adopted = services.adopt_policy(get_engine(), draft, current_actor())
         st.session_state.pop("policy_draft", None)
+        try:
+            adopted = services.adopt_policy(get_engine(), draft, current_actor(), based_on=draft.version - 1)
+        except ConflictError as exc:  # adopted by someone else between this preview and the click
+            st.session_state["policy_conflict"] = str(exc)
+        else:
+            st.toast(f"Policy version {adopted.version} adopted", icon=":material/check:")
         after_write()
-        st.toast(f"Policy version {adopted.version} adopted", icon=":material/check:")
         st.rerun()

@@ -6,10 +6,12 @@ import streamlit as st
 
 from pages._ui import (
     PAGES, after_write, ageing, can_administer, compact, current_actor, current_filter, ensure_entry_script,
-    get_engine, headline, md, pipeline, portfolio, settings,
+    get_engine, headline, md, pipeline, portfolio, read, settings,
 )
 from remediation import charts, services
 from remediation.queries import PIPELINE_STAGES, PORTFOLIO_LIMIT
+from remediation.queries import settings as stored_settings  # uncached: what is stored this moment
+from remediation.store import ConflictError
 from remediation.settings import DEFAULT_TIME_FRAMES, Settings
 from remediation.vocab import STEPS
 
@@ -79,8 +81,15 @@ st.plotly_chart(charts.ageing(ageing(flt, today), conf.time_frames, today, flt.d
 
 
 def time_frames_editor() -> None:
-    """Edit the indicative time frame of each step (a stored setting, with an audit entry)."""
-    with st.expander("Indicative time frame per step"):
+    """Edit the indicative time frame of each step (a stored setting, with an audit entry). Saved against
+    the versions shown when the form was drawn: an admin who saved in between is not overwritten."""
+    memo = "time_frames.__seen"  # on submit the page rereads the settings first: keep what was on screen
+    seen_versions, seen = st.session_state.get(memo, (read("settings_versions"), conf))
+    st.session_state[memo] = (read("settings_versions"), conf)
+    conflict = st.session_state.pop("time_frames_conflict", None)
+    with st.expander("Indicative time frame per step", expanded=conflict is not None):
+        if conflict:
+            st.error(conflict, icon=":material/sync_problem:")
         st.caption("UNGP principle 31 asks for a predictable procedure: an indicative time frame for each "
                    "stage. An incident longer than this in its step counts as overdue.")
         with st.form("time_frames"):
@@ -89,9 +98,19 @@ def time_frames_editor() -> None:
                                                               step=1, value=conf.time_frames[n], key=f"frame{n}")
                       for n in STEPS}
             if st.form_submit_button("Save time frames"):
-                services.update_settings(get_engine(), Settings(**{**conf.model_dump(), "time_frames": frames}),
-                                         current_actor())
-                after_write()
+                try:
+                    services.update_settings(get_engine(), Settings(**{**seen.model_dump(), "time_frames": frames}),
+                                             current_actor(), expected_versions=seen_versions)
+                except ConflictError as exc:
+                    after_write()
+                    now = stored_settings(get_engine()).time_frames
+                    changes = "; ".join(f"step {n}: {seen.time_frames[n]} → {now[n]} days" for n in STEPS
+                                        if seen.time_frames[n] != now[n])
+                    st.session_state["time_frames_conflict"] = str(exc) + (f" What changed: {changes}." if changes else "")
+                    for n in STEPS:  # show the stored values, not the ones refused
+                        st.session_state.pop(f"frame{n}", None)
+                else:
+                    after_write()
                 st.rerun()
         st.caption("Defaults: " + ", ".join(f"step {n}: {d} days" for n, d in DEFAULT_TIME_FRAMES.items()))
 

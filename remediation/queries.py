@@ -278,6 +278,13 @@ def settings(engine: Engine) -> Settings:
                        for k, v in stored.items() if k in Settings.model_fields})
 
 
+def settings_versions(engine: Engine) -> dict[str, int]:
+    """The version of each stored setting (absent: never saved, the default applies). A form remembers
+    these when drawn and hands them to :func:`remediation.services.update_settings`."""
+    with engine.connect() as conn:
+        return dict(conn.execute(select(t.settings.c.key, t.settings.c.version)).all())
+
+
 def status_counts(engine: Engine) -> dict[str, int]:
     """Number of incidents per derived status."""
     with engine.connect() as conn:

@@ -297,6 +297,7 @@ settings = Table(
     Column("value", JSON, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_by", String(200), nullable=False, server_default=""),
+    Column("version", Integer, nullable=False, server_default="1"),  # optimistic check, as incidents
 )
 
 audit_log = Table(

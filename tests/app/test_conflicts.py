@@ -64,3 +64,52 @@ def test_a_form_still_on_screen_is_refused_too(backend, database_url_factory, ru
     assert f"Not saved: {code} was changed by someone else" in second.error[0].value
     stored, _, _ = queries.incident(engine, code)
     assert len(stored.plan(1).monitoring_reports) == len(rec.plan(1).monitoring_reports) + 1
+
+
+def _save_time_frames(at, **days: int):
+    for step, value in days.items():
+        at.number_input(key=f"frame{step.removeprefix('step')}").set_value(value)
+    return submit(at, "time_frames")
+
+
+def test_two_admins_saving_time_frames_the_second_is_told_what_changed(backend, database_url_factory, run_app):
+    url, engine = database_url_factory(backend)
+    first = run_app(database_url=url, demo="1")
+    second = run_app(database_url=url, demo="1")
+    assert not first.exception and not second.exception
+
+    _save_time_frames(first, step2=45)
+    assert not first.exception and not first.error
+    _save_time_frames(second, step3=200)
+    assert not second.exception
+    message = second.error[0].value
+    assert "Not saved: the setting 'time_frames' was changed by local user since you opened it" in message
+    assert "What changed: step 2: 30 → 45 days." in message
+    stored = queries.settings(engine).time_frames
+    assert (stored[2], stored[3]) == (45, 90)  # the first save stands; the second wrote nothing
+    assert second.number_input(key="frame2").value == 45  # the form shows what is stored now
+    assert second.number_input(key="frame3").value == 90
+
+    _save_time_frames(second, step3=200)  # saved again, now from what is stored
+    assert not second.exception and not second.error
+    assert queries.settings(engine).time_frames == stored | {3: 200}
+
+
+def test_a_policy_draft_overtaken_by_another_adoption_is_not_adopted(backend, database_url_factory, run_app):
+    url, engine = database_url_factory(backend)
+    first = run_app(page="pages/policy.py", database_url=url, demo="1")
+    second = run_app(page="pages/policy.py", database_url=url, demo="1")
+    for at, threshold in ((first, 5), (second, 20)):
+        at.number_input(key="draft_threshold").set_value(threshold)
+        next(b for b in at.button if b.proto.form_id == "draft").click()
+        at.run()
+        assert not at.exception and at.button(key="adopt").label == "Adopt as version 2"
+
+    first.button(key="adopt").click().run()
+    assert not first.exception and first.subheader[0].value == "In force: version 2"
+    second.button(key="adopt").click().run()  # the page now reads version 2: the draft is set aside
+    assert not second.exception
+    assert "Your draft was made from version 1, but version 2 was adopted since (by local user)" \
+        in second.warning[0].value
+    assert second.subheader[0].value == "In force: version 2" and not [b for b in second.button if b.key == "adopt"]
+    assert [p.severe_affected_persons for p in queries.policy_versions(engine)] == [10, 5]
