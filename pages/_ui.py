@@ -108,8 +108,8 @@ def ageing(flt: PortfolioFilter, today: date):
     return read("ageing", flt, today, settings().time_frames)
 
 
-def level2_plans(flt: PortfolioFilter):
-    return read("level2_plans", flt)
+def level2_plans(flt: PortfolioFilter, today: date):
+    return read("level2_plans_table", flt, today, for_display=True)
 
 
 def level2_totals(flt: PortfolioFilter):

@@ -53,15 +53,7 @@ for _, row in totals.iterrows():
     st.plotly_chart(plan_charts.funding_by_source(row.to_dict(), today, flt.describe()), theme=None,
                     key=f"funding_{cur}", config={"displayModeBar": False})
 
-df, matching = level2_plans(flt)
-burns = [burn_rate(r.spent, r.budget, r.started_on, r.planned_end, today) for r in df.itertuples()]
-df["burn"] = [BURN_LABELS[b.status] for b in burns]
-df["time_share"] = [b.time_share for b in burns]
-df["spent_share"] = [b.spent_share for b in burns]
-df["months"] = [(today.year - s.year) * 12 + today.month - s.month - (today.day < s.day) if s else None
-                for s in df["started_on"]]
-df["window"] = ["Past 12 months, no final report" if (mo or 0) > 12 and f is None else "" for mo, f in
-                zip(df["months"], df["final_report_on"])]
+df, matching = level2_plans(flt, today)  # with burn rate and monitoring window
 shown = f"{len(df):,} of {matching:,}" if matching > len(df) else f"{matching:,}"
 st.subheader(f"{shown} Level 2 plans", anchor=False)
 st.dataframe(

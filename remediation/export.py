@@ -676,11 +676,10 @@ def board_pack(engine: Engine, flt: PortfolioFilter, today: date, settings: Sett
 def plans_section(engine: Engine, flt: PortfolioFilter, today: date) -> tuple[Section, dict[str, pd.DataFrame]]:
     """Level 2 plans: money per currency (never summed across currencies), funding by source, the plans."""
     from . import plan_charts
-    from .monitoring import BURN_LABELS, burn_rate
 
     scope = flt.describe()
     totals = queries.level2_totals(engine, flt)
-    plans, matching = queries.level2_plans(engine, flt)
+    plans, matching = queries.level2_plans_table(engine, flt, today)
     facts: list[tuple[str, str]] = []
     for row in totals.to_dict("records"):
         cur = row["currency"]
@@ -689,9 +688,6 @@ def plans_section(engine: Engine, flt: PortfolioFilter, today: date) -> tuple[Se
                   (f"Pledged ({cur})", f"{charts.compact(row['pledged'])}\nreceived {charts.compact(row['received'])}"),
                   (f"Spent ({cur})", f"{_share(row['spent'], row['budget'])}\n{charts.compact(row['spent'])} of "
                                      f"{charts.compact(row['budget'])}")]
-    if not plans.empty:
-        plans = plans.assign(burn=[BURN_LABELS[burn_rate(r.spent, r.budget, r.started_on, r.planned_end, today).status]
-                                   for r in plans.itertuples()])
     section = Section(
         title="Level 2 plans",
         figures=[plan_charts.funding_by_source(row, today, scope).update_layout(height=340)  # shares the tiles' page

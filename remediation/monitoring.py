@@ -18,9 +18,12 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from .models import Indicator, Plan
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ON_TRACK = 0.9  # share of the expected progress
 AT_RISK = 0.7
@@ -115,6 +118,20 @@ def burn_rate(spent: Decimal, budget: Decimal, start: date | None, end: date | N
     else:
         status = "on_budget"
     return Burn(spent_share, time_share, status)
+
+
+def with_burn(plans: "pd.DataFrame", today: date) -> "pd.DataFrame":
+    """The plans table of :func:`remediation.queries.level2_plans` with what the plans page and the board pack
+    show beside the money: ``burn`` (label), ``spent_share``, ``time_share``, whole ``months`` monitored, and
+    ``window`` (past the 12-month monitoring window with no final report; guideline lines 1392-1395)."""
+    burns = [burn_rate(r.spent, r.budget, r.started_on, r.planned_end, today) for r in plans.itertuples()]
+    months = [(today.year - s.year) * 12 + today.month - s.month - (today.day < s.day) if s else None
+              for s in plans["started_on"]]
+    return plans.assign(
+        burn=[BURN_LABELS[b.status] for b in burns], spent_share=[b.spent_share for b in burns],
+        time_share=[b.time_share for b in burns], months=months,
+        window=["Past 12 months, no final report" if (mo or 0) > MONITORING_MONTHS[1] and f is None else ""
+                for mo, f in zip(months, plans["final_report_on"])])
 
 
 @dataclass(frozen=True)

@@ -372,6 +372,22 @@ def level2_plans(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), limit
     return df, total
 
 
+def level2_plans_table(engine: Engine, flt: PortfolioFilter, today: date, limit: int = PORTFOLIO_LIMIT,
+                       for_display: bool = False) -> tuple[pd.DataFrame, int]:
+    """:func:`level2_plans` with each plan's burn rate and monitoring window as of ``today``
+    (:func:`remediation.monitoring.with_burn`): the plans page's table, computed once per data version.
+    ``for_display``: money as floats, which a browser table shows rounded anyway (Decimal columns cost a
+    conversion on every rerun); exports keep the exact Decimals."""
+    from .monitoring import with_burn
+
+    plans, matching = level2_plans(engine, flt, limit)
+    plans = with_burn(plans, today)
+    if for_display:
+        money = ["budget", "pledged", "received", "spent", "gap", *(f"pledged_{s}" for s in FUNDING_SOURCES)]
+        plans = plans.astype({col: "float64" for col in money if col in plans})
+    return plans, matching
+
+
 def level2_totals(engine: Engine, flt: PortfolioFilter = PortfolioFilter()) -> pd.DataFrame:
     """Per currency and funding source: Level 2 money summed in SQL, never across currencies."""
     p = t.plans.c

@@ -35,3 +35,30 @@ def test_filters_apply_to_plans(demo_engine):
     df, total = queries.level2_plans(demo_engine, PortfolioFilter(status="all", mineral=("gold",)))
     assert set(df["code"]) == gold and total == len(gold)
     assert queries.level2_totals(demo_engine, PortfolioFilter(mineral=("nonexistent",))).empty
+
+
+def test_the_plans_table_carries_each_plans_burn_rate_and_monitoring_window(demo_engine):
+    from datetime import date
+
+    from remediation.monitoring import BURN_LABELS, burn_rate, monitoring_window, planned_end
+
+    today = date.today()
+    plans = {r.incident.code: r.plan(2) for r in read_fixture() if r.plan(2)}
+    exact, total = queries.level2_plans_table(demo_engine, PortfolioFilter(status="all"), today)
+    shown, _ = queries.level2_plans_table(demo_engine, PortfolioFilter(status="all"), today, for_display=True)
+    assert total == len(plans) == len(exact) == len(shown)
+    labels = set()
+    for row, display in zip(exact.itertuples(), shown.itertuples()):
+        plan = plans[row.code]
+        burn = burn_rate(plan.spent, plan.budget, plan.implementation_started_on, planned_end(plan), today)
+        assert (row.burn, row.spent_share, row.time_share) == (BURN_LABELS[burn.status], burn.spent_share,
+                                                              burn.time_share)
+        window = monitoring_window(plan, today)
+        assert bool(row.window) == window.flagged
+        if plan.implementation_started_on:
+            assert row.months == window.months
+        else:
+            assert row.months != row.months  # NaN: not started, no months to show
+        assert isinstance(row.budget, Decimal) and display.budget == float(row.budget)  # exact for exports
+        labels.add(row.burn)
+    assert len(labels) >= 2  # the fixture has plans in more than one state
