@@ -41,10 +41,11 @@ navigation = st.navigation([
     *([st.Page(PAGES["admin"], title="Admin", icon=":material/admin_panel_settings:", url_path="admin")]
       if user.can("admin") else []),
 ])
+FILTERED_PAGES = {"", "plans", "lessons", "imports"}  # url paths whose content the sidebar filters narrow
 try:
     with st.sidebar:
         account_sidebar()
-        sidebar_filters()
+        sidebar_filters(applies=navigation.url_path in FILTERED_PAGES)
         board_pack_downloads()
     navigation.run()
 except DBAPIError as exc:  # the database went away, is locked or mid-migration: say so, never a traceback

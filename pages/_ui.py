@@ -346,13 +346,24 @@ def account_sidebar() -> None:
         _sign_out_button()
 
 
-def sidebar_filters() -> None:
+def sidebar_filters(applies: bool = True) -> None:
     """The filters every page shares. Each is bound to a URL query parameter of the same name, so a
-    copied link reproduces the view."""
+    copied link reproduces the view. On a page they do not narrow (``applies`` false: an incident, the
+    triage, the policy), they fold away under a label saying so, keeping their values for the next page."""
     st.toggle("Board mode", key="board", bind="query-params",
               help="Screenshot-ready pages for board reports: no edit controls; victims' counts below the "
                    "small-count threshold shown as '<N'.")
-    st.header("Filters", anchor=False)
+    if applies:
+        st.header("Filters", anchor=False)
+        _filter_widgets()
+    else:
+        with st.expander("Filters: not used on this page", icon=":material/filter_alt_off:"):
+            st.caption("They narrow the portfolio, the Level 2 plans, the lessons learned, the export and the "
+                       "board pack.")
+            _filter_widgets()
+
+
+def _filter_widgets() -> None:
     st.segmented_control("Incidents", options=["open", "closed", "all"], default="open", key="status",
                          format_func={"open": "Open", "closed": "Closed", "all": "All"}.get,
                          bind="query-params")

@@ -66,6 +66,21 @@ def test_a_link_with_filters_reproduces_the_view(run_app):
     assert "filters\\: Gold" in at.caption[0].value  # typed names are escaped: markdown shows them as typed
 
 
+def test_filters_fold_away_where_they_do_not_apply_and_keep_their_values(run_app):
+    from pathlib import Path
+
+    app_dir = Path(__file__).resolve().parents[2]
+    at = run_app()
+    at.sidebar.multiselect(key="mineral").set_value(["gold"]).run()
+    assert not [e for e in at.sidebar.expander if e.label.startswith("Filters")]  # shown as they are
+    at.switch_page(str(app_dir / "pages/triage.py")).run()
+    assert not at.exception
+    (folded,) = [e for e in at.sidebar.expander if e.label == "Filters: not used on this page"]
+    assert folded.multiselect(key="mineral").value == ["gold"]  # still there, folded
+    at.switch_page(str(app_dir / "pages/portfolio.py")).run()  # back to the portfolio: the filter still applies
+    assert not at.exception and set(at.dataframe[0].value["mineral"]) == {"Gold"}
+
+
 def test_selecting_a_closed_outcome_lists_its_incidents(run_app):
     at = run_app()
     at.selectbox(key="stage").set_value("closed_not_credible").run()
