@@ -17,6 +17,24 @@ APP = Path(__file__).resolve().parents[2] / "app.py"
 WRAPPER = "import runpy\nrunpy.run_path({app!r}, run_name='__main__')\n"
 
 
+def app_test(folder: Path, page: str | None = None, query: dict | None = None, secrets: dict | None = None,
+             user: dict | None = None) -> AppTest:
+    """A new, not yet run AppTest of app.py (through the wrapper, from ``folder``) opened on ``page`` with
+    ``query``; ``secrets`` and ``user`` as ``AppTest.secrets`` / ``AppTest.user`` take them."""
+    main = folder / "main.py"
+    main.write_text(WRAPPER.format(app=str(APP)))
+    at = AppTest.from_file(str(main), default_timeout=60)
+    if secrets is not None:
+        at.secrets = secrets
+    if user is not None:
+        at.user = user
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    if page:
+        at.switch_page(str(APP.parent / page))
+    return at
+
+
 @pytest.fixture
 def run_app(monkeypatch, tmp_path):
     """``run_app(page=None, query=None, database_url=None, demo=None)`` → a run AppTest."""
@@ -25,14 +43,7 @@ def run_app(monkeypatch, tmp_path):
         monkeypatch.setenv("DATABASE_URL", database_url or f"sqlite:///{tmp_path / 'app.db'}")
         if demo is not None:
             monkeypatch.setenv("REMEDIATION_DEMO", demo)
-        main = tmp_path / "main.py"
-        main.write_text(WRAPPER.format(app=str(APP)))
-        at = AppTest.from_file(str(main), default_timeout=60)
-        for key, value in (query or {}).items():
-            at.query_params[key] = value
-        if page:
-            at.switch_page(str(APP.parent / page))
-        return at.run()
+        return app_test(tmp_path, page, query).run()
 
     yield run
     db.dispose_engines()

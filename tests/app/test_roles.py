@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from conftest import app_test
 from pages import _ui
 from remediation import access, db, queries, services
 from remediation.access import COMMAND_LINE
@@ -23,7 +24,6 @@ from remediation.services import Actor
 from remediation.steps import evaluate
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
-WRAPPER = "import runpy\nrunpy.run_path({app!r}, run_name='__main__')\n"  # as in conftest.run_app
 AUTH = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "not-a-real-secret",
                  "client_id": "dashboard", "client_secret": "not-a-real-secret",
                  "server_metadata_url": "https://id.example.org/.well-known/openid-configuration"}}
@@ -47,19 +47,12 @@ def app(monkeypatch, tmp_path):
     engine = db.bootstrap(db.get_engine(url))
     for email, role in ((ADMIN, "admin"), (EDITOR, "editor"), (VIEWER, "viewer")):
         access.set_role(engine, email, role, COMMAND_LINE)
-    main = tmp_path / "main.py"
-    main.write_text(WRAPPER.format(app=str(APP)))
 
     def run(user: str | dict | None = None, page: str | None = None, query: dict | None = None) -> AppTest:
-        at = AppTest.from_file(str(main), default_timeout=60)
-        at.secrets = {key: dict(value) for key, value in AUTH.items()}
-        at.user = {"is_logged_in": False} if user is None else (
+        signed_in = {"is_logged_in": False} if user is None else (
             {"is_logged_in": True, "email": user} if isinstance(user, str) else user)
-        for key, value in (query or {}).items():
-            at.query_params[key] = value
-        if page:
-            at.switch_page(str(APP.parent / page))
-        return at.run()
+        return app_test(tmp_path, page, query, secrets={key: dict(value) for key, value in AUTH.items()},
+                        user=signed_in).run()
 
     yield run
     db.dispose_engines()
