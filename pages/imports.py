@@ -20,7 +20,6 @@ PREVIEW_ROWS = 2000  # rows sent to the browser per table; every row is checked 
 LINKS_SHOWN = 20
 NOT_IN_FILE = "— not in the file —"
 REQUIRED_MARK = " \\*"  # an escaped *: a widget label is Markdown
-STATUS_SCOPE = {"open": "open incidents", "closed": "closed incidents", "all": "all incidents"}
 today = date.today()
 
 st.title("Import and export")
@@ -204,9 +203,7 @@ def export_section() -> None:
     scope = st.radio("Incidents", ["filtered", "all"], horizontal=True, key="export_scope",
                      format_func={"filtered": "Matching the sidebar filters", "all": "All incidents"}.get)
     flt = current_filter() if scope == "filtered" else None
-    described = ("all incidents" if flt is None else
-                 STATUS_SCOPE.get(flt.status, "incidents") + ("" if flt.describe() == "all incidents"
-                                                              else f", {flt.describe()}"))
+    described = "all incidents" if flt is None else flt.describe()
     st.caption(f"Scope: {md(described)}. The intake fields in the import format; cells a spreadsheet would run as "
                "formulas start with ' (removed again on import).")
     engine = get_engine()

@@ -39,7 +39,7 @@ plot = {"theme": None, "config": {"displayModeBar": False}}
 
 st.title("Lessons learned")
 st.caption(f"Step 6 of the IOM guideline, read across incidents: what worked, what did not, and what to do "
-           f"differently next time. As of {today.isoformat()}; {md(flt.describe())}. Everything here concerns incidents "
+           f"differently next time. As of {today.isoformat()}; {md(flt.describe(with_status=False))}. Everything here concerns incidents "
            f"closed after remediation, whatever the sidebar's open/closed choice.")
 
 # --- headline figures ---------------------------------------------------------------------------------

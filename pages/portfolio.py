@@ -34,10 +34,11 @@ def _stage_from_chart() -> None:
 st.session_state.setdefault("stage", None)
 flt = current_filter(stage=st.session_state["stage"])
 conf = settings()
+figures_scope = flt.describe(with_status=False)  # headline, pipeline and ageing ignore the open/closed choice
 
 st.title("Portfolio")
 st.caption(f"Where each incident stands in the IOM six-step remediation process, as of {today.isoformat()}; "
-           f"{md(flt.describe())}.")
+           f"{md(figures_scope)}.")
 
 # --- headline figures ---------------------------------------------------------------------------
 h = headline(flt, today)
@@ -72,11 +73,11 @@ if h.open_incidents == 0 and pipeline(flt)["count"].sum() == 0:
     st.stop()
 
 # --- the pipeline and ageing ------------------------------------------------------------------------
-st.plotly_chart(charts.pipeline(pipeline(flt), today, flt.describe(), st.session_state["stage"]),
+st.plotly_chart(charts.pipeline(pipeline(flt), today, figures_scope, st.session_state["stage"]),
                 key="pipeline_chart", on_select=_stage_from_chart, selection_mode="points", theme=None,
                 config={"displayModeBar": False})
 st.caption("Click a bar to list its incidents below.")
-st.plotly_chart(charts.ageing(ageing(flt, today), conf.time_frames, today, flt.describe()),
+st.plotly_chart(charts.ageing(ageing(flt, today), conf.time_frames, today, figures_scope),
                 key="ageing_chart", theme=None, config={"displayModeBar": False})
 
 

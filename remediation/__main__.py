@@ -138,8 +138,7 @@ def cmd_export(args) -> int:
     data, n = transfer.export_incidents(engine, fmt, flt)
     with open(args.file, "wb") as out:
         out.write(data)
-    scope = flt.describe() if args.status == "all" else f"{args.status} incidents, {flt.describe()}"
-    print(f"Wrote {n:,} incidents ({scope}) to {args.file}")
+    print(f"Wrote {n:,} incidents ({flt.describe()}) to {args.file}")
     return 0
 
 

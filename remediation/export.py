@@ -614,7 +614,7 @@ def portfolio_section(engine: Engine, flt: PortfolioFilter, today: date, setting
                       ) -> tuple[Section, dict[str, pd.DataFrame]]:
     """The Portfolio page as a board-pack section and its sheets, from the queries the page uses."""
     frames = settings.time_frames
-    scope = flt.describe()
+    scope = flt.describe(with_status=False)  # headline, pipeline and ageing ignore the open/closed choice
     h = queries.headline(engine, flt, today, frames)
     pipe = queries.pipeline(engine, flt)
     age = queries.ageing(engine, flt, today, frames)

@@ -411,5 +411,5 @@ def distribution(df: pd.DataFrame) -> pd.DataFrame:
 
 def scope_line(flt: PortfolioFilter) -> str:
     """The scope every chart of the lessons page states under its title."""
-    described = flt.describe()
+    described = flt.describe(with_status=False)  # lessons concern closed incidents whatever the choice
     return "Incidents closed after remediation" + ("" if described == "all incidents" else f"; {described}")

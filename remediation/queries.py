@@ -98,15 +98,19 @@ class PortfolioFilter:
             clauses.append(c.date_received <= self.received_to)
         return and_(true(), *clauses)
 
-    def describe(self) -> str:
-        """The filters in words, for titles ("filters: gold, Ghana")."""
+    def describe(self, *, with_status: bool = True) -> str:
+        """The filters in words, for titles: "all incidents", "open incidents; filters: Gold, Ghana".
+        ``with_status=False`` for figures that ignore the open/closed choice (as ``where(with_status=False)``):
+        "filters: Gold, Ghana"."""
+        status = {"open": "open incidents", "closed": "closed incidents"}.get(self.status) if with_status else None
         parts = [", ".join(MINERALS.get(m, m) for m in self.mineral), ", ".join(self.country),
                  ", ".join(AUDIT_PROGRAMMES.get(a, a) for a in self.audit_programme), ", ".join(self.smelter_refiner),
                  ", ".join(LEVEL_FILTERS.get(x, x) for x in self.level)]
         if self.received_from or self.received_to:
             parts.append(f"received {self.received_from or '…'} to {self.received_to or '…'}")
         parts = [p for p in parts if p]
-        return "filters: " + "; ".join(parts) if parts else "all incidents"
+        filters = "filters: " + "; ".join(parts) if parts else None
+        return "; ".join(p for p in (status, filters) if p) or "all incidents"
 
 
 def overdue_clause(today: date, time_frames: dict[int, int]):

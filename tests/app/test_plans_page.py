@@ -69,3 +69,13 @@ def test_no_plans_says_so(run_app):
     at = run_app(page=PLANS, demo="0")
     assert not at.exception
     assert "No Level 2 plan matches these filters" in at.info[0].value
+
+
+def test_the_scope_line_says_open_incidents_when_only_open_ones_are_counted(run_app):
+    """The plans page applies the open/closed choice: its caption (and so a board screenshot) says so."""
+    open_plans = [r.plan(2) for r in read_fixture() if r.plan(2) and evaluate(r).is_open]
+    at = run_app(page=PLANS)  # the default choice: open incidents
+    assert not at.exception and at.subheader[0].value == f"{len(open_plans)} plans in USD"
+    assert at.caption[0].value.endswith("; open incidents.")
+    at = run_app(page=PLANS, query={"status": "All", "mineral": "Gold"})
+    assert at.caption[0].value.endswith("; filters\\: Gold.")  # escaped: markdown shows it as typed
