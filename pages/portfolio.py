@@ -85,8 +85,9 @@ def time_frames_editor() -> None:
     """Edit the indicative time frame of each step (a stored setting, with an audit entry). Saved against
     the versions shown when the form was drawn: an admin who saved in between is not overwritten."""
     memo = "time_frames.__seen"  # on submit the page rereads the settings first: keep what was on screen
-    seen_versions, seen = st.session_state.get(memo, (read("settings_versions"), conf))
-    st.session_state[memo] = (read("settings_versions"), conf)
+    shown = (read("settings_versions"), conf)
+    seen_versions, seen = st.session_state.get(memo, shown)
+    st.session_state[memo] = shown
     conflict = st.session_state.pop("time_frames_conflict", None)
     with st.expander("Indicative time frame per step", expanded=conflict is not None):
         if conflict:
