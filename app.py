@@ -6,15 +6,18 @@ are drawn here, once, so every page shares them and the URL keeps them.
 
 Sign-in: with an OpenID Connect provider configured (``[auth]`` in ``.streamlit/secrets.toml``) a visitor
 sees only a sign-in screen until they have signed in with an e-mail that has a role (viewer, editor,
-admin: ``remediation.access``). Without it the app runs in single-user local mode, labelled in the sidebar.
+admin: ``remediation.services.access``). Without it the app runs in single-user local mode, labelled in the sidebar.
 """
 
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
-from pages._ui import (
-    PAGES, account_sidebar, board_pack_downloads, database_error, get_engine, sidebar_filters, sign_in,
-)
+from pages._auth import account_sidebar, sign_in
+from pages._data import get_engine
+from pages._filters import sidebar_filters
+from pages._nav import PAGES
+from pages._pack import board_pack_downloads
+from pages._text import database_error
 
 st.set_page_config(page_title="Remediation oversight", page_icon=":material/shield_person:", layout="wide")
 

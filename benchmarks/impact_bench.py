@@ -21,10 +21,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from remediation.db import make_engine  # noqa: E402
-from remediation.impact import bulk_assess, facts_frame, policy_impact  # noqa: E402
-from remediation.policy import DEFAULT_POLICY, Policy  # noqa: E402
-from remediation.rules import TriageInput, assess  # noqa: E402
+from remediation.domain.policy import DEFAULT_POLICY, Policy  # noqa: E402
+from remediation.domain.rules import TriageInput, assess  # noqa: E402
+from remediation.services.impact import bulk_assess, facts_frame, policy_impact  # noqa: E402
+from remediation.storage.engine import make_engine  # noqa: E402
 
 TODAY = "2026-06-30"
 

@@ -76,7 +76,11 @@ sys.path.insert(0, str(ROOT))
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
 from tests.e2e.helpers import (  # noqa: E402
-    CHROMIUM_ARGS, RUNNING_INDICATOR_SELECTOR, StreamlitServer, StreamlitServerError, find_chromium,
+    CHROMIUM_ARGS,
+    RUNNING_INDICATOR_SELECTOR,
+    StreamlitServer,
+    StreamlitServerError,
+    find_chromium,
     start_streamlit,
 )
 
@@ -148,8 +152,8 @@ def generate(url: str, incidents: int) -> float:
 def incident_codes(url: str) -> list[str]:
     from sqlalchemy import select
 
-    from remediation.db import make_engine
-    from remediation.tables import incidents
+    from remediation.storage.engine import make_engine
+    from remediation.storage.schema import incidents
 
     engine = make_engine(url)
     try:
@@ -164,10 +168,10 @@ def triage_expectations(url: str) -> dict[str, tuple[str, str]]:
 
     The defaults mirror pages/triage.py; the answers come from the level rules under the policy in force in
     that database, so a wrong answer is caught, not only a missing one."""
-    from remediation.db import make_engine
-    from remediation.policy import in_force
-    from remediation.rules import TriageInput, assess
-    from remediation.vocab import REQUIREMENTS
+    from remediation.domain.rules import TriageInput, assess
+    from remediation.domain.vocab import REQUIREMENTS
+    from remediation.storage.engine import make_engine
+    from remediation.storage.queries import policy_in_force as in_force
 
     engine = make_engine(url)
     try:

@@ -5,7 +5,7 @@
   the six-step pipeline with its closed outcomes, ageing, the incident table). It caches nothing, as a
   naive app recomputes all of it on every rerun. It draws nothing either: its time is the data part only,
   which makes the page's ratio to it a conservative one.
-* :func:`floor` is the **floor**: the SQL aggregate queries of :mod:`remediation.queries` the portfolio
+* :func:`floor` is the **floor**: the SQL aggregate queries of :mod:`remediation.storage.queries` the portfolio
   page calls, with the page's default filter (open incidents), and nothing else.
 
 :func:`differences` compares the two; the benchmark and ``tests/db/test_benchmark_naive.py`` require it
@@ -20,10 +20,10 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import Engine, text
 
-from remediation import queries
-from remediation.queries import AGE_BUCKETS, PIPELINE_STAGES, PORTFOLIO_LIMIT, PortfolioFilter
-from remediation.settings import DEFAULT_TIME_FRAMES
-from remediation.vocab import AUDIT_PROGRAMMES, MINERALS, REQUIREMENTS, ROLES, STATUSES, STEPS
+from remediation.domain.settings import DEFAULT_TIME_FRAMES
+from remediation.domain.vocab import AUDIT_PROGRAMMES, MINERALS, REQUIREMENTS, ROLES, STATUSES, STEPS
+from remediation.storage import queries
+from remediation.storage.queries import AGE_BUCKETS, PIPELINE_STAGES, PORTFOLIO_LIMIT, PortfolioFilter
 
 #: The portfolio page's filter when it opens: open incidents, every stage, no sidebar choice.
 DEFAULT_FILTER = PortfolioFilter(status="open")

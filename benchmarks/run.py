@@ -20,7 +20,7 @@ that every figure can be a ratio taken within the run:
   pipeline chart's bars are drawn. First load (a fresh server) and warm reload (median). Then the
   incident, plans and lessons pages, after which the **server's peak memory** (VmHWM, summed over its
   process tree) is read.
-* **policy impact**: :func:`remediation.impact.policy_impact` of a draft policy over the whole portfolio,
+* **policy impact**: :func:`remediation.services.impact.policy_impact` of a draft policy over the whole portfolio,
   as the policy page calls it (and, once, the per-row loop of ``benchmarks/impact_bench.py``).
 * the two references, on the same data: the **naive page** (whole tables into pandas, every figure of
   the portfolio page computed in pandas, no cache) and the **floor** (the page's SQL aggregate queries
@@ -135,7 +135,7 @@ def _existing_incidents(target: Target, postgres_base: str) -> int | None:
     """How many incidents a previous run left at the target (migrated to the newest schema); None: nothing usable."""
     from sqlalchemy import create_engine, text
 
-    from remediation import db
+    from remediation.storage import engine as db
 
     if target.kind == "sqlite":
         if not Path(target.url.removeprefix("sqlite:///")).exists():
@@ -207,7 +207,7 @@ def open_incident_code(engine) -> str:
     """The incident the deep link opens: an open one in Step 4 (plans, money, monitoring), else any open one."""
     from sqlalchemy import select
 
-    from remediation import tables as t
+    from remediation.storage import schema as t
 
     c = t.incidents.c
     with engine.connect() as conn:
@@ -233,7 +233,7 @@ def references(target: Target, engine, repeat: int, measures: Measures):
     """Floor and naive page, alternated so that a noisy moment hits both; their figures must agree.
     Returns the page's figures (:class:`benchmarks.naive.PortfolioFigures`)."""
     from benchmarks.naive import differences, floor, naive_portfolio
-    from remediation import queries
+    from remediation.storage import queries
 
     today = date.today()
     frames = queries.settings(engine).time_frames
@@ -256,11 +256,11 @@ def references(target: Target, engine, repeat: int, measures: Measures):
 
 def impact(engine, repeat: int, measures: Measures, per_row: bool) -> None:
     from benchmarks.impact_bench import naive_impact
-    from remediation.impact import policy_impact
-    from remediation.policy import Policy, forget_cached_policy, in_force
+    from remediation.domain.policy import Policy
+    from remediation.services.impact import policy_impact
+    from remediation.storage.queries import policy_in_force
 
-    forget_cached_policy()
-    current = in_force(engine)
+    current = policy_in_force(engine)
     draft = Policy.model_validate({**current.model_dump(), "version": current.version + 1, "name": "draft",
                                    "severe_affected_persons": 3, "public_margin_days": 30})
     measures.impact, result = median_time(lambda: policy_impact(engine, draft, current=current), repeat)
@@ -278,13 +278,10 @@ def _cold_caches() -> None:
     """Empty every data cache the pages use (as a write's ``after_write`` does), keep the engine."""
     import streamlit as st
 
-    from pages import _ui
-    from remediation.policy import forget_cached_policy
-
+    from pages import _data, _pack
     st.cache_data.clear()
-    _ui._data_version.cache_clear()
-    _ui._board_pack.cache_clear()
-    forget_cached_policy()
+    _data._data_version.cache_clear()
+    _pack._board_pack.cache_clear()
 
 
 def _check(at, page: Page, code: str, where: str) -> None:
@@ -427,7 +424,7 @@ def run_browser(target: Target, code: str, repeat: int, measures: Measures, log_
 def measure(target: Target, args, workdir: Path) -> Measures:
     import streamlit as st
 
-    from remediation import db
+    from remediation.storage import engine as db
 
     os.environ["DATABASE_URL"] = target.url
     os.environ["REMEDIATION_DEMO"] = "0"
@@ -626,7 +623,7 @@ def report(results: dict[tuple[str, int], Measures], targets: list[Target], args
         "draws nothing, so × naive is a conservative ratio. The run stops unless its figures (headline, pipeline "
         "with the closed outcomes, ageing, table) equal the page's queries', and the page AppTest drew shows the "
         "same counts.",
-        "- **Floor**: the four `remediation.queries` calls the portfolio page makes (`headline`, `pipeline`, "
+        "- **Floor**: the four `remediation.storage.queries` calls the portfolio page makes (`headline`, `pipeline`, "
         "`ageing`, `portfolio`) with its default filter (open incidents), no Streamlit, no cache.",
         "- **Pages** run through AppTest (the `tests/app` wrapper script). A first run starts a new session with "
         "every data cache emptied (engine and imports warm, after one throwaway run of every page); a warm rerun "
@@ -637,7 +634,7 @@ def report(results: dict[tuple[str, int], Measures], targets: list[Target], args
         "information (the browser adds the frontend's own start-up); its growth is a target.",
         "- **Memory**: VmHWM of the Streamlit server (and any child) after it served the portfolio (first load "
         "and reloads), an incident, the Level 2 plans and the lessons pages.",
-        "- **Policy impact**: `remediation.impact.policy_impact` of a draft (severe from 3 affected persons, "
+        "- **Policy impact**: `remediation.services.impact.policy_impact` of a draft (severe from 3 affected persons, "
         "30-day margin) against the policy in force, as the policy page calls it; the per-row loop is "
         "`benchmarks/impact_bench.py`'s, once. It is the one computation that reads every open incident, so it "
         "grows with the portfolio by design; it has no target.",

@@ -1,7 +1,7 @@
 """Forms drawn from the pydantic models: one call per step form, errors shown where they belong.
 
 Why a generic renderer: the app has some twenty step forms, and every one of them must (a) validate
-through its :mod:`remediation.models` model — the single statement of what may be recorded — and
+through its :mod:`remediation.domain.models` model — the single statement of what may be recorded — and
 (b) show each error directly under the field it is about, keeping what the user typed, with nothing
 half-saved. Hand-written widgets would repeat the models' types, limits, vocabularies and privacy
 reminders twenty times and drift from them; here the widget, its options and its limits are read
@@ -12,7 +12,7 @@ button has been read cannot be drawn above it in the same run. The messages are 
 ``st.session_state[f"{key}.__errors"]`` (field → messages; ``None`` for the whole form) and the script
 reruns; the next run draws each message right after its widget. Widget keys (``f"{key}.{field}"``)
 keep the typed values across that rerun. A model-level rule names its field by starting its message
-with ``"field: "`` (:func:`remediation.models.field_of_error`); the service layer does the same for
+with ``"field: "`` (:func:`remediation.domain.models.field_of_error`); the service layer does the same for
 what it refuses after validation, which :func:`show_errors` places the same way.
 
 Required values are never pre-filled: a yes/no decision is a radio with nothing chosen, a required
@@ -33,8 +33,8 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from remediation import vocab
-from remediation.models import NO_NAMES_REMINDER, PastDate, field_of_error
+from remediation.domain import vocab
+from remediation.domain.models import NO_NAMES_REMINDER, PastDate, field_of_error
 
 ERROR_ICON = ":material/error:"
 PRIVACY_ICON = ":material/privacy_tip:"
@@ -458,9 +458,10 @@ def service_form(model: type[BaseModel], key: str, call, *, code: str, role: str
     ``version`` and ``seen`` are the incident's version and record as the page showed them: if someone else
     saved it since, the service refuses (nothing is overwritten) and the page says what they changed.
     Nothing is drawn where the user cannot edit (board mode, a viewer)."""
-    from pages._ui import after_write, can_edit, current_actor_name, get_engine
-    from remediation.services import Actor
-    from remediation.store import ConflictError
+    from pages._auth import can_edit, current_actor_name
+    from pages._data import after_write, get_engine
+    from remediation.services.base import Actor
+    from remediation.storage.records import ConflictError
 
     if not can_edit():
         return
@@ -497,7 +498,7 @@ def guard_stale_submissions(code: str, version: int, current) -> None:
         if st.session_state.get(name) is True and memo in st.session_state:
             shown_version, shown = st.session_state[memo]
             if shown_version is not None and shown_version != version:
-                from remediation.services import diff
+                from remediation.services.base import diff
 
                 st.session_state.pop(memo)
                 st.session_state["_stale_form"] = form
@@ -508,8 +509,8 @@ def guard_stale_submissions(code: str, version: int, current) -> None:
 
 def _changes_since(seen, code: str) -> list[dict]:
     """What differs between the record the user saw and the one stored now."""
-    from pages._ui import load_incident
-    from remediation.services import diff
+    from pages._data import load_incident
+    from remediation.services.base import diff
 
     if seen is None:
         return []

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages._ui import (
-    _changes_text, after_write, current_actor, ensure_entry_script, get_engine, is_admin, local_mode,
-)
-from remediation import access
-from remediation.services import Refused
-from remediation.vocab import ROLES
+from pages._auth import current_actor, is_admin, local_mode
+from pages._data import _changes_text, after_write, get_engine
+from pages._nav import ensure_entry_script
+from remediation.domain.vocab import ROLES
+from remediation.services import access
+from remediation.services.base import Refused
 
 ensure_entry_script()
 

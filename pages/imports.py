@@ -1,18 +1,20 @@
 """Import and export: bring a grievance log (CSV or XLSX) in — column mapping, dry-run preview, all or
 nothing — and take the incidents out in the same format (an export is always a valid import).
 
-The page only draws: reading, checking and writing are :mod:`remediation.transfer`'s."""
+The page only draws: reading, checking and writing are :mod:`remediation.services.transfer`'s."""
 
 from datetime import date
 
 import streamlit as st
 
-from pages._ui import (
-    PAGES, after_write, can_edit, current_actor, current_filter, ensure_entry_script, get_engine, md, read_only_notice,
-)
-from remediation import transfer
-from remediation.export import tables_to_csv
-from remediation.services import Refused
+from pages._auth import can_edit, current_actor, read_only_notice
+from pages._data import after_write, get_engine
+from pages._filters import current_filter
+from pages._nav import PAGES, ensure_entry_script
+from pages._text import md
+from remediation.services import transfer
+from remediation.services.base import Refused
+from remediation.services.spreadsheets import tables_to_csv
 
 ensure_entry_script()
 

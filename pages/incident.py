@@ -8,20 +8,19 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from pages._forms import (
-    for_plan, guard_stale_submissions, model_form, service_form, show_conflict, show_errors,
-)
-from pages._ui import (
-    PAGES, after_write, board_mode, can_edit, current_actor, ensure_entry_script, get_engine, incident_audit,
-    load_incident, md, read_only_notice, settings,
-)
-from remediation import models as m
-from remediation import services
-from remediation.rules import assess
-from remediation.steps import events, tracker
-from remediation.vocab import (
+from pages._auth import can_edit, current_actor, read_only_notice
+from pages._data import after_write, get_engine, incident_audit, load_incident, policy_in_force, settings
+from pages._filters import board_mode
+from pages._forms import for_plan, guard_stale_submissions, model_form, service_form, show_conflict, show_errors
+from pages._nav import PAGES, ensure_entry_script
+from pages._text import md
+from remediation.domain import models as m
+from remediation.domain.rules import assess
+from remediation.domain.vocab import (
     AUDIT_PROGRAMMES, INITIATIVE_KINDS, MINERALS, REQUIREMENTS, ROLES, SCENARIOS, STEPS, VIOLATION_TYPES,
 )
+from remediation.domain.workflow import events, tracker
+from remediation.services import incidents as services
 
 ensure_entry_script()
 
@@ -203,7 +202,7 @@ with tabs[1]:
     else:
         if editable and state.step <= 3:
             try:
-                preview = assess(inc.triage_input())
+                preview = assess(inc.triage_input(), policy_in_force())
                 st.info(f"The level rules on the recorded facts: **{SCENARIOS[preview.scenario]}** — Level 1 "
                         f"{preview.level1.replace('_', ' ')}, Level 2 {preview.level2.replace('_', ' ')} "
                         f"(policy v{preview.policy_version}).", icon=":material/rule:")

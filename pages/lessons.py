@@ -9,10 +9,14 @@ from datetime import date
 
 import streamlit as st
 
-from pages._ui import CACHE_TTL_SECONDS, PAGES, current_filter, data_key, engine_for, ensure_entry_script, md, settings
-from remediation import charts, db, lessons
-from remediation.lessons import BREAKDOWNS, PERIODS, REVIEW_ITEMS, SEARCH_LIMIT, VARIANCE_BANDS
-from remediation.vocab import REVIEW_ANSWERS, REVIEW_QUESTIONS
+from pages._data import CACHE_TTL_SECONDS, data_key, engine_for, settings
+from pages._filters import current_filter
+from pages._nav import PAGES, ensure_entry_script
+from pages._text import md
+from remediation.domain.vocab import REVIEW_ANSWERS, REVIEW_QUESTIONS
+from remediation.reports import charts
+from remediation.storage import lessons
+from remediation.storage.lessons import BREAKDOWNS, PERIODS, REVIEW_ITEMS, SEARCH_LIMIT, VARIANCE_BANDS
 
 ensure_entry_script()
 

@@ -8,16 +8,19 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from pages._data import level2_plans, level2_totals, load_incident
+from pages._filters import board_mode, current_filter
 from pages._forms import for_plan, guard_stale_submissions, service_form, show_conflict
-from pages._ui import (
-    board_mode, compact, current_filter, ensure_entry_script, level2_plans, level2_totals, load_incident, md,
-)
-from remediation import models as m
-from remediation import plan_charts, services
-from remediation.monitoring import (
+from pages._nav import ensure_entry_script
+from pages._text import md
+from remediation.domain import models as m
+from remediation.domain.monitoring import (
     BURN_LABELS, STATUS_LABELS, burn_rate, indicator_status, monitoring_window, planned_end,
 )
-from remediation.vocab import FUNDING_SOURCES, INITIATIVE_KINDS
+from remediation.domain.vocab import FUNDING_SOURCES, INITIATIVE_KINDS
+from remediation.reports import plan_charts
+from remediation.reports.charts import compact
+from remediation.services import incidents as services
 
 ensure_entry_script()
 

@@ -7,14 +7,14 @@ import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
-from pages._ui import (
-    after_write, can_administer, current_actor, ensure_entry_script, get_engine, policy_in_force, policy_versions,
-)
-from remediation import services
-from remediation.impact import policy_impact
-from remediation.policy import MatrixCell, Policy
-from remediation.store import ConflictError
-from remediation.vocab import REQUIREMENTS, SCENARIOS, VIOLATION_TYPES
+from pages._auth import can_administer, current_actor
+from pages._data import after_write, get_engine, policy_in_force, policy_versions
+from pages._nav import ensure_entry_script
+from remediation.domain.policy import MatrixCell, Policy
+from remediation.domain.vocab import REQUIREMENTS, SCENARIOS, VIOLATION_TYPES
+from remediation.services import admin
+from remediation.services.impact import policy_impact
+from remediation.storage.records import ConflictError
 
 ensure_entry_script()
 
@@ -120,7 +120,7 @@ if draft is not None and draft.version == policy.version + 1:
     if st.button(f"Adopt as version {draft.version}", type="primary", key="adopt"):
         st.session_state.pop("policy_draft", None)
         try:
-            adopted = services.adopt_policy(get_engine(), draft, current_actor(), based_on=draft.version - 1)
+            adopted = admin.adopt_policy(get_engine(), draft, current_actor(), based_on=draft.version - 1)
         except ConflictError as exc:  # adopted by someone else between this preview and the click
             st.session_state["policy_conflict"] = str(exc)
         else:

@@ -4,16 +4,19 @@ from datetime import date
 
 import streamlit as st
 
-from pages._ui import (
-    PAGES, after_write, ageing, can_administer, compact, current_actor, current_filter, ensure_entry_script,
-    get_engine, headline, md, pipeline, portfolio, read, settings,
-)
-from remediation import charts, services
-from remediation.queries import PIPELINE_STAGES, PORTFOLIO_LIMIT
-from remediation.queries import settings as stored_settings  # uncached: what is stored this moment
-from remediation.store import ConflictError
-from remediation.settings import DEFAULT_TIME_FRAMES, Settings
-from remediation.vocab import STEPS
+from pages._auth import can_administer, current_actor
+from pages._data import after_write, ageing, get_engine, headline, pipeline, portfolio, read, settings
+from pages._filters import current_filter
+from pages._nav import PAGES, ensure_entry_script
+from pages._text import md
+from remediation.domain.settings import DEFAULT_TIME_FRAMES, Settings
+from remediation.domain.vocab import STEPS
+from remediation.reports import charts
+from remediation.reports.charts import compact
+from remediation.services import admin
+from remediation.storage.queries import PIPELINE_STAGES, PORTFOLIO_LIMIT
+from remediation.storage.queries import settings as stored_settings  # uncached: what is stored this moment
+from remediation.storage.records import ConflictError
 
 ensure_entry_script()
 
@@ -101,7 +104,7 @@ def time_frames_editor() -> None:
                       for n in STEPS}
             if st.form_submit_button("Save time frames"):
                 try:
-                    services.update_settings(get_engine(), Settings(**{**seen.model_dump(), "time_frames": frames}),
+                    admin.update_settings(get_engine(), Settings(**{**seen.model_dump(), "time_frames": frames}),
                                              current_actor(), expected_versions=seen_versions)
                 except ConflictError as exc:
                     after_write()

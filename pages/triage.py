@@ -8,14 +8,15 @@ from datetime import date, timedelta
 import streamlit as st
 from pydantic import ValidationError
 
-from pages._ui import (
-    PAGES, after_write, can_edit, current_actor, ensure_entry_script, get_engine, load_incident, md, policy_in_force,
-)
-from remediation import services
-from remediation.models import field_of_error
-from remediation.rules import TriageInput, assess
-from remediation.vocab import REQUIREMENTS, SCENARIOS, TRADING_LINKS, VIOLATION_TYPES
-from remediation.whatif import counterfactuals
+from pages._auth import can_edit, current_actor
+from pages._data import after_write, get_engine, load_incident, policy_in_force
+from pages._nav import PAGES, ensure_entry_script
+from pages._text import md
+from remediation.domain.models import field_of_error
+from remediation.domain.rules import TriageInput, assess
+from remediation.domain.vocab import REQUIREMENTS, SCENARIOS, TRADING_LINKS, VIOLATION_TYPES
+from remediation.domain.whatif import counterfactuals
+from remediation.services import incidents as services
 
 ensure_entry_script()
 

@@ -12,11 +12,10 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, text
 
-from remediation import db
-from remediation.policy import forget_cached_policy
-from remediation.services import ensure_default_policy
+from remediation.services.admin import ensure_default_policy
+from remediation.storage import engine as db
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,7 +72,6 @@ def database_url_factory(tmp_path):
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
-    forget_cached_policy()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -93,7 +91,7 @@ def engine(backend, database_url_factory):
 @pytest.fixture
 def demo_engine(engine):
     """The same, with the demo portfolio loaded."""
-    from remediation.demo import load_demo_fixture
+    from remediation.services.demo import load_demo_fixture
 
     load_demo_fixture(engine)
     return engine

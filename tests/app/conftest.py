@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from remediation import db
+from remediation.storage import engine as db
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 

@@ -18,8 +18,8 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 from pages._forms import model_form, reset_form, show_errors  # noqa: E402
-from remediation import models  # noqa: E402
-from remediation.services import Refused  # noqa: E402
+from remediation.domain import models  # noqa: E402
+from remediation.services.base import Refused  # noqa: E402
 
 # Forms that need more than the model: as a page would call them.
 EXTRA: dict[str, dict] = {

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from conftest import submit
 
-from remediation import queries
-from remediation.demo import read_fixture
-from remediation.steps import evaluate
+from remediation.domain.workflow import evaluate
+from remediation.services.demo import read_fixture
+from remediation.storage import queries
 
 INCIDENT = "pages/incident.py"
 

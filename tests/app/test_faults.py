@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from remediation import db
+from remediation.storage import engine as db
 
 
 def test_a_database_that_loses_its_tables_mid_session_says_so_and_recovers(run_app, tmp_path):
@@ -30,7 +30,7 @@ def test_a_database_that_loses_its_tables_mid_session_says_so_and_recovers(run_a
 def test_messages_say_what_happened_and_what_to_do(monkeypatch, tmp_path):
     import sys
     sys.path.insert(0, str(db.REPO_ROOT))
-    from pages._ui import database_problem
+    from pages._text import database_problem
 
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://secret_user:secret_password@db.example:5432/x")
     locked = OperationalError("UPDATE incidents", {}, Exception("database is locked"))

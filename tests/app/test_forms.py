@@ -17,8 +17,8 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.errors import AppTestError
 
 from pages._forms import describe, errors_from_exception, humanise, vocabulary_for
-from remediation import models, vocab
-from remediation.store import ConflictError
+from remediation.domain import models, vocab
+from remediation.storage.records import ConflictError
 
 BENCH = str(Path(__file__).resolve().parent / "forms_app.py")
 

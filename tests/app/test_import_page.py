@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from remediation import db, transfer as tr
-from remediation.demo import read_fixture
+from remediation.services import transfer as tr
+from remediation.services.demo import read_fixture
+from remediation.storage import engine as db
+from remediation.storage.records import stored_intake
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "tests" / "data" / "imports"
@@ -37,7 +39,7 @@ def import_button(at):
 
 def codes_in_db() -> set[str]:
     with db.get_engine().connect() as conn:
-        return set(tr.stored_intake(conn))
+        return set(stored_intake(conn))
 
 
 def test_the_page_opens_with_an_uploader_and_the_export_downloads(open_page):

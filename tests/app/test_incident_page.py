@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pytest
 from conftest import submit
 
-from remediation.demo import read_fixture
-from remediation.steps import evaluate
+from remediation.domain.workflow import evaluate
+from remediation.services.demo import read_fixture
 
 INCIDENT_PAGE = "pages/incident.py"
 TODAY = date.today()

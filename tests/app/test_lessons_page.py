@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 
-from remediation.demo import read_fixture
-from remediation.lessons import REVIEW_ITEMS, TEXT_FIELDS
-from remediation.steps import evaluate
+from remediation.domain.workflow import evaluate
+from remediation.services.demo import read_fixture
+from remediation.storage.lessons import REVIEW_ITEMS, TEXT_FIELDS
 
 PAGE = "pages/lessons.py"
 TODAY = date.today()

@@ -6,9 +6,10 @@ from datetime import date
 
 from conftest import submit
 
-from remediation import db, queries
-from remediation.demo import read_fixture
-from remediation.steps import evaluate
+from remediation.domain.workflow import evaluate
+from remediation.services.demo import read_fixture
+from remediation.storage import engine as db
+from remediation.storage import queries
 
 PLANS = "pages/plans.py"
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from remediation import db, queries
-from remediation.demo import read_fixture
-from remediation.policy import DEFAULT_POLICY
-from remediation.rules import assess
-from remediation.steps import evaluate
+from remediation.domain.policy import DEFAULT_POLICY
+from remediation.domain.rules import assess
+from remediation.domain.workflow import evaluate
+from remediation.services.demo import read_fixture
+from remediation.storage import engine as db
+from remediation.storage import queries
 
 POLICY = "pages/policy.py"
 

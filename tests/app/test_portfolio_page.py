@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from remediation.demo import read_fixture
-from remediation.settings import DEFAULT_TIME_FRAMES
-from remediation.steps import evaluate
+from remediation.domain.settings import DEFAULT_TIME_FRAMES
+from remediation.domain.workflow import evaluate
+from remediation.services.demo import read_fixture
 
 TODAY = date.today()
 

@@ -12,16 +12,19 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import app_test
 from streamlit.testing.v1 import AppTest
 
-from conftest import app_test
-from pages import _ui
-from remediation import access, db, queries, services
-from remediation.access import COMMAND_LINE
-from remediation.demo import read_fixture
-from remediation.models import Credibility
-from remediation.services import Actor
-from remediation.steps import evaluate
+from pages import _auth, _text
+from remediation.domain.models import Credibility
+from remediation.domain.workflow import evaluate
+from remediation.services import access, bootstrap
+from remediation.services import incidents as services
+from remediation.services.access import COMMAND_LINE
+from remediation.services.base import Actor
+from remediation.services.demo import read_fixture
+from remediation.storage import engine as db
+from remediation.storage import queries
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 AUTH = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "not-a-real-secret",
@@ -43,8 +46,8 @@ def app(monkeypatch, tmp_path):
     url = f"sqlite:///{tmp_path / 'app.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setattr(access, "_signed_in_mode", False)  # the app turns it on; put back afterwards
-    monkeypatch.setattr(_ui, "_authlib_installed", lambda: True)
-    engine = db.bootstrap(db.get_engine(url))
+    monkeypatch.setattr(_auth, "_authlib_installed", lambda: True)
+    engine = bootstrap.bootstrap(db.get_engine(url))
     for email, role in ((ADMIN, "admin"), (EDITOR, "editor"), (VIEWER, "viewer")):
         access.set_role(engine, email, role, COMMAND_LINE)
 
@@ -73,7 +76,7 @@ def test_local_mode_is_labelled_and_its_single_user_may_do_everything(run_app):
     assert not at.exception
     assert LOCAL_LABEL in sidebar_text(at)
     assert "Sign out" not in [b.label for b in at.button]
-    assert at.session_state[_ui.SESSION_USER] == access.LOCAL_ADMIN
+    assert at.session_state[_auth.SESSION_USER] == access.LOCAL_ADMIN
     at.switch_page(str(APP.parent / "pages/admin.py")).run()
     assert not at.exception and at.title[0].value == "Administration"
     assert [s.value for s in at.main.subheader] == ["Users and roles", "Audit log"]
@@ -87,12 +90,12 @@ def test_before_signing_in_there_is_only_a_sign_in_button(app):
     assert [b.label for b in at.button] == ["Sign in"]
     assert at.title[0].value == "Remediation oversight"
     assert not at.dataframe and not at.metric and not at.text_input and not at.sidebar.children
-    assert _ui.SESSION_USER not in at.session_state
+    assert _auth.SESSION_USER not in at.session_state
     assert access.signed_in_mode()
 
 
 def test_without_authlib_the_sign_in_screen_says_what_to_install(app, monkeypatch):
-    monkeypatch.setattr(_ui, "_authlib_installed", lambda: False)
+    monkeypatch.setattr(_auth, "_authlib_installed", lambda: False)
     at = app()
     assert not at.exception and not at.button
     assert "pip install 'streamlit[auth]'" in at.error[0].value
@@ -117,8 +120,8 @@ def test_without_a_verified_email_there_is_no_access(app, user):
 def test_the_role_comes_from_the_database_whatever_the_case_of_the_email(app):
     at = app("Vera@Board.example")
     assert not at.exception
-    assert at.session_state[_ui.SESSION_USER] == access.User(VIEWER, "viewer")
-    assert f"Signed in as {_ui.md(VIEWER)} (viewer)" in sidebar_text(at).replace("**", "")
+    assert at.session_state[_auth.SESSION_USER] == access.User(VIEWER, "viewer")
+    assert f"Signed in as {_text.md(VIEWER)} (viewer)" in sidebar_text(at).replace("**", "")
     assert LOCAL_LABEL not in sidebar_text(at)
 
 
@@ -154,7 +157,7 @@ def test_the_admin_page_itself_refuses_a_non_admin(app, role):
     app(ADMIN)  # migrated, users stored
     at = AppTest.from_file(str(APP.parent / "pages/admin.py"), default_timeout=60)  # the page run on its own
     at.secrets = {key: dict(value) for key, value in AUTH.items()}
-    at.session_state[_ui.SESSION_USER] = access.User(EDITOR, role)
+    at.session_state[_auth.SESSION_USER] = access.User(EDITOR, role)
     at.run()
     assert not at.exception and at.error[0].value == "This page is for admins."
     assert not at.dataframe and not at.text_input

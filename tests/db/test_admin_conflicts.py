@@ -12,11 +12,13 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event, func, insert, select, update
 
-from remediation import queries, services, tables as t
-from remediation.policy import DEFAULT_POLICY
-from remediation.services import Actor
-from remediation.settings import Settings
-from remediation.store import ConflictError
+from remediation.domain.policy import DEFAULT_POLICY
+from remediation.domain.settings import Settings
+from remediation.services import admin
+from remediation.services.base import Actor
+from remediation.storage import queries
+from remediation.storage import schema as t
+from remediation.storage.records import ConflictError
 
 ADA, BEN = Actor("ada@brand.example", access="admin"), Actor("ben@brand.example", access="admin")
 
@@ -55,29 +57,29 @@ def just_before(engine, statement_start: str, competing):
 def test_the_second_admin_saving_time_frames_is_refused_and_the_first_stands(engine):
     seen = queries.settings_versions(engine)  # both admins open the form
     assert seen == {}  # nothing stored yet: the defaults apply
-    services.update_settings(engine, Settings(time_frames=frames(step2=45)), ADA, expected_versions=seen)
+    admin.update_settings(engine, Settings(time_frames=frames(step2=45)), ADA, expected_versions=seen)
 
     with pytest.raises(ConflictError, match=r"'time_frames' was changed by ada@brand\.example since you opened"):
-        services.update_settings(engine, Settings(time_frames=frames(step3=200)), BEN, expected_versions=seen)
+        admin.update_settings(engine, Settings(time_frames=frames(step3=200)), BEN, expected_versions=seen)
     stored = queries.settings(engine).time_frames
     assert (stored[2], stored[3]) == (45, Settings().time_frames[3])  # Ada's save stands, Ben's wrote nothing
     assert audit_actions(engine).count("updated settings") == 1
 
-    services.update_settings(engine, Settings(time_frames=frames(step2=45, step3=200)), BEN,
+    admin.update_settings(engine, Settings(time_frames=frames(step2=45, step3=200)), BEN,
                              expected_versions=queries.settings_versions(engine))  # Ben, after reloading
     assert queries.settings(engine).time_frames[3] == 200
     assert queries.settings_versions(engine) == {"time_frames": 2}
 
 
 def test_a_save_that_changes_nothing_writes_nothing(engine):
-    services.update_settings(engine, Settings(small_count_threshold=3), ADA, expected_versions={})
+    admin.update_settings(engine, Settings(small_count_threshold=3), ADA, expected_versions={})
     before = queries.settings_versions(engine), audit_actions(engine)
-    services.update_settings(engine, Settings(small_count_threshold=3), BEN, expected_versions={})
+    admin.update_settings(engine, Settings(small_count_threshold=3), BEN, expected_versions={})
     assert (queries.settings_versions(engine), audit_actions(engine)) == before
 
 
 def test_settings_saved_between_the_check_and_the_write_are_not_overwritten(engine):
-    services.update_settings(engine, Settings(time_frames=frames(step1=80)), ADA)
+    admin.update_settings(engine, Settings(time_frames=frames(step1=80)), ADA)
     seen = queries.settings_versions(engine)
 
     def ada_saves(conn):
@@ -86,7 +88,7 @@ def test_settings_saved_between_the_check_and_the_write_are_not_overwritten(engi
                              updated_by=ADA.user))
 
     with just_before(engine, "UPDATE SETTINGS", ada_saves) as fired, pytest.raises(ConflictError):
-        services.update_settings(engine, Settings(time_frames=frames(step1=60)), BEN, expected_versions=seen)
+        admin.update_settings(engine, Settings(time_frames=frames(step1=60)), BEN, expected_versions=seen)
     assert fired
     assert queries.settings(engine).time_frames[1] == 70  # Ada's concurrent save, not Ben's
 
@@ -96,7 +98,7 @@ def test_a_setting_first_stored_by_two_admins_at_once_keeps_the_first(engine):
         conn.execute(insert(t.settings).values(key="small_count_threshold", value=4, updated_by=ADA.user))
 
     with just_before(engine, "INSERT INTO SETTINGS", ada_saves) as fired, pytest.raises(ConflictError):
-        services.update_settings(engine, Settings(small_count_threshold=7), BEN, expected_versions={})
+        admin.update_settings(engine, Settings(small_count_threshold=7), BEN, expected_versions={})
     assert fired
     assert queries.settings(engine).small_count_threshold == 4
 
@@ -114,10 +116,10 @@ def versions(engine) -> list[tuple[int, str]]:
 
 
 def test_a_draft_made_from_a_version_no_longer_in_force_is_not_adopted(engine):
-    services.adopt_policy(engine, draft(5), ADA, based_on=1)
+    admin.adopt_policy(engine, draft(5), ADA, based_on=1)
     with pytest.raises(ConflictError, match=r"version 2 was adopted by ada@brand\.example since this draft was "
                                             r"made from version 1"):
-        services.adopt_policy(engine, draft(20), BEN, based_on=1)
+        admin.adopt_policy(engine, draft(20), BEN, based_on=1)
     assert versions(engine) == [(1, DEFAULT_POLICY.adopted_by), (2, ADA.user)]
     assert audit_actions(engine).count("adopted policy v2") == 1 and "adopted policy v3" not in audit_actions(engine)
 
@@ -130,6 +132,6 @@ def test_two_adoptions_at_the_same_moment_keep_one_and_refuse_the_other(engine):
 
     with just_before(engine, "INSERT INTO POLICY_VERSIONS", ada_adopts) as fired, \
             pytest.raises(ConflictError, match=r"version 2 was adopted by ada@brand\.example"):
-        services.adopt_policy(engine, draft(20), BEN, based_on=1)
+        admin.adopt_policy(engine, draft(20), BEN, based_on=1)
     assert fired
     assert versions(engine) == [(1, DEFAULT_POLICY.adopted_by), (2, ADA.user)]

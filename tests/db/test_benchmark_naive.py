@@ -11,8 +11,8 @@ from datetime import date, timedelta
 import pytest
 
 from benchmarks.naive import differences, floor, naive_portfolio
-from remediation.demo import generate, load_records_into
-from remediation.settings import DEFAULT_TIME_FRAMES
+from remediation.domain.settings import DEFAULT_TIME_FRAMES
+from remediation.services.demo import generate, load_records_into
 
 TODAY = date.today()
 

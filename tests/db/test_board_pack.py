@@ -13,11 +13,12 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from remediation import export, queries
-from remediation.export import Section
-from remediation.models import IncidentIn
-from remediation.queries import PortfolioFilter
-from remediation.services import create_incident
+from remediation.domain.models import IncidentIn
+from remediation.reports import board_pack as export
+from remediation.reports.board_pack import Section
+from remediation.services.incidents import create_incident
+from remediation.storage import queries
+from remediation.storage.queries import PortfolioFilter
 
 TODAY = date.today()
 SHEETS = ["Headline", "Pipeline", "Ageing", "Incidents"]

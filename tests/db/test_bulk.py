@@ -4,9 +4,9 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from remediation import tables as t
-from remediation.demo import generate, generate_into, load_records_into
-from remediation.store import COPY_THRESHOLD, load_records
+from remediation.services.demo import generate, generate_into, load_records_into
+from remediation.storage import schema as t
+from remediation.storage.records import COPY_THRESHOLD, load_records
 
 TODAY = date(2026, 6, 30)
 
@@ -30,8 +30,8 @@ def test_a_bulk_load_round_trips_exactly(engine):
 
 def test_ids_continue_after_a_bulk_load(engine):
     """A later single insert must not collide with ids allocated in bulk (sequence kept in step)."""
-    from remediation.models import IncidentIn
-    from remediation.services import create_incident
+    from remediation.domain.models import IncidentIn
+    from remediation.services.incidents import create_incident
 
     load_records_into(engine, generate(120, seed=5, today=TODAY), today=TODAY)
     create_incident(engine, IncidentIn(
@@ -51,8 +51,8 @@ def test_shards_together_equal_the_whole_portfolio():
 
 def test_parallel_generation_into_sqlite(database_url_factory):
     url, engine = database_url_factory("sqlite")
-    from remediation import db
-    from remediation.services import ensure_default_policy
+    from remediation.services.admin import ensure_default_policy
+    from remediation.storage import engine as db
 
     db.migrate(engine)
     ensure_default_policy(engine)

@@ -1,10 +1,10 @@
 """`python -m remediation` as a user runs it."""
 
 import subprocess
-
-from remediation import db
 import sys
 from pathlib import Path
+
+from remediation.storage import engine as db
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -8,12 +8,13 @@ import pandas as pd
 import pytest
 from sqlalchemy import event
 
-from remediation.demo import generate, load_records_into
-from remediation.impact import bulk_assess, facts_frame, policy_impact
-from remediation.policy import DEFAULT_POLICY, MatrixCell, Policy, in_force
-from remediation.queries import PortfolioFilter
-from remediation.rules import TriageInput, assess
-from remediation.steps import evaluate
+from remediation.domain.policy import DEFAULT_POLICY, MatrixCell, Policy
+from remediation.domain.rules import TriageInput, assess
+from remediation.domain.workflow import evaluate
+from remediation.services.demo import generate, load_records_into
+from remediation.services.impact import bulk_assess, facts_frame, policy_impact
+from remediation.storage.queries import PortfolioFilter
+from remediation.storage.queries import policy_in_force as in_force
 
 TODAY = date(2026, 6, 30)
 SEED = 23

@@ -18,11 +18,15 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from remediation import store, tables as t, transfer as tr
-from remediation.demo import read_fixture
-from remediation.export import neutralise
-from remediation.queries import PortfolioFilter
-from remediation.services import Actor, create_incident
+from remediation.services import transfer as tr
+from remediation.services.base import Actor
+from remediation.services.demo import read_fixture
+from remediation.services.incidents import create_incident
+from remediation.services.spreadsheets import neutralise
+from remediation.storage import records as store
+from remediation.storage import schema as t
+from remediation.storage.queries import PortfolioFilter
+from remediation.storage.records import stored_intake
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "tests" / "data" / "imports"
@@ -45,7 +49,7 @@ def counts(snap: dict) -> dict[str, int]:
 
 def intake(engine, codes=None) -> dict[str, dict]:
     with engine.connect() as conn:
-        return {c: i.model_dump() for c, i in tr.stored_intake(conn, codes=codes).items()}
+        return {c: i.model_dump() for c, i in stored_intake(conn, codes=codes).items()}
 
 
 def attempt(engine, path: Path, mapping=None) -> tr.ImportPlan | None:
@@ -223,7 +227,7 @@ def test_a_code_recorded_by_someone_else_after_the_preview_refuses_the_whole_imp
 
 
 def test_a_viewer_cannot_import(engine):
-    from remediation.access import Forbidden
+    from remediation.services.access import Forbidden
 
     plan = tr.plan_import(tr.read_path(CORPUS / "good_minimal.csv"), engine=engine)
     before = snapshot(engine)
@@ -238,7 +242,7 @@ def test_a_viewer_cannot_import(engine):
 
 @contextmanager
 def failing_after(target: str, calls: int, exc: BaseException):
-    """Patch ``remediation.store.<target>`` to raise ``exc`` on call number ``calls`` (1-based)."""
+    """Patch ``remediation.storage.records.<target>`` to raise ``exc`` on call number ``calls`` (1-based)."""
     real = getattr(store, target)
     seen = {"n": 0}
 
@@ -259,7 +263,7 @@ def failing_after(target: str, calls: int, exc: BaseException):
     ("_insert_children", 2, RuntimeError("second batch")),  # the second batch of WRITE_BATCH incidents
 ], ids=["children", "mid-children", "ctrl-c", "second-batch"])
 def test_an_import_interrupted_halfway_leaves_the_database_as_it_was(demo_engine, monkeypatch, target, calls, exc):
-    monkeypatch.setattr(tr, "WRITE_BATCH", 2)
+    monkeypatch.setattr(tr.apply, "WRITE_BATCH", 2)
     plan = tr.plan_import(tr.read_path(CORPUS / "good_formula_titles.csv"), engine=demo_engine)
     assert len(plan.new) == 4
     before = snapshot(demo_engine)
@@ -276,7 +280,7 @@ def test_an_audit_failure_rolls_back_the_incidents_too(engine, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("audit table unavailable")
 
-    monkeypatch.setattr(tr, "_audit", broken)
+    monkeypatch.setattr(tr.apply, "_audit", broken)
     with pytest.raises(RuntimeError):
         tr.apply_import(plan, engine, ACTOR)
     assert snapshot(engine) == before
@@ -287,8 +291,8 @@ def test_an_audit_failure_rolls_back_the_incidents_too(engine, monkeypatch):
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_export_then_import_into_an_empty_database_gives_the_same_incidents(demo_engine, database_url_factory,
                                                                             backend, fmt):
-    from remediation import db
-    from remediation.services import ensure_default_policy
+    from remediation.services.admin import ensure_default_policy
+    from remediation.storage import engine as db
 
     data, n = tr.export_incidents(demo_engine, fmt)
     assert n == len(read_fixture())
@@ -306,7 +310,7 @@ def test_export_then_import_into_an_empty_database_gives_the_same_incidents(demo
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_hostile_titles_are_neutralised_on_export_and_come_back_exactly(engine, database_url_factory, backend, fmt):
-    from remediation import db
+    from remediation.storage import engine as db
 
     base = read_fixture()[0].incident
     hostile = ['=HYPERLINK("http://example.invalid","click")', "+1", "-2", "@SUM(A1)", "'=1+1", "'Tis"]
@@ -411,7 +415,7 @@ def test_a_fault_anywhere_in_the_write_leaves_nothing_behind(engine, n, fail_at,
     incidents = [base.model_copy(update={"code": f"INC-2018-{offset + i:04d}"}) for i in range(n)]
     plan = tr.plan_import(tr.read_table(tr.to_bytes(tr.incidents_frame(incidents), "csv"), "f.csv"), engine=engine)
     before = snapshot(engine)
-    with mock.patch.object(tr, "WRITE_BATCH", batch), failing_after("_insert", fail_at, RuntimeError("fault")) as seen:
+    with mock.patch.object(tr.apply, "WRITE_BATCH", batch), failing_after("_insert", fail_at, RuntimeError("fault")) as seen:
         try:
             tr.apply_import(plan, engine, ACTOR)
         except RuntimeError:

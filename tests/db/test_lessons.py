@@ -9,13 +9,14 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from remediation import lessons, services
-from remediation.demo import read_fixture
-from remediation.lessons import ALL_GROUP, ANSWERS, BREAKDOWNS, LEVEL_GROUPS, REVIEW_ITEMS, TEXT_FIELDS
-from remediation.models import Lessons
-from remediation.queries import PortfolioFilter
-from remediation.steps import evaluate
-from remediation.vocab import AUDIT_PROGRAMMES, MINERALS, REVIEW_QUESTIONS
+from remediation.domain.models import Lessons
+from remediation.domain.vocab import AUDIT_PROGRAMMES, MINERALS, REVIEW_QUESTIONS
+from remediation.domain.workflow import evaluate
+from remediation.services import incidents as services
+from remediation.services.demo import read_fixture
+from remediation.storage import lessons
+from remediation.storage.lessons import ALL_GROUP, ANSWERS, BREAKDOWNS, LEVEL_GROUPS, REVIEW_ITEMS, TEXT_FIELDS
+from remediation.storage.queries import PortfolioFilter
 
 TODAY = date.today()
 
@@ -187,7 +188,7 @@ def test_budget_bands_and_totals_per_closed_plan(demo_engine, closed):
 
 def test_budget_totals_never_add_currencies(demo_engine, records):
     """A plan in another currency gets a row of its own."""
-    from remediation import tables as t
+    from remediation.storage import schema as t
 
     with demo_engine.begin() as conn:
         conn.execute(t.plans.update().where(t.plans.c.id == conn.execute(
@@ -218,7 +219,7 @@ def test_variance_band_boundaries(planned, actual, band):
 def test_the_sql_bands_draw_the_same_boundaries(engine):
     from sqlalchemy import literal, select
 
-    from remediation.tables import Money
+    from remediation.storage.schema import Money
 
     with engine.connect() as conn:
         got = [conn.execute(select(lessons.variance_band(literal(p, Money), literal(a, Money)))).scalar_one()

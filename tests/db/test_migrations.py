@@ -4,8 +4,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, inspect, select
 
-from remediation import db
-from remediation import tables as t
+from remediation.services import bootstrap
+from remediation.storage import engine as db
+from remediation.storage import schema as t
 
 
 def test_migrated_schema_matches_the_mapping(engine):
@@ -25,10 +26,10 @@ def test_database_is_at_head_and_migrating_again_is_a_no_op(engine):
 def test_bootstrap_seeds_once_even_when_called_again(backend, database_url_factory, monkeypatch):
     monkeypatch.setenv("REMEDIATION_DEMO", "1")
     _, engine = database_url_factory(backend)
-    db.bootstrap(engine)
-    first = db.incident_count(engine)
-    db.bootstrap(engine)
-    assert first >= 40 and db.incident_count(engine) == first
+    bootstrap.bootstrap(engine)
+    first = bootstrap.incident_count(engine)
+    bootstrap.bootstrap(engine)
+    assert first >= 40 and bootstrap.incident_count(engine) == first
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(t.policy_versions)).scalar_one() == 1
 
@@ -36,5 +37,5 @@ def test_bootstrap_seeds_once_even_when_called_again(backend, database_url_facto
 def test_demo_is_not_loaded_into_a_server_database_unless_asked(backend, database_url_factory, monkeypatch):
     monkeypatch.delenv("REMEDIATION_DEMO", raising=False)
     _, engine = database_url_factory(backend)
-    db.bootstrap(engine)
-    assert db.incident_count(engine) == (48 if backend == "sqlite" else 0)
+    bootstrap.bootstrap(engine)
+    assert bootstrap.incident_count(engine) == (48 if backend == "sqlite" else 0)

@@ -14,12 +14,16 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from remediation import access, cli_users, services, tables as t
-from remediation.access import COMMAND_LINE, Forbidden
-from remediation.models import Credibility, IncidentIn
-from remediation.policy import DEFAULT_POLICY, in_force
-from remediation.services import Actor, Refused
-from remediation.settings import Settings
+from remediation.cli import users as cli_users
+from remediation.domain.models import Credibility, IncidentIn
+from remediation.domain.policy import DEFAULT_POLICY
+from remediation.domain.settings import Settings
+from remediation.services import access, admin, base
+from remediation.services import incidents as services
+from remediation.services.access import COMMAND_LINE, Forbidden
+from remediation.services.base import Actor, Refused
+from remediation.storage import schema as t
+from remediation.storage.queries import policy_in_force as in_force
 
 CODE = "INC-2026-900"
 VIEWER = Actor("vera@board.example", "downstream_company", access="viewer")
@@ -62,9 +66,11 @@ def audit_entries(engine) -> list[dict]:
 
 
 # Every public use case in services that takes an actor: each must refuse a viewer before it touches anything.
-WRITES = sorted(name for name, fn in vars(services).items()
-                if inspect.isfunction(fn) and fn.__module__ == services.__name__ and not name.startswith("_")
-                and "actor" in inspect.signature(fn).parameters and name != "write_audit")
+SERVICE_MODULES = (services, admin)  # the write side: every use case there takes an actor
+WRITES = sorted(name for module in SERVICE_MODULES for name, fn in vars(module).items()
+                if inspect.isfunction(fn) and fn.__module__ == module.__name__ and not name.startswith("_")
+                and "actor" in inspect.signature(fn).parameters)
+WRITE_FUNCTIONS = {name: fn for module in SERVICE_MODULES for name, fn in vars(module).items() if name in WRITES}
 
 
 def test_every_write_is_checked():
@@ -76,7 +82,7 @@ def test_every_write_is_checked():
 def test_a_viewers_write_is_refused_by_the_service_and_nothing_is_written(engine, name):
     services.create_incident(engine, intake(), ADMIN)
     before, before_version = counts(engine), version(engine)
-    fn = getattr(services, name)
+    fn = WRITE_FUNCTIONS[name]
     required = {p: MagicMock(name=p) for p, spec in inspect.signature(fn).parameters.items()
                 if spec.default is inspect.Parameter.empty and spec.kind is not inspect.Parameter.VAR_KEYWORD}
     arguments = required | {"engine": engine, "actor": VIEWER} | ({"code": CODE} if "code" in required else {})
@@ -100,20 +106,20 @@ def test_an_editor_cannot_adopt_a_policy_or_change_settings_and_an_admin_can(eng
     before = counts(engine)
     with pytest.raises(Forbidden, match=r"^eddie@brand\.example is an editor: adopting a level policy needs the "
                                         r"admin role\. Nothing was saved\.$"):
-        services.adopt_policy(engine, draft, EDITOR)
+        admin.adopt_policy(engine, draft, EDITOR)
     with pytest.raises(Forbidden, match="changing settings needs the admin role"):
-        services.update_settings(engine, Settings(small_count_threshold=3), EDITOR)
+        admin.update_settings(engine, Settings(small_count_threshold=3), EDITOR)
     assert counts(engine) == before and in_force(engine).version == 1
 
-    adopted = services.adopt_policy(engine, draft, ADMIN)
-    services.update_settings(engine, Settings(small_count_threshold=3), ADMIN)
+    adopted = admin.adopt_policy(engine, draft, ADMIN)
+    admin.update_settings(engine, Settings(small_count_threshold=3), ADMIN)
     assert adopted.version == 2 and adopted.adopted_by == "ada@brand.example"
     assert [e["actor"] for e in audit_entries(engine)[-2:]] == ["ada@brand.example", "ada@brand.example"]
 
 
 def test_existing_callers_without_a_permission_role_keep_working_in_local_mode(engine):
     services.create_incident(engine, intake())  # LOCAL_USER, as before roles
-    services.update_settings(engine, Settings(small_count_threshold=4))
+    admin.update_settings(engine, Settings(small_count_threshold=4))
     assert {e["actor"] for e in audit_entries(engine)} == {"local user"}
 
 
@@ -128,12 +134,12 @@ def test_in_signed_in_mode_the_role_comes_from_the_users_table(engine):
     for actor, message in [
         (Actor("vera@board.example"), "vera@board.example is a viewer"),
         (Actor("stranger@example.org"), "stranger@example.org has no role here"),
-        (services.LOCAL_USER, "local user has no role here"),  # a page still writing as the local user
+        (base.LOCAL_USER, "local user has no role here"),  # a page still writing as the local user
     ]:
         with pytest.raises(Forbidden, match=message):
             services.record_credibility(engine, CODE, CREDIBLE, actor)
     with pytest.raises(Forbidden, match="eddie@brand.example is an editor: changing settings"):
-        services.update_settings(engine, Settings(), Actor("eddie@brand.example"))
+        admin.update_settings(engine, Settings(), Actor("eddie@brand.example"))
     assert counts(engine) == before
 
     access.set_role(engine, "vera@board.example", "editor", COMMAND_LINE)  # counts from the next write

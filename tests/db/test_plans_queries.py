@@ -2,10 +2,10 @@
 
 from decimal import Decimal
 
-from remediation import queries
-from remediation.demo import read_fixture
-from remediation.queries import PortfolioFilter
-from remediation.vocab import FUNDING_SOURCES
+from remediation.domain.vocab import FUNDING_SOURCES
+from remediation.services.demo import read_fixture
+from remediation.storage import queries
+from remediation.storage.queries import PortfolioFilter
 
 
 def test_level2_plans_and_totals_match_the_records(demo_engine):
@@ -40,7 +40,7 @@ def test_filters_apply_to_plans(demo_engine):
 def test_the_plans_table_carries_each_plans_burn_rate_and_monitoring_window(demo_engine):
     from datetime import date
 
-    from remediation.monitoring import BURN_LABELS, burn_rate, monitoring_window, planned_end
+    from remediation.domain.monitoring import BURN_LABELS, burn_rate, monitoring_window, planned_end
 
     today = date.today()
     plans = {r.incident.code: r.plan(2) for r in read_fixture() if r.plan(2)}

@@ -6,12 +6,12 @@ from decimal import Decimal
 
 import pytest
 
-from remediation import queries
-from remediation.demo import read_fixture
-from remediation.queries import PortfolioFilter
-from remediation.services import update_settings
-from remediation.settings import DEFAULT_TIME_FRAMES, Settings
-from remediation.steps import evaluate
+from remediation.domain.settings import DEFAULT_TIME_FRAMES, Settings
+from remediation.domain.workflow import evaluate
+from remediation.services.admin import update_settings
+from remediation.services.demo import read_fixture
+from remediation.storage import queries
+from remediation.storage.queries import PortfolioFilter
 
 TODAY = date.today()
 

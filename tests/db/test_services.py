@@ -1,4 +1,4 @@
-"""The write side (``remediation.services``) on SQLite and PostgreSQL: the whole path from intake to
+"""The write side (``remediation.services.incidents``) on SQLite and PostgreSQL: the whole path from intake to
 lessons learned, the gates that refuse a change (and then write nothing), field-named errors for bad
 input, the privacy of the schema, and the workflow state kept on the ``incidents`` row.
 
@@ -18,15 +18,35 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import func, inspect, select
 
-from remediation import queries, services, tables as t
-from remediation.models import (
-    Actionability, AuditProgrammeNotice, BudgetLine, CasePlan, Closure, CorrectiveAction, Credibility, Expenditure,
-    Funding, IncidentIn, Indicator, Initiative, Lessons, Measurement, MonitoringReport, PlanApproval, PlanClosure,
-    PlanHeader, SmelterNotice, Substantiation, field_of_error,
+from remediation.domain.models import (
+    Actionability,
+    AuditProgrammeNotice,
+    BudgetLine,
+    CasePlan,
+    Closure,
+    CorrectiveAction,
+    Credibility,
+    Expenditure,
+    Funding,
+    IncidentIn,
+    Indicator,
+    Initiative,
+    Lessons,
+    Measurement,
+    MonitoringReport,
+    PlanApproval,
+    PlanClosure,
+    PlanHeader,
+    SmelterNotice,
+    Substantiation,
+    field_of_error,
 )
-from remediation.services import Actor, ConflictError, Refused
-from remediation.steps import evaluate
-from remediation.store import load_records
+from remediation.domain.workflow import evaluate
+from remediation.services import incidents as services
+from remediation.services.base import Actor, ConflictError, Refused
+from remediation.storage import queries
+from remediation.storage import schema as t
+from remediation.storage.records import load_records
 
 TODAY = date(2026, 6, 1)
 CODE = "INC-2024-007"
@@ -631,7 +651,7 @@ IDENTIFYING = re.compile(
     r"passport\w*|phone\w*|address\w*|email\w*|national_id)$")
 # Columns called plainly "name" exist, naming things, not people; any other is a failure.
 NAMED_THINGS = {("policy_versions", "name"), ("indicators", "name")}
-# Staff who sign in are known by their e-mail (remediation.access): the users table holds no victim.
+# Staff who sign in are known by their e-mail (remediation.services.access): the users table holds no victim.
 STAFF_IDENTITY = {("users", "email")}
 
 

@@ -1,13 +1,13 @@
 """The mapping between records and rows, on SQLite and PostgreSQL."""
 
-from sqlalchemy import func, select, text
-from sqlalchemy.exc import IntegrityError
 import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
-from remediation import tables as t
-from remediation.demo import read_fixture
-from remediation.steps import evaluate
-from remediation.store import ConflictError, load_records, replace_record
+from remediation.domain.workflow import evaluate
+from remediation.services.demo import read_fixture
+from remediation.storage import schema as t
+from remediation.storage.records import ConflictError, load_records, replace_record
 
 
 def test_demo_fixture_round_trips_exactly(demo_engine):

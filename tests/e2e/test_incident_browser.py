@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from remediation.demo import read_fixture
-from remediation.steps import evaluate
+from remediation.domain.workflow import evaluate
+from remediation.services.demo import read_fixture
 
 from .helpers import assert_no_app_exception, wait_for_app
 

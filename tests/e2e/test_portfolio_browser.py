@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from remediation.demo import read_fixture
-from remediation.queries import PIPELINE_STAGES
-from remediation.steps import evaluate
+from remediation.domain.workflow import evaluate
+from remediation.services.demo import read_fixture
+from remediation.storage.queries import PIPELINE_STAGES
 
 from .helpers import assert_no_app_exception, wait_for_app
 

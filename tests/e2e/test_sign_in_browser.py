@@ -13,10 +13,11 @@ import re
 
 import pytest
 
-from remediation import access, db
-from remediation.access import COMMAND_LINE
-from remediation.demo import read_fixture
-from remediation.steps import evaluate
+from remediation.domain.workflow import evaluate
+from remediation.services import access, bootstrap
+from remediation.services.access import COMMAND_LINE
+from remediation.services.demo import read_fixture
+from remediation.storage import engine as db
 
 from .helpers import assert_no_app_exception, find_free_port, wait_for_app
 from .oidc_provider import OIDCProvider
@@ -44,7 +45,7 @@ def server(streamlit_app, idp, tmp_path, monkeypatch):
     viewer set by the command line (as ``python -m remediation user add`` does)."""
     url = f"sqlite:///{tmp_path / 'signin.db'}"
     monkeypatch.setenv("REMEDIATION_DEMO", "1")
-    engine = db.bootstrap(db.make_engine(url))
+    engine = bootstrap.bootstrap(db.make_engine(url))
     for email, role in ((ADMIN, "admin"), (EDITOR, "editor"), (VIEWER, "viewer")):
         access.set_role(engine, email, role, COMMAND_LINE)
     engine.dispose()

@@ -7,9 +7,10 @@ from urllib.parse import urlencode
 
 import pytest
 
-from remediation import db
-from remediation.models import IncidentIn
-from remediation.services import create_incident
+from remediation.domain.models import IncidentIn
+from remediation.services import bootstrap
+from remediation.services.incidents import create_incident
+from remediation.storage import engine as db
 
 from .helpers import assert_no_app_exception, wait_for_app
 
@@ -25,7 +26,7 @@ HOSTILE_SMELTER = '<a href="javascript:alert(2)">Evil Smelter</a> :red[x]'
 def _hostile_database(tmp_path, monkeypatch) -> str:
     url = f"sqlite:///{tmp_path / 'hostile.db'}"
     monkeypatch.setenv("REMEDIATION_DEMO", "1")
-    engine = db.bootstrap(db.make_engine(url))
+    engine = bootstrap.bootstrap(db.make_engine(url))
     for code, title in HOSTILE.items():
         create_incident(engine, IncidentIn(
             code=code, title=title, summary=title, mineral="gold", country="Ghana", site=title,

@@ -1,13 +1,13 @@
-"""Permission roles (``remediation.access``): every role through every use case, the refusal's wording,
+"""Permission roles (``remediation.services.access``): every role through every use case, the refusal's wording,
 the two modes, and the e-mail as stored. The services' use of the check is in tests/db/test_permissions.py."""
 
 from __future__ import annotations
 
 import pytest
 
-from remediation import access
-from remediation.access import Forbidden, User
-from remediation.services import LOCAL_USER, Actor, Refused
+from remediation.services import access
+from remediation.services.access import Forbidden, User
+from remediation.services.base import LOCAL_USER, Actor, Refused
 
 # The issue's table, written out rather than derived from the code under test.
 EDITOR_USE_CASES = {

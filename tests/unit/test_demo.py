@@ -5,10 +5,10 @@ import re
 from collections import Counter
 from datetime import date
 
-from remediation.demo import DEMO_FIXTURE, coverage_gaps, generate, read_fixture
-from remediation.models import IncidentRecord
-from remediation.steps import evaluate
-from remediation.vocab import CLOSED_STATUSES
+from remediation.domain.models import IncidentRecord
+from remediation.domain.vocab import CLOSED_STATUSES
+from remediation.domain.workflow import evaluate
+from remediation.services.demo import DEMO_FIXTURE, coverage_gaps, generate, read_fixture
 
 
 def test_fixture_has_at_least_40_valid_incidents_over_every_step_and_outcome():

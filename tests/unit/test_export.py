@@ -14,9 +14,12 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from remediation import export, queries
-from remediation.export import Section, neutralise, neutralise_frame
-from remediation.settings import Settings
+from remediation.domain.settings import Settings
+from remediation.reports import board_pack as export
+from remediation.reports.board_pack import Section
+from remediation.services import spreadsheets
+from remediation.services.spreadsheets import neutralise, neutralise_frame
+from remediation.storage import queries
 
 HOSTILE = '=HYPERLINK("http://x","click")'
 
@@ -91,7 +94,7 @@ def test_neutralise_frame_touches_text_cells_and_column_names_only():
     (["History"], ["History sheet"]),
 ])
 def test_sheet_names_are_valid_and_unique(names, expected):
-    assert export.sheet_names(names) == expected
+    assert spreadsheets.sheet_names(names) == expected
     assert all(len(n) <= 31 and not re.search(r"[\[\]:*?/\\]", n) for n in expected)
 
 
@@ -108,7 +111,7 @@ def workbook():
     })
     tables = {"Incidents: open/closed [2026]*?": incidents, "Summary": pd.DataFrame({"=Figure": ["-3"], "Value": [-3]}),
               "Empty": pd.DataFrame(columns=["Nothing"])}
-    return load_workbook(io.BytesIO(export.tables_to_xlsx(tables))), incidents
+    return load_workbook(io.BytesIO(spreadsheets.tables_to_xlsx(tables))), incidents
 
 
 def test_xlsx_sheets_in_order_with_valid_names(workbook):
@@ -127,7 +130,7 @@ def test_xlsx_never_holds_a_formula(workbook):
             for cell in row:
                 assert cell.data_type != "f", f"{sheet.title}!{cell.coordinate} is a formula: {cell.value!r}"
                 if isinstance(cell.value, str):
-                    assert not cell.value.lstrip().startswith(export.FORMULA_TRIGGERS), cell.coordinate
+                    assert not cell.value.lstrip().startswith(spreadsheets.FORMULA_TRIGGERS), cell.coordinate
 
 
 def test_xlsx_keeps_types(workbook):
@@ -148,14 +151,14 @@ def test_xlsx_header_bold_frozen_and_columns_sized(workbook):
     assert all(c.font.b for c in ws[1])
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:G4"
     widths = {k: v.width for k, v in ws.column_dimensions.items()}
-    assert widths["A"] >= len("INC-2026-001") and widths["B"] == export.COLUMN_WIDTH_MAX  # capped
+    assert widths["A"] >= len("INC-2026-001") and widths["B"] == spreadsheets.COLUMN_WIDTH_MAX  # capped
     assert widths["E"] >= 10  # a date fits
     assert [c.value for c in wb["Empty"][1]] == ["Nothing"] and wb["Empty"].max_row == 1
 
 
 def test_csv_has_a_bom_and_neutralised_cells():
     df = pd.DataFrame({"Title": [HOSTILE, "Côte d'Ivoire"], "Balance": [-5, 2], "Received": [date(2026, 1, 2)] * 2})
-    data = export.tables_to_csv(df)
+    data = spreadsheets.tables_to_csv(df)
     assert data.startswith(b"\xef\xbb\xbf")
     back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
     assert back["Title"].tolist() == ["'" + HOSTILE, "Côte d'Ivoire"]

@@ -3,7 +3,7 @@ state them: the open/closed choice is named where it applies, and only there."""
 
 import pytest
 
-from remediation.queries import PortfolioFilter
+from remediation.storage.queries import PortfolioFilter
 
 
 @pytest.mark.parametrize(("flt", "with_status", "expected"), [

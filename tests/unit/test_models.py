@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from remediation import models as m
+from remediation.domain import models as m
 
 TOMORROW = date.today() + timedelta(days=1)
 D = date(2024, 1, 10)

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from remediation.models import Indicator, Measurement, MonitoringReport, Plan, PlanClosure
-from remediation.monitoring import burn_rate, expected_value, indicator_status, monitoring_window
+from remediation.domain.models import Indicator, Measurement, MonitoringReport, Plan, PlanClosure
+from remediation.domain.monitoring import burn_rate, expected_value, indicator_status, monitoring_window
 
 B, T = date(2025, 1, 1), date(2026, 1, 1)  # baseline and target dates: 365 days
 

@@ -2,7 +2,7 @@
 
 Streamlit runs a file in pages/ on its own (its legacy folder mode) until some session has run the
 entry script's st.navigation; a fresh server whose first visitor follows a deep link would otherwise
-serve every session without the sidebar (see pages/_ui.ensure_entry_script)."""
+serve every session without the sidebar (see pages/_nav.ensure_entry_script)."""
 
 import ast
 from pathlib import Path
@@ -26,7 +26,7 @@ def test_every_page_file_is_registered():
     import sys
 
     sys.path.insert(0, str(PAGES[0].parents[1]))
-    from pages._ui import PAGES as REGISTERED
+    from pages._nav import PAGES as REGISTERED
 
     assert {p.stem for p in PAGES} == set(REGISTERED)
 

@@ -8,17 +8,17 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
-from remediation import db, policy as policy_module
-from remediation.policy import DEFAULT_POLICY, MatrixCell, Policy, forget_cached_policy, in_force
-from remediation.vocab import SCENARIOS, VIOLATION_TYPES
+from remediation.domain.policy import DEFAULT_POLICY, MatrixCell, Policy
+from remediation.domain.rules import TriageInput, assess
+from remediation.domain.vocab import SCENARIOS, VIOLATION_TYPES
+from remediation.storage import engine as db
+from remediation.storage.queries import policy_in_force as in_force
 
 
 @pytest.fixture(autouse=True)
-def _fresh_policy_cache_and_engines():
-    forget_cached_policy()
+def _fresh_engines():
     db.dispose_engines()
     yield
-    forget_cached_policy()
     db.dispose_engines()
 
 
@@ -148,7 +148,7 @@ def test_in_force_is_the_default_on_a_database_without_a_policy_table():
 
 
 def test_in_force_is_the_newest_adopted_version():
-    from remediation.services import adopt_policy, ensure_default_policy
+    from remediation.services.admin import adopt_policy, ensure_default_policy
 
     engine = db.make_engine("sqlite://")
     try:
@@ -165,9 +165,17 @@ def test_in_force_is_the_newest_adopted_version():
         engine.dispose()
 
 
-def test_in_force_without_a_database_returns_the_default_and_creates_no_file(monkeypatch, tmp_path):
+def test_the_rules_apply_the_policy_they_are_given_and_read_no_database(monkeypatch, tmp_path):
+    """The policy is an argument: no hidden read of "the policy in force", so a database the test never
+    opened cannot change the answer, and none is created."""
     db_file = tmp_path / "not-yet" / "remediation.db"
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db_file}")
-    assert policy_module.in_force() is DEFAULT_POLICY
-    assert not db_file.exists()
+    facts = TriageInput(trading_link="past", incident_date=date(2024, 3, 1), stopped_trading_date=date(2024, 9, 1),
+                        violation_types=["forced_labour"], affected_persons=3)
+    with pytest.raises(TypeError):
+        assess(facts)  # type: ignore[call-arg]
+    lenient = Policy.model_validate(default_body() | {"version": 2, "name": "Lenient", "matrix": {
+        **default_body()["matrix"], "past_other": {"level1": "not_required", "level2": "recommended"}}})
+    assert assess(facts, DEFAULT_POLICY).level1 == "recommended"
+    assert assess(facts, lenient).level1 == "not_required"
     assert not db_file.parent.exists()

@@ -13,9 +13,9 @@ from datetime import date, timedelta
 import pytest
 from pydantic import ValidationError
 
-from remediation.policy import DEFAULT_POLICY, Policy
-from remediation.rules import Assessment, TriageInput, add_years, assess
-from remediation.vocab import SCENARIOS, VIOLATION_TYPES
+from remediation.domain.policy import DEFAULT_POLICY, Policy
+from remediation.domain.rules import Assessment, TriageInput, add_years, assess
+from remediation.domain.vocab import SCENARIOS, VIOLATION_TYPES
 
 SEVERE_TYPES = ("human_trafficking_sexual", "human_trafficking_forced_labour", "debt_bondage")
 NON_SEVERE_TYPES = tuple(t for t in VIOLATION_TYPES if t not in SEVERE_TYPES)

@@ -14,9 +14,9 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from remediation.policy import DEFAULT_POLICY
-from remediation.rules import TriageInput, add_years, assess
-from remediation.vocab import VIOLATION_TYPES
+from remediation.domain.policy import DEFAULT_POLICY
+from remediation.domain.rules import TriageInput, add_years, assess
+from remediation.domain.vocab import VIOLATION_TYPES
 
 MIN_DATE = date(2000, 1, 1)
 TODAY = date.today()

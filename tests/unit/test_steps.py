@@ -1,4 +1,4 @@
-"""The six-step workflow gates of ``remediation.steps.evaluate``, on records built here.
+"""The six-step workflow gates of ``remediation.domain.workflow.evaluate``, on records built here.
 
 :func:`advance` builds a fully valid :class:`IncidentRecord` with everything recorded up to (and
 including) one event of :data:`EVENTS`; each test then changes only what it is about. The incident
@@ -15,12 +15,27 @@ from decimal import Decimal
 
 import pytest
 
-from remediation.models import (
-    Actionability, AssessmentRecord, AuditProgrammeNotice, BudgetLine, CasePlan, CorrectiveAction,
-    Credibility, Funding, IncidentIn, IncidentRecord, Indicator, Initiative, Lessons, Measurement,
-    MonitoringReport, Plan, SmelterNotice, Substantiation,
+from remediation.domain.models import (
+    Actionability,
+    AssessmentRecord,
+    AuditProgrammeNotice,
+    BudgetLine,
+    CasePlan,
+    CorrectiveAction,
+    Credibility,
+    Funding,
+    IncidentIn,
+    IncidentRecord,
+    Indicator,
+    Initiative,
+    Lessons,
+    Measurement,
+    MonitoringReport,
+    Plan,
+    SmelterNotice,
+    Substantiation,
 )
-from remediation.steps import WorkflowState, evaluate, tracker
+from remediation.domain.workflow import WorkflowState, evaluate, tracker
 
 TODAY = date(2026, 6, 1)
 

@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from remediation import transfer as tr
-from remediation.demo import read_fixture
-from remediation.export import neutralise
-from remediation.models import IncidentIn
-from remediation.vocab import AUDIT_PROGRAMMES, MINERALS, VIOLATION_TYPES
+from remediation.domain.models import IncidentIn
+from remediation.domain.vocab import AUDIT_PROGRAMMES, MINERALS, VIOLATION_TYPES
+from remediation.services import transfer as tr
+from remediation.services.demo import read_fixture
+from remediation.services.spreadsheets import neutralise
 
 HOSTILE = ['=HYPERLINK("http://example.invalid","click")', "+1", "-2", "@SUM(A1)", "=1+1", "'=1+1", "'", "''",
            "'Tis the season", "-", "=", "@", "a=b", "Côte d'Ivoire", "_x0041_"]
@@ -297,7 +297,7 @@ def test_a_csv_over_the_row_limit_is_refused():
 
 
 def test_an_xlsx_over_the_row_limit_is_refused(monkeypatch):
-    monkeypatch.setattr(tr, "MAX_ROWS", 50)
+    monkeypatch.setattr(tr.format, "MAX_ROWS", 50)
     for rows in (51, 3000):  # reading stops at the first row past the limit
         wb = Workbook()
         for i in range(rows + 1):
@@ -309,7 +309,7 @@ def test_an_xlsx_over_the_row_limit_is_refused(monkeypatch):
 
 
 def test_an_xlsx_whose_formatting_stretches_its_dimension_is_read(monkeypatch):
-    monkeypatch.setattr(tr, "MAX_ROWS", 50)
+    monkeypatch.setattr(tr.format, "MAX_ROWS", 50)
     wb = Workbook()
     wb.active.append(["Code"])
     wb.active.append(["INC-2019-001"])

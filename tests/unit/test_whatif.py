@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from remediation.policy import DEFAULT_POLICY
-from remediation.rules import TriageInput, assess
-from remediation.vocab import VIOLATION_TYPES
-from remediation.whatif import counterfactuals
+from remediation.domain.policy import DEFAULT_POLICY
+from remediation.domain.rules import TriageInput, assess
+from remediation.domain.vocab import VIOLATION_TYPES
+from remediation.domain.whatif import counterfactuals
 
 TODAY = date(2026, 11, 1)
 

@@ -1,0 +1,65 @@
+"""The sidebar's shared filters and board-mode toggle, each bound to a URL query parameter so a copied
+link reproduces the view."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages._data import distinct
+from remediation.domain.vocab import AUDIT_PROGRAMMES, MINERALS
+from remediation.storage.queries import LEVEL_FILTERS, PortfolioFilter
+
+
+def board_mode() -> bool:
+    """Board mode: every page screenshot-ready, with no edit controls."""
+    return bool(st.session_state.get("board"))
+
+
+def sidebar_filters(applies: bool = True) -> None:
+    """The filters every page shares. Each is bound to a URL query parameter of the same name, so a
+    copied link reproduces the view. On a page they do not narrow (``applies`` false: an incident, the
+    triage, the policy), they fold away under a label saying so, keeping their values for the next page."""
+    st.toggle("Board mode", key="board", bind="query-params",
+              help="Screenshot-ready pages for board reports: no edit controls; victims' counts below the "
+                   "small-count threshold shown as '<N'.")
+    if applies:
+        st.header("Filters", anchor=False)
+        _filter_widgets()
+    else:
+        with st.expander("Filters: not used on this page", icon=":material/filter_alt_off:"):
+            st.caption("They narrow the portfolio, the Level 2 plans, the lessons learned, the export and the "
+                       "board pack.")
+            _filter_widgets()
+
+
+def _filter_widgets() -> None:
+    st.segmented_control("Incidents", options=["open", "closed", "all"], default="open", key="status",
+                         format_func={"open": "Open", "closed": "Closed", "all": "All"}.get,
+                         bind="query-params")
+    st.multiselect("Mineral", options=list(MINERALS), format_func=MINERALS.get, key="mineral",
+                   bind="query-params", placeholder="All minerals")
+    st.multiselect("Country", options=distinct("country"), key="country", bind="query-params",
+                   placeholder="All countries")
+    st.multiselect("Audit programme", options=list(AUDIT_PROGRAMMES), format_func=AUDIT_PROGRAMMES.get,
+                   key="programme", bind="query-params", placeholder="All programmes")
+    st.multiselect("Smelter/refiner", options=distinct("smelter_refiner"), key="smelter", bind="query-params",
+                   placeholder="All smelters/refiners")
+    st.multiselect("Level of response", options=list(LEVEL_FILTERS), format_func=LEVEL_FILTERS.get,
+                   key="level", bind="query-params", placeholder="Any level")
+    st.date_input("Received between", value=(), key="received", bind="query-params", format="YYYY-MM-DD",
+                  help="The date the allegation was received.")
+
+
+def current_filter(stage: str | None = None) -> PortfolioFilter:
+    s = st.session_state
+    received = s.get("received") or ()
+    return PortfolioFilter(
+        status=s.get("status") or "all", stage=stage,
+        mineral=tuple(s.get("mineral") or ()), country=tuple(s.get("country") or ()),
+        audit_programme=tuple(s.get("programme") or ()), smelter_refiner=tuple(s.get("smelter") or ()),
+        level=tuple(s.get("level") or ()),
+        received_from=received[0] if len(received) > 0 else None,
+        received_to=received[1] if len(received) > 1 else None,
+    )
+
+

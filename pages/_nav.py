@@ -1,0 +1,27 @@
+"""The pages the app has, by name, and the hand-over every page makes to the entry script."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+_HERE = Path(__file__).resolve().parent
+# Absolute paths: relative ones resolve against the working directory, which differs between
+# `streamlit run` from elsewhere and the test runner.
+PAGES = {name: str(_HERE / f"{name}.py")
+         for name in ("portfolio", "incident", "plans", "lessons", "triage", "policy", "imports", "admin")}
+
+
+def ensure_entry_script() -> None:
+    """Call first in every page. Streamlit runs a page file on its own (its legacy ``pages/`` folder
+    mode) until some session has run the entry script's ``st.navigation``; on a fresh server whose first
+    visitor follows a deep link (``/incident?incident=…``) that would leave every session without the
+    sidebar and with the folder's file list as navigation. Clear Streamlit's process-wide flag and rerun:
+    the rerun executes app.py, whose ``st.navigation`` opens the same page."""
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+

@@ -1,0 +1,99 @@
+"""The level-of-response policy: the guideline's matrix and its open numbers, as versioned data.
+
+The guideline is not prescriptive (DOMAIN.md): a company adopts it as its own policy. So the matrix
+(guideline lines 1064-1076), the severe violation types (footnote 22, line 1082), the number of
+affected persons that makes an incident severe (footnote 22 gives no number) and the margin for
+"cut ties well before the incident became public" (footnote 23, line 1092, no number either) are
+all fields of a :class:`Policy`, stored as rows of ``policy_versions``, never constants in the rules.
+
+Our copy of the guideline lost the symbols of the matrix's past-trading rows; the default policy
+ships them as DOMAIN.md infers them and marks those cells ``inferred`` so every view can say so.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from remediation.domain.vocab import SCENARIOS, Requirement, Scenario, ViolationType
+
+
+class MatrixCell(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    level1: Requirement
+    level2: Requirement
+    inferred: bool = Field(
+        default=False,
+        description="True where the cell is our reading of the guideline, not its stated text.",
+    )
+    source: str = Field(default="", description="Where the cell comes from.")
+
+
+class Policy(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: int = Field(ge=1)
+    name: str = Field(min_length=1, max_length=200)
+    adopted_on: date | None = None
+    adopted_by: str = ""
+    notes: str = ""
+    matrix: dict[Scenario, MatrixCell]
+    severe_types: tuple[ViolationType, ...] = Field(
+        description="Violation types that are severe by type (footnote 22)."
+    )
+    repeated_is_severe: bool = Field(
+        default=True, description="A repeated (not isolated) incident is severe (footnote 22)."
+    )
+    severe_affected_persons: int = Field(
+        ge=1,
+        description="An incident affecting at least this many persons is severe by number (footnote 22; "
+        "the guideline gives no number, so this is the company's choice).",
+    )
+    public_margin_days: int = Field(
+        ge=0,
+        description="Ties must be cut at least this many days before the incident became public, or "
+        "past trading counts as current (footnote 23; 'well before' has no number in the guideline).",
+    )
+
+    @model_validator(mode="after")
+    def _every_scenario_has_a_cell(self) -> "Policy":
+        missing = [s for s in SCENARIOS if s not in self.matrix]
+        if missing:
+            raise ValueError(f"matrix: no cell for scenario(s) {', '.join(missing)}")
+        return self
+
+    def cell(self, scenario: Scenario) -> MatrixCell:
+        return self.matrix[scenario]
+
+
+DEFAULT_POLICY = Policy(
+    version=1,
+    name="IOM Remediation Guidelines (2018), default reading",
+    adopted_on=date(2018, 1, 1),
+    adopted_by="system",
+    notes=(
+        "Shipped default. Current-trading row as stated in the guideline (line 1053); the past-trading "
+        "rows are inferred because the symbols of the printed matrix were lost from our copy. "
+        "Severity threshold and 'well before' margin are company choices: the guideline gives no numbers."
+    ),
+    matrix={
+        "current_trading": MatrixCell(
+            level1="mandatory", level2="recommended", inferred=False,
+            source="stated in the text, guideline lines 1053-1055",
+        ),
+        "past_recent_severe": MatrixCell(
+            level1="mandatory", level2="recommended", inferred=True,
+            source="inferred: matrix at guideline lines 1064-1076 lost its symbols in our copy",
+        ),
+        "past_other": MatrixCell(
+            level1="recommended", level2="recommended", inferred=True,
+            source="inferred: matrix at guideline lines 1064-1076 lost its symbols in our copy",
+        ),
+    },
+    severe_types=("human_trafficking_sexual", "human_trafficking_forced_labour", "debt_bondage"),
+    repeated_is_severe=True,
+    severe_affected_persons=10,
+    public_margin_days=90,
+)

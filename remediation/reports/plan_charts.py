@@ -1,0 +1,114 @@
+"""Figures for Level 2 plans, in the board theme of :mod:`remediation.reports.charts`: funding by source,
+spending against budget over time, and each indicator against its straight line to target."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from remediation.domain.models import Indicator, Plan
+from remediation.domain.monitoring import STATUS_LABELS, expected_value, indicator_status
+from remediation.domain.vocab import FUNDING_SOURCES
+from remediation.reports.charts import GRID, INK, MUTED, _layout, empty, title
+
+PLEDGED, RECEIVED, SPENT, BUDGET = "#9ecae1", "#3182bd", "#e6550d", INK
+STATUS_COLOURS = {"achieved": "#238b45", "on_track": "#74c476", "at_risk": "#fd8d3c", "off_track": "#b2182b",
+                  "not_measured": "#a3a9b1"}
+
+
+def _half_width(fig: go.Figure, height: int) -> go.Figure:
+    """The board layout, sized for a half-width column: smaller title, axes that make room for labels."""
+    fig.update_layout(height=height, title_font_size=16, margin={"l": 10, "r": 30, "t": 70, "b": 40})
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
+    return fig
+
+
+def funding_by_source(totals: dict, as_of: date, scope: str) -> go.Figure:
+    """Pledged and received per funding source, in one currency."""
+    currency = totals["currency"]
+    heading = title(f"Level 2 funding by source ({currency})", as_of, scope)
+    sources = [s for s in FUNDING_SOURCES if totals.get(f"pledged_{s}", 0)]
+    if not sources:
+        return empty(heading, "No funding pledged yet.")
+    labels = [FUNDING_SOURCES[s] for s in sources]
+    fig = go.Figure([
+        go.Bar(name="Pledged", y=labels, x=[float(totals[f"pledged_{s}"]) for s in sources], orientation="h",
+               marker={"color": PLEDGED}, text=[f"{float(totals[f'pledged_{s}']):,.0f}" for s in sources],
+               textposition="outside", cliponaxis=False),
+        go.Bar(name="Received", y=labels, x=[float(totals[f"received_{s}"]) for s in sources], orientation="h",
+               marker={"color": RECEIVED}, text=[f"{float(totals[f'received_{s}']):,.0f}" for s in sources],
+               textposition="outside", cliponaxis=False),
+    ])
+    _layout(fig, heading, height=150 + 60 * len(sources))
+    fig.update_layout(barmode="group", showlegend=True, legend={"orientation": "h", "y": -0.25, "x": 0},
+                      margin={"r": 90})
+    fig.update_xaxes(title_text=f"Amount ({currency})", rangemode="tozero")
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    return fig
+
+
+def spending_over_time(plan: Plan, as_of: date) -> go.Figure:
+    """Cumulative expenditure against the budget, from the start of implementation."""
+    heading = title(f"Spending against budget ({plan.currency})", as_of, f"Level 2 plan by {plan.facilitator}")
+    if not plan.expenditures:
+        return empty(heading, "No expenditure recorded yet.")
+    spent = pd.DataFrame([{"date": e.spent_on, "amount": float(e.amount)} for e in plan.expenditures]) \
+        .groupby("date", as_index=False)["amount"].sum().sort_values("date")
+    spent["cumulative"] = spent["amount"].cumsum()
+    fig = go.Figure(go.Scatter(x=spent["date"], y=spent["cumulative"], mode="lines+markers", name="Spent to date",
+                               line={"color": SPENT, "width": 3}, line_shape="hv"))
+    fig.add_hline(y=float(plan.budget), line={"color": BUDGET, "dash": "dash"},
+                  annotation_text=f"Budget {float(plan.budget):,.0f}", annotation_position="top left")
+    _half_width(_layout(fig, heading, height=360), 360)
+    fig.update_xaxes(title_text="Date")
+    fig.update_yaxes(title_text=f"Spent to date ({plan.currency})", rangemode="tozero")
+    return fig
+
+
+def budget_lines(plan: Plan, as_of: date) -> go.Figure:
+    """Each budget line against what has been spent on it."""
+    heading = title(f"Budget lines and spending ({plan.currency})", as_of, f"Level 2 plan by {plan.facilitator}")
+    if not plan.budget_lines:
+        return empty(heading, "No budget lines recorded.")
+    spent: dict[str, Decimal] = {}
+    for e in plan.expenditures:
+        spent[e.category] = spent.get(e.category, Decimal(0)) + e.amount
+    cats = [b.category for b in plan.budget_lines]
+    fig = go.Figure([
+        go.Bar(name="Budget", y=cats, x=[float(b.amount) for b in plan.budget_lines], orientation="h",
+               marker={"color": PLEDGED}),
+        go.Bar(name="Spent", y=cats, x=[float(spent.get(c, 0)) for c in cats], orientation="h",
+               marker={"color": SPENT}),
+    ])
+    _half_width(_layout(fig, heading, height=150 + 55 * len(cats)), 170 + 55 * len(cats))
+    fig.update_layout(barmode="group", showlegend=True, legend={"orientation": "h", "y": -0.3, "x": 0})
+    fig.update_xaxes(title_text=f"Amount ({plan.currency})", rangemode="tozero")
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    return fig
+
+
+def indicator_progress(ind: Indicator, as_of: date) -> go.Figure:
+    """A quantitative indicator's measurements against the straight line from baseline to target."""
+    status = indicator_status(ind, as_of)
+    heading = title(f"{ind.name}: {STATUS_LABELS[status].lower()}", as_of,
+                    f"{ind.unit}: baseline {ind.baseline_value:g} on {ind.baseline_date}, target "
+                    f"{ind.target_value:g} by {ind.target_date}")
+    fig = go.Figure()
+    fig.add_scatter(x=[ind.baseline_date, ind.target_date], y=[ind.baseline_value, ind.target_value], mode="lines",
+                    name="Straight line to target", line={"color": MUTED, "dash": "dash"})
+    if ind.measurements:
+        fig.add_scatter(x=[m.measured_on for m in ind.measurements], y=[m.value for m in ind.measurements],
+                        mode="lines+markers+text", name="Measured", line={"color": STATUS_COLOURS[status], "width": 3},
+                        text=[f"{m.value:g}" for m in ind.measurements], textposition="top center")
+    fig.add_scatter(x=[as_of], y=[expected_value(ind, as_of)], mode="markers", name="Expected today",
+                    marker={"color": INK, "symbol": "diamond", "size": 10})
+    _half_width(_layout(fig, heading, height=330), 360)
+    fig.update_layout(showlegend=True, legend={"orientation": "h", "yanchor": "top", "y": -0.32, "x": 0},
+                      margin={"b": 80})
+    fig.update_xaxes(title_text="Date", gridcolor=GRID)
+    fig.update_yaxes(title_text=ind.unit, rangemode="tozero")
+    return fig

@@ -1,0 +1,513 @@
+"""Synthetic portfolios: the demo fixture in ``data/`` and portfolios of any size for benchmarks.
+
+Every name here is invented: no real company, mine operator, organisation or person. Victims
+appear only as pseudonymous codes (``V-001``).
+
+How a portfolio is made: each incident is given a receipt date spread over about three years before
+``today`` and a whole life through the six steps with realistic durations (Step 1 in weeks, the plan
+in months, monitoring 6-12 months as the guideline recommends). Everything dated after ``today`` is
+cut off, so recent incidents stand early in the process and old ones are closed — the spread over
+steps comes from time, not from a script. A share of allegations is closed at Step 1 as not
+credible, not actionable or unsubstantiated.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from remediation.domain.models import (
+    Actionability, AssessmentRecord, AuditProgrammeNotice, BudgetLine, CasePlan, Closure, CorrectiveAction,
+    Credibility, Expenditure, Funding, IncidentIn, IncidentRecord, Indicator, Initiative, Lessons, Measurement,
+    MonitoringReport, Plan, PlanClosure, Response, SmelterNotice, Substantiation,
+)
+from remediation.domain.policy import DEFAULT_POLICY, Policy
+from remediation.domain.rules import assess
+from remediation.domain.vocab import ASSISTANCE_TYPES, CLOSED_STATUSES, FUNDING_SOURCES, STEPS
+from remediation.domain.workflow import evaluate
+from remediation.storage import schema as t
+from remediation.storage.engine import make_engine
+from remediation.storage.records import insert_records
+
+DEMO_FIXTURE = Path(__file__).resolve().parents[2] / "data" / "demo_portfolio.json"
+DEMO_ACTOR = "demo portfolio loader"
+
+COUNTRIES = {
+    "tin": ["Democratic Republic of the Congo", "Rwanda", "Bolivia", "Indonesia", "Myanmar"],
+    "tantalum": ["Democratic Republic of the Congo", "Rwanda", "Nigeria", "Brazil"],
+    "tungsten": ["Democratic Republic of the Congo", "Rwanda", "Bolivia", "Peru"],
+    "gold": ["Ghana", "Peru", "Colombia", "Mali", "Burkina Faso", "Tanzania", "Philippines"],
+    "cobalt": ["Democratic Republic of the Congo"],
+    "mica": ["Madagascar"],
+}
+MINERAL_WEIGHTS = {"tin": 26, "tantalum": 18, "tungsten": 16, "gold": 34, "cobalt": 4, "mica": 2}
+SMELTERS = {
+    "tin": ["Kestrel Tin Smelting", "Saltmarsh Metals", "Ironbark Tin Works"],
+    "tantalum": ["Lumen Tantalum Processing", "Northfold Refractory Metals"],
+    "tungsten": ["Halden Tungsten Works", "Greyfield Alloys"],
+    "gold": ["Corvid Gold Refiners", "Marrow Ridge Refinery", "Sunhollow Precious Metals", "Tallis Bullion"],
+    "cobalt": ["Blackwater Cobalt Processing"],
+    "mica": ["Quillstone Minerals"],
+}
+PROGRAMMES = {"tin": "rmi_rmap", "tantalum": "rmi_rmap", "tungsten": "rmi_rmap", "gold": "lbma",
+              "cobalt": "rmi_rmap", "mica": "other"}
+SITE_WORDS = ["Kanyama", "Lubero", "Mwali", "Sanjo", "Tukuma", "Bereko", "Ankasa", "Rio Piedra", "Sumbe",
+              "Kitoma", "Lawra", "Nyungwe", "Oroya", "Batanga", "Keluang"]
+SOURCES = ["Local civil-society monitor", "Investigative journalist", "Worker hotline report",
+           "Upstream programme field team", "Trade union", "Community leader", "Audit programme whistle-blower channel"]
+FACILITATORS = [("Bridgeway Remediation Partners", "international_ngo"), ("Safe Passage Network", "local_ngo"),
+                ("Hearth & Harbour Foundation", "local_ngo"), ("Tessellate Rights Institute", "international_ngo"),
+                ("Common Ground Relief Agency", "international_organisation")]
+COORDINATORS = ["Provincial Social Welfare Office", "Haven Shelter Collective", "Open Hands Community Trust",
+                "Child Safe Futures", "St. Lumen Outreach Centre"]
+PROVIDERS = ["District Health Clinic", "Legal Aid Circle", "Skills for Tomorrow Centre", "Haven Shelter Collective"]
+TITLES = {
+    "human_trafficking_sexual": "Trafficking for sexual exploitation near {site}",
+    "human_trafficking_forced_labour": "Trafficked workers held at {site}",
+    "debt_bondage": "Debt bondage of ore carriers at {site}",
+    "forced_labour": "Forced labour in pits at {site}",
+    "worst_forms_child_labour": "Children working underground at {site}",
+    "commercial_sexual_exploitation": "Sexual exploitation around the {site} camp",
+    "forced_marriage": "Forced marriages linked to the {site} camp",
+    "other_labour_violation": "Wage theft and unsafe conditions at {site}",
+}
+VIOLATION_WEIGHTS = {"human_trafficking_sexual": 6, "human_trafficking_forced_labour": 10, "debt_bondage": 16,
+                     "forced_labour": 18, "worst_forms_child_labour": 22, "commercial_sexual_exploitation": 6,
+                     "forced_marriage": 4, "other_labour_violation": 18}
+INITIATIVES = [
+    ("Skills development for at-risk workers", "contextual_factors",
+     "At-risk workers complete soft- and hard-skills training", "Workers completing training", "persons", 0, 150),
+    ("Teacher capacity building on exploitation", "strengthen_services",
+     "Teachers in mining communities trained to identify and refer child victims", "Teachers trained", "teachers", 0, 60),
+    ("No recruitment fees paid by workers", "contextual_factors",
+     "Recruitment fees repaid and a zero-fee recruitment policy adopted by suppliers",
+     "Workers reimbursed for recruitment fees", "% of identified workers", 0, 100),
+    ("Programme for children left behind", "strengthen_services",
+     "Children of mine workers attend day care instead of the work site", "Children enrolled in day care", "children", 0, 80),
+    ("Awareness raising among miners", "contextual_factors",
+     "Miners aware of exploitation risks and of the grievance channel",
+     "Miners reached by awareness sessions", "persons", 0, 1200),
+    ("Shelter capacity for child victims", "strengthen_services",
+     "The local shelter can house and support child victims safely", "Shelter places available", "beds", 6, 20),
+]
+QUALITATIVE = [("Community referral protocol adopted", "Referral protocol agreed with local authorities"),
+               ("Grievance channel trusted by workers", "Workers report using the grievance channel")]
+BUDGET_CATEGORIES = {1: ["Direct assistance", "Case management", "Medical and psychosocial care", "Monitoring"],
+                     2: ["Programme activities", "Staff", "Training materials", "Monitoring and evaluation"]}
+LESSON_TAGS = ["funding delays", "victim trust", "law enforcement cooperation", "child protection",
+               "data protection", "community engagement", "smelter cooperation", "remote monitoring",
+               "recruitment fees", "security constraints", "reintegration", "coordination"]
+CHALLENGES = ["Funding arrived four months late, delaying reintegration support.",
+              "Victims feared retaliation and were reluctant to engage at first.",
+              "Law enforcement capacity in the province was limited.",
+              "Road access to the site was cut during the rainy season.",
+              "Coordination between service providers needed a weekly call to work."]
+RECOMMENDATIONS = ["Agree the funding split before the plan is approved.",
+                   "Budget for a child-protection specialist from the start.",
+                   "Use the upstream programme's field team for monitoring visits.",
+                   "Set up the grievance channel with community leaders, not only the mine operator.",
+                   "Hold a mid-term review at month six."]
+
+
+class _Life:
+    """Builds one incident's record event by event, stopping at the first event after ``today``."""
+
+    def __init__(self, rng: random.Random, today: date, policy: Policy):
+        self.rng, self.today, self.policy = rng, today, policy
+
+    def days(self, lo: int, hi: int) -> timedelta:
+        return timedelta(days=self.rng.randint(lo, hi))
+
+    def money(self, lo: int, hi: int, step: int = 500) -> Decimal:
+        return Decimal(self.rng.randrange(lo, hi, step))
+
+    def build(self, code: str, received: date) -> IncidentRecord:
+        rng = self.rng
+        mineral = rng.choices(list(MINERAL_WEIGHTS), weights=list(MINERAL_WEIGHTS.values()))[0]
+        violations = list(dict.fromkeys(rng.choices(list(VIOLATION_WEIGHTS), weights=list(VIOLATION_WEIGHTS.values()),
+                                                    k=rng.choice([1, 1, 1, 2, 2, 3]))))
+        site = f"{rng.choice(SITE_WORDS)}-{rng.randint(1, 40)} artisanal site"
+        # Most allegations are reported within months; some concern events years back (not recent).
+        incident_date = received - (self.days(300, 900) if rng.random() < 0.2 else self.days(15, 240))
+        affected = rng.choice([1, 2, 3, 4, 5, 6, 8, 12, 15, 25, 40, 60])
+        children = 0 if "worst_forms_child_labour" not in violations else rng.randint(1, affected)
+        public = received + self.days(0, 200) if rng.random() < 0.55 else None
+        incident = IncidentIn(
+            code=code, title=TITLES[violations[0]].format(site=site.split(" artisanal")[0]),
+            summary=(f"Allegation received from a {rng.choice(SOURCES).lower()} concerning {affected} persons at "
+                     f"{site} ({mineral}). Fictional demo data."),
+            mineral=mineral, country=rng.choice(COUNTRIES[mineral]), site=site,
+            smelter_refiner=rng.choice(SMELTERS[mineral]), audit_programme=PROGRAMMES[mineral],
+            violation_types=violations, allegation_source=rng.choice(SOURCES), date_received=received,
+            incident_date=incident_date, became_public_date=public if public and public <= self.today else None,
+            affected_persons=affected, children_affected=children, repeated=rng.random() < 0.4,
+        )
+        rec = IncidentRecord(incident=incident)
+        self._verify(rec)
+        return rec
+
+    def _on(self, d: date) -> bool:
+        return d <= self.today
+
+    def _verify(self, rec: IncidentRecord) -> None:
+        rng, inc = self.rng, rec.incident
+        d = inc.date_received + self.days(3, 20)
+        if not self._on(d):
+            return
+        credible = rng.random() > 0.08
+        rec.verification.credibility = Credibility(
+            credible=credible, decided_on=d,
+            notes="Source known to the company; details consistent with field reports." if credible
+            else "Anonymous claim with no verifiable detail; no reasonable grounds.")
+        if not credible:
+            return
+        d += self.days(2, 15)
+        if not self._on(d):
+            return
+        actionable = rng.random() > 0.07
+        rec.verification.actionability = Actionability(
+            actionable=actionable, decided_on=d,
+            notes=f"Supplier list links the site to {inc.smelter_refiner}." if actionable
+            else "No link to any current or past supply-chain partner.")
+        if not actionable:
+            return
+        d += self.days(1, 7)
+        if not self._on(d):
+            return
+        rec.verification.notice = AuditProgrammeNotice(notified_on=d)
+        d += self.days(25, 90)
+        if not self._on(d):
+            return
+        substantiated = rng.random() > 0.12
+        if not substantiated:
+            rec.verification.substantiation = Substantiation(
+                substantiated=False, decided_on=d, notes="Site visit found no evidence of the alleged practice.")
+            return
+        link = "current" if rng.random() < 0.5 else "past"
+        stopped = None
+        if link == "past":
+            stopped = min(inc.incident_date + self.days(20, 600), d)
+        rec.verification.substantiation = Substantiation(
+            substantiated=True, decided_on=d, trading_link=link, stopped_trading_date=stopped,
+            notes="Investigation under the grievance mechanism confirmed the allegation.")
+        inc.trading_link, inc.stopped_trading_date = link, stopped
+        self._respond(rec, d)
+
+    def _respond(self, rec: IncidentRecord, d: date) -> None:
+        d += self.days(5, 20)
+        if not self._on(d):
+            return
+        a = assess(rec.incident.triage_input(), self.policy)
+        rec.assessments.append(AssessmentRecord(
+            assessed_on=d, scenario=a.scenario, level1=a.level1, level2=a.level2, severe=a.severe, recent=a.recent,
+            treated_as_current=a.treated_as_current, policy_version=a.policy_version, reasons=a.reasons))
+        d += self.days(3, 20)
+        if not self._on(d):
+            return
+        terminated = self.rng.random() < 0.3
+        rec.response = Response(corrective_action=CorrectiveAction(
+            description=("Relationship with the responsible mine operator terminated; enhanced due diligence on "
+                         "remaining suppliers in the province." if terminated else
+                         "Corrective action plan with the supplier: third-party site visits every quarter and "
+                         "worker interviews."),
+            relationship_terminated=terminated, decided_on=d))
+        d += self.days(2, 10)
+        if not self._on(d):
+            return
+        rec.response.smelter_notice = SmelterNotice(notified_on=d)
+        self._plan(rec, d, a.level1, a.level2)
+
+    def _plan(self, rec: IncidentRecord, d: date, level1: str, level2: str) -> None:
+        rng = self.rng
+        levels = [lvl for lvl, req in ((1, level1), (2, level2))
+                  if req == "mandatory" or (req == "recommended" and rng.random() < 0.55)] or [2]
+        designed = d + self.days(20, 60)
+        if not self._on(designed):
+            return
+        facilitator, ftype = rng.choice(FACILITATORS)
+        plans = []
+        for level in levels:
+            plan = Plan(level=level, facilitator=facilitator, facilitator_type=ftype,
+                        victim_service_coordinator=rng.choice(COORDINATORS) if level == 1 else "",
+                        currency="USD", estimated_cost=Decimal(0), designed_on=designed)
+            if level == 1:
+                self._case_plans(rec, plan, designed)
+            else:
+                self._initiatives(plan, designed)
+            cost = self.money(15_000, 90_000) if level == 1 else self.money(40_000, 350_000, 1000)
+            shares = [rng.randint(1, 5) for _ in BUDGET_CATEGORIES[level]]
+            amounts = [Decimal(int(cost * s / sum(shares) / 100) * 100) for s in shares]
+            amounts[-1] += cost - sum(amounts)
+            plan.budget_lines = [BudgetLine(category=c, amount=a) for c, a in zip(BUDGET_CATEGORIES[level], amounts)]
+            plan.estimated_cost = cost
+            plans.append(plan)
+        rec.plans = plans
+        # Approval chain: RF → SR → AP.
+        chain = designed
+        for field in ("submitted_by_facilitator_on", "submitted_by_smelter_on", "approved_by_audit_programme_on"):
+            chain += self.days(3, 25)
+            if not self._on(chain):
+                return
+            for plan in plans:
+                setattr(plan.approval, field, chain)
+        self._implement(rec, chain)
+
+    def _case_plans(self, rec: IncidentRecord, plan: Plan, designed: date) -> None:
+        rng, inc = self.rng, rec.incident
+        n = min(inc.affected_persons, rng.randint(1, 8))
+        for i in range(n):
+            child = i < inc.children_affected
+            plan.case_plans.append(CasePlan(
+                victim_code=f"V-{i + 1:03d}", age_group="child" if child else "adult",
+                assistance_types=rng.sample(list(ASSISTANCE_TYPES), rng.randint(2, 4)),
+                provider=rng.choice(PROVIDERS), referral_date=designed + self.days(0, 10)
+                if designed + timedelta(days=10) <= self.today else None,
+                guardian_consent=True if child else None))
+
+    def _initiatives(self, plan: Plan, designed: date) -> None:
+        rng = self.rng
+        for title, kind, result, ind_name, unit, base, target in rng.sample(INITIATIVES, rng.randint(1, 3)):
+            due = designed + self.days(270, 540)
+            indicators = [Indicator(name=ind_name, kind="quantitative", unit=unit, baseline_value=base,
+                                    baseline_date=designed, target_value=target, target_date=due)]
+            if rng.random() < 0.35:
+                q_name, _ = rng.choice(QUALITATIVE)
+                indicators.append(Indicator(name=q_name, kind="qualitative", baseline_date=designed, target_date=due))
+            plan.initiatives.append(Initiative(title=title, kind=kind, expected_result=result, due_date=due,
+                                               indicators=indicators))
+
+    def _implement(self, rec: IncidentRecord, approved: date) -> None:
+        rng = self.rng
+        d = approved
+        for plan in rec.plans:
+            pledged_total = Decimal(0)
+            sources = rng.sample(list(FUNDING_SOURCES), rng.randint(1, 3))
+            for i, source in enumerate(sources):
+                on = approved + self.days(5, 60)
+                if not self._on(on):
+                    continue
+                share = (plan.estimated_cost - pledged_total) if i == len(sources) - 1 else \
+                    Decimal(int(plan.estimated_cost / len(sources) / 100) * 100)
+                received = Decimal(int(share * Decimal(rng.choice([0.5, 0.75, 1, 1])) / 100) * 100)
+                plan.funding.append(Funding(source=source, funder=f"{FUNDING_SOURCES[source]} contribution",
+                                            pledged=share, received=received, pledged_on=on))
+                pledged_total += share
+                d = max(d, on)
+        if any(p.pledged < p.estimated_cost for p in rec.plans):
+            return  # implementation starts once funding is secured
+        start = d + self.days(5, 30)
+        if not self._on(start):
+            return
+        months = rng.randint(6, 12)
+        if rng.random() < 0.08:
+            months = rng.randint(3, 5)  # a plan closed early, with the guideline's warning
+        end = start + timedelta(days=30 * months)
+        for plan in rec.plans:
+            plan.implementation_started_on = start
+            self._run(plan, start, end)
+        final = end + self.days(5, 30)
+        if not self._on(final):
+            return
+        for plan in rec.plans:
+            plan.closure = PlanClosure(final_report_on=final)
+        self._close(rec, final)
+
+    def _run(self, plan: Plan, start: date, end: date) -> None:
+        rng = self.rng
+        pace = rng.choice([0.7, 0.85, 1.0, 1.0, 1.1])  # spending and progress relative to plan
+        months = max(1, (end - start).days // 30)
+        quarters = range(0, months, 3)
+        per_quarter = plan.estimated_cost * Decimal(str(pace)) / len(quarters)
+        for q, m in enumerate(quarters):
+            on = start + timedelta(days=30 * m + 85)
+            if not self._on(on):
+                break
+            line = plan.budget_lines[q % len(plan.budget_lines)]
+            plan.expenditures.append(Expenditure(spent_on=on, amount=per_quarter.quantize(Decimal("0.01")),
+                                                 category=line.category, description=f"Quarter {q + 1}"))
+        for q in range(0, months, 3):
+            period_start = start + timedelta(days=30 * q)
+            period_end = min(period_start + timedelta(days=89), end)
+            received = period_end + self.days(5, 20)
+            if not self._on(received):
+                break
+            plan.monitoring_reports.append(MonitoringReport(
+                period_start=period_start, period_end=period_end, received_on=received,
+                summary=("Victims safe and engaged with their case plans; follow-up visits held." if plan.level == 1
+                         else "Activities on schedule; site visit and beneficiary interviews held.")))
+            for initiative in plan.initiatives:
+                for ind in initiative.indicators:
+                    if not self._on(period_end) or period_end < ind.baseline_date:
+                        continue
+                    span = (ind.target_date - ind.baseline_date).days
+                    share = min(1.0, (period_end - ind.baseline_date).days / span) * pace
+                    if ind.kind == "quantitative":
+                        value = ind.baseline_value + (ind.target_value - ind.baseline_value) * share
+                        value = round(max(ind.baseline_value, value * rng.uniform(0.85, 1.1)), 1)
+                        ind.measurements.append(Measurement(measured_on=period_end, value=value))
+                    else:
+                        status = "achieved" if share >= 0.95 else ("in_progress" if share > 0.1 else "not_started")
+                        ind.measurements.append(Measurement(measured_on=period_end, status=status,
+                                                            narrative="Reported by the facilitator."))
+
+    def _close(self, rec: IncidentRecord, final: date) -> None:
+        rng = self.rng
+        d = final + self.days(5, 25)
+        if not self._on(d):
+            return
+        for plan in rec.plans:
+            c = plan.closure
+            c.financial_report_on = d
+            if plan.level == 1:
+                c.referral_confirmed_on = d
+                c.assistance_summary = (f"{len(plan.case_plans)} case plans: shelter, health care, counselling and "
+                                        "reintegration support delivered; follow-up by the coordinator.")
+                c.monitoring_summary = "Most victims report being satisfied with the assistance received."
+            else:
+                on_budget = plan.spent <= plan.estimated_cost
+                c.outcomes_verified = True
+                c.completed_on_time = rng.random() < 0.75
+                c.within_budget = on_budget
+                c.objectives_met = rng.random() < 0.8
+                c.monitoring_documented = True
+        d += self.days(10, 40)
+        if not self._on(d):
+            return
+        rec.closure = Closure(verified_by_audit_programme_on=d)
+        d += self.days(3, 15)
+        if not self._on(d):
+            return
+        rec.closure.closure_report_on, rec.closure.recommend_close = d, True
+        d += self.days(2, 20)
+        if not self._on(d):
+            return
+        rec.closure.closed_on = d
+        d += self.days(10, 60)
+        if not self._on(d) or rng.random() < 0.15:
+            return
+        answers = ["yes", "yes", "yes", "partly", "no"]
+        rec.lessons = Lessons(
+            reviewed_on=d, objectives_met=rng.choice(answers), victims_satisfied=rng.choice(answers),
+            communities_benefited=rng.choice(answers), budget_sufficient=rng.choice(answers),
+            challenges=rng.choice(CHALLENGES), risks_and_mitigations="Retaliation against victims: relocation "
+            "support and confidential reporting.", monitoring_tools="Quarterly site visits; beneficiary interviews.",
+            communication_channels="Monthly call between facilitator, smelter/refiner and audit programme.",
+            recommendations=rng.choice(RECOMMENDATIONS), tags=rng.sample(LESSON_TAGS, rng.randint(1, 3)))
+
+
+def generate(n: int, seed: int = 7, today: date | None = None, policy: Policy = DEFAULT_POLICY,
+             span_days: int = 1100, shard: tuple[int, int] = (0, 1)) -> Iterator[IncidentRecord]:
+    """``n`` fictional incidents, deterministic for a given ``seed`` and ``today``.
+
+    Each incident draws from its own random stream, seeded by ``seed`` and its position, so
+    ``shard=(k, m)`` yields exactly the incidents ``k, k+m, k+2m, …`` of the whole portfolio: shards can
+    be generated in parallel processes and together equal the unsharded portfolio.
+    """
+    today = today or date.today()
+    rng = random.Random(seed)
+    # Skewed toward recent receipts: early steps last weeks, late ones months, and a portfolio shows both.
+    received_dates = sorted(today - timedelta(days=2 + int(span_days * rng.random() ** 1.4)) for _ in range(n))
+    per_year: dict[int, int] = {}
+    codes = []
+    for received in received_dates:
+        per_year[received.year] = per_year.get(received.year, 0) + 1
+        codes.append(f"INC-{received.year}-{per_year[received.year]:03d}")
+    k, m = shard
+    for i in range(k, n, m):
+        life = _Life(random.Random(seed * 1_000_003 + i), today, policy)
+        yield life.build(codes[i], received_dates[i])
+
+
+# --- loading --------------------------------------------------------------------------------------
+
+def load_records_into(engine: Engine, records, actor: str = DEMO_ACTOR, batch: int = 5000,
+                      today: date | None = None) -> int:
+    """Insert ``records`` in batches, one transaction per batch, with one audit entry per incident."""
+    from sqlalchemy import insert
+
+
+    count = 0
+    buffer: list[IncidentRecord] = []
+
+    def flush() -> None:
+        nonlocal count
+        with engine.begin() as conn:
+            ids = insert_records(conn, buffer, today)
+            conn.execute(insert(t.audit_log), [
+                {"actor": actor, "role": None, "incident_id": i, "incident_code": r.incident.code,
+                 "action": "loaded incident", "changes": [{"field": "source", "before": None, "after": actor}]}
+                for i, r in zip(ids, buffer)])
+        count += len(buffer)
+        buffer.clear()
+
+    for record in records:
+        buffer.append(record)
+        if len(buffer) >= batch:
+            flush()
+    if buffer:
+        flush()
+    return count
+
+
+def _load_shard(url: str, n: int, seed: int, today: date | None, shard: tuple[int, int]) -> int:
+    engine = make_engine(url)  # a process of its own: never reuse the parent's connections
+    try:
+        return load_records_into(engine, generate(n, seed=seed, today=today, shard=shard), today=today)
+    finally:
+        engine.dispose()
+
+
+def generate_into(url: str, n: int, seed: int = 7, today: date | None = None, workers: int | None = None) -> int:
+    """Generate ``n`` incidents into the (migrated) database at ``url``, one process per core.
+
+    Generating is CPU-bound Python; each process generates and writes its own shard, so on two cores
+    the time is about half (SQLite serialises the write batches; PostgreSQL takes them in parallel).
+    """
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = max(1, min(workers or os.cpu_count() or 1, n // 2000 or 1))
+    if workers == 1:
+        return _load_shard(url, n, seed, today, (0, 1))
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(_load_shard, url, n, seed, today, (k, workers)) for k in range(workers)]
+        return sum(f.result() for f in futures)
+
+
+def read_fixture(path: Path = DEMO_FIXTURE) -> list[IncidentRecord]:
+    """The demo fixture, each incident validated by the models."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [IncidentRecord.model_validate(item) for item in data["incidents"]]
+
+
+def write_fixture(records: list[IncidentRecord], path: Path = DEMO_FIXTURE, note: str = "") -> None:
+    body = {"note": note, "incidents": [r.model_dump(mode="json", exclude_defaults=True) for r in records]}
+    path.write_text(json.dumps(body, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def coverage_gaps(records: list[IncidentRecord], today: date | None = None, per_open_step: int = 2) -> list[str]:
+    """What a demo portfolio lacks: open incidents in each step, each closed outcome, each 3TG mineral."""
+    from collections import Counter
+
+
+    states = [evaluate(r, today) for r in records]
+    open_steps = Counter(s.step for s in states if s.is_open)
+    outcomes = Counter(s.status for s in states)
+    minerals = Counter(r.incident.mineral for r in records)
+    gaps = [f"fewer than {per_open_step} open at step {n}" for n in STEPS if n < 6 and open_steps[n] < per_open_step]
+    gaps += [f"no incident {o}" for o in CLOSED_STATUSES if not outcomes[o]]
+    gaps += [f"no {m} incident" for m in ("tin", "tantalum", "tungsten", "gold") if not minerals[m]]
+    if not any(s.status == "closed_remediated" and s.missing for s in states):
+        gaps.append("no closed incident still owing lessons")
+    return gaps
+
+
+def load_demo_fixture(engine: Engine) -> int:
+    return load_records_into(engine, read_fixture())

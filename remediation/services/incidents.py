@@ -1,0 +1,374 @@
+"""The write side: one function per use case, one transaction each, one audit entry each.
+
+Every use case follows the same path (:func:`_change`): read the incident and its version, check
+the gate (the step it belongs to must have been reached, the incident must be open, and the
+guideline's order within a step must be kept), apply the change to the
+:class:`~remediation.domain.models.IncidentRecord`, validate the whole record again, write it back only if
+nobody else saved it meanwhile, re-derive the workflow state, and record who changed what.
+
+Every use case first checks the actor's permission role (:func:`remediation.services.access.require`): a viewer's
+write is refused here, whatever a page shows.
+
+A refused change raises :class:`Refused` (:class:`~remediation.services.access.Forbidden` when the permission role
+does not allow it; pydantic's ``ValidationError`` for bad input; :class:`~remediation.storage.records.ConflictError`
+for a concurrent save); in each case nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy.exc import IntegrityError
+
+from remediation.domain.models import (
+    Actionability, AssessmentRecord, AuditProgrammeNotice, BudgetLine, CasePlan, Closure, CorrectiveAction,
+    Credibility, Expenditure, Funding, IncidentIn, IncidentRecord, Indicator, Initiative, Lessons, Measurement,
+    MonitoringReport, Plan, PlanApproval, PlanClosure, PlanHeader, SmelterNotice, Substantiation,
+)
+from remediation.domain.policy import Policy
+from remediation.domain.rules import TriageInput, assess
+from remediation.domain.workflow import WorkflowState, evaluate, plan_closure_gaps, plan_design_gaps
+from remediation.services.access import Need, require
+from remediation.services.base import LOCAL_USER, Actor, ConflictError, Refused, diff, write_audit
+from remediation.storage import schema as t
+from remediation.storage.queries import policy_in_force
+from remediation.storage.records import find_incident, insert_records, load_records, replace_record
+
+
+def _permit(conn: Connection, actor: Actor, need: Need, what: str) -> None:
+    """Refuse (:class:`~remediation.services.access.Forbidden`) unless ``actor`` may do ``what``; before any write."""
+    require(actor, need, what, conn)
+
+
+# --- the common path -----------------------------------------------------------------------------
+
+def _change(engine: Engine, code: str, actor: Actor, action: str,
+            mutate: Callable[[IncidentRecord, WorkflowState], None], *, min_step: int,
+            allow_closed: bool = False, expected_version: int | None = None,
+            today: date | None = None) -> WorkflowState:
+    with engine.begin() as conn:
+        _permit(conn, actor, "edit", f"recording on {code}")
+        found = find_incident(conn, code)
+        if found is None:
+            raise Refused(f"No incident with code {code!r}.")
+        incident_id, version = found
+        if expected_version is not None and expected_version != version:
+            raise ConflictError(f"{code} was changed by someone else since you opened it; reload to see the "
+                                "changes, then record yours again. Nothing was saved.")
+        current = load_records(conn, [incident_id])[incident_id]
+        state = evaluate(current, today)
+        if not state.is_open and not allow_closed:
+            raise Refused(f"{code} is closed ({state.closed_reason}); nothing more can be recorded.")
+        if state.step < min_step:
+            raise Refused(f"{code} is at Step {state.step} ({state.step_name}); this belongs to Step "
+                          f"{min_step}. First: {state.waiting_for}.")
+        before = current.model_dump(mode="json")
+        working = current.model_copy(deep=True)
+        mutate(working, state)
+        updated = IncidentRecord.model_validate(working.model_dump())  # re-check the whole record
+        new_state, _ = replace_record(conn, incident_id, version, updated, today)
+        write_audit(conn, actor, action, diff(before, updated.model_dump(mode="json")),
+                    incident_id, updated.incident.code)
+        return new_state
+
+
+def _plan(record: IncidentRecord, level: int) -> Plan:
+    plan = record.plan(level)
+    if plan is None:
+        raise Refused(f"There is no Level {level} plan yet: open it first.")
+    return plan
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise Refused(message)
+
+
+# --- intake --------------------------------------------------------------------------------------
+
+def create_incident(engine: Engine, incident: IncidentIn, actor: Actor = LOCAL_USER,
+                    today: date | None = None) -> WorkflowState:
+    """Record a new allegation; it starts at Step 1."""
+    with engine.begin() as conn:
+        _permit(conn, actor, "edit", "recording a new allegation")
+        record = IncidentRecord(incident=incident)
+        if find_incident(conn, incident.code) is not None:
+            raise Refused(f"code: {incident.code} already exists; choose another code.")
+        try:
+            (incident_id,) = insert_records(conn, [record], today)
+        except IntegrityError as exc:  # a concurrent intake took the code between check and insert
+            raise Refused(f"code: {incident.code} already exists; choose another code.") from exc
+        write_audit(conn, actor, "created incident", diff({}, record.model_dump(mode="json")),
+                    incident_id, incident.code)
+    return evaluate(record, today)
+
+
+def next_incident_code(engine: Engine, year: int | None = None) -> str:
+    """The next free ``INC-YYYY-NNN`` code for ``year`` (default: this year)."""
+    year = year or date.today().year
+    prefix = f"INC-{year}-"
+    with engine.connect() as conn:
+        codes = conn.execute(select(t.incidents.c.code).where(t.incidents.c.code.like(f"{prefix}%"))).scalars()
+        numbers = [int(c.rsplit("-", 1)[1]) for c in codes]
+    return f"{prefix}{max(numbers, default=0) + 1:03d}"
+
+
+# --- Step 1 --------------------------------------------------------------------------------------
+
+def record_credibility(engine: Engine, code: str, decision: Credibility, actor: Actor = LOCAL_USER,
+                       **kw) -> WorkflowState:
+    def mutate(rec: IncidentRecord, state: WorkflowState) -> None:
+        _require(state.step == 1, "Credibility is decided at Step 1, which this incident has passed.")
+        _require(decision.decided_on >= rec.incident.date_received,
+                 "decided_on: the decision cannot come before the allegation was received.")
+        rec.verification.credibility = decision
+    return _change(engine, code, actor, "recorded credibility", mutate, min_step=1, **kw)
+
+
+def record_actionability(engine: Engine, code: str, decision: Actionability, actor: Actor = LOCAL_USER,
+                         **kw) -> WorkflowState:
+    def mutate(rec: IncidentRecord, state: WorkflowState) -> None:
+        c = rec.verification.credibility
+        _require(c is not None, "Decide credibility first: actionability is reviewed for credible allegations.")
+        _require(state.step == 1, "Actionability is decided at Step 1, which this incident has passed.")
+        _require(decision.decided_on >= c.decided_on, "decided_on: cannot come before the credibility decision.")
+        rec.verification.actionability = decision
+    return _change(engine, code, actor, "recorded actionability", mutate, min_step=1, **kw)
+
+
+def notify_audit_programme(engine: Engine, code: str, notice: AuditProgrammeNotice,
+                           actor: Actor = LOCAL_USER, **kw) -> WorkflowState:
+    def mutate(rec: IncidentRecord, state: WorkflowState) -> None:
+        a = rec.verification.actionability
+        _require(a is not None and a.actionable,
+                 "The audit programme is notified of credible and actionable allegations: decide both first.")
+        _require(state.step == 1 and rec.verification.substantiation is None,
+                 "The audit programme has already investigated; its notification can no longer change.")
+        _require(notice.notified_on >= a.decided_on,
+                 "notified_on: cannot come before the actionability decision.")
+        rec.verification.notice = notice
+    return _change(engine, code, actor, "notified the audit programme", mutate, min_step=1, **kw)
+
+
+def record_substantiation(engine: Engine, code: str, finding: Substantiation, actor: Actor = LOCAL_USER,
+                          **kw) -> WorkflowState:
+    def mutate(rec: IncidentRecord, state: WorkflowState) -> None:
+        n = rec.verification.notice
+        _require(n is not None, "The audit programme investigates once notified: record the notification first.")
+        _require(state.step == 1, "Substantiation is decided at Step 1, which this incident has passed.")
+        _require(finding.decided_on >= n.notified_on, "decided_on: cannot come before the notification.")
+        rec.verification.substantiation = finding
+        if finding.substantiated:
+            rec.incident.trading_link = finding.trading_link
+            rec.incident.stopped_trading_date = finding.stopped_trading_date
+    return _change(engine, code, actor, "recorded substantiation", mutate, min_step=1, **kw)
+
+
+# --- Step 2 --------------------------------------------------------------------------------------
+
+def record_assessment(engine: Engine, code: str, assessed_on: date, policy: Policy | None = None,
+                      actor: Actor = LOCAL_USER, facts: TriageInput | None = None, **kw) -> WorkflowState:
+    """Run the level rules on the incident's facts and keep the answer with its reasons and policy version
+    (re-assessing later adds a new entry; the latest counts).
+
+    ``facts`` (from the what-if triage page) first replaces the facts the rules read — trading link,
+    dates, violation types, occurrence, affected persons — so the audit entry shows what changed."""
+    policy = policy or policy_in_force(engine)
+
+    def mutate(rec: IncidentRecord, state: WorkflowState) -> None:
+        s = rec.verification.substantiation
+        _require(assessed_on >= s.decided_on, "assessed_on: cannot come before the substantiation.")
+        if facts is not None:
+            for name in TRIAGE_FACTS:
+                setattr(rec.incident, name, getattr(facts, name))
+            s.trading_link, s.stopped_trading_date = facts.trading_link, facts.stopped_trading_date
+        a = assess(rec.incident.triage_input(), policy)
+        rec.assessments.append(AssessmentRecord(
+            assessed_on=assessed_on, scenario=a.scenario, level1=a.level1, level2=a.level2, severe=a.severe,
+            recent=a.recent, treated_as_current=a.treated_as_current, policy_version=a.policy_version,
+            reasons=a.reasons))
+    return _change(engine, code, actor, "recorded level assessment", mutate, min_step=2, **kw)
+
+
+TRIAGE_FACTS = tuple(TriageInput.model_fields)  # the incident's facts that the level rules read
+
+
+def record_corrective_action(engine: Engine, code: str, action: CorrectiveAction, actor: Actor = LOCAL_USER,
+                             **kw) -> WorkflowState:
+    def mutate(rec: IncidentRecord, state: WorkflowState) -> None:
+        rec.response.corrective_action = action
+    return _change(engine, code, actor, "recorded corrective action", mutate, min_step=2, **kw)
+
+
+def notify_smelter(engine: Engine, code: str, notice: SmelterNotice, actor: Actor = LOCAL_USER,
+                   **kw) -> WorkflowState:
+    def mutate(rec: IncidentRecord, state: WorkflowState) -> None:
+        latest = rec.latest_assessment
+        _require(latest is not None, "The smelter/refiner is notified once the level of response is determined: "
+                                     "record the assessment first.")
+        _require(notice.notified_on >= latest.assessed_on, "notified_on: cannot come before the assessment.")
+        rec.response.smelter_notice = notice
+    return _change(engine, code, actor, "notified the smelter/refiner", mutate, min_step=2, **kw)
+
+
+# --- Step 3 --------------------------------------------------------------------------------------
+
+def open_plan(engine: Engine, code: str, header: PlanHeader, actor: Actor = LOCAL_USER, **kw) -> WorkflowState:
+    def mutate(rec: IncidentRecord, state: WorkflowState) -> None:
+        _require(rec.plan(header.level) is None, f"There is already a Level {header.level} plan.")
+        rec.plans.append(Plan(**header.model_dump()))
+        rec.plans.sort(key=lambda p: p.level)
+    return _change(engine, code, actor, f"opened Level {header.level} plan", mutate, min_step=3, **kw)
+
+
+def _design_change(engine, code, actor, level, action, apply, **kw) -> WorkflowState:
+    """A change to a plan's design: allowed until the audit programme approves it."""
+    def mutate(rec: IncidentRecord, state: WorkflowState) -> None:
+        plan = _plan(rec, level)
+        _require(plan.approval.approved_by_audit_programme_on is None,
+                 f"The Level {level} plan is approved; its design can no longer change.")
+        apply(plan)
+    return _change(engine, code, actor, action, mutate, min_step=3, **kw)
+
+
+def add_case_plan(engine: Engine, code: str, case: CasePlan, actor: Actor = LOCAL_USER, **kw) -> WorkflowState:
+    return _design_change(engine, code, actor, 1, "added case-management plan",
+                          lambda plan: plan.case_plans.append(case), **kw)
+
+
+def add_initiative(engine: Engine, code: str, initiative: Initiative, actor: Actor = LOCAL_USER,
+                   **kw) -> WorkflowState:
+    return _design_change(engine, code, actor, 2, "added initiative",
+                          lambda plan: plan.initiatives.append(initiative), **kw)
+
+
+def add_indicator(engine: Engine, code: str, initiative_index: int, indicator: Indicator,
+                  actor: Actor = LOCAL_USER, **kw) -> WorkflowState:
+    def apply(plan: Plan) -> None:
+        _require(0 <= initiative_index < len(plan.initiatives), "No such initiative in the Level 2 plan.")
+        plan.initiatives[initiative_index].indicators.append(indicator)
+    return _design_change(engine, code, actor, 2, "added indicator", apply, **kw)
+
+
+def add_budget_line(engine: Engine, code: str, level: int, line: BudgetLine, actor: Actor = LOCAL_USER,
+                    **kw) -> WorkflowState:
+    return _design_change(engine, code, actor, level, "added budget line",
+                          lambda plan: plan.budget_lines.append(line), **kw)
+
+
+def record_plan_approval(engine: Engine, code: str, level: int, approval: PlanApproval,
+                         actor: Actor = LOCAL_USER, **kw) -> WorkflowState:
+    """Record steps of the approval chain; fields left empty keep what was recorded before."""
+    def mutate(rec: IncidentRecord, state: WorkflowState) -> None:
+        plan = _plan(rec, level)
+        plan.approval = PlanApproval(**(plan.approval.model_dump() | approval.model_dump(exclude_none=True)))
+        _require(plan.approval.submitted_by_facilitator_on is None
+                 or plan.approval.submitted_by_facilitator_on >= plan.designed_on,
+                 "submitted_by_facilitator_on: cannot come before the plan was designed.")
+        if plan.approval.approved_by_audit_programme_on is not None:
+            gaps = [m.text for m in plan_design_gaps(plan)]
+            _require(not gaps, "The audit programme approves a complete plan; still missing: " + "; ".join(gaps))
+    return _change(engine, code, actor, f"recorded Level {level} plan approval", mutate, min_step=3, **kw)
+
+
+# --- Step 4 --------------------------------------------------------------------------------------
+
+def _approved_plan(rec: IncidentRecord, level: int) -> Plan:
+    plan = _plan(rec, level)
+    _require(plan.approval.approved_by_audit_programme_on is not None,
+             f"The Level {level} plan must be approved by the audit programme first.")
+    return plan
+
+
+def _implementation_change(engine, code, actor, level, action, apply, *, needs_start=True, **kw):
+    def mutate(rec: IncidentRecord, state: WorkflowState) -> None:
+        plan = _approved_plan(rec, level)
+        if needs_start:
+            _require(plan.implementation_started_on is not None,
+                     f"Implementation of the Level {level} plan has not started yet.")
+        apply(plan)
+    return _change(engine, code, actor, action, mutate, min_step=4, **kw)
+
+
+def add_funding(engine: Engine, code: str, level: int, funding: Funding, actor: Actor = LOCAL_USER,
+                **kw) -> WorkflowState:
+    return _implementation_change(engine, code, actor, level, "added funding",
+                                  lambda plan: plan.funding.append(funding), needs_start=False, **kw)
+
+
+def start_implementation(engine: Engine, code: str, level: int, started_on: date, actor: Actor = LOCAL_USER,
+                         **kw) -> WorkflowState:
+    def apply(plan: Plan) -> None:
+        _require(plan.pledged >= plan.budget,
+                 f"Implementation starts once funding is secured (guideline line ~1352): {plan.pledged:,.2f} of "
+                 f"{plan.budget:,.2f} {plan.currency} pledged.")
+        _require(started_on >= plan.approval.approved_by_audit_programme_on,
+                 "started_on: cannot come before the plan's approval.")
+        plan.implementation_started_on = started_on
+    return _implementation_change(engine, code, actor, level, f"started Level {level} implementation", apply,
+                                  needs_start=False, **kw)
+
+
+def add_expenditure(engine: Engine, code: str, level: int, expenditure: Expenditure, actor: Actor = LOCAL_USER,
+                    **kw) -> WorkflowState:
+    return _implementation_change(engine, code, actor, level, "added expenditure",
+                                  lambda plan: plan.expenditures.append(expenditure), **kw)
+
+
+def add_monitoring_report(engine: Engine, code: str, level: int, report: MonitoringReport,
+                          actor: Actor = LOCAL_USER, **kw) -> WorkflowState:
+    return _implementation_change(engine, code, actor, level, "added monitoring report",
+                                  lambda plan: plan.monitoring_reports.append(report), **kw)
+
+
+def add_measurement(engine: Engine, code: str, initiative_index: int, indicator_index: int,
+                    measurement: Measurement, actor: Actor = LOCAL_USER, **kw) -> WorkflowState:
+    def apply(plan: Plan) -> None:
+        _require(0 <= initiative_index < len(plan.initiatives), "No such initiative in the Level 2 plan.")
+        indicators = plan.initiatives[initiative_index].indicators
+        _require(0 <= indicator_index < len(indicators), "No such indicator in that initiative.")
+        indicators[indicator_index].measurements.append(measurement)
+        indicators[indicator_index].measurements.sort(key=lambda m: m.measured_on)
+    return _implementation_change(engine, code, actor, 2, "added indicator measurement", apply, **kw)
+
+
+# --- Step 5 --------------------------------------------------------------------------------------
+
+def record_plan_closure(engine: Engine, code: str, level: int, evidence: PlanClosure, actor: Actor = LOCAL_USER,
+                        **kw) -> WorkflowState:
+    """Record closure evidence for a plan; fields left empty keep what was recorded before."""
+    def apply(plan: Plan) -> None:
+        plan.closure = PlanClosure(**(plan.closure.model_dump() | evidence.model_dump(exclude_none=True,
+                                                                                     exclude_defaults=True)))
+        _require(plan.closure.final_report_on is None
+                 or plan.closure.final_report_on >= plan.implementation_started_on,
+                 "final_report_on: cannot come before implementation started.")
+    return _implementation_change(engine, code, actor, level, f"recorded Level {level} closure evidence",
+                                  apply, **kw)
+
+
+def record_closure(engine: Engine, code: str, closure: Closure, actor: Actor = LOCAL_USER, **kw) -> WorkflowState:
+    """Record the audit programme's verification and closure report, and the company's closing."""
+    def mutate(rec: IncidentRecord, state: WorkflowState) -> None:
+        merged = Closure(**(rec.closure.model_dump() | closure.model_dump(exclude_none=True)))
+        if merged.verified_by_audit_programme_on is not None:
+            evidence_gaps = [m.text for plan in rec.plans for m in plan_closure_gaps(plan)[0]]
+            _require(not evidence_gaps, "The audit programme verifies once the closure evidence is complete: "
+                     + "; ".join(evidence_gaps))
+        error = merged.order_error()
+        _require(error is None, f"{error}.")
+        rec.closure = merged
+    return _change(engine, code, actor, "recorded closure", mutate, min_step=5, **kw)
+
+
+# --- Step 6 --------------------------------------------------------------------------------------
+
+def record_lessons(engine: Engine, code: str, lessons: Lessons, actor: Actor = LOCAL_USER, **kw) -> WorkflowState:
+    """Lessons are captured throughout and formally at closure (guideline lines 1433-1437)."""
+    def mutate(rec: IncidentRecord, state: WorkflowState) -> None:
+        rec.lessons = lessons
+    return _change(engine, code, actor, "recorded lessons learned", mutate, min_step=3, allow_closed=True, **kw)
+
+

@@ -1,0 +1,105 @@
+"""The database: an engine from ``DATABASE_URL``, migrations, and the first-start bootstrap.
+
+``DATABASE_URL`` selects the database. Without it the app uses a SQLite file under ``data/``,
+created on first use. PostgreSQL (``postgresql+psycopg://user@host:5432/db``) is for shared
+deployments. Every schema change goes through the Alembic migrations in ``remediation/migrations``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SQLITE_PATH = REPO_ROOT / "data" / "remediation.db"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def database_url() -> str:
+    """``DATABASE_URL`` if set, else the default SQLite file under ``data/``."""
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")  # SQLite leaves them off unless asked, per connection
+    cursor.execute("PRAGMA busy_timeout=10000")  # wait for a writer instead of failing at once
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """A new engine for ``url``; SQLite gets enforced foreign keys and a write-ahead log."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        if parsed.database and parsed.database != ":memory:":
+            with engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA journal_mode=WAL")  # readers don't block the writer
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def get_engine(url: str | None = None, create: bool = True) -> Engine | None:
+    """The process-wide engine for ``url`` (default :func:`database_url`).
+
+    With ``create=False`` a SQLite file that does not exist yet is not created: ``None`` comes back.
+    """
+    url = url or database_url()
+    with _engines_lock:
+        engine = _engines.get(url)
+        if engine is not None:
+            return engine
+        parsed = make_url(url)
+        if (not create and parsed.get_backend_name() == "sqlite" and parsed.database
+                and parsed.database != ":memory:" and not Path(parsed.database).exists()):
+            return None
+        engine = _engines[url] = make_engine(url)
+        return engine
+
+
+def dispose_engines() -> None:
+    with _engines_lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+
+
+def _alembic_config(connection):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` with Alembic (creates every table on an empty database)."""
+    from alembic import command
+
+    with engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    with get_engine("sqlite://").connect() as connection:  # ScriptDirectory needs only the config
+        return ScriptDirectory.from_config(_alembic_config(connection)).get_current_head()

@@ -1,0 +1,415 @@
+"""The read side of Step 6, *capture lessons learned*, across incidents (guideline lines 1431-1460).
+
+The guideline asks, at the closure of every incident, whether the plan's objectives were met, the
+victims satisfied, the communities benefited and the budget sufficient; what challenges arose, which
+risks and mitigations, which monitoring tools and communication channels worked, and what to
+recommend — and to feed those lessons back into due diligence. Read across incidents, the answers
+show where remediation works and where it does not.
+
+Every aggregate is computed in SQL (GROUP BY and filtered counts); pandas only reshapes the few
+aggregated rows. The scope is the incidents *closed after remediation* that match the sidebar filters
+(``flt.where(with_status=False)``): lessons concern closed incidents whatever the open/closed filter
+says. Money is never summed across currencies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, Integer, and_, case, cast, exists, extract, func, or_, select
+
+from remediation.domain.vocab import AUDIT_PROGRAMMES, MINERALS, REVIEW_ANSWERS
+from remediation.storage import schema as t
+from remediation.storage.queries import PortfolioFilter
+
+REVIEW_ITEMS: dict[str, str] = {
+    "objectives_met": "Objectives met",
+    "victims_satisfied": "Victims satisfied",
+    "communities_benefited": "Communities benefited",
+    "budget_sufficient": "Budget sufficient",
+}
+"""The four yes/no review items of guideline lines 1442-1444, in the guideline's order (short labels;
+the questions are :data:`remediation.domain.vocab.REVIEW_QUESTIONS`)."""
+
+ANSWERS: tuple[str, ...] = tuple(REVIEW_ANSWERS)  # yes, partly, no, unknown
+
+BREAKDOWNS: dict[str, str] = {
+    "mineral": "Mineral",
+    "country": "Country",
+    "audit_programme": "Audit programme",
+    "level": "Level of response",
+    "closure_year": "Year of closure",
+}
+"""What the review items can be broken down by. ``level`` groups incidents by the plans they had: an
+incident with a Level 1 and a Level 2 plan counts in both groups."""
+
+PERIODS: dict[str, str] = {"closure_year": "Year of closure", "review_quarter": "Quarter of review"}
+
+SEARCH_LIMIT = 500  # rows sent to the browser at most; the total matching is always exact
+
+LEVEL_GROUPS = {1: "Level 1 plan", 2: "Level 2 plan"}
+ALL_GROUP = "All closed incidents"
+
+# Actual cost against the plan budget, in bands of v = (actual - planned) / planned, in percent, symmetric
+# around the budget: each band is (label, bound, strict) and holds the plans not in an earlier band with
+# v < bound (strict) or v <= bound; the last band holds the rest. Exactly 10% under is "1-10% under",
+# exactly 10% over "1-10% over"; "on budget" is within one percent either way.
+VARIANCE_BANDS: list[tuple[str, int | None, bool]] = [
+    ("More than 10% under", -10, True),
+    ("1-10% under", -1, True),
+    ("On budget (within 1%)", 1, False),
+    ("1-10% over", 10, False),
+    ("10-25% over", 25, False),
+    ("More than 25% over", None, False),
+]
+NO_BUDGET = "No budget recorded"
+
+
+def closed_scope(flt: PortfolioFilter):
+    """Incidents closed after remediation (Step 5 done) that match the filters, whatever the status filter."""
+    return and_(flt.where(with_status=False), t.incidents.c.status == "closed_remediated")
+
+
+def _reviewed():
+    """Incidents with their Step 6 review."""
+    return t.incidents.join(t.lessons, t.lessons.c.incident_id == t.incidents.c.id)
+
+
+# --- Coverage ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Coverage:
+    closed: int  # closed after remediation, matching the filters
+    reviewed: int  # of which lessons were captured
+
+    @property
+    def pending(self) -> int:
+        return self.closed - self.reviewed
+
+
+def coverage(engine: Engine, flt: PortfolioFilter = PortfolioFilter()) -> Coverage:
+    """How many incidents closed after remediation match, and how many of them have their lessons."""
+    c = t.incidents.c
+    has_lessons = exists().where(t.lessons.c.incident_id == c.id)
+    with engine.connect() as conn:
+        closed, reviewed = conn.execute(
+            select(func.count(), func.count().filter(has_lessons)).where(closed_scope(flt))).one()
+    return Coverage(closed, reviewed)
+
+
+# --- The four review items ----------------------------------------------------------------------------
+
+def _group(by: str | None):
+    """(group expression, extra join) for a breakdown."""
+    c = t.incidents.c
+    if by is None:
+        return None, None
+    if by in ("mineral", "country", "audit_programme"):
+        return c[by], None
+    if by == "level":
+        return t.plans.c.level, "plans"
+    if by == "closure_year":
+        return extract("year", t.closures.c.closed_on), "closures"
+    raise ValueError(f"unknown breakdown {by!r}; one of {', '.join(BREAKDOWNS)}")
+
+
+def _join(base, extra: str | None):
+    if extra == "plans":
+        return base.join(t.plans, t.plans.c.incident_id == t.incidents.c.id)
+    if extra == "closures":
+        return base.join(t.closures, t.closures.c.incident_id == t.incidents.c.id)
+    return base
+
+
+def group_label(by: str | None, value) -> str:
+    if by is None:
+        return ALL_GROUP
+    if by == "mineral":
+        return MINERALS.get(value, str(value))
+    if by == "audit_programme":
+        return AUDIT_PROGRAMMES.get(value, str(value))
+    if by == "level":
+        return LEVEL_GROUPS.get(int(value), f"Level {value} plan")
+    if by == "closure_year":
+        return str(int(value)) if value is not None else "No closing date"
+    return str(value)
+
+
+def _group_order(by: str | None, values: list) -> list:
+    if by == "mineral":
+        order = {m: i for i, m in enumerate(MINERALS)}
+        return sorted(values, key=lambda v: order.get(v, len(order)))
+    if by == "audit_programme":
+        order = {a: i for i, a in enumerate(AUDIT_PROGRAMMES)}
+        return sorted(values, key=lambda v: order.get(v, len(order)))
+    return sorted(values, key=lambda v: (v is None, v))
+
+
+def review_outcomes(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), by: str | None = None) -> pd.DataFrame:
+    """The four review items' answers, counted in SQL, overall or per group of ``by`` (a key of
+    :data:`BREAKDOWNS`).
+
+    One row per group, item and answer: ``group`` (label), ``item`` (key of :data:`REVIEW_ITEMS`),
+    ``answer`` (yes/partly/no/unknown), ``count`` (incidents giving that answer), ``total`` (reviewed
+    incidents in the group: the denominator, always shown with the share) and ``share`` (0-1).
+    Groups come in their natural order (vocabulary order, years ascending, countries A-Z)."""
+    le = t.lessons.c
+    group, extra = _group(by)
+    counts = [func.count().filter(le[item] == answer).label(f"{item}.{answer}")
+              for item in REVIEW_ITEMS for answer in ANSWERS]
+    query = select(*(() if group is None else (group.label("grp"),)), func.count().label("total"), *counts) \
+        .select_from(_join(_reviewed(), extra)).where(closed_scope(flt))
+    if group is not None:
+        query = query.group_by(group)
+    with engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(query).mappings()]
+    if group is None:
+        rows = [{**r, "grp": None} for r in rows if r["total"]]
+    by_value = {r["grp"]: r for r in rows}
+    out = []
+    for value in _group_order(by, list(by_value)):
+        r = by_value[value]
+        for item in REVIEW_ITEMS:
+            for answer in ANSWERS:
+                n = int(r[f"{item}.{answer}"])
+                out.append({"group": group_label(by, value), "item": item, "answer": answer, "count": n,
+                            "total": int(r["total"]), "share": n / r["total"]})
+    return pd.DataFrame(out, columns=["group", "item", "answer", "count", "total", "share"])
+
+
+# --- Themes: the tags of challenges, risks and recommendations -----------------------------------------
+
+def tag_counts(engine: Engine, flt: PortfolioFilter = PortfolioFilter()) -> pd.DataFrame:
+    """``tag``, ``incidents`` (reviews carrying the tag), most frequent first."""
+    tg = t.lesson_tags.c
+    n = func.count().label("incidents")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(tg.tag, n).select_from(_reviewed().join(t.lesson_tags, tg.incident_id == t.incidents.c.id))
+            .where(closed_scope(flt)).group_by(tg.tag).order_by(n.desc(), tg.tag)).all()
+    return pd.DataFrame(rows, columns=["tag", "incidents"])
+
+
+def _period(period: str):
+    """(expressions grouped on, extra join) for a trend period."""
+    if period == "closure_year":
+        return [extract("year", t.closures.c.closed_on)], "closures"
+    if period == "review_quarter":
+        month = extract("month", t.lessons.c.reviewed_on)
+        quarter = case((month <= 3, 1), (month <= 6, 2), (month <= 9, 3), else_=4)
+        return [extract("year", t.lessons.c.reviewed_on), quarter], None
+    raise ValueError(f"unknown period {period!r}; one of {', '.join(PERIODS)}")
+
+
+def _period_label(parts) -> str:
+    if any(p is None for p in parts):
+        return "No date"
+    return " Q".join(str(int(p)) for p in parts)
+
+
+def tag_trend(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), period: str = "closure_year") -> pd.DataFrame:
+    """How often each tag comes up per period (year of closure or quarter of review), counted in SQL.
+
+    ``period`` (label, in time order), ``tag``, ``count`` (reviews in the period carrying the tag) and
+    ``reviews`` (all reviews in the period: the denominator). Periods with reviews but no tag appear
+    with ``tag`` None and ``count`` 0, so the axis has no holes."""
+    tg = t.lesson_tags.c
+    parts, extra = _period(period)
+    labels = [p.label(f"p{i}") for i, p in enumerate(parts)]
+    base = _join(_reviewed(), extra)
+    with engine.connect() as conn:
+        per_tag = conn.execute(
+            select(*labels, tg.tag, func.count())
+            .select_from(base.join(t.lesson_tags, tg.incident_id == t.incidents.c.id))
+            .where(closed_scope(flt)).group_by(*parts, tg.tag)).all()
+        totals = conn.execute(select(*labels, func.count()).select_from(base).where(closed_scope(flt))
+                              .group_by(*parts)).all()
+    reviews = {tuple(r[:-1]): int(r[-1]) for r in totals}
+    rows = [(tuple(r[:-2]), r[-2], int(r[-1])) for r in per_tag]
+    tagged = {p for p, _, _ in rows}
+    rows += [(p, None, 0) for p in reviews if p not in tagged]
+    rows.sort(key=lambda r: (tuple((v is None, v or 0) for v in r[0]), r[1] is None, r[1] or ""))
+    return pd.DataFrame([{"period": _period_label(p), "tag": tag, "count": n, "reviews": reviews.get(p, 0)}
+                         for p, tag, n in rows], columns=["period", "tag", "count", "reviews"])
+
+
+# --- The searchable list ----------------------------------------------------------------------------
+
+TEXT_FIELDS = ("challenges", "risks_and_mitigations", "recommendations", "monitoring_tools", "communication_channels")
+
+
+def search_clause(text: str = "", tags: tuple[str, ...] = ()):
+    """Every word of ``text`` somewhere in the review's text fields or tags (case-insensitive, literal:
+    ``%`` and ``_`` match themselves); and, when ``tags`` are given, at least one of them."""
+    le, tg = t.lessons.c, t.lesson_tags.c
+    clauses = []
+    for word in text.split():
+        tag_has = exists().where(tg.incident_id == le.incident_id, tg.tag.icontains(word, autoescape=True))
+        clauses.append(or_(*(le[f].icontains(word, autoescape=True) for f in TEXT_FIELDS), tag_has))
+    if tags:
+        clauses.append(exists().where(tg.incident_id == le.incident_id, tg.tag.in_(tags)))
+    return and_(*clauses) if clauses else None
+
+
+def search(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), text: str = "", tags: tuple[str, ...] = (),
+           limit: int = SEARCH_LIMIT) -> tuple[pd.DataFrame, int]:
+    """The reviews matching ``text`` and ``tags`` (see :func:`search_clause`), newest review first, at most
+    ``limit`` of them, and the exact number matching. Each row links to its incident (``link``)."""
+    c, le = t.incidents.c, t.lessons.c
+    where = closed_scope(flt)
+    if (matched := search_clause(text, tags)) is not None:
+        where = and_(where, matched)
+    columns = ["incident_id", "code", "title", "mineral", "country", "audit_programme", "closed_on", "reviewed_on",
+               *REVIEW_ITEMS, *TEXT_FIELDS]
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(_reviewed()).where(where)).scalar_one()
+        rows = conn.execute(
+            select(c.id, c.code, c.title, c.mineral, c.country, c.audit_programme, t.closures.c.closed_on,
+                   le.reviewed_on, *(le[i] for i in REVIEW_ITEMS), *(le[f] for f in TEXT_FIELDS))
+            .select_from(_reviewed().outerjoin(t.closures, t.closures.c.incident_id == c.id))
+            .where(where).order_by(le.reviewed_on.desc(), c.code.desc()).limit(limit)).all()
+        ids = [r[0] for r in rows]
+        tag_rows = conn.execute(select(t.lesson_tags.c.incident_id, t.lesson_tags.c.tag)
+                                .where(t.lesson_tags.c.incident_id.in_(ids))).all() if ids else []
+    tags_of: dict[int, list[str]] = {}
+    for iid, tag in tag_rows:
+        tags_of.setdefault(iid, []).append(tag)
+    df = pd.DataFrame(rows, columns=columns)
+    df["tags"] = [", ".join(sorted(tags_of.get(i, []))) for i in df["incident_id"]]
+    df["link"] = "/incident?incident=" + df["code"]
+    df["mineral"] = df["mineral"].map(lambda m: MINERALS.get(m, m))
+    df["audit_programme"] = df["audit_programme"].map(lambda a: AUDIT_PROGRAMMES.get(a, a))
+    for item in REVIEW_ITEMS:
+        df[item] = df[item].map(lambda a: REVIEW_ANSWERS.get(a, a))
+    return df.drop(columns="incident_id"), total
+
+
+def all_tags(engine: Engine, flt: PortfolioFilter = PortfolioFilter()) -> list[str]:
+    """Every tag on a review in scope, A-Z (for the tag filter)."""
+    return sorted(tag_counts(engine, flt)["tag"])
+
+
+# --- Budget outcome ----------------------------------------------------------------------------------
+
+def _plan_money():
+    """Per plan: budget (max of the estimate and the sum of its budget lines, as :attr:`Plan.budget`) and
+    actual (the sum of its expenditures), as subqueries joined to ``plans``."""
+    p = t.plans.c
+    lines = select(t.budget_lines.c.plan_id, func.sum(t.budget_lines.c.amount).label("lines")) \
+        .group_by(t.budget_lines.c.plan_id).subquery()
+    spend = select(t.expenditures.c.plan_id, func.sum(t.expenditures.c.amount).label("spent")) \
+        .group_by(t.expenditures.c.plan_id).subquery()
+    planned = case((func.coalesce(lines.c.lines, 0) > p.estimated_cost, lines.c.lines), else_=p.estimated_cost)
+    actual = func.coalesce(spend.c.spent, 0)
+    source = t.plans.join(t.incidents, t.incidents.c.id == p.incident_id) \
+        .outerjoin(lines, lines.c.plan_id == p.id).outerjoin(spend, spend.c.plan_id == p.id)
+    return source, planned, actual
+
+
+def variance_band(planned, actual):
+    """The band of :data:`VARIANCE_BANDS` as a SQL CASE, comparing ``actual * 100`` with
+    ``planned * (100 + bound)`` so no division is needed (and no plan with a zero budget divides)."""
+    whens = [(planned <= 0, NO_BUDGET)]
+    for label_, bound, strict in VARIANCE_BANDS[:-1]:
+        left, right = actual * 100, planned * (100 + bound)
+        whens.append((left < right if strict else left <= right, label_))
+    return case(*whens, else_=VARIANCE_BANDS[-1][0])
+
+
+def band_of(planned, actual) -> str:
+    """The same band, computed in Python (tests compare the two)."""
+    if planned <= 0:
+        return NO_BUDGET
+    for label_, bound, strict in VARIANCE_BANDS[:-1]:
+        left, right = actual * 100, planned * (100 + bound)
+        if left < right if strict else left <= right:
+            return label_
+    return VARIANCE_BANDS[-1][0]
+
+
+def budget_bands(engine: Engine, flt: PortfolioFilter = PortfolioFilter()) -> pd.DataFrame:
+    """Closed plans per level and variance band (actual cost against plan budget, in percent: a ratio,
+    so plans in every currency count together): ``level``, ``band``, ``plans``."""
+    source, planned, actual = _plan_money()
+    band = variance_band(planned, actual)
+    with engine.connect() as conn:
+        rows = conn.execute(select(t.plans.c.level, band.label("band"), func.count())
+                            .select_from(source).where(closed_scope(flt))
+                            .group_by(t.plans.c.level, band)).all()
+    order = {b[0]: i for i, b in enumerate(VARIANCE_BANDS)} | {NO_BUDGET: len(VARIANCE_BANDS)}
+    df = pd.DataFrame(rows, columns=["level", "band", "plans"])
+    return df.assign(o=df["band"].map(order)).sort_values(["level", "o"]).drop(columns="o").reset_index(drop=True)
+
+
+def budget_totals(engine: Engine, flt: PortfolioFilter = PortfolioFilter()) -> pd.DataFrame:
+    """Closed plans per currency and level: ``currency``, ``level``, ``plans``, ``planned``, ``actual``
+    (sums in that currency only), ``over_budget`` (plans that spent more than their budget)."""
+    source, planned, actual = _plan_money()
+    p = t.plans.c
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(p.currency, p.level, func.count(), func.sum(planned), func.sum(actual),
+                   func.count().filter(actual > planned))
+            .select_from(source).where(closed_scope(flt)).group_by(p.currency, p.level)
+            .order_by(p.currency, p.level)).all()
+    df = pd.DataFrame(rows, columns=["currency", "level", "plans", "planned", "actual", "over_budget"])
+    df["planned"] = df["planned"].astype(float)
+    df["actual"] = df["actual"].astype(float)
+    df["variance"] = np.where(df["planned"] > 0, (df["actual"] - df["planned"]) / df["planned"].where(
+        df["planned"] > 0, 1), np.nan)
+    return df
+
+
+# --- Time from substantiation to closure ----------------------------------------------------------------
+
+def _days_between(engine: Engine, later, earlier):
+    """Whole days from ``earlier`` to ``later`` (two DATE columns) in the engine's SQL."""
+    if engine.dialect.name == "sqlite":
+        return cast(func.julianday(later) - func.julianday(earlier), Integer)
+    return later - earlier  # PostgreSQL: date - date is an integer number of days
+
+
+def days_to_closure(engine: Engine, flt: PortfolioFilter = PortfolioFilter()) -> pd.DataFrame:
+    """Days from the audit programme's substantiation to the downstream company's closing, counted in SQL
+    per number of days: ``group`` (all closed incidents, then per level of plan), ``days``, ``incidents``."""
+    c = t.incidents.c
+    decided, closed = t.verifications.c.substantiation_decided_on, t.closures.c.closed_on
+    days = _days_between(engine, closed, decided)
+    base = t.incidents.join(t.verifications, t.verifications.c.incident_id == c.id) \
+        .join(t.closures, t.closures.c.incident_id == c.id)
+    where = and_(closed_scope(flt), decided.is_not(None), closed.is_not(None))
+    with engine.connect() as conn:
+        overall = conn.execute(select(days.label("days"), func.count()).select_from(base).where(where)
+                               .group_by(days)).all()
+        per_level = conn.execute(
+            select(t.plans.c.level, days.label("days"), func.count())
+            .select_from(base.join(t.plans, t.plans.c.incident_id == c.id)).where(where)
+            .group_by(t.plans.c.level, days)).all()
+    rows = [{"group": ALL_GROUP, "days": int(d), "incidents": int(n)} for d, n in overall]
+    rows += [{"group": LEVEL_GROUPS.get(lvl, f"Level {lvl} plan"), "days": int(d), "incidents": int(n)}
+             for lvl, d, n in per_level]
+    order = {ALL_GROUP: 0, **{g: i + 1 for i, g in enumerate(LEVEL_GROUPS.values())}}
+    df = pd.DataFrame(rows, columns=["group", "days", "incidents"])
+    return df.assign(o=df["group"].map(order)).sort_values(["o", "days"]).drop(columns="o").reset_index(drop=True)
+
+
+def distribution(df: pd.DataFrame) -> pd.DataFrame:
+    """Summary statistics per group of a (``group``, ``days``, ``incidents``) histogram: ``n``, ``min``,
+    ``q1``, ``median``, ``q3``, ``max``, ``mean`` (quartiles as numpy's default, linear interpolation).
+    Works on the aggregated histogram, never on the incident rows."""
+    out = []
+    for group, part in df.groupby("group", sort=False):
+        values = np.repeat(part["days"].to_numpy(), part["incidents"].to_numpy())
+        q1, median, q3 = np.percentile(values, [25, 50, 75])
+        out.append({"group": group, "n": int(values.size), "min": int(values.min()), "q1": float(q1),
+                    "median": float(median), "q3": float(q3), "max": int(values.max()),
+                    "mean": float(values.mean())})
+    return pd.DataFrame(out, columns=["group", "n", "min", "q1", "median", "q3", "max", "mean"])
+
+
+def scope_line(flt: PortfolioFilter) -> str:
+    """The scope every chart of the lessons page states under its title."""
+    described = flt.describe(with_status=False)  # lessons concern closed incidents whatever the choice
+    return "Incidents closed after remediation" + ("" if described == "all incidents" else f"; {described}")

@@ -1,0 +1,440 @@
+"""The read side: what pages show, as DataFrames or models, computed in SQL where it aggregates.
+
+Pages never build SQL; they call these. Each function takes the engine explicitly so it can be
+cached by the page layer and tested on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pandas as pd
+from sqlalchemy import Engine, and_, case, func, or_, select, true
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from remediation.domain.models import IncidentRecord
+from remediation.domain.monitoring import BURN_LABELS, MONITORING_MONTHS, burn_rate
+from remediation.domain.policy import DEFAULT_POLICY, Policy
+from remediation.domain.settings import DEFAULT_TIME_FRAMES, Settings
+from remediation.domain.vocab import AUDIT_PROGRAMMES, FUNDING_SOURCES, MINERALS, REQUIREMENTS, ROLES, STATUSES, STEPS
+from remediation.domain.workflow import WorkflowState, evaluate
+from remediation.storage import schema as t
+from remediation.storage.records import find_incident, load_records
+
+PORTFOLIO_LIMIT = 5000  # rows sent to a browser table at most; counts are always exact
+
+
+def data_version(engine: Engine) -> int:
+    """A number that changes with every write: the newest audit entry's id (every write records one)."""
+    with engine.connect() as conn:
+        return conn.execute(select(func.coalesce(func.max(t.audit_log.c.id), 0))).scalar_one()
+
+
+def latest_policy(engine: Engine) -> Policy | None:
+    """The newest adopted policy version, or None where none is stored (or no schema yet)."""
+    try:
+        with engine.connect() as conn:
+            body = conn.execute(
+                select(t.policy_versions.c.body).order_by(t.policy_versions.c.version.desc()).limit(1)
+            ).scalar_one_or_none()
+    except (OperationalError, ProgrammingError):  # no table yet: the database was never migrated
+        return None
+    return Policy.model_validate(body) if body is not None else None
+
+
+def policy_in_force(engine: Engine) -> Policy:
+    """The policy in force: the newest adopted version, else the shipped default (a database never
+    migrated, or with no policy stored yet)."""
+    return latest_policy(engine) or DEFAULT_POLICY
+
+
+def policy_versions(engine: Engine) -> list[Policy]:
+    with engine.connect() as conn:
+        bodies = conn.execute(select(t.policy_versions.c.body).order_by(t.policy_versions.c.version)).scalars()
+        return [Policy.model_validate(b) for b in bodies]
+
+
+LEVEL_FILTERS: dict[str, str] = {
+    "level1_mandatory": "Level 1 mandatory",
+    "level1_recommended": "Level 1 recommended",
+    "level2_mandatory": "Level 2 mandatory",
+    "level2_recommended": "Level 2 recommended",
+    "not_assessed": "Not assessed yet",
+}
+
+
+@dataclass(frozen=True)
+class PortfolioFilter:
+    """The sidebar's filters, shared by every page. Hashable, so cached reads can key on it."""
+    status: str = "all"  # "all" | "open" | "closed"
+    stage: str | None = None  # one key of PIPELINE_STAGES (the pipeline chart's selection)
+    mineral: tuple[str, ...] = ()
+    country: tuple[str, ...] = ()
+    audit_programme: tuple[str, ...] = ()
+    smelter_refiner: tuple[str, ...] = ()
+    level: tuple[str, ...] = ()  # keys of LEVEL_FILTERS, any of them
+    received_from: date | None = None
+    received_to: date | None = None
+
+    def where(self, *, with_status: bool = True):
+        c = t.incidents.c
+        clauses = []
+        if with_status and self.stage is not None:  # a chosen stage says open or closed by itself
+            clauses.append(stage_clause(self.stage))
+        elif with_status and self.status == "open":
+            clauses.append(c.status == "open")
+        elif with_status and self.status == "closed":
+            clauses.append(c.status != "open")
+        for column, values in ((c.mineral, self.mineral), (c.country, self.country),
+                               (c.audit_programme, self.audit_programme),
+                               (c.smelter_refiner, self.smelter_refiner)):
+            if values:
+                clauses.append(column.in_(values))
+        levels = {
+            "level1_mandatory": c.level1 == "mandatory", "level1_recommended": c.level1 == "recommended",
+            "level2_mandatory": c.level2 == "mandatory", "level2_recommended": c.level2 == "recommended",
+            "not_assessed": c.level1.is_(None),
+        }
+        if self.level:
+            clauses.append(or_(*(levels[k] for k in self.level if k in levels)))
+        if self.received_from:
+            clauses.append(c.date_received >= self.received_from)
+        if self.received_to:
+            clauses.append(c.date_received <= self.received_to)
+        return and_(true(), *clauses)
+
+    def describe(self, *, with_status: bool = True) -> str:
+        """The filters in words, for titles: "all incidents", "open incidents; filters: Gold, Ghana".
+        ``with_status=False`` for figures that ignore the open/closed choice (as ``where(with_status=False)``):
+        "filters: Gold, Ghana"."""
+        status = {"open": "open incidents", "closed": "closed incidents"}.get(self.status) if with_status else None
+        parts = [", ".join(MINERALS.get(m, m) for m in self.mineral), ", ".join(self.country),
+                 ", ".join(AUDIT_PROGRAMMES.get(a, a) for a in self.audit_programme), ", ".join(self.smelter_refiner),
+                 ", ".join(LEVEL_FILTERS.get(x, x) for x in self.level)]
+        if self.received_from or self.received_to:
+            parts.append(f"received {self.received_from or '…'} to {self.received_to or '…'}")
+        parts = [p for p in parts if p]
+        filters = "filters: " + "; ".join(parts) if parts else None
+        return "; ".join(p for p in (status, filters) if p) or "all incidents"
+
+
+def overdue_clause(today: date, time_frames: dict[int, int]):
+    """Incidents in a step for longer than its time frame (steps 1-5 open; step 6 = lessons pending)."""
+    c = t.incidents.c
+    return or_(*(and_(c.step == n, c.step_entered_on < today - timedelta(days=days), c.owed_by.is_not(None))
+                 for n, days in time_frames.items()))
+
+
+def portfolio(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), limit: int = PORTFOLIO_LIMIT,
+              today: date | None = None, time_frames: dict[int, int] | None = None) -> tuple[pd.DataFrame, int]:
+    """The incident list (newest first, at most ``limit`` rows) and the exact number matching."""
+    today = today or date.today()
+    time_frames = time_frames or DEFAULT_TIME_FRAMES
+    c = t.incidents.c
+    columns = ["code", "title", "mineral", "country", "smelter_refiner", "audit_programme", "step", "status",
+               "level1", "level2", "step_entered_on", "waiting_for", "owed_by", "date_received", "overdue"]
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(t.incidents).where(flt.where())).scalar_one()
+        rows = conn.execute(
+            select(c.code, c.title, c.mineral, c.country, c.smelter_refiner, c.audit_programme, c.step,
+                   c.status, c.level1, c.level2, c.step_entered_on, c.waiting_for, c.owed_by, c.date_received,
+                   overdue_clause(today, time_frames).label("overdue"))
+            .where(flt.where()).order_by(c.date_received.desc(), c.code.desc()).limit(limit)
+        ).all()
+    df = pd.DataFrame(rows, columns=columns)
+    df["overdue"] = df["overdue"].astype(bool)
+    df["days_in_step"] = [(today - d).days for d in df["step_entered_on"]]
+    df["time_frame"] = [time_frames[s] for s in df["step"]]
+    df["step_name"] = [step_label(s, st) for s, st in zip(df["step"], df["status"])]
+    df["status"] = df["status"].map(STATUSES)
+    df["mineral"] = df["mineral"].map(MINERALS)
+    df["audit_programme"] = df["audit_programme"].map(AUDIT_PROGRAMMES)
+    df["level1"] = df["level1"].map(REQUIREMENTS).fillna("Not assessed")
+    df["level2"] = df["level2"].map(REQUIREMENTS).fillna("Not assessed")
+    df["owed_by"] = df["owed_by"].map(ROLES).fillna("")
+    return df, total
+
+
+def step_label(step: int, status: str) -> str:
+    """'3. Design the remediation action plan', or where a closed incident ended."""
+    if status in ("closed_not_credible", "closed_not_actionable", "closed_unsubstantiated"):
+        return STATUSES[status]
+    return f"{step}. {STEPS[step]}"
+
+
+# The pipeline: open incidents per step, then each closed outcome, in the guideline's order.
+PIPELINE_STAGES: list[tuple[str, str]] = [
+    *((f"step{n}", f"{n}. {STEPS[n]}") for n in range(1, 6)),
+    ("closed_lessons_pending", "Closed after remediation: lessons pending (step 6)"),
+    ("closed_remediated", "Closed after remediation"),
+    ("closed_unsubstantiated", STATUSES["closed_unsubstantiated"]),
+    ("closed_not_actionable", STATUSES["closed_not_actionable"]),
+    ("closed_not_credible", STATUSES["closed_not_credible"]),
+]
+
+
+def pipeline(engine: Engine, flt: PortfolioFilter = PortfolioFilter()) -> pd.DataFrame:
+    """How many incidents sit in each stage: ``stage``, ``label``, ``kind`` (open/closed), ``count``.
+
+    The open/closed and step filters are not applied: the pipeline is where one chooses them."""
+    c = t.incidents.c
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(c.status, c.step, c.owed_by.is_(None).label("complete"), func.count())
+            .where(flt.where(with_status=False)).group_by(c.status, c.step, c.owed_by.is_(None))
+        ).all()
+    counts: dict[str, int] = {key: 0 for key, _ in PIPELINE_STAGES}
+    for status, step, complete, n in rows:
+        if status == "open":
+            counts[f"step{step}"] += n
+        elif status == "closed_remediated":
+            counts["closed_remediated" if complete else "closed_lessons_pending"] += n
+        else:
+            counts[status] += n
+    return pd.DataFrame([
+        {"stage": key, "label": label, "kind": "open" if key.startswith("step") else "closed", "count": counts[key],
+         "step": int(key[4:]) if key.startswith("step") else None}
+        for key, label in PIPELINE_STAGES])
+
+
+def stage_clause(stage: str):
+    """The incidents in one pipeline stage."""
+    c = t.incidents.c
+    if stage.startswith("step"):
+        return and_(c.status == "open", c.step == int(stage[4:]))
+    if stage == "closed_lessons_pending":
+        return and_(c.status == "closed_remediated", c.owed_by.is_not(None))
+    if stage == "closed_remediated":
+        return and_(c.status == "closed_remediated", c.owed_by.is_(None))
+    return c.status == stage
+
+
+@dataclass(frozen=True)
+class Headline:
+    open_incidents: int
+    level1_mandatory: int
+    victims_level1: int
+    overdue: int
+    level2_money: list[dict]  # one row per currency: currency, budget, pledged, received, spent
+
+
+def headline(engine: Engine, flt: PortfolioFilter, today: date, time_frames: dict[int, int]) -> Headline:
+    """The portfolio's headline figures, for open incidents matching ``flt`` (status filter ignored)."""
+    c = t.incidents.c
+    where = and_(flt.where(with_status=False), c.status == "open")
+    p, cp = t.plans.c, t.case_plans.c
+    with engine.connect() as conn:
+        open_n, l1 = conn.execute(select(func.count(), func.count().filter(c.level1 == "mandatory"))
+                                  .where(where)).one()
+        overdue = conn.execute(select(func.count()).where(where, overdue_clause(today, time_frames))).scalar_one()
+        victims = conn.execute(
+            select(func.count()).select_from(t.case_plans.join(t.plans).join(t.incidents))
+            .where(where, p.level == 1, p.implementation_started_on.is_not(None))).scalar_one()
+        money = _level2_money(conn, where)
+    return Headline(open_n, l1, victims, overdue, money)
+
+
+def _level2_money(conn, where) -> list[dict]:
+    """Level 2 budget, funding and spending per currency, summed in SQL (never across currencies)."""
+    p = t.plans.c
+    lines = select(t.budget_lines.c.plan_id, func.sum(t.budget_lines.c.amount).label("lines")) \
+        .group_by(t.budget_lines.c.plan_id).subquery()
+    funds = select(t.funding.c.plan_id, func.sum(t.funding.c.pledged).label("pledged"),
+                   func.sum(t.funding.c.received).label("received")).group_by(t.funding.c.plan_id).subquery()
+    spend = select(t.expenditures.c.plan_id, func.sum(t.expenditures.c.amount).label("spent")) \
+        .group_by(t.expenditures.c.plan_id).subquery()
+    budget = case((func.coalesce(lines.c.lines, 0) > p.estimated_cost, lines.c.lines), else_=p.estimated_cost)
+    rows = conn.execute(
+        select(p.currency, func.count(), func.sum(budget), func.sum(func.coalesce(funds.c.pledged, 0)),
+               func.sum(func.coalesce(funds.c.received, 0)), func.sum(func.coalesce(spend.c.spent, 0)))
+        .select_from(t.plans.join(t.incidents).outerjoin(lines, lines.c.plan_id == p.id)
+                     .outerjoin(funds, funds.c.plan_id == p.id).outerjoin(spend, spend.c.plan_id == p.id))
+        .where(where, p.level == 2).group_by(p.currency).order_by(p.currency)
+    ).all()
+    return [{"currency": cur, "plans": n, "budget": Decimal(b or 0), "pledged": Decimal(pl or 0),
+             "received": Decimal(r or 0), "spent": Decimal(s or 0)} for cur, n, b, pl, r, s in rows]
+
+
+AGE_BUCKETS: list[tuple[int, int | None, str]] = [
+    (0, 30, "0-30 days"), (31, 90, "31-90 days"), (91, 180, "91-180 days"), (181, 365, "181-365 days"),
+    (366, None, "over a year"),
+]
+
+
+def ageing(engine: Engine, flt: PortfolioFilter, today: date, time_frames: dict[int, int]) -> pd.DataFrame:
+    """Days in the current step, bucketed in SQL: ``step``, ``bucket``, ``count``, and per step the number
+    over its time frame. Steps 1-5 are open incidents; step 6 is closed incidents still owing lessons."""
+    c = t.incidents.c
+    bucket = case(*((c.step_entered_on >= today - timedelta(days=hi), label)
+                    for lo, hi, label in AGE_BUCKETS if hi is not None), else_=AGE_BUCKETS[-1][2])
+    waiting = and_(flt.where(with_status=False), c.owed_by.is_not(None),
+                   or_(c.status == "open", c.status == "closed_remediated"))
+    with engine.connect() as conn:
+        rows = conn.execute(select(c.step, bucket.label("bucket"), func.count(),
+                                   func.count().filter(overdue_clause(today, time_frames)))
+                            .where(waiting).group_by(c.step, bucket)).all()
+    df = pd.DataFrame(rows, columns=["step", "bucket", "count", "overdue"])
+    order = {label: i for i, (_, _, label) in enumerate(AGE_BUCKETS)}
+    return df.assign(order=df["bucket"].map(order)).sort_values(["step", "order"]).drop(columns="order") \
+        .reset_index(drop=True)
+
+
+def settings(engine: Engine) -> Settings:
+    """The company's settings; defaults for anything not stored."""
+    with engine.connect() as conn:
+        stored = dict(conn.execute(select(t.settings.c.key, t.settings.c.value)).all())
+    return Settings(**{k: ({int(n): d for n, d in v.items()} if k == "time_frames" else v)
+                       for k, v in stored.items() if k in Settings.model_fields})
+
+
+def settings_versions(engine: Engine) -> dict[str, int]:
+    """The version of each stored setting (absent: never saved, the default applies). A form remembers
+    these when drawn and hands them to :func:`remediation.services.incidents.update_settings`."""
+    with engine.connect() as conn:
+        return dict(conn.execute(select(t.settings.c.key, t.settings.c.version)).all())
+
+
+def status_counts(engine: Engine) -> dict[str, int]:
+    """Number of incidents per derived status."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(t.incidents.c.status, func.count()).group_by(t.incidents.c.status)).all()
+    return {status: n for status, n in rows}
+
+
+def distinct_values(engine: Engine, column: str) -> list[str]:
+    col = t.incidents.c[column]
+    with engine.connect() as conn:
+        return [v for v in conn.execute(select(col).distinct().order_by(col)).scalars()]
+
+
+def incident(engine: Engine, code: str, today: date | None = None
+             ) -> tuple[IncidentRecord, WorkflowState, int] | None:
+    """The record of one incident, its workflow state and its version; None for an unknown code."""
+    with engine.connect() as conn:
+        found = find_incident(conn, code)
+        if found is None:
+            return None
+        incident_id, version = found
+        record = load_records(conn, [incident_id])[incident_id]
+    return record, evaluate(record, today), version
+
+
+def audit_trail(engine: Engine, code: str) -> pd.DataFrame:
+    """Everything recorded about one incident, oldest first: who, role, when, what."""
+    a = t.audit_log.c
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(a.at, a.actor, a.role, a.action, a.changes).where(a.incident_code == code.strip().upper())
+            .order_by(a.at, a.id)
+        ).mappings().all()
+    return pd.DataFrame(rows, columns=["at", "actor", "role", "action", "changes"])
+
+
+# --- Level 2 plans ---------------------------------------------------------------------------------
+
+def _plan_money_subqueries():
+    lines = select(t.budget_lines.c.plan_id, func.sum(t.budget_lines.c.amount).label("lines")) \
+        .group_by(t.budget_lines.c.plan_id).subquery()
+    spend = select(t.expenditures.c.plan_id, func.sum(t.expenditures.c.amount).label("spent")) \
+        .group_by(t.expenditures.c.plan_id).subquery()
+    by_source = [func.sum(case((t.funding.c.source == s, t.funding.c.pledged), else_=0)).label(f"pledged_{s}")
+                 for s in FUNDING_SOURCES]
+    funds = select(t.funding.c.plan_id, func.sum(t.funding.c.pledged).label("pledged"),
+                   func.sum(t.funding.c.received).label("received"), *by_source) \
+        .group_by(t.funding.c.plan_id).subquery()
+    due = select(t.initiatives.c.plan_id, func.max(t.initiatives.c.due_date).label("planned_end")) \
+        .group_by(t.initiatives.c.plan_id).subquery()
+    reports = select(t.monitoring_reports.c.plan_id, func.count().label("reports")) \
+        .group_by(t.monitoring_reports.c.plan_id).subquery()
+    return lines, spend, funds, due, reports
+
+
+def level2_plans(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), limit: int = PORTFOLIO_LIMIT
+                 ) -> tuple[pd.DataFrame, int]:
+    """Every Level 2 plan of the incidents matching ``flt`` (newest first, at most ``limit``): budget,
+    funding pledged and received (pledged by source), spent, gap, start, planned end, monitoring reports."""
+    p, c = t.plans.c, t.incidents.c
+    lines, spend, funds, due, reports = _plan_money_subqueries()
+    budget = case((func.coalesce(lines.c.lines, 0) > p.estimated_cost, lines.c.lines), else_=p.estimated_cost)
+    source_columns = [func.coalesce(funds.c[f"pledged_{s}"], 0).label(f"pledged_{s}") for s in FUNDING_SOURCES]
+    joined = (t.plans.join(t.incidents).outerjoin(lines, lines.c.plan_id == p.id)
+              .outerjoin(spend, spend.c.plan_id == p.id).outerjoin(funds, funds.c.plan_id == p.id)
+              .outerjoin(due, due.c.plan_id == p.id).outerjoin(reports, reports.c.plan_id == p.id))
+    where = and_(flt.where(), p.level == 2)
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(joined).where(where)).scalar_one()
+        rows = conn.execute(
+            select(c.code, c.title, c.status, p.currency, budget.label("budget"),
+                   func.coalesce(funds.c.pledged, 0).label("pledged"),
+                   func.coalesce(funds.c.received, 0).label("received"), *source_columns,
+                   func.coalesce(spend.c.spent, 0).label("spent"), p.implementation_started_on.label("started_on"),
+                   due.c.planned_end, func.coalesce(reports.c.reports, 0).label("reports"), p.final_report_on)
+            .select_from(joined).where(where).order_by(c.date_received.desc(), c.code.desc()).limit(limit)
+        ).mappings().all()
+    columns = ["code", "title", "status", "currency", "budget", "pledged", "received",
+               *(f"pledged_{s}" for s in FUNDING_SOURCES), "spent", "started_on", "planned_end", "reports",
+               "final_report_on"]
+    df = pd.DataFrame(rows, columns=columns)
+    for col in ["budget", "pledged", "received", "spent", *(f"pledged_{s}" for s in FUNDING_SOURCES)]:
+        df[col] = df[col].map(lambda v: Decimal(v or 0))
+    df["gap"] = df["budget"] - df["pledged"]
+    return df, total
+
+
+def with_burn(plans: pd.DataFrame, today: date) -> pd.DataFrame:
+    """The plans table of :func:`level2_plans` with what the plans page and the board pack
+    show beside the money: ``burn`` (label), ``spent_share``, ``time_share``, whole ``months`` monitored, and
+    ``window`` (past the 12-month monitoring window with no final report; guideline lines 1392-1395)."""
+    burns = [burn_rate(r.spent, r.budget, r.started_on, r.planned_end, today) for r in plans.itertuples()]
+    months = [(today.year - s.year) * 12 + today.month - s.month - (today.day < s.day) if s else None
+              for s in plans["started_on"]]
+    return plans.assign(
+        burn=[BURN_LABELS[b.status] for b in burns], spent_share=[b.spent_share for b in burns],
+        time_share=[b.time_share for b in burns], months=months,
+        window=["Past 12 months, no final report" if (mo or 0) > MONITORING_MONTHS[1] and f is None else ""
+                for mo, f in zip(months, plans["final_report_on"])])
+
+
+def level2_plans_table(engine: Engine, flt: PortfolioFilter, today: date, limit: int = PORTFOLIO_LIMIT,
+                       for_display: bool = False) -> tuple[pd.DataFrame, int]:
+    """:func:`level2_plans` with each plan's burn rate and monitoring window as of ``today``
+    (:func:`with_burn`): the plans page's table, computed once per data version.
+    ``for_display``: money as floats, which a browser table shows rounded anyway (Decimal columns cost a
+    conversion on every rerun); exports keep the exact Decimals."""
+    plans, matching = level2_plans(engine, flt, limit)
+    plans = with_burn(plans, today)
+    if for_display:
+        money = ["budget", "pledged", "received", "spent", "gap", *(f"pledged_{s}" for s in FUNDING_SOURCES)]
+        plans = plans.astype({col: "float64" for col in money if col in plans})
+    return plans, matching
+
+
+def level2_totals(engine: Engine, flt: PortfolioFilter = PortfolioFilter()) -> pd.DataFrame:
+    """Per currency and funding source: Level 2 money summed in SQL, never across currencies."""
+    p = t.plans.c
+    lines, spend, _, _, _ = _plan_money_subqueries()
+    budget = case((func.coalesce(lines.c.lines, 0) > p.estimated_cost, lines.c.lines), else_=p.estimated_cost)
+    where = and_(flt.where(), p.level == 2)
+    with engine.connect() as conn:
+        money = conn.execute(
+            select(p.currency, func.count(), func.sum(budget), func.sum(func.coalesce(spend.c.spent, 0)))
+            .select_from(t.plans.join(t.incidents).outerjoin(lines, lines.c.plan_id == p.id)
+                         .outerjoin(spend, spend.c.plan_id == p.id))
+            .where(where).group_by(p.currency)).all()
+        sources = conn.execute(
+            select(p.currency, t.funding.c.source, func.sum(t.funding.c.pledged), func.sum(t.funding.c.received))
+            .select_from(t.funding.join(t.plans).join(t.incidents)).where(where)
+            .group_by(p.currency, t.funding.c.source)).all()
+    rows = []
+    for currency, plans_n, budget_sum, spent_sum in money:
+        per_source = {s: (Decimal(pl or 0), Decimal(rc or 0)) for cur, s, pl, rc in sources if cur == currency}
+        rows.append({"currency": currency, "plans": plans_n, "budget": Decimal(budget_sum or 0),
+                     "spent": Decimal(spent_sum or 0),
+                     "pledged": sum((v[0] for v in per_source.values()), Decimal(0)),
+                     "received": sum((v[1] for v in per_source.values()), Decimal(0)),
+                     **{f"pledged_{s}": per_source.get(s, (Decimal(0), Decimal(0)))[0] for s in FUNDING_SOURCES},
+                     **{f"received_{s}": per_source.get(s, (Decimal(0), Decimal(0)))[1] for s in FUNDING_SOURCES}})
+    return pd.DataFrame(rows).sort_values("currency").reset_index(drop=True) if rows else pd.DataFrame(
+        columns=["currency", "plans", "budget", "spent", "pledged", "received"])

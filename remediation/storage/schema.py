@@ -1,0 +1,326 @@
+"""The database schema (SQLAlchemy 2 Core): everything stored, one table per kind of record.
+
+The domain objects are the pydantic models of :mod:`remediation.domain.models`; :mod:`remediation.storage.records`
+maps an :class:`~remediation.domain.models.IncidentRecord` to these rows and back. Alembic migrations
+(``remediation/migrations``) create this schema; a test checks that they match it.
+
+There is no column for a victim's name or identifying detail: a victim is a pseudonymous
+``victim_code`` with an ``age_group``.
+
+The ``incidents`` row also keeps the workflow state that :func:`remediation.domain.workflow.evaluate` derives
+(``step``, ``status``, ``step_entered_on``, ``waiting_for``, ``owed_by``) and the latest assessment's
+levels, rewritten by every write, so the portfolio can filter and aggregate in SQL. They are never
+typed in; a test checks they equal a fresh evaluation.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON, BigInteger, Boolean, CheckConstraint, Column, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData,
+    Numeric, String, Table, Text, UniqueConstraint, func,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Id = BigInteger().with_variant(Integer, "sqlite")  # INTEGER PRIMARY KEY is SQLite's rowid alias
+Money = Numeric(14, 2, asdecimal=True)
+
+
+def _id() -> Column:
+    return Column("id", Id, primary_key=True, autoincrement=True)
+
+
+def _incident_fk(primary_key: bool = False) -> Column:
+    return Column("incident_id", Id, ForeignKey("incidents.id", ondelete="CASCADE"),
+                  primary_key=primary_key, nullable=False, index=not primary_key)
+
+
+def _plan_fk() -> Column:
+    return Column("plan_id", Id, ForeignKey("plans.id", ondelete="CASCADE"), nullable=False, index=True)
+
+
+policy_versions = Table(
+    "policy_versions", metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(200), nullable=False),
+    Column("adopted_on", Date),
+    Column("adopted_by", String(200), nullable=False, server_default=""),
+    Column("body", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+incidents = Table(
+    "incidents", metadata,
+    _id(),
+    Column("code", String(20), nullable=False, unique=True),
+    Column("title", String(200), nullable=False),
+    Column("summary", Text, nullable=False, server_default=""),
+    Column("mineral", String(20), nullable=False, index=True),
+    Column("country", String(200), nullable=False, index=True),
+    Column("site", String(200), nullable=False, server_default=""),
+    Column("smelter_refiner", String(200), nullable=False, index=True),
+    Column("audit_programme", String(20), nullable=False, index=True),
+    Column("allegation_source", String(200), nullable=False),
+    Column("date_received", Date, nullable=False, index=True),
+    Column("incident_date", Date, nullable=False),
+    Column("became_public_date", Date),
+    Column("affected_persons", Integer, nullable=False),
+    Column("children_affected", Integer, nullable=False, server_default="0"),
+    Column("repeated", Boolean, nullable=False, server_default="0"),
+    Column("trading_link", String(10), nullable=False, server_default="none"),
+    Column("stopped_trading_date", Date),
+    # Derived by remediation.domain.workflow.evaluate on every write; never typed in.
+    Column("step", Integer, nullable=False, index=True),
+    Column("status", String(30), nullable=False, index=True),
+    Column("step_entered_on", Date, nullable=False),
+    Column("waiting_for", Text, nullable=False, server_default=""),
+    Column("owed_by", String(40)),
+    Column("warnings", Integer, nullable=False, server_default="0"),
+    Column("scenario", String(30)),
+    Column("level1", String(20), index=True),
+    Column("level2", String(20)),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("children_affected <= affected_persons", name="children_within_affected"),
+    CheckConstraint("affected_persons >= 1", name="affected_positive"),
+    CheckConstraint("step BETWEEN 1 AND 6", name="step_range"),
+    Index("ix_incidents_status_step", "status", "step"),
+)
+
+incident_violations = Table(
+    "incident_violations", metadata,
+    _incident_fk(primary_key=True),
+    Column("violation_type", String(40), primary_key=True),
+)
+
+verifications = Table(
+    "verifications", metadata,
+    _incident_fk(primary_key=True),
+    Column("credible", Boolean),
+    Column("credibility_decided_on", Date),
+    Column("credibility_notes", Text, nullable=False, server_default=""),
+    Column("actionable", Boolean),
+    Column("actionability_decided_on", Date),
+    Column("actionability_notes", Text, nullable=False, server_default=""),
+    Column("audit_programme_notified_on", Date),
+    Column("substantiated", Boolean),
+    Column("substantiation_decided_on", Date),
+    Column("substantiation_notes", Text, nullable=False, server_default=""),
+)
+
+assessments = Table(
+    "assessments", metadata,
+    _id(),
+    _incident_fk(),
+    Column("assessed_on", Date, nullable=False),
+    Column("scenario", String(30), nullable=False),
+    Column("level1", String(20), nullable=False),
+    Column("level2", String(20), nullable=False),
+    Column("severe", Boolean, nullable=False),
+    Column("recent", Boolean),
+    Column("treated_as_current", Boolean, nullable=False),
+    Column("policy_version", Integer, ForeignKey("policy_versions.version"), nullable=False),
+    Column("reasons", JSON, nullable=False),
+)
+
+responses = Table(
+    "responses", metadata,
+    _incident_fk(primary_key=True),
+    Column("corrective_action", Text),
+    Column("relationship_terminated", Boolean),
+    Column("corrective_decided_on", Date),
+    Column("smelter_notified_on", Date),
+)
+
+plans = Table(
+    "plans", metadata,
+    _id(),
+    _incident_fk(),
+    Column("level", Integer, nullable=False),
+    Column("facilitator", String(200), nullable=False),
+    Column("facilitator_type", String(40), nullable=False),
+    Column("victim_service_coordinator", String(200), nullable=False, server_default=""),
+    Column("currency", String(3), nullable=False),
+    Column("estimated_cost", Money, nullable=False),
+    Column("designed_on", Date, nullable=False),
+    Column("submitted_by_facilitator_on", Date),
+    Column("submitted_by_smelter_on", Date),
+    Column("approved_by_audit_programme_on", Date),
+    Column("implementation_started_on", Date),
+    Column("final_report_on", Date),
+    Column("financial_report_on", Date),
+    Column("referral_confirmed_on", Date),
+    Column("assistance_summary", Text, nullable=False, server_default=""),
+    Column("monitoring_summary", Text, nullable=False, server_default=""),
+    Column("outcomes_verified", Boolean),
+    Column("completed_on_time", Boolean),
+    Column("within_budget", Boolean),
+    Column("objectives_met", Boolean),
+    Column("monitoring_documented", Boolean),
+    UniqueConstraint("incident_id", "level", name="uq_plans_incident_level"),
+    CheckConstraint("level IN (1, 2)", name="level_1_or_2"),
+    CheckConstraint("estimated_cost >= 0", name="cost_not_negative"),
+)
+
+case_plans = Table(
+    "case_plans", metadata,
+    _id(),
+    _plan_fk(),
+    Column("victim_code", String(12), nullable=False),
+    Column("age_group", String(10), nullable=False),
+    Column("provider", String(200), nullable=False),
+    Column("referral_date", Date),
+    Column("guardian_consent", Boolean),
+    Column("assistance_types", JSON, nullable=False),  # identifiers of vocab.ASSISTANCE_TYPES
+    Column("notes", Text, nullable=False, server_default=""),
+    UniqueConstraint("plan_id", "victim_code", name="uq_case_plans_plan_victim"),
+)
+
+initiatives = Table(
+    "initiatives", metadata,
+    _id(),
+    _plan_fk(),
+    Column("title", String(200), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("expected_result", Text, nullable=False),
+    Column("due_date", Date, nullable=False),
+)
+
+indicators = Table(
+    "indicators", metadata,
+    _id(),
+    Column("initiative_id", Id, ForeignKey("initiatives.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("unit", String(60), nullable=False, server_default=""),
+    Column("baseline_value", Float),
+    Column("baseline_date", Date, nullable=False),
+    Column("target_value", Float),
+    Column("target_date", Date, nullable=False),
+)
+
+measurements = Table(
+    "measurements", metadata,
+    _id(),
+    Column("indicator_id", Id, ForeignKey("indicators.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("measured_on", Date, nullable=False),
+    Column("value", Float),
+    Column("status", String(20)),
+    Column("narrative", Text, nullable=False, server_default=""),
+)
+
+budget_lines = Table(
+    "budget_lines", metadata,
+    _id(),
+    _plan_fk(),
+    Column("category", String(200), nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("amount", Money, nullable=False),
+    CheckConstraint("amount >= 0", name="amount_not_negative"),
+)
+
+funding = Table(
+    "funding", metadata,
+    _id(),
+    _plan_fk(),
+    Column("source", String(40), nullable=False),
+    Column("funder", String(200), nullable=False),
+    Column("pledged", Money, nullable=False),
+    Column("received", Money, nullable=False),
+    Column("pledged_on", Date, nullable=False),
+    CheckConstraint("pledged >= 0 AND received >= 0", name="money_not_negative"),
+)
+
+expenditures = Table(
+    "expenditures", metadata,
+    _id(),
+    _plan_fk(),
+    Column("spent_on", Date, nullable=False),
+    Column("amount", Money, nullable=False),
+    Column("category", String(200), nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    CheckConstraint("amount >= 0", name="amount_not_negative"),
+)
+
+monitoring_reports = Table(
+    "monitoring_reports", metadata,
+    _id(),
+    _plan_fk(),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("received_on", Date, nullable=False),
+    Column("summary", Text, nullable=False, server_default=""),
+)
+
+closures = Table(
+    "closures", metadata,
+    _incident_fk(primary_key=True),
+    Column("verified_by_audit_programme_on", Date),
+    Column("closure_report_on", Date),
+    Column("recommend_close", Boolean),
+    Column("closed_on", Date),
+)
+
+lessons = Table(
+    "lessons", metadata,
+    _incident_fk(primary_key=True),
+    Column("reviewed_on", Date, nullable=False),
+    Column("objectives_met", String(10), nullable=False),
+    Column("victims_satisfied", String(10), nullable=False),
+    Column("communities_benefited", String(10), nullable=False),
+    Column("budget_sufficient", String(10), nullable=False),
+    Column("challenges", Text, nullable=False, server_default=""),
+    Column("risks_and_mitigations", Text, nullable=False, server_default=""),
+    Column("monitoring_tools", Text, nullable=False, server_default=""),
+    Column("communication_channels", Text, nullable=False, server_default=""),
+    Column("recommendations", Text, nullable=False, server_default=""),
+)
+
+lesson_tags = Table(
+    "lesson_tags", metadata,
+    _incident_fk(primary_key=True),
+    Column("tag", String(60), primary_key=True),
+)
+
+settings = Table(
+    "settings", metadata,
+    Column("key", String(60), primary_key=True),
+    Column("value", JSON, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_by", String(200), nullable=False, server_default=""),
+    Column("version", Integer, nullable=False, server_default="1"),  # optimistic check, as incidents
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    _id(),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now(), index=True),
+    Column("actor", String(200), nullable=False),
+    Column("role", String(40)),
+    Column("incident_id", Id, ForeignKey("incidents.id", ondelete="SET NULL"), index=True),
+    Column("incident_code", String(20), index=True),
+    Column("action", String(80), nullable=False),
+    Column("changes", JSON, nullable=False),
+)
+
+users = Table(
+    # Who may sign in, and with which permission role (remediation.services.access). Keyed by the e-mail the
+    # identity provider vouches for, lower-cased so "Ana@X.org" and "ana@x.org" are one person; at most
+    # 200 characters, so it fits audit_log.actor.
+    "users", metadata,
+    Column("email", String(200), primary_key=True),
+    Column("role", String(10), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("created_by", String(200), nullable=False, server_default=""),
+    CheckConstraint("role IN ('viewer', 'editor', 'admin')", name="role_known"),
+    CheckConstraint("email = lower(email)", name="email_lower_case"),
+)
