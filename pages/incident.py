@@ -15,6 +15,7 @@ from pages._forms import for_plan, guard_stale_submissions, model_form, service_
 from pages._nav import PAGES, ensure_entry_script
 from pages._text import md
 from remediation.domain import models as m
+from remediation.domain.citations import CITATIONS, cite
 from remediation.domain.rules import assess
 from remediation.domain.vocab import (
     AUDIT_PROGRAMMES, INITIATIVE_KINDS, MINERALS, REQUIREMENTS, ROLES, SCENARIOS, STEPS, VIOLATION_TYPES,
@@ -175,7 +176,8 @@ with tabs[0]:
     if state.step > 1 or not editable:
         st.caption("Step 1 is complete." if state.step > 1 else "Closed at Step 1.")
     elif v.credibility is None:
-        st.caption("The downstream company reviews the allegation (guideline lines 925-930).")
+        st.caption(f"The downstream company reviews the allegation ({cite('allegation_review_procedures')}; "
+                   f"credible: {CITATIONS['credible_definition'].lines}).")
         step_form(m.Credibility, "credibility", DC, services.record_credibility, "Credibility recorded",
                   submit_label="Record credibility",
                   labels={"credible": "Credible? A trustworthy source and reasonable grounds to believe a violation "
@@ -191,7 +193,7 @@ with tabs[0]:
                   labels={"notified_on": f"{AUDIT_PROGRAMMES[inc.audit_programme]} notified on"})
     else:
         st.caption("The audit programme investigates under its grievance mechanism and, if substantiated, "
-                   "assesses the link to the smelter/refiner (guideline lines 944-955).")
+                   f"assesses the link to the smelter/refiner ({cite('investigation_and_trading_link')}).")
         step_form(m.Substantiation, "substantiation", AP, services.record_substantiation, "Finding recorded",
                   submit_label="Record the investigation's finding",
                   labels={"stopped_trading_date": "Date the smelter/refiner stopped trading (past trading)"})
@@ -313,8 +315,8 @@ with tabs[4]:
             fields = (["financial_report_on", "referral_confirmed_on", "assistance_summary", "monitoring_summary"]
                       if lvl == 1 else ["financial_report_on", "outcomes_verified", "completed_on_time",
                                         "within_budget", "objectives_met", "monitoring_documented"])
-            st.markdown(f"**Level {lvl} plan: closure evidence** (guideline lines "
-                        f"{'1401-1410' if lvl == 1 else '1412-1420'})")
+            st.markdown(f"**Level {lvl} plan: closure evidence** "
+                        f"({cite('level1_closure_evidence' if lvl == 1 else 'level2_closure_evidence')})")
             step_form(m.PlanClosure, f"evidence{lvl}", SR if lvl == 1 else RF,
                       for_plan(services.record_plan_closure, lvl), "Closure evidence recorded",
                       submit_label="Record closure evidence", fields=fields, defaults=plan.closure.model_dump())

@@ -1,4 +1,4 @@
-"""Lessons learned: Step 6 read across incidents (guideline lines 1431-1460).
+"""Lessons learned: Step 6 read across incidents (guideline lines 1431-1441).
 
 Were the plans' objectives met, the victims satisfied, the communities better off, the budget enough;
 which challenges, risks and recommendations recur, and since when; what closed plans cost against their
@@ -13,6 +13,7 @@ from pages._data import CACHE_TTL_SECONDS, data_key, engine_for, settings
 from pages._filters import current_filter
 from pages._nav import PAGES, ensure_entry_script
 from pages._text import md
+from remediation.domain.citations import CITATIONS
 from remediation.domain.vocab import REVIEW_ANSWERS, REVIEW_QUESTIONS
 from remediation.reports import charts
 from remediation.storage import lessons
@@ -77,9 +78,9 @@ elif cover.reviewed == 0:
 # --- the four review items ----------------------------------------------------------------------------
 st.subheader("Did remediation work?", anchor=False)
 if not board:
-    st.caption("The guideline's review at closure (lines 1442-1444): were the plan's objectives met, the victims "
-               "satisfied, the communities benefited, the budget sufficient? Each bar shows the share of reviewed "
-               "incidents giving each answer, with the number of incidents behind it.")
+    st.caption(f"The guideline's review at closure ({CITATIONS['lessons_review_four_items'].lines}): were the plan's "
+               "objectives met, the victims satisfied, the communities benefited, the budget sufficient? Each bar "
+               "shows the share of reviewed incidents giving each answer, with the number of incidents behind it.")
 st.plotly_chart(charts.review_overall(overall, today, scope), key="review_overall", **plot)
 by = st.segmented_control("Break down by", options=list(BREAKDOWNS), format_func=BREAKDOWNS.get,
                           default="mineral", required=True, key="lessons_by", bind="query-params") or "mineral"

@@ -14,6 +14,7 @@ from pages._forms import for_plan, guard_stale_submissions, service_form, show_c
 from pages._nav import ensure_entry_script
 from pages._text import md
 from remediation.domain import models as m
+from remediation.domain.citations import CITATIONS, cite
 from remediation.domain.monitoring import (
     BURN_LABELS, STATUS_LABELS, burn_rate, indicator_status, monitoring_window, planned_end,
 )
@@ -30,7 +31,8 @@ board = board_mode()
 
 st.title("Level 2 plans")
 st.caption("Initiatives that strengthen support services and address the contextual factors behind exploitation "
-           f"(guideline lines 1300-1330): money, results and monitoring, as of {today.isoformat()}; {md(flt.describe())}.")
+           f"({cite('level2_initiatives')}): money, results and monitoring, as of {today.isoformat()}; "
+           f"{md(flt.describe())}.")
 
 totals = level2_totals(flt)
 if totals.empty:
@@ -114,7 +116,7 @@ cols[3].metric("Monitoring reports", f"{window.reports_received} of {window.repo
                help="One report expected every three months of implementation.")
 if window.flagged:
     st.warning(f"{window.label}: the guideline recommends 6-12 months of monitoring, then the final report and "
-               "closure (lines 1392-1395).", icon=":material/schedule:")
+               f"closure ({CITATIONS['monitoring_period'].lines}).", icon=":material/schedule:")
 st.caption(f"Facilitator: {md(plan.facilitator)} · implementation started {plan.implementation_started_on or '—'} · "
            f"planned end {end or '—'} · pledged {plan.pledged:,.0f} {plan.currency}")
 

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from pages._auth import can_administer, current_actor
 from pages._data import after_write, get_engine, policy_in_force, policy_versions
 from pages._nav import ensure_entry_script
+from remediation.domain.citations import cite
 from remediation.domain.policy import MatrixCell, Policy
 from remediation.domain.vocab import REQUIREMENTS, SCENARIOS, VIOLATION_TYPES
 from remediation.services import admin
@@ -40,9 +41,11 @@ if policy.notes:
 st.dataframe(matrix_table(policy), hide_index=True, width="stretch")
 cols = st.columns(3)
 cols[0].metric("Severe from this many affected persons", policy.severe_affected_persons,
-               help="Footnote 22: severity by the number of affected persons; the guideline gives no number.")
+               help=f"Severity by the number of affected persons ({cite('footnote22_occurrence_and_persons')}); "
+                    "the guideline gives no number.")
 cols[1].metric("'Well before it became public' margin", f"{policy.public_margin_days} days",
-               help="Footnote 23: ties cut less than this before it became public count as current trading.")
+               help="Ties cut less than this before it became public count as current trading "
+                    f"({cite('footnote23_cut_ties')}).")
 cols[2].metric("Repeated incidents are severe", "Yes" if policy.repeated_is_severe else "No")
 st.markdown("Severe types: " + ", ".join(VIOLATION_TYPES[t] for t in policy.severe_types))
 

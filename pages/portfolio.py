@@ -9,6 +9,7 @@ from pages._data import after_write, ageing, get_engine, headline, pipeline, por
 from pages._filters import current_filter
 from pages._nav import PAGES, ensure_entry_script
 from pages._text import md
+from remediation.domain.citations import cite
 from remediation.domain.settings import DEFAULT_TIME_FRAMES, Settings
 from remediation.domain.vocab import STEPS
 from remediation.reports import charts
@@ -96,7 +97,7 @@ def time_frames_editor() -> None:
         if conflict:
             st.error(conflict, icon=":material/sync_problem:")
         st.caption("UNGP principle 31 asks for a predictable procedure: an indicative time frame for each "
-                   "stage. An incident longer than this in its step counts as overdue.")
+                   f"stage ({cite('ungp31_predictable')}). An incident longer than this in its step counts as overdue.")
         with st.form("time_frames"):
             frame_cols = st.columns(3)
             frames = {n: frame_cols[(n - 1) % 3].number_input(f"{n}. {STEPS[n]} (days)", min_value=1, max_value=3650,

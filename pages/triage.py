@@ -12,6 +12,7 @@ from pages._auth import can_edit, current_actor
 from pages._data import after_write, get_engine, load_incident, policy_in_force
 from pages._nav import PAGES, ensure_entry_script
 from pages._text import md
+from remediation.domain.citations import CITATIONS, cite
 from remediation.domain.models import field_of_error
 from remediation.domain.rules import TriageInput, assess
 from remediation.domain.vocab import REQUIREMENTS, SCENARIOS, TRADING_LINKS, VIOLATION_TYPES
@@ -57,9 +58,9 @@ elif not source:
     st.session_state.pop("triage_incident", None)
 
 st.title("What-if triage")
-st.caption("The guideline's level matrix (lines 1042-1093): type the facts of an allegation and see which level of "
-           "remediation is mandatory or recommended, why, and what would change it. The address bar holds every "
-           "input: copy it to share the scenario.")
+st.caption(f"The guideline's level matrix ({CITATIONS['level_matrix'].lines}): type the facts of an allegation and "
+           "see which level of remediation is mandatory or recommended, why, and what would change it. The address "
+           "bar holds every input: copy it to share the scenario.")
 
 policy = policy_in_force()
 inputs, answer = st.columns([2, 3], gap="large")
@@ -78,18 +79,20 @@ with inputs:
     link = st.segmented_control("Trading link with the smelter/refiner", options=list(TRADING_LINKS),
                                 format_func=TRADING_LINKS.get, default="past", key="link", bind="query-params",
                                 help="Whether the incident is linked to the smelter/refiner through current or past "
-                                     "trading (guideline line 953).")
+                                     f"trading ({cite('trading_link_assessment')}).")
     slots["trading_link"] = st.empty()
     st.date_input("Incident date", value=today - timedelta(days=300), max_value=today, key="occurred",
                   bind="query-params", format="YYYY-MM-DD")
     slots["incident_date"] = st.empty()
     st.date_input("Date the smelter/refiner stopped trading", value=today - timedelta(days=120), max_value=today,
                   key="stopped", bind="query-params", format="YYYY-MM-DD", disabled=link == "current",
-                  help="Past trading only: recency is the time from the incident to this date (footnote 23).")
+                  help="Past trading only: recency is the time from the incident to this date "
+                       f"({cite('footnote23_recency')}).")
     slots["stopped_trading_date"] = st.empty()
     st.date_input("Date it became public (empty: not public)", value=None, max_value=today, key="public",
                   bind="query-params", format="YYYY-MM-DD",
-                  help="Ties must be cut well before this date, or trading counts as current (footnote 23).")
+                  help="Ties must be cut well before this date, or trading counts as current "
+                       f"({cite('footnote23_cut_ties')}).")
     slots["became_public_date"] = st.empty()
     st.multiselect("Violation types", options=list(VIOLATION_TYPES), format_func=VIOLATION_TYPES.get,
                    default=["forced_labour"], key="types", bind="query-params")

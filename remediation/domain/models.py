@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from remediation.domain.citations import cite
 from remediation.domain.rules import TriageInput
 from remediation.domain.vocab import (
     ASSISTANCE_TYPES, CURRENCIES, VIOLATION_TYPES, AgeGroup, AssistanceType, AuditProgramme, FacilitatorType,
@@ -122,7 +123,7 @@ class IncidentIn(Model):
         )
 
 
-# --- Step 1: verify the allegation (guideline lines 910-960) ---------------------------------------
+# --- Step 1: verify the allegation (guideline lines 910-915) ---------------------------------------
 
 class Credibility(Model):
     """DC: trustworthy source and reasonable grounds to believe a violation may have taken place."""
@@ -171,7 +172,7 @@ class Verification(Model):
     substantiation: Substantiation | None = None
 
 
-# --- Step 2: type and level of response (guideline lines 968-1080) --------------------------------
+# --- Step 2: type and level of response (guideline lines 968-982) ---------------------------------
 
 class AssessmentRecord(Model):
     """A recorded level assessment: the rules' answer, its reasons and the policy version it used."""
@@ -208,7 +209,7 @@ class Response(Model):
     smelter_notice: SmelterNotice | None = None
 
 
-# --- Step 3: plans (guideline lines 1094-1340) ---------------------------------------------------
+# --- Step 3: plans (guideline lines 1094-1103) ---------------------------------------------------
 
 class CasePlan(Model):
     """A Level 1 case-management plan for one victim: pseudonymous code, never a name."""
@@ -231,7 +232,7 @@ class CasePlan(Model):
     def _child_needs_consent_answer(self) -> "CasePlan":
         if self.age_group == "child" and self.guardian_consent is None:
             raise ValueError("guardian_consent: a child victim's plan records the legal guardian's consent "
-                             "(guideline line ~1240)")
+                             f"({cite('child_guardian_consent')})")
         return self
 
 
@@ -275,7 +276,7 @@ class Indicator(Model):
 
 
 class Initiative(Model):
-    """A Level 2 initiative with a realistic, time-bound, measurable result (guideline line ~1306)."""
+    """A Level 2 initiative with a realistic, time-bound, measurable result (guideline lines 1295-1296)."""
     title: Name
     kind: InitiativeKind
     expected_result: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=4000)]
@@ -348,12 +349,12 @@ class PlanApproval(Model):
 
 
 class ImplementationStart(Model):
-    """The facilitator starts implementation once funding is secured (guideline line ~1352)."""
+    """The facilitator starts implementation once funding is secured (guideline lines 1353-1354)."""
     started_on: PastDate
 
 
 class PlanClosure(Model):
-    """Step 5 evidence for one plan (guideline lines 1401-1425)."""
+    """Step 5 evidence for one plan (Level 1: guideline lines 1402-1413; Level 2: lines 1415-1422)."""
     final_report_on: PastDate | None = None
     financial_report_on: PastDate | None = None
     # Level 1
@@ -382,7 +383,7 @@ class PlanHeader(Model):
     def _level1_has_coordinator(self) -> "PlanHeader":
         if self.level == 1 and not self.victim_service_coordinator:
             raise ValueError("victim_service_coordinator: a Level 1 plan names the victim service "
-                             "coordinator the facilitator identified (guideline line ~1133)")
+                             f"coordinator the facilitator identified ({cite('level1_vsc_identification')})")
         return self
 
 
@@ -449,7 +450,7 @@ class Closure(Model):
             return "recommend_close: the closure report says whether the audit programme recommends closing"
         if self.closed_on is not None and (self.closure_report_on is None or self.recommend_close is not True):
             return ("closed_on: the downstream company closes on the audit programme's closure report "
-                    "recommending closure (guideline lines 1425-1429)")
+                    f"recommending closure ({cite('closure_report_recommendation')})")
         for later, earlier, what in (("closure_report_on", "verified_by_audit_programme_on", "the verification"),
                                      ("closed_on", "closure_report_on", "the closure report")):
             a, b = getattr(self, later), getattr(self, earlier)
@@ -459,7 +460,7 @@ class Closure(Model):
 
 
 class Lessons(Model):
-    """Step 6: the guideline's review items (lines 1442-1450) plus challenges, risks, tags."""
+    """Step 6: the guideline's review items (lines 1443-1452) plus challenges, risks, tags."""
     reviewed_on: PastDate
     objectives_met: ReviewAnswer
     victims_satisfied: ReviewAnswer

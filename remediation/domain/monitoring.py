@@ -1,8 +1,8 @@
 """Level 2 monitoring: indicator status, burn rate and the monitoring window, computed, never typed.
 
 Level 2 plans "define clear expected results that can be monitored and measured over time using
-quantitative or qualitative performance indicators" (guideline lines 1375-1380), and monitoring runs
-"for 6-12 months post the start of the remediation action plan's implementation" (lines 1392-1395).
+quantitative or qualitative performance indicators" (guideline lines 1381-1383), and monitoring runs
+"for 6-12 months post the start of the remediation action plan's implementation" (lines 1393-1396).
 
 - An indicator is judged against the straight line from its baseline to its target: by the date of
   its latest measurement it should have covered that share of the way. ``on_track`` at
@@ -26,7 +26,7 @@ ON_TRACK = 0.9  # share of the expected progress
 AT_RISK = 0.7
 BURN_TOLERANCE = 0.15  # spent share may run this far from the time share before it is flagged
 REPORT_EVERY_MONTHS = 3  # the monitoring reports a plan is expected to send: quarterly
-MONITORING_MONTHS = (6, 12)  # guideline lines 1392-1395
+MONITORING_MONTHS = (6, 12)  # guideline lines 1393-1396
 
 IndicatorStatus = Literal["achieved", "on_track", "at_risk", "off_track", "not_measured"]
 STATUS_LABELS: dict[str, str] = {

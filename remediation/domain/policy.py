@@ -1,9 +1,9 @@
 """The level-of-response policy: the guideline's matrix and its open numbers, as versioned data.
 
 The guideline is not prescriptive (DOMAIN.md): a company adopts it as its own policy. So the matrix
-(guideline lines 1064-1076), the severe violation types (footnote 22, line 1082), the number of
+(guideline lines 1064-1076), the severe violation types (footnote 22, lines 1082-1084), the number of
 affected persons that makes an incident severe (footnote 22 gives no number) and the margin for
-"cut ties well before the incident became public" (footnote 23, line 1092, no number either) are
+"cut ties well before the incident became public" (footnote 23, lines 1091-1093, no number either) are
 all fields of a :class:`Policy`, stored as rows of ``policy_versions``, never constants in the rules.
 
 Our copy of the guideline lost the symbols of the matrix's past-trading rows; the default policy
@@ -16,6 +16,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from remediation.domain.citations import CITATIONS, cite
 from remediation.domain.vocab import SCENARIOS, Requirement, Scenario, ViolationType
 
 
@@ -41,20 +42,23 @@ class Policy(BaseModel):
     notes: str = ""
     matrix: dict[Scenario, MatrixCell]
     severe_types: tuple[ViolationType, ...] = Field(
-        description="Violation types that are severe by type (footnote 22)."
+        description=f"Violation types that are severe by type ({cite('footnote22_severe_types')})."
     )
     repeated_is_severe: bool = Field(
-        default=True, description="A repeated (not isolated) incident is severe (footnote 22)."
+        default=True,
+        description=f"A repeated (not isolated) incident is severe ({cite('footnote22_occurrence_and_persons')}).",
     )
     severe_affected_persons: int = Field(
         ge=1,
-        description="An incident affecting at least this many persons is severe by number (footnote 22; "
-        "the guideline gives no number, so this is the company's choice).",
+        description="An incident affecting at least this many persons is severe by number "
+        f"({cite('footnote22_occurrence_and_persons')}; the guideline gives no number, so this is the company's "
+        "choice).",
     )
     public_margin_days: int = Field(
         ge=0,
         description="Ties must be cut at least this many days before the incident became public, or "
-        "past trading counts as current (footnote 23; 'well before' has no number in the guideline).",
+        f"past trading counts as current ({cite('footnote23_cut_ties')}; 'well before' has no number in the "
+        "guideline).",
     )
 
     @model_validator(mode="after")
@@ -74,22 +78,23 @@ DEFAULT_POLICY = Policy(
     adopted_on=date(2018, 1, 1),
     adopted_by="system",
     notes=(
-        "Shipped default. Current-trading row as stated in the guideline (line 1053); the past-trading "
-        "rows are inferred because the symbols of the printed matrix were lost from our copy. "
+        "Shipped default. Current-trading row as stated in the guideline "
+        f"({CITATIONS['current_trading_row'].lines}); the past-trading rows are inferred because the symbols of "
+        "the printed matrix were lost from our copy. "
         "Severity threshold and 'well before' margin are company choices: the guideline gives no numbers."
     ),
     matrix={
         "current_trading": MatrixCell(
             level1="mandatory", level2="recommended", inferred=False,
-            source="stated in the text, guideline lines 1053-1055",
+            source=f"stated in the text, {cite('current_trading_row')}",
         ),
         "past_recent_severe": MatrixCell(
             level1="mandatory", level2="recommended", inferred=True,
-            source="inferred: matrix at guideline lines 1064-1076 lost its symbols in our copy",
+            source=f"inferred: matrix at {cite('level_matrix')} lost its symbols in our copy",
         ),
         "past_other": MatrixCell(
             level1="recommended", level2="recommended", inferred=True,
-            source="inferred: matrix at guideline lines 1064-1076 lost its symbols in our copy",
+            source=f"inferred: matrix at {cite('level_matrix')} lost its symbols in our copy",
         ),
     },
     severe_types=("human_trafficking_sexual", "human_trafficking_forced_labour", "debt_bondage"),

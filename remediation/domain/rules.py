@@ -31,14 +31,16 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from remediation.domain.citations import cite
 from remediation.domain.policy import Policy
 from remediation.domain.vocab import (
     SCENARIOS, VIOLATION_TYPES, Requirement, Scenario, TradingLink, ViolationType, in_vocab_order, label,
 )
 
-FOOTNOTE_22 = "footnote 22, guideline lines 1082-1088"
-FOOTNOTE_23 = "footnote 23, guideline lines 1090-1093"
-MATRIX_SOURCE = "matrix, guideline lines 1064-1076"
+# The rules' sources, whole; a reason cites the finer sentence where the registry has one.
+FOOTNOTE_22 = cite("footnote22_severity")
+FOOTNOTE_23 = cite("footnote23")
+MATRIX_SOURCE = f"matrix, {cite('level_matrix')}"
 
 
 def add_years(d: date, years: int) -> date:
@@ -91,7 +93,7 @@ class TriageInput(BaseModel):
         if link == "past" and v is None:
             raise ValueError(
                 "past trading needs the date the smelter/refiner stopped trading: without it the "
-                "time lapse (footnote 23) cannot be read"
+                f"time lapse ({cite('footnote23_recency')}) cannot be read"
             )
         if link == "current" and v is not None:
             raise ValueError(
@@ -161,15 +163,17 @@ def _severity(inp: TriageInput, policy: Policy) -> tuple[bool, list[str]]:
     reasons: list[str] = []
     if severe_types:
         names = ", ".join(label(VIOLATION_TYPES, t).lower() for t in severe_types)
-        reasons.append(f"Severe by type: {names} is a severe type of violation ({FOOTNOTE_22}).")
+        reasons.append(f"Severe by type: {names} is a severe type of violation ({cite('footnote22_severe_types')}).")
     if inp.repeated and policy.repeated_is_severe:
         reasons.append(
-            f"Severe by occurrence: the incident happened repeatedly over a period, not once ({FOOTNOTE_22})."
+            "Severe by occurrence: the incident happened repeatedly over a period, not once "
+            f"({cite('footnote22_occurrence_and_persons')})."
         )
     if inp.affected_persons >= policy.severe_affected_persons:
         reasons.append(
             f"Severe by number: {inp.affected_persons} affected persons, at or above the policy threshold "
-            f"of {policy.severe_affected_persons} ({FOOTNOTE_22}; the threshold is policy v{policy.version}'s)."
+            f"of {policy.severe_affected_persons} ({cite('footnote22_occurrence_and_persons')}; the threshold is "
+            f"policy v{policy.version}'s)."
         )
     if reasons:
         return True, reasons
@@ -194,24 +198,24 @@ def assess(inp: TriageInput, policy: Policy) -> Assessment:
         if recent:
             reasons.append(
                 f"Recent: trading stopped {lapse_days} days after the incident, less than one year "
-                f"({FOOTNOTE_23})."
+                f"({cite('footnote23_recency')})."
             )
         else:
             reasons.append(
                 f"Not recent: trading stopped {lapse_days} days after the incident, one year or more "
-                f"({FOOTNOTE_23})."
+                f"({cite('footnote23_recency')})."
             )
 
     treated_as_current = False
     if inp.trading_link == "current":
         reasons.append(
             "Current trading: the incident is linked to the smelter/refiner through current trading "
-            "(guideline lines 1053-1055)."
+            f"({cite('current_trading_row')})."
         )
     elif inp.became_public_date is None:
         reasons.append(
             f"Not yet public: the rule that ties must be cut well before the incident became public "
-            f"does not apply ({FOOTNOTE_23})."
+            f"does not apply ({cite('footnote23_cut_ties')})."
         )
     else:
         public_lead_days = (inp.became_public_date - inp.stopped_trading_date).days
@@ -224,12 +228,12 @@ def assess(inp: TriageInput, policy: Policy) -> Assessment:
             )
             reasons.append(
                 f"Treated as current trading: ties were cut {when}, not well before (policy margin "
-                f"{margin} days) ({FOOTNOTE_23})."
+                f"{margin} days) ({cite('footnote23_cut_ties')})."
             )
         else:
             reasons.append(
                 f"Past trading stands: ties were cut {public_lead_days} days before the incident became "
-                f"public, at least the policy margin of {margin} days ({FOOTNOTE_23})."
+                f"public, at least the policy margin of {margin} days ({cite('footnote23_cut_ties')})."
             )
 
     if inp.trading_link == "current" or treated_as_current:

@@ -1,10 +1,10 @@
 """Company settings stored in the database, with defaults: the indicative time frame for each step
 and the small-count threshold below which victims' counts are suppressed.
 
-The time frames answer UNGP principle 31's *predictable* criterion (DOMAIN.md, cross-cutting
-principles): a grievance mechanism states an indicative time frame for each stage. The guideline
-gives one number only — 6 to 12 months of monitoring (lines 1392-1395) — so the rest are defaults a
-company is expected to adjust.
+The time frames answer UNGP principle 31's *predictable* criterion (guideline lines 566-570; DOMAIN.md,
+cross-cutting principles): a grievance mechanism states an indicative time frame for each stage. The
+guideline gives one number only — 6 to 12 months of monitoring (lines 1393-1396) — so the rest are
+defaults a company is expected to adjust.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-# --- The six steps (guideline lines 910-1460) -------------------------------------------------
+# --- The six steps (guideline lines 841-854) ------------------------------------------------------
 
 STEPS: dict[int, str] = {
     1: "Verify the allegation",
@@ -23,7 +23,7 @@ STEPS: dict[int, str] = {
     6: "Capture lessons learned",
 }
 
-# Status of an incident: open, or one of the terminal outcomes (guideline lines 937-960, 1425-1429).
+# Status of an incident: open, or one of the terminal outcomes (guideline lines 942-944, 957-959, 1424-1428).
 STATUSES: dict[str, str] = {
     "open": "Open",
     "closed_not_credible": "Closed: not credible",
@@ -36,7 +36,7 @@ Status = Literal[
 ]
 CLOSED_STATUSES = tuple(s for s in STATUSES if s != "open")
 
-# --- Actors (guideline line ~858) --------------------------------------------------------------
+# --- Actors (guideline lines 858-908) -------------------------------------------------------------
 
 ROLES: dict[str, str] = {
     "downstream_company": "Downstream company",
@@ -50,7 +50,7 @@ Role = Literal[
     "victim_service_coordinator",
 ]
 
-# --- Violation types (DOMAIN.md vocabularies; severe types from footnote 22, line 1082) ---------
+# --- Violation types (DOMAIN.md vocabularies; severe types from footnote 22, lines 1082-1084) -----
 
 VIOLATION_TYPES: dict[str, str] = {
     "human_trafficking_sexual": "Human trafficking for sexual exploitation",
@@ -94,7 +94,7 @@ TRADING_LINKS: dict[str, str] = {
 }
 TradingLink = Literal["current", "past"]
 
-# --- Step 2: the level matrix's vocabulary (guideline lines 1042-1076) -------------------------
+# --- Step 2: the level matrix's vocabulary (guideline lines 1064-1076; the levels: lines 1005-1018, 1020-1037) ---
 
 SCENARIOS: dict[str, str] = {
     "current_trading": "Current trading",
@@ -115,7 +115,7 @@ LEVELS: dict[int, str] = {
     2: "Level 2: strengthen support services and address contextual factors",
 }
 
-# --- Step 3 (guideline lines 1126-1131, 1196-1210, 1300-1306) ----------------------------------
+# --- Step 3 (guideline lines 1126-1128, 1187-1203, 1219-1225, 1290-1295, 1381-1383) ---------------
 
 FACILITATOR_TYPES: dict[str, str] = {
     "local_ngo": "Local NGO",
@@ -158,7 +158,7 @@ QUALITATIVE_STATUSES: dict[str, str] = {
 }
 QualitativeStatus = Literal["not_started", "in_progress", "achieved", "not_achieved"]
 
-# --- Step 4 (guideline lines 1349-1353) ---------------------------------------------------------
+# --- Step 4 (guideline lines 1347-1351) -----------------------------------------------------------
 
 FUNDING_SOURCES: dict[str, str] = {
     "smelter_refiner": "Smelter/refiner",
@@ -172,7 +172,7 @@ FundingSource = Literal[
     "development_partners",
 ]
 
-# --- Step 6 (guideline lines 1442-1450) ---------------------------------------------------------
+# --- Step 6 (guideline lines 1443-1446) -----------------------------------------------------------
 
 REVIEW_ANSWERS: dict[str, str] = {"yes": "Yes", "partly": "Partly", "no": "No", "unknown": "Unknown"}
 ReviewAnswer = Literal["yes", "partly", "no", "unknown"]

@@ -7,18 +7,21 @@ warnings where the guideline advises rather than requires.
 
 The gates, step by step, from the guideline text:
 
-1. credibility and actionability decided by the downstream company, the audit programme notified,
-   substantiation decided by the audit programme, with the trading link (lines 910-960);
-2. the level assessment, the corrective / enhanced due-diligence action, and the audit programme's
-   notice to the smelter/refiner (lines 968-1080);
-3. a plan for every mandatory level (at least one plan: "remediation must follow", line 994), each
-   with its contents (case plans for Level 1, initiatives with indicators for Level 2), its cost
-   estimated, and its approval chain complete (lines 1094-1340);
-4. funding secured, implementation started, monitoring reports received, Level 2 indicators measured,
-   and the facilitator's final report (lines 1345-1395); monitoring shorter than 6 months is a warning;
-5. closure evidence per plan, the audit programme's verification, its closure report recommending
-   closure, and the downstream company's closing (lines 1397-1429);
-6. lessons learned, captured at closure (lines 1431-1460).
+1. credibility (lines 929-934) and actionability (lines 936-938) decided by the downstream company, the
+   audit programme notified (lines 940-942), substantiation decided by the audit programme, with the
+   trading link (lines 946-955);
+2. the level assessment (lines 1064-1076), the corrective / enhanced due-diligence action (lines 988-996),
+   and the audit programme's notice to the smelter/refiner (lines 1078-1080);
+3. a plan for every mandatory level (at least one plan: "remediation must follow", lines 998-999), each
+   with its contents (case plans for Level 1, lines 1174-1176; initiatives with indicators for Level 2,
+   lines 1381-1383), its cost estimated (lines 1339-1341), and its approval chain complete (lines 1342-1344);
+4. funding secured and implementation started (lines 1353-1354), monitoring reports received
+   (lines 1390-1393), Level 2 indicators measured, and the facilitator's final report (lines 1397-1400);
+   monitoring shorter than 6 months is a warning (lines 1393-1396);
+5. closure evidence per plan (Level 1: lines 1402-1413; Level 2: lines 1415-1422), the audit programme's
+   verification, its closure report recommending closure (lines 1424-1428), and the downstream company's
+   closing;
+6. lessons learned, captured at closure (lines 1433-1436).
 """
 
 from __future__ import annotations
@@ -27,10 +30,11 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date
 
+from remediation.domain.citations import CITATIONS, cite
 from remediation.domain.models import IncidentRecord, Plan
 from remediation.domain.vocab import ROLES, STEPS, Role, Status
 
-MONITORING_ADVISED_MONTHS = (6, 12)  # guideline lines 1392-1395
+MONITORING_ADVISED_MONTHS = (6, 12)  # guideline lines 1393-1396
 
 
 @dataclass(frozen=True)
@@ -96,15 +100,15 @@ def evaluate(record: IncidentRecord, today: date | None = None) -> WorkflowState
     missing: list[Missing] = []
     if v.credibility is not None and not v.credibility.credible:
         return WorkflowState(1, "closed_not_credible", v.credibility.decided_on,
-                             closed_reason="Not credible: documented and closed (guideline lines 937-940).")
+                             closed_reason=f"Not credible: documented and closed ({cite('step1_closed_documented')}).")
     if v.actionability is not None and not v.actionability.actionable:
         return WorkflowState(1, "closed_not_actionable", v.actionability.decided_on,
                              closed_reason="Credible but not actionable: documented and closed "
-                                           "(guideline lines 937-940).")
+                                           f"({cite('step1_closed_documented')}).")
     if v.substantiation is not None and not v.substantiation.substantiated:
         return WorkflowState(1, "closed_unsubstantiated", v.substantiation.decided_on,
                              closed_reason="Unsubstantiated: the audit programme informed the downstream "
-                                           "company; documented and closed (guideline lines 957-959).")
+                                           f"company; documented and closed ({cite('step1_unsubstantiated_closed')}).")
     if v.credibility is None:
         missing.append(Missing("Decide whether the allegation is credible: a trustworthy source and "
                                "reasonable grounds to believe a violation may have taken place",
@@ -150,7 +154,8 @@ def evaluate(record: IncidentRecord, today: date | None = None) -> WorkflowState
                 warnings.append(f"Level {level} is recommended and has no plan.")
     if not record.plans and not missing:
         missing.append(Missing("Design at least one remediation action plan: harm has occurred and "
-                               "remediation must follow (guideline line 994)", "remediation_facilitator", 3))
+                               f"remediation must follow ({cite('remediation_must_follow')})",
+                               "remediation_facilitator", 3))
     for plan in record.plans:
         missing.extend(plan_design_gaps(plan))
     if missing:
@@ -193,7 +198,7 @@ def evaluate(record: IncidentRecord, today: date | None = None) -> WorkflowState
                                "benefit, budget, challenges, risks, recommendations", "downstream_company", 6))
     return WorkflowState(6, "closed_remediated", c.closed_on, missing, warnings,
                          closed_reason="Closed after remediation on the audit programme's recommendation "
-                                       "(guideline lines 1425-1429).")
+                                       f"({cite('closure_report_recommendation')}).")
 
 
 def plan_design_gaps(plan: Plan) -> list[Missing]:
@@ -210,7 +215,8 @@ def plan_design_gaps(plan: Plan) -> list[Missing]:
             gaps.append(Missing(f"{name}: a performance indicator for every initiative",
                                 "remediation_facilitator", 3))
     if plan.budget <= 0:
-        gaps.append(Missing(f"{name}: estimate its costs (guideline line ~1330)", "remediation_facilitator", 3))
+        gaps.append(Missing(f"{name}: estimate its costs ({cite('plan_costs_estimated')})",
+                            "remediation_facilitator", 3))
     a = plan.approval
     if a.submitted_by_facilitator_on is None:
         gaps.append(Missing(f"{name}: submit the final plan to the smelter/refiner", "remediation_facilitator", 3))
@@ -242,7 +248,8 @@ def plan_implementation_gaps(plan: Plan, today: date) -> tuple[list[Missing], li
         monitored_until = _latest(*(m.period_end for m in plan.monitoring_reports)) or today
         if monitored_until < _add_months(start, MONITORING_ADVISED_MONTHS[0]):
             warnings.append(f"{name}: monitored for {(monitored_until - start).days} days; the guideline "
-                            f"recommends 6-12 months of monitoring before closure (lines 1392-1395).")
+                            "recommends 6-12 months of monitoring before closure "
+                            f"({CITATIONS['monitoring_period'].lines}).")
     return gaps, warnings
 
 

@@ -37,6 +37,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from sqlalchemy import Engine
 
+from remediation.domain.citations import cite
 from remediation.domain.settings import Settings
 from remediation.domain.vocab import REVIEW_QUESTIONS, STEPS
 from remediation.reports import charts, plan_charts
@@ -592,8 +593,9 @@ def lessons_section(engine: Engine, flt: PortfolioFilter, today: date,
                  charts.budget_variance(bands, [b[0] for b in lessons.VARIANCE_BANDS], today, scope),
                  charts.days_to_closure(days, today, scope)],
         facts=facts,
-        note="Shares are of incidents closed after remediation whose Step 6 review is recorded (guideline lines "
-             "1442-1450); n is the number of reviews behind each share. 'Partly' is not counted as 'yes'.",
+        note="Shares are of incidents closed after remediation whose Step 6 review is recorded "
+             f"({cite('lessons_review_four_items')}); n is the number of reviews behind each share. 'Partly' is not "
+             "counted as 'yes'.",
     )
     review = overall.assign(item=overall["item"].map(REVIEW_QUESTIONS))
     return section, {"Lessons review": review, "Lesson themes": tags, "Budget outcome": lessons.budget_totals(engine, flt)}

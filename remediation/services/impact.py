@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, and_, func, select
 
+from remediation.domain.citations import cite
 from remediation.domain.policy import Policy
 from remediation.domain.vocab import SCENARIOS
 from remediation.storage import schema as t
@@ -139,7 +140,8 @@ def _unreadable(df: pd.DataFrame, link: np.ndarray, incident: np.ndarray, stop: 
     children are left to the models that wrote the rows)."""
     problems = {
         "trading link is neither current nor past": ~np.isin(link, ["current", "past"]),
-        "past trading without a stop date (footnote 23 cannot be read)": (link == "past") & np.isnat(stop),
+        f"past trading without a stop date (the time lapse of {cite('footnote23_recency')} cannot be read)":
+            (link == "past") & np.isnat(stop),
         "current trading with a stop date": (link == "current") & ~np.isnat(stop),
         "no incident date": np.isnat(incident),
         "stop date before the incident date": stop < incident,
@@ -179,7 +181,7 @@ def bulk_assess(df: pd.DataFrame, policy: Policy) -> pd.DataFrame:
     affected = df["affected_persons"].to_numpy(dtype="int64")
     repeated = df["repeated"].fillna(False).to_numpy(dtype=bool) if n else np.zeros(0, dtype=bool)
 
-    # Severe by type (footnote 22, line 1082): any of the policy's severe types among the row's types.
+    # Severe by type (footnote 22, lines 1082-1084): any of the policy's severe types among the row's types.
     # Rows share few distinct sets of types: decide each distinct set once, then index.
     type_codes, type_sets = _factorize_types(df["violation_types"])
     severe_types = frozenset(policy.severe_types)
@@ -190,7 +192,7 @@ def bulk_assess(df: pd.DataFrame, policy: Policy) -> pd.DataFrame:
     severe = (severe_by_type | (repeated & policy.repeated_is_severe)
               | (affected >= policy.severe_affected_persons))
 
-    # Recent (footnote 23, line 1090): stopped less than one calendar year after the incident.
+    # Recent (footnote 23, lines 1090-1091): stopped less than one calendar year after the incident.
     has_stop = ~np.isnat(stop)
     recent_values = stop < _one_year_later(incident)  # False where there is no stop date (NaT)
     lapse = (stop - incident).astype("timedelta64[D]")

@@ -22,6 +22,7 @@ from datetime import date
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
+from remediation.domain.citations import cite
 from remediation.domain.models import (
     Actionability, AssessmentRecord, AuditProgrammeNotice, BudgetLine, CasePlan, Closure, CorrectiveAction,
     Credibility, Expenditure, Funding, IncidentIn, IncidentRecord, Indicator, Initiative, Lessons, Measurement,
@@ -302,8 +303,8 @@ def start_implementation(engine: Engine, code: str, level: int, started_on: date
                          **kw) -> WorkflowState:
     def apply(plan: Plan) -> None:
         _require(plan.pledged >= plan.budget,
-                 f"Implementation starts once funding is secured (guideline line ~1352): {plan.pledged:,.2f} of "
-                 f"{plan.budget:,.2f} {plan.currency} pledged.")
+                 f"Implementation starts once funding is secured ({cite('implementation_after_funding')}): "
+                 f"{plan.pledged:,.2f} of {plan.budget:,.2f} {plan.currency} pledged.")
         _require(started_on >= plan.approval.approved_by_audit_programme_on,
                  "started_on: cannot come before the plan's approval.")
         plan.implementation_started_on = started_on
@@ -366,7 +367,7 @@ def record_closure(engine: Engine, code: str, closure: Closure, actor: Actor = L
 # --- Step 6 --------------------------------------------------------------------------------------
 
 def record_lessons(engine: Engine, code: str, lessons: Lessons, actor: Actor = LOCAL_USER, **kw) -> WorkflowState:
-    """Lessons are captured throughout and formally at closure (guideline lines 1433-1437)."""
+    """Lessons are captured throughout and formally at closure (guideline lines 1433-1436)."""
     def mutate(rec: IncidentRecord, state: WorkflowState) -> None:
         rec.lessons = lessons
     return _change(engine, code, actor, "recorded lessons learned", mutate, min_step=3, allow_closed=True, **kw)

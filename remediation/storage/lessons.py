@@ -1,10 +1,10 @@
-"""The read side of Step 6, *capture lessons learned*, across incidents (guideline lines 1431-1460).
+"""The read side of Step 6, *capture lessons learned*, across incidents (guideline lines 1431-1441).
 
 The guideline asks, at the closure of every incident, whether the plan's objectives were met, the
 victims satisfied, the communities benefited and the budget sufficient; what challenges arose, which
 risks and mitigations, which monitoring tools and communication channels worked, and what to
-recommend — and to feed those lessons back into due diligence. Read across incidents, the answers
-show where remediation works and where it does not.
+recommend (lines 1443-1452) — and to feed those lessons back into due diligence (lines 1454-1459).
+Read across incidents, the answers show where remediation works and where it does not.
 
 Every aggregate is computed in SQL (GROUP BY and filtered counts); pandas only reshapes the few
 aggregated rows. The scope is the incidents *closed after remediation* that match the sidebar filters
@@ -30,7 +30,7 @@ REVIEW_ITEMS: dict[str, str] = {
     "communities_benefited": "Communities benefited",
     "budget_sufficient": "Budget sufficient",
 }
-"""The four yes/no review items of guideline lines 1442-1444, in the guideline's order (short labels;
+"""The four yes/no review items of guideline lines 1443-1446, in the guideline's order (short labels;
 the questions are :data:`remediation.domain.vocab.REVIEW_QUESTIONS`)."""
 
 ANSWERS: tuple[str, ...] = tuple(REVIEW_ANSWERS)  # yes, partly, no, unknown

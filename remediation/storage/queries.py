@@ -386,7 +386,7 @@ def level2_plans(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), limit
 def with_burn(plans: pd.DataFrame, today: date) -> pd.DataFrame:
     """The plans table of :func:`level2_plans` with what the plans page and the board pack
     show beside the money: ``burn`` (label), ``spent_share``, ``time_share``, whole ``months`` monitored, and
-    ``window`` (past the 12-month monitoring window with no final report; guideline lines 1392-1395)."""
+    ``window`` (past the 12-month monitoring window with no final report; guideline lines 1393-1396)."""
     burns = [burn_rate(r.spent, r.budget, r.started_on, r.planned_end, today) for r in plans.itertuples()]
     months = [(today.year - s.year) * 12 + today.month - s.month - (today.day < s.day) if s else None
               for s in plans["started_on"]]
