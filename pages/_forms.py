@@ -33,8 +33,12 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from pages._auth import can_edit, current_actor_name
+from pages._data import after_write, get_engine, load_incident
 from remediation.domain import vocab
 from remediation.domain.models import NO_NAMES_REMINDER, PastDate, field_of_error
+from remediation.services.base import Actor, diff
+from remediation.storage.records import ConflictError
 
 ERROR_ICON = ":material/error:"
 PRIVACY_ICON = ":material/privacy_tip:"
@@ -458,10 +462,6 @@ def service_form(model: type[BaseModel], key: str, call, *, code: str, role: str
     ``version`` and ``seen`` are the incident's version and record as the page showed them: if someone else
     saved it since, the service refuses (nothing is overwritten) and the page says what they changed.
     Nothing is drawn where the user cannot edit (board mode, a viewer)."""
-    from pages._auth import can_edit, current_actor_name
-    from pages._data import after_write, get_engine
-    from remediation.services.base import Actor
-    from remediation.storage.records import ConflictError
 
     if not can_edit():
         return
@@ -498,8 +498,6 @@ def guard_stale_submissions(code: str, version: int, current) -> None:
         if st.session_state.get(name) is True and memo in st.session_state:
             shown_version, shown = st.session_state[memo]
             if shown_version is not None and shown_version != version:
-                from remediation.services.base import diff
-
                 st.session_state.pop(memo)
                 st.session_state["_stale_form"] = form
                 st.session_state["conflict"] = {
@@ -509,8 +507,6 @@ def guard_stale_submissions(code: str, version: int, current) -> None:
 
 def _changes_since(seen, code: str) -> list[dict]:
     """What differs between the record the user saw and the one stored now."""
-    from pages._data import load_incident
-    from remediation.services.base import diff
 
     if seen is None:
         return []

@@ -18,7 +18,14 @@ from remediation.domain import models as m
 from remediation.domain.citations import CITATIONS, cite
 from remediation.domain.rules import assess
 from remediation.domain.vocab import (
-    AUDIT_PROGRAMMES, INITIATIVE_KINDS, MINERALS, REQUIREMENTS, ROLES, SCENARIOS, STEPS, VIOLATION_TYPES,
+    AUDIT_PROGRAMMES,
+    INITIATIVE_KINDS,
+    MINERALS,
+    REQUIREMENTS,
+    ROLES,
+    SCENARIOS,
+    STEPS,
+    VIOLATION_TYPES,
 )
 from remediation.domain.workflow import events, tracker
 from remediation.services import incidents as services

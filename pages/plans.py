@@ -16,7 +16,12 @@ from pages._text import md
 from remediation.domain import models as m
 from remediation.domain.citations import CITATIONS, cite
 from remediation.domain.monitoring import (
-    BURN_LABELS, STATUS_LABELS, burn_rate, indicator_status, monitoring_window, planned_end,
+    BURN_LABELS,
+    STATUS_LABELS,
+    burn_rate,
+    indicator_status,
+    monitoring_window,
+    planned_end,
 )
 from remediation.domain.vocab import FUNDING_SOURCES, INITIATIVE_KINDS
 from remediation.reports import plan_charts

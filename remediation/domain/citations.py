@@ -3,7 +3,7 @@ Mineral Supply Chains* (2018), as stored in ``shared/reference/iom-remediation-g
 
 Every entry was checked by hand against the text: ``first``/``last`` are 1-based line numbers (the
 numbering of ``sed -n``) and ``words`` are short phrases that really occur within those lines (after
-joining the lines with spaces, collapsing whitespace and lowercasing). ``check.py`` beside this file
+joining the lines with spaces, collapsing whitespace and lowercasing). ``tests/unit/test_citations.py``
 re-verifies every entry against the guideline text.
 
 Code should cite through :func:`cite` (``cite("step1_closed_documented")`` →

@@ -18,16 +18,36 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import (
-    AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator,
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
     model_validator,
 )
 
 from remediation.domain.citations import cite
 from remediation.domain.rules import TriageInput
 from remediation.domain.vocab import (
-    ASSISTANCE_TYPES, CURRENCIES, VIOLATION_TYPES, AgeGroup, AssistanceType, AuditProgramme, FacilitatorType,
-    FundingSource, IndicatorKind, InitiativeKind, Mineral, QualitativeStatus, Requirement, ReviewAnswer, Scenario,
-    ViolationType, in_vocab_order,
+    ASSISTANCE_TYPES,
+    CURRENCIES,
+    VIOLATION_TYPES,
+    AgeGroup,
+    AssistanceType,
+    AuditProgramme,
+    FacilitatorType,
+    FundingSource,
+    IndicatorKind,
+    InitiativeKind,
+    Mineral,
+    QualitativeStatus,
+    Requirement,
+    ReviewAnswer,
+    Scenario,
+    ViolationType,
+    in_vocab_order,
 )
 
 NO_NAMES_REMINDER = (

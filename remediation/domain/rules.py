@@ -34,7 +34,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from remediation.domain.citations import cite
 from remediation.domain.policy import Policy
 from remediation.domain.vocab import (
-    SCENARIOS, VIOLATION_TYPES, Requirement, Scenario, TradingLink, ViolationType, in_vocab_order, label,
+    SCENARIOS,
+    VIOLATION_TYPES,
+    Requirement,
+    Scenario,
+    TradingLink,
+    ViolationType,
+    in_vocab_order,
+    label,
 )
 
 # The rules' sources, whole; a reason cites the finer sentence where the registry has one.

@@ -23,9 +23,28 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from remediation.domain.models import (
-    Actionability, AssessmentRecord, AuditProgrammeNotice, BudgetLine, CasePlan, Closure, CorrectiveAction,
-    Credibility, Expenditure, Funding, IncidentIn, IncidentRecord, Indicator, Initiative, Lessons, Measurement,
-    MonitoringReport, Plan, PlanClosure, Response, SmelterNotice, Substantiation,
+    Actionability,
+    AssessmentRecord,
+    AuditProgrammeNotice,
+    BudgetLine,
+    CasePlan,
+    Closure,
+    CorrectiveAction,
+    Credibility,
+    Expenditure,
+    Funding,
+    IncidentIn,
+    IncidentRecord,
+    Indicator,
+    Initiative,
+    Lessons,
+    Measurement,
+    MonitoringReport,
+    Plan,
+    PlanClosure,
+    Response,
+    SmelterNotice,
+    Substantiation,
 )
 from remediation.domain.policy import DEFAULT_POLICY, Policy
 from remediation.domain.rules import assess

@@ -24,9 +24,29 @@ from sqlalchemy.exc import IntegrityError
 
 from remediation.domain.citations import cite
 from remediation.domain.models import (
-    Actionability, AssessmentRecord, AuditProgrammeNotice, BudgetLine, CasePlan, Closure, CorrectiveAction,
-    Credibility, Expenditure, Funding, IncidentIn, IncidentRecord, Indicator, Initiative, Lessons, Measurement,
-    MonitoringReport, Plan, PlanApproval, PlanClosure, PlanHeader, SmelterNotice, Substantiation,
+    Actionability,
+    AssessmentRecord,
+    AuditProgrammeNotice,
+    BudgetLine,
+    CasePlan,
+    Closure,
+    CorrectiveAction,
+    Credibility,
+    Expenditure,
+    Funding,
+    IncidentIn,
+    IncidentRecord,
+    Indicator,
+    Initiative,
+    Lessons,
+    Measurement,
+    MonitoringReport,
+    Plan,
+    PlanApproval,
+    PlanClosure,
+    PlanHeader,
+    SmelterNotice,
+    Substantiation,
 )
 from remediation.domain.policy import Policy
 from remediation.domain.rules import TriageInput, assess

@@ -224,7 +224,7 @@ def headline(engine: Engine, flt: PortfolioFilter, today: date, time_frames: dic
     """The portfolio's headline figures, for open incidents matching ``flt`` (status filter ignored)."""
     c = t.incidents.c
     where = and_(flt.where(with_status=False), c.status == "open")
-    p, cp = t.plans.c, t.case_plans.c
+    p = t.plans.c
     with engine.connect() as conn:
         open_n, l1 = conn.execute(select(func.count(), func.count().filter(c.level1 == "mandatory"))
                                   .where(where)).one()

@@ -16,9 +16,30 @@ from datetime import date
 from sqlalchemy import JSON, Connection, delete, false, func, insert, select, text, update
 
 from remediation.domain.models import (
-    Actionability, AssessmentRecord, AuditProgrammeNotice, BudgetLine, CasePlan, Closure, CorrectiveAction,
-    Credibility, Expenditure, Funding, IncidentIn, IncidentRecord, Indicator, Initiative, Lessons, Measurement,
-    MonitoringReport, Plan, PlanApproval, PlanClosure, Response, SmelterNotice, Substantiation, Verification,
+    Actionability,
+    AssessmentRecord,
+    AuditProgrammeNotice,
+    BudgetLine,
+    CasePlan,
+    Closure,
+    CorrectiveAction,
+    Credibility,
+    Expenditure,
+    Funding,
+    IncidentIn,
+    IncidentRecord,
+    Indicator,
+    Initiative,
+    Lessons,
+    Measurement,
+    MonitoringReport,
+    Plan,
+    PlanApproval,
+    PlanClosure,
+    Response,
+    SmelterNotice,
+    Substantiation,
+    Verification,
 )
 from remediation.domain.vocab import VIOLATION_TYPES, in_vocab_order
 from remediation.domain.workflow import WorkflowState, evaluate
