@@ -441,7 +441,7 @@ def cli_url(backend, database_url_factory):
 def test_cli_imports_a_file_then_skips_it_the_second_time(cli_url, tmp_path):
     first = cli("import", str(CORPUS / "good.xlsx"), url=cli_url)
     assert first.returncode == 0, first.stderr
-    assert "good.xlsx: 2 incident rows, 2 new" in first.stdout and "Imported 2 incidents from good.xlsx." in first.stdout
+    assert "good.xlsx, sheet 'Incidents': 2 incident rows, 2 new" in first.stdout and "Imported 2 incidents from good.xlsx." in first.stdout
     again = cli("import", str(CORPUS / "good.xlsx"), url=cli_url)
     assert again.returncode == 0 and "0 new, 2 already present (skipped)" in again.stdout
 

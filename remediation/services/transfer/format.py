@@ -14,6 +14,7 @@ from remediation.domain.models import IncidentIn
 from remediation.domain.vocab import AUDIT_PROGRAMMES, MINERALS, TRADING_LINKS, VIOLATION_TYPES
 from remediation.services.base import Refused
 from remediation.services.spreadsheets import neutralise
+from remediation.services.workbooks import ReadBudget
 
 COLUMNS: dict[str, str] = {
     "code": "Code",
@@ -85,6 +86,18 @@ each take about 30 MB as CSV; the rows, not the bytes, are the limit for a norma
 MAX_ROWS = 100_000
 """Incident rows per file at most; reading stops at the first row past it."""
 MAX_COLUMNS = 200
+MAX_CELLS = 3_000_000
+"""Cells read from one file: 100,000 incidents of 30 columns (the format has 18)."""
+MAX_CELL_CHARS = 32_767
+"""Characters read from one cell: Excel's own limit (a summary may hold 4,000)."""
+MAX_PART_BYTES = 256 * 1024 * 1024
+"""An XLSX part unpacked: our own export of 100,000 incidents with short summaries is about 115 MB."""
+MAX_TOTAL_BYTES = 512 * 1024 * 1024
+MAX_RATIO = 100
+"""Unpacked/packed size of an XLSX part: sheets of text pack 5 to 15 times, a sheet of empty formatted rows
+about 20 times; the bomb of the hardening issue, 1,000 times."""
+MAX_SECONDS = 120
+"""Reading one file: 100,000 incident rows of XLSX take about 40 s on one slow core."""
 SHEET_NAME = "Incidents"
 EXTENSIONS = (".csv", ".xlsx")
 LIST_SEPARATORS = re.compile(r"[;,\n]")
@@ -188,6 +201,14 @@ def format_of(filename: str) -> Literal["csv", "xlsx"]:
 def too_big(size: int) -> ImportRefused:
     return ImportRefused(f"The file is {size / 2**20:.1f} MB ({size:,} bytes); at most {MAX_BYTES // 2**20} MB can be "
                          f"imported at once. Split it into smaller files (at most {MAX_ROWS:,} incidents each).")
+
+
+def reading_budget() -> ReadBudget:
+    """What reading one import file may cost (:mod:`remediation.services.workbooks`): the limits above, read at
+    call time. The header is a row too, so a sheet may have :data:`MAX_ROWS` + 1."""
+    return ReadBudget(max_file_bytes=MAX_BYTES, max_part_bytes=MAX_PART_BYTES, max_total_bytes=MAX_TOTAL_BYTES,
+                      max_ratio=MAX_RATIO, max_rows=MAX_ROWS + 1, max_cells=MAX_CELLS, max_cell_chars=MAX_CELL_CHARS,
+                      max_seconds=MAX_SECONDS)
 
 
 def check_row_count(rows_so_far: int) -> None:

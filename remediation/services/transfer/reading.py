@@ -22,6 +22,7 @@ from remediation.services.transfer.format import (
     too_big,
     unprotect_cell,
 )
+from remediation.services.transfer.numbers import UNKNOWN
 from remediation.services.transfer.read_csv import csv_rows
 from remediation.services.transfer.read_xlsx import xlsx_rows
 
@@ -43,7 +44,8 @@ def read_table(file_bytes: bytes, filename: str) -> pd.DataFrame:
     booleans; an XLSX formula as its text), blank rows left out.
 
     The index is the row number the spreadsheet shows (the header is row 1). ``df.attrs`` holds the
-    ``filename``, the ``format``, the XLSX ``sheet``, and ``problems``: rows that cannot be read as a
+    ``filename``, the ``format``, the XLSX ``sheet`` read and its ``hidden_sheets`` (never read), how the file
+    writes ``numbers`` (:class:`~.numbers.Convention`), and ``problems``: rows that cannot be read as a
     table (more cells than headers), which :func:`plan_import` reports. Raises :class:`ImportRefused`
     for a file that is not a table we can read: wrong type, empty, not UTF-8, too big, duplicate
     headers…"""
@@ -59,10 +61,10 @@ def read_table(file_bytes: bytes, filename: str) -> pd.DataFrame:
     if not file_bytes.strip(b" \t\r\n\x00" + codecs.BOM_UTF8):
         raise ImportRefused(f"{name} is empty: there is no header row and no incident.")
     if suffix == ".xlsx":
-        header, rows, sheet = xlsx_rows(file_bytes, name)
+        header, rows, about = xlsx_rows(file_bytes, name)
     else:
-        header, rows, sheet = csv_rows(file_bytes, name)
-    return _frame(header, rows, name, "xlsx" if suffix == ".xlsx" else "csv", sheet)
+        header, rows, about = csv_rows(file_bytes, name)
+    return _frame(header, rows, name, "xlsx" if suffix == ".xlsx" else "csv", about)
 
 
 
@@ -71,7 +73,7 @@ def _column_letter(index: int) -> str:
     return get_column_letter(index + 1)
 
 
-def _frame(header: list, rows: list[tuple[int, list]], name: str, fmt: str, sheet: str | None) -> pd.DataFrame:
+def _frame(header: list, rows: list[tuple[int, list]], name: str, fmt: str, about: dict) -> pd.DataFrame:
     names = [unprotect_cell(as_text(h).strip()) for h in header]
     # Columns without a header and without a value (Excel's trailing empty columns) are dropped; a
     # column with values but no header gets its letter as a name, so an error can point at it.
@@ -103,7 +105,8 @@ def _frame(header: list, rows: list[tuple[int, list]], name: str, fmt: str, shee
         records.append([padded[i] for i in keep])
         index.append(number)
     df = pd.DataFrame(records, columns=[names[i] for i in keep], index=pd.Index(index, name="row"), dtype=object)
-    df.attrs.update(filename=name, format=fmt, sheet=sheet, problems=problems)
+    df.attrs.update(filename=name, format=fmt, sheet=about.get("sheet"), hidden_sheets=about.get("hidden_sheets", []),
+                    numbers=about.get("numbers", UNKNOWN), problems=problems)
     return df
 
 

@@ -93,6 +93,13 @@ class ImportPlan:
     rows: list[PlannedRow]
     file_errors: list[RowError] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    sheet: str | None = None
+    hidden_sheets: list[str] = field(default_factory=list)
+
+    @property
+    def source(self) -> str:
+        """The file, and for a workbook the sheet read: "log.xlsx, sheet 'Incidents'"."""
+        return f"{self.filename}, sheet {self.sheet!r}" if self.sheet else self.filename
 
     @property
     def errors(self) -> list[RowError]:
@@ -125,7 +132,9 @@ class ImportPlan:
             parts.append(f"{c['conflict']:,} in conflict with what is recorded")
         if c["error"]:
             parts.append(f"{c['error']:,} with errors")
-        text = f"{self.filename}: " + ", ".join(parts) + "."
+        text = f"{self.source}: " + ", ".join(parts) + "."
+        if self.hidden_sheets:
+            text += " Hidden sheets not read: " + ", ".join(repr(h) for h in self.hidden_sheets) + "."
         if self.ignored_columns:
             text += " Columns not imported: " + ", ".join(repr(c) for c in self.ignored_columns) + "."
         return text
@@ -210,7 +219,8 @@ def plan_import(df: pd.DataFrame, mapping: Mapping[str, str | None] | None = Non
     mapping = {f: str(c) for f, c in (suggest_mapping(df.columns) if mapping is None else mapping).items()
                if c is not None}
     ignored = [str(c) for c in df.columns if str(c) not in set(mapping.values())]
-    plan = ImportPlan(filename, dict(mapping), [], list(df.attrs.get("problems", [])), ignored)
+    plan = ImportPlan(filename, dict(mapping), [], list(df.attrs.get("problems", [])), ignored,
+                      df.attrs.get("sheet"), list(df.attrs.get("hidden_sheets", [])))
     if (mapping_errors := _mapping_errors(df, mapping)):
         plan.file_errors = mapping_errors + plan.file_errors
         return plan
