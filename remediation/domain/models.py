@@ -24,12 +24,14 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from remediation.domain.citations import cite
 from remediation.domain.rules import TriageInput
+from remediation.domain.text import SafeText, check_code
 from remediation.domain.vocab import (
     ASSISTANCE_TYPES,
     CURRENCIES,
@@ -54,8 +56,10 @@ NO_NAMES_REMINDER = (
     "Do not enter names or any identifying detail of victims: use the pseudonymous victim code only."
 )
 
-INCIDENT_CODE_PATTERN = r"^INC-\d{4}-\d{3,6}$"
-VICTIM_CODE_PATTERN = r"^[A-Z]{1,4}-\d{1,6}$"
+# [0-9], never \d: pydantic's regex engine (like Python's) reads \d as any Unicode digit — fullwidth,
+# Arabic-Indic… — and two codes that look the same must be the same code.
+INCIDENT_CODE_PATTERN = r"^INC-[0-9]{4}-[0-9]{3,6}$"
+VICTIM_CODE_PATTERN = r"^[A-Z]{1,4}-[0-9]{1,6}$"
 
 def _not_future(value: date) -> date:
     if value > date.today():
@@ -66,19 +70,24 @@ def _not_future(value: date) -> date:
 PastDate = Annotated[date, AfterValidator(_not_future)]
 """The date of something that has happened: never after today."""
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Every text type carries the one text rule (remediation.domain.text): no control characters but tab and line
+# break, no noncharacters, no bidirectional overrides; tests/unit/test_text_rule.py checks every str field.
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000), SafeText]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), SafeText]
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=60)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=60), SafeText]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), SafeText]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=4000), SafeText]
 
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-def _upper(value):
-    """Codes are compared in capitals: ``inc-2024-007`` is ``INC-2024-007`` (before the pattern check)."""
-    return value.strip().upper() if isinstance(value, str) else value
+def _upper(value, info: ValidationInfo):
+    """Codes are ASCII (:func:`remediation.domain.text.check_code`, before upper-casing: ``"ı".upper()`` is
+    ``"I"``) and compared in capitals: ``inc-2024-007`` is ``INC-2024-007`` (before the pattern check)."""
+    return check_code(value.strip(), info.field_name).upper() if isinstance(value, str) else value
 
 
 def not_before(value: date | None, earlier: date | None, what: str, earlier_what: str) -> None:
@@ -98,7 +107,7 @@ class IncidentIn(Model):
     summary: Text = ""
     mineral: Mineral
     country: Name
-    site: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    site: ShortText = ""
     smelter_refiner: Name = Field(description="The supply-chain partner the allegation names.")
     audit_programme: AuditProgramme
     violation_types: Annotated[list[ViolationType], Field(min_length=1)]
@@ -204,7 +213,7 @@ class AssessmentRecord(Model):
     recent: bool | None
     treated_as_current: bool
     policy_version: int = Field(ge=1)
-    reasons: list[str] = Field(min_length=1)
+    reasons: list[Annotated[str, SafeText]] = Field(min_length=1)
 
 
 class AssessmentRequest(Model):
@@ -214,7 +223,7 @@ class AssessmentRequest(Model):
 
 class CorrectiveAction(Model):
     """Enhanced due diligence / corrective action under the AP's incident response process."""
-    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=4000)]
+    description: Description
     relationship_terminated: bool = False
     decided_on: PastDate
 
@@ -267,7 +276,7 @@ class Measurement(Model):
 class Indicator(Model):
     name: Name
     kind: IndicatorKind
-    unit: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] = ""
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60), SafeText] = ""
     baseline_value: float | None = None
     baseline_date: date
     target_value: float | None = None
@@ -299,7 +308,7 @@ class Initiative(Model):
     """A Level 2 initiative with a realistic, time-bound, measurable result (guideline lines 1295-1296)."""
     title: Name
     kind: InitiativeKind
-    expected_result: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=4000)]
+    expected_result: Description
     due_date: date
     indicators: list[Indicator] = []
 
@@ -397,7 +406,7 @@ class PlanHeader(Model):
     currency: Literal[CURRENCIES]  # type: ignore[valid-type]
     estimated_cost: Money
     designed_on: PastDate
-    victim_service_coordinator: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    victim_service_coordinator: ShortText = ""
 
     @model_validator(mode="after")
     def _level1_has_coordinator(self) -> "PlanHeader":

@@ -13,11 +13,15 @@ ships them as DOMAIN.md infers them and marks those cells ``inferred`` so every 
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from remediation.domain.citations import CITATIONS, cite
+from remediation.domain.text import SafeText
 from remediation.domain.vocab import SCENARIOS, Requirement, Scenario, ViolationType
+
+Text = Annotated[str, SafeText]  # the one text rule (remediation.domain.text)
 
 
 class MatrixCell(BaseModel):
@@ -29,17 +33,17 @@ class MatrixCell(BaseModel):
         default=False,
         description="True where the cell is our reading of the guideline, not its stated text.",
     )
-    source: str = Field(default="", description="Where the cell comes from.")
+    source: Text = Field(default="", description="Where the cell comes from.")
 
 
 class Policy(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     version: int = Field(ge=1)
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
     adopted_on: date | None = None
-    adopted_by: str = ""
-    notes: str = ""
+    adopted_by: Text = ""
+    notes: Text = ""
     matrix: dict[Scenario, MatrixCell]
     severe_types: tuple[ViolationType, ...] = Field(
         description=f"Violation types that are severe by type ({cite('footnote22_severe_types')})."

@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from remediation.domain.citations import cite
 from remediation.domain.policy import Policy
+from remediation.domain.text import SafeText
 from remediation.domain.vocab import (
     SCENARIOS,
     VIOLATION_TYPES,
@@ -152,9 +153,9 @@ class Assessment(BaseModel):
         description="Past trading counted as current because ties were not cut well before it became public."
     )
     cell_inferred: bool
-    reasons: list[str]
+    reasons: list[Annotated[str, SafeText]]
     policy_version: int
-    policy_name: str
+    policy_name: Annotated[str, SafeText]
     lapse_days: int | None = Field(description="Days from the incident to the stop of trading.")
     public_lead_days: int | None = Field(
         description="Days from the stop of trading to the incident becoming public (negative: after)."

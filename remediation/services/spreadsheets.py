@@ -83,10 +83,23 @@ def sheet_names(names: Iterable[str]) -> list[str]:
     return out
 
 
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters an XLSX (XML 1.0) cannot hold. The text rule (:mod:`remediation.domain.text`) keeps them out of
+everything stored since; text stored before it is written with U+FFFD in their place, so that one such
+character no longer makes a whole workbook fail to build."""
+
+
+def xml_safe(value):
+    return XML_ILLEGAL.sub("\ufffd", value) if isinstance(value, str) else value
+
+
 def _cell_ready(value):
-    """What openpyxl can store: aware datetimes as naive UTC (Excel has no time zones), containers as text."""
+    """What openpyxl can store: aware datetimes as naive UTC (Excel has no time zones), containers as text,
+    characters XML cannot hold replaced (:func:`xml_safe`)."""
+    if isinstance(value, str):
+        return xml_safe(value)
     if isinstance(value, (list, tuple, dict, set)):
-        return str(value)
+        return xml_safe(str(value))
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.astimezone(timezone.utc).replace(tzinfo=None)
     return value
@@ -98,8 +111,9 @@ def _excel_ready(df: pd.DataFrame) -> pd.DataFrame:
         col = out[name]
         if isinstance(col.dtype, pd.DatetimeTZDtype):
             out[name] = col.dt.tz_convert("UTC").dt.tz_localize(None)
-        elif pd.api.types.is_object_dtype(col):
-            out[name] = col.map(_cell_ready)
+        elif pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col):
+            out[name] = col.astype(object).map(_cell_ready)
+    out.columns = [xml_safe(str(c)) if isinstance(c, str) else c for c in out.columns]
     return neutralise_frame(out)
 
 

@@ -111,7 +111,7 @@ BAD_FILES: dict[str, list[tuple[int | None, str | None, str]]] = {
                            (3, "Violation types", "Required, and the cell is empty")],
     "ragged.csv": [(3, None, "The row has 12 cells but the header has 11 columns")],
     "bad_quotes.csv": [(None, None, "bad_quotes.csv is not a well-formed CSV: line 3")],
-    "control_characters.csv": [(2, "Title", "Contains a control character (U+0007)")],
+    "control_characters.csv": [(2, "Title", "Contains U+0007 (BELL), a control character, at character 7")],
     "trading_link_rules.csv": [(2, "Stopped trading", "Past trading needs the date trading stopped"),
                                (3, "Stopped trading", "Only a past trading link has a stop date")],
     "too_long.csv": [(2, "Title", "Too long: 250 characters, at most 200")],

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from remediation.domain.models import IncidentIn
+from remediation.domain.text import text_problem
 from remediation.domain.vocab import AUDIT_PROGRAMMES, MINERALS, VIOLATION_TYPES
 from remediation.services import transfer as tr
 from remediation.services.demo import read_fixture
@@ -149,7 +150,7 @@ def test_read_cell(field, cell, expected):
     ("audit_programme", "ISO 9001", "not a known audit programme"),
     ("trading_link", "sometimes", "not a known trading link"),
     ("violation_types", "slavery; Debt bondage; theft", "'slavery', 'theft': not a known violation types"),
-    ("title", "Forced\x07labour", "control character (U+0007)"),
+    ("title", "Forced\x07labour", "Contains U+0007 (BELL), a control character"),
 ])
 def test_read_cell_refuses_with_a_reason(field, cell, message):
     with pytest.raises(tr.CellError, match=None) as exc:
@@ -205,7 +206,9 @@ def test_the_demo_portfolio_round_trips_exactly(fmt):
 
 
 def test_xlsx_export_replaces_characters_a_workbook_cannot_hold():
-    plan = round_trip([incident(title="Bell\x07here")], "xlsx")
+    # The text rule keeps U+0007 out of everything stored since #16; text stored before it (built here without
+    # validation) still exports, with U+FFFD in its place.
+    plan = round_trip([IncidentIn.model_construct(**{**incident().model_dump(), "title": "Bell\x07here"})], "xlsx")
     assert plan.new[0].title == "Bell\ufffdhere"
 
 
@@ -434,10 +437,13 @@ def test_apply_refuses_a_plan_with_errors_without_touching_the_database():
 
 # --- properties -------------------------------------------------------------------------------------
 
-SAFE_TEXT = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\x01\x02\x03\x04\x05\x06\x07\x08"
-                          "\x0b\x0c\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\r")
-TEXT = st.one_of(st.text(SAFE_TEXT, max_size=60), st.sampled_from(HOSTILE),
-                 st.builds(lambda t, p: p + t, st.text(SAFE_TEXT, max_size=20), st.sampled_from(["=", "+", "-", "@", "'", "''"])))
+def _allowed(text: str) -> str:
+    """What the one text rule (remediation.domain.text) lets through: every character it does not refuse."""
+    return "".join(c for c in text if text_problem(c) is None and c != "\r")
+
+
+TEXT = st.one_of(st.text(max_size=60).map(_allowed), st.sampled_from(HOSTILE),
+                 st.builds(lambda t, p: p + t, st.text(max_size=20).map(_allowed), st.sampled_from(["=", "+", "-", "@", "'", "''"])))
 PAST = st.dates(min_value=date(2000, 1, 1), max_value=date.today())
 
 
@@ -450,7 +456,7 @@ def incidents(draw, code: str | None = None) -> IncidentIn:
     affected = draw(st.integers(1, 1_000_000))
     name = TEXT.filter(lambda s: s.strip() != "").map(lambda s: s[:200])
     return IncidentIn(
-        code=code or draw(st.from_regex(r"INC-\d{4}-\d{3,6}", fullmatch=True)),
+        code=code or draw(st.from_regex(r"INC-[0-9]{4}-[0-9]{3,6}", fullmatch=True)),
         title=draw(name), summary=draw(TEXT), mineral=draw(st.sampled_from(list(MINERALS))), country=draw(name),
         site=draw(TEXT.map(lambda s: s[:200])), smelter_refiner=draw(name),
         audit_programme=draw(st.sampled_from(list(AUDIT_PROGRAMMES))),

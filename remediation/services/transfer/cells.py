@@ -7,9 +7,9 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime
 
+from remediation.domain.text import TextRefused, check_text
 from remediation.domain.vocab import in_vocab_order
 from remediation.services.transfer.format import (
-    ILLEGAL_CHARACTERS,
     KINDS,
     LIST_SEPARATORS,
     VOCABULARIES,
@@ -29,7 +29,7 @@ def _formula_hint(text: str) -> str:
 
 
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]00:00(?::00(?:\.0+)?)?)?$")
-_INT = re.compile(r"^[+-]?\d+(?:\.0*)?$")
+_INT = re.compile(r"^[+-]?[0-9]+(?:\.0*)?$")
 TRUE_WORDS = {"yes", "y", "true", "1", "x"}
 FALSE_WORDS = {"no", "n", "false", "0"}
 
@@ -129,10 +129,12 @@ def _read_choices(field: str, value) -> list[str] | None:
 
 
 def _read_text(value) -> str | None:
+    """Text by the one text rule (:mod:`remediation.domain.text`), as a form would take it."""
     text = line_breaks(unprotect_cell(as_text(value).strip()))
-    if (bad := ILLEGAL_CHARACTERS.search(text)) is not None:
-        raise CellError(f"Contains a control character (U+{ord(bad.group()):04X}), which a spreadsheet cannot hold; "
-                        "remove it.")
+    try:
+        check_text(text)
+    except TextRefused as exc:
+        raise CellError(str(exc)[:1].upper() + str(exc)[1:]) from exc
     return text or None
 
 

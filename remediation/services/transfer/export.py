@@ -9,15 +9,8 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from remediation.domain.models import IncidentIn
-from remediation.services.spreadsheets import tables_to_csv, tables_to_xlsx
-from remediation.services.transfer.format import (
-    COLUMNS,
-    ILLEGAL_CHARACTERS,
-    SHEET_NAME,
-    export_value,
-    line_breaks,
-    protect_cell,
-)
+from remediation.services.spreadsheets import tables_to_csv, tables_to_xlsx, xml_safe
+from remediation.services.transfer.format import COLUMNS, SHEET_NAME, export_value, line_breaks, protect_cell
 from remediation.storage.queries import PortfolioFilter
 from remediation.storage.records import stored_intake
 
@@ -27,10 +20,6 @@ def incidents_frame(incidents: Iterable[IncidentIn]) -> pd.DataFrame:
     Not yet protected against formulas: :func:`to_bytes` does that."""
     records = [[export_value(f, getattr(i, f)) for f in COLUMNS] for i in incidents]
     return pd.DataFrame(records, columns=list(COLUMNS.values()), dtype=object)
-
-
-def _xml_safe(value):
-    return ILLEGAL_CHARACTERS.sub("\ufffd", value) if isinstance(value, str) else value
 
 
 def to_bytes(frame: pd.DataFrame, fmt: Literal["csv", "xlsx"]) -> bytes:
@@ -44,7 +33,7 @@ def to_bytes(frame: pd.DataFrame, fmt: Literal["csv", "xlsx"]) -> bytes:
         return tables_to_csv(protected)
     if fmt == "xlsx":
         for column in protected.columns:
-            protected[column] = protected[column].map(_xml_safe)
+            protected[column] = protected[column].map(xml_safe)
         return tables_to_xlsx({SHEET_NAME: protected})
     raise ValueError(f"unknown export format {fmt!r}: csv or xlsx")
 

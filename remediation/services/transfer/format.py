@@ -101,7 +101,6 @@ MAX_SECONDS = 120
 SHEET_NAME = "Incidents"
 EXTENSIONS = (".csv", ".xlsx")
 LIST_SEPARATORS = re.compile(r"[;,\n]")
-ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 assert set(COLUMNS) == set(IncidentIn.model_fields) == set(KINDS) == set(ALIASES), "the format covers IncidentIn"
