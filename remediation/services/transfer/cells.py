@@ -17,6 +17,7 @@ from remediation.services.transfer.format import (
     line_breaks,
     unprotect_cell,
 )
+from remediation.services.transfer.numbers import UNKNOWN, Convention, NumberError, read_whole
 
 
 class CellError(ValueError):
@@ -29,7 +30,7 @@ def _formula_hint(text: str) -> str:
 
 
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ]00:00(?::00(?:\.0+)?)?)?$")
-_INT = re.compile(r"^[+-]?[0-9]+(?:\.0*)?$")
+_NUMERIC = re.compile(r"^[+-]?[0-9][0-9 .,\u00a0\u202f\u2009]*$")
 TRUE_WORDS = {"yes", "y", "true", "1", "x"}
 FALSE_WORDS = {"no", "n", "false", "0"}
 
@@ -55,7 +56,7 @@ def _read_date(value) -> date | None:
         raise CellError(f"{text!r} is not a real date ({exc}).") from exc
 
 
-def _read_int(value) -> int | None:
+def _read_int(value, convention: Convention = UNKNOWN) -> int | None:
     if isinstance(value, bool):
         raise CellError(f"{as_text(value)!r} is not a whole number.")
     if isinstance(value, int):
@@ -67,9 +68,12 @@ def _read_int(value) -> int | None:
     text = as_text(value).strip()
     if not text:
         return None
-    if not _INT.match(text):
+    if not _NUMERIC.match(text):
         raise CellError(f"{text[:60]!r} is not a whole number." + _formula_hint(text))
-    return int(float(text)) if "." in text else int(text)
+    try:
+        return read_whole(text, convention)  # "1.000" is a thousand only where the file says so
+    except NumberError as exc:
+        raise CellError(str(exc)) from exc
 
 
 def _read_bool(value) -> bool | None:
@@ -138,16 +142,16 @@ def _read_text(value) -> str | None:
     return text or None
 
 
-def read_cell(field: str, value):
-    """The value of ``field`` in a cell as read from the file; None for an empty cell. Raises
-    :class:`CellError` with a message for the user."""
+def read_cell(field: str, value, convention: Convention = UNKNOWN):
+    """The value of ``field`` in a cell as read from the file; None for an empty cell. ``convention`` is how the
+    file writes numbers (:mod:`.numbers`). Raises :class:`CellError` with a message for the user."""
     kind = KINDS[field]
     if kind == "text":
         return _read_text(value)
     if kind == "date":
         return _read_date(value)
     if kind == "int":
-        return _read_int(value)
+        return _read_int(value, convention)
     if kind == "bool":
         return _read_bool(value)
     if kind == "choice":

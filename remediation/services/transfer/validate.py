@@ -24,6 +24,7 @@ from remediation.services.transfer.format import (
     unprotect_cell,
 )
 from remediation.services.transfer.mapping import suggest_mapping
+from remediation.services.transfer.numbers import UNKNOWN, Convention
 from remediation.storage.records import stored_intake
 
 _FIELD_PREFIX = re.compile(r"^([a-z_]+)(?:: | \()")
@@ -181,13 +182,14 @@ def _mapping_errors(df: pd.DataFrame, mapping: Mapping[str, str]) -> list[RowErr
     return errors
 
 
-def _plan_row(number: int, values: Mapping[str, Any], mapping: Mapping[str, str]) -> PlannedRow:
+def _plan_row(number: int, values: Mapping[str, Any], mapping: Mapping[str, str],
+              convention: Convention = UNKNOWN) -> PlannedRow:
     data: dict[str, Any] = {}
     errors: list[RowError] = []
     failed: set[str] = set()
     for f, column in mapping.items():
         try:
-            value = read_cell(f, values[column])
+            value = read_cell(f, values[column], convention)
         except CellError as exc:
             errors.append(RowError(number, column, str(exc)))
             failed.add(f)
@@ -221,6 +223,7 @@ def plan_import(df: pd.DataFrame, mapping: Mapping[str, str | None] | None = Non
     ignored = [str(c) for c in df.columns if str(c) not in set(mapping.values())]
     plan = ImportPlan(filename, dict(mapping), [], list(df.attrs.get("problems", [])), ignored,
                       df.attrs.get("sheet"), list(df.attrs.get("hidden_sheets", [])))
+    convention = df.attrs.get("numbers", UNKNOWN)
     if (mapping_errors := _mapping_errors(df, mapping)):
         plan.file_errors = mapping_errors + plan.file_errors
         return plan
@@ -233,7 +236,7 @@ def plan_import(df: pd.DataFrame, mapping: Mapping[str, str | None] | None = Non
             code = unprotect_cell(as_text(values.get(mapping["code"])).strip()).upper()
             plan.rows.append(PlannedRow(int(number), code, "", "error", None, [problem]))
             continue
-        plan.rows.append(_plan_row(int(number), values, mapping))
+        plan.rows.append(_plan_row(int(number), values, mapping, convention))
     _mark_duplicates(plan)
     if engine is not None:
         _mark_present(plan, engine)
