@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -31,6 +31,7 @@ from pydantic import (
 
 from remediation.domain.citations import cite
 from remediation.domain.rules import TriageInput
+from remediation.domain.supply_chain import METALS, SMELTER_ID_PATTERN
 from remediation.domain.text import SafeText, check_code
 from remediation.domain.vocab import (
     ASSISTANCE_TYPES,
@@ -90,6 +91,18 @@ def _upper(value, info: ValidationInfo):
     return check_code(value.strip(), info.field_name).upper() if isinstance(value, str) else value
 
 
+def _smelter_id_text(value, info: ValidationInfo):
+    """A smelter ID as typed: an ASCII code (as incident codes), trimmed, in capitals; an empty cell or field is
+    no ID."""
+    if isinstance(value, str):
+        value = check_code(value.strip(), info.field_name).upper()
+        return value or None
+    return value
+
+
+SmelterId = Annotated[str, StringConstraints(pattern=SMELTER_ID_PATTERN)]
+
+
 def not_before(value: date | None, earlier: date | None, what: str, earlier_what: str) -> None:
     if value is not None and earlier is not None and value < earlier:
         raise ValueError(f"{what} ({value.isoformat()}) is before {earlier_what} ({earlier.isoformat()})")
@@ -109,6 +122,9 @@ class IncidentIn(Model):
     country: Name
     site: ShortText = ""
     smelter_refiner: Name = Field(description="The supply-chain partner the allegation names.")
+    smelter_id: Annotated[SmelterId | None, BeforeValidator(_smelter_id_text)] = Field(
+        default=None, description="The RMI smelter ID (CID and six digits, e.g. CID001234) of the smelter/refiner, "
+                                  "from the smelter register: the link to suppliers' declarations.")
     audit_programme: AuditProgramme
     violation_types: Annotated[list[ViolationType], Field(min_length=1)]
     allegation_source: Name
@@ -150,6 +166,18 @@ class IncidentIn(Model):
             violation_types=self.violation_types, repeated=self.repeated,
             affected_persons=self.affected_persons, children_affected=self.children_affected,
         )
+
+
+class SmelterEntry(Model):
+    """A smelter or refiner a lead adds to the register by hand (one no supplier's declaration lists yet)."""
+    smelter_id: Annotated[SmelterId, BeforeValidator(_smelter_id_text)] = Field(
+        description="The RMI smelter ID: CID and six digits, e.g. CID001234.")
+    metal: Literal["tantalum", "tin", "tungsten", "gold", "cobalt", "mica", "copper", "graphite", "lithium", "nickel"]
+    name: Name
+    country: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+
+
+assert set(get_args(SmelterEntry.model_fields["metal"].annotation)) == set(METALS), "one list of metals"
 
 
 # --- Step 1: verify the allegation (guideline lines 910-915) ---------------------------------------

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 # --- smelter IDs and names ---------------------------------------------------------------------------
 
-SMELTER_ID_PATTERN = r"^CID\d{6}$"
+SMELTER_ID_PATTERN = r"^CID[0-9]{6}$"  # [0-9], not \d: \d matches Arabic-Indic and fullwidth digits too
 """An RMI smelter identification number: ``CID`` and six digits (``CID002158``)."""
 _SMELTER_ID = re.compile(SMELTER_ID_PATTERN)
 
@@ -33,7 +33,10 @@ def smelter_id(text: object) -> str | None:
     """``text`` as a smelter ID (spaces trimmed, capitals), or None when it is not one."""
     if text is None:
         return None
-    candidate = str(text).strip().upper()
+    candidate = str(text).strip()
+    if not candidate.isascii():  # "cıd001234" upper-cases to "CID001234": an ID is written in ASCII
+        return None
+    candidate = candidate.upper()
     return candidate if _SMELTER_ID.match(candidate) else None
 
 

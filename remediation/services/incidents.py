@@ -126,6 +126,32 @@ def create_incident(engine: Engine, incident: IncidentIn, actor: Actor = LOCAL_U
     return evaluate(record, today)
 
 
+def link_smelter(engine: Engine, code: str, smelter_id: str | None, actor: Actor = LOCAL_USER,
+                 **kw) -> WorkflowState:
+    """Link the incident's smelter/refiner to the register entry ``smelter_id`` (None: unlink). The free text the
+    allegation named stays as it was; the link is what matches the incident to suppliers' declarations
+    (:mod:`remediation.storage.supply_chain`). Allowed on closed incidents too: their history counts for the
+    "high occurrence" of later incidents at the same smelter (footnote 22)."""
+    with engine.connect() as conn:
+        _permit(conn, actor, "edit", f"linking {code} to the smelter register")
+    if smelter_id is not None:
+        smelter_id = smelter_id.strip().upper()
+        with engine.connect() as conn:
+            known = conn.execute(select(t.smelters.c.smelter_id).where(t.smelters.c.smelter_id == smelter_id)
+                                 ).scalar_one_or_none()
+        if known is None:
+            raise Refused(f"smelter_id: {smelter_id} is not in the smelter register; import a declaration that lists "
+                          "it, or add it to the register first.")
+
+    def mutate(rec: IncidentRecord, state: WorkflowState) -> None:
+        _require(rec.incident.smelter_id != smelter_id,
+                 f"smelter_id: {code} is already linked to {smelter_id}." if smelter_id else
+                 f"smelter_id: {code} is not linked to a smelter.")
+        rec.incident.smelter_id = smelter_id
+    return _change(engine, code, actor, "linked the smelter/refiner to the register" if smelter_id else
+                   "unlinked the smelter/refiner from the register", mutate, min_step=1, allow_closed=True, **kw)
+
+
 def next_incident_code(engine: Engine, year: int | None = None) -> str:
     """The next free ``INC-YYYY-NNN`` code for ``year`` (default: this year)."""
     year = year or date.today().year

@@ -77,6 +77,8 @@ class PortfolioFilter:
     level: tuple[str, ...] = ()  # keys of LEVEL_FILTERS, any of them
     received_from: date | None = None
     received_to: date | None = None
+    supplier: tuple[str, ...] = ()  # suppliers' names: incidents at a smelter any of their declarations lists
+    product: tuple[str, ...] = ()  # declared products: incidents at a smelter a declaration covering one lists
 
     def where(self, *, with_status: bool = True):
         c = t.incidents.c
@@ -103,6 +105,8 @@ class PortfolioFilter:
             clauses.append(c.date_received >= self.received_from)
         if self.received_to:
             clauses.append(c.date_received <= self.received_to)
+        if self.supplier or self.product:
+            clauses.append(exposure_clause(self.supplier, self.product))
         return and_(true(), *clauses)
 
     def describe(self, *, with_status: bool = True) -> str:
@@ -112,12 +116,32 @@ class PortfolioFilter:
         status = {"open": "open incidents", "closed": "closed incidents"}.get(self.status) if with_status else None
         parts = [", ".join(MINERALS.get(m, m) for m in self.mineral), ", ".join(self.country),
                  ", ".join(AUDIT_PROGRAMMES.get(a, a) for a in self.audit_programme), ", ".join(self.smelter_refiner),
-                 ", ".join(LEVEL_FILTERS.get(x, x) for x in self.level)]
+                 ", ".join(LEVEL_FILTERS.get(x, x) for x in self.level),
+                 "supplier " + ", ".join(self.supplier) if self.supplier else "",
+                 "product " + ", ".join(self.product) if self.product else ""]
         if self.received_from or self.received_to:
             parts.append(f"received {self.received_from or '…'} to {self.received_to or '…'}")
         parts = [p for p in parts if p]
         filters = "filters: " + "; ".join(parts) if parts else None
         return "; ".join(p for p in (status, filters) if p) or "all incidents"
+
+
+def exposure_clause(suppliers: tuple[str, ...], products: tuple[str, ...]):
+    """Incidents linked to a smelter that a declaration (current or earlier) of one of ``suppliers`` lists, and
+    that a declaration covering one of ``products`` lists: the sidebar's supplier and product filters."""
+    c, ds = t.incidents.c, t.declaration_smelters.c
+    clauses = []
+    if suppliers:
+        clauses.append(c.smelter_id.in_(
+            select(ds.smelter_id).select_from(t.declaration_smelters.join(t.declarations).join(t.suppliers))
+            .where(t.suppliers.c.name.in_(suppliers), ds.smelter_id.is_not(None))))
+    if products:
+        dp = t.declaration_products.c
+        clauses.append(c.smelter_id.in_(
+            select(ds.smelter_id).select_from(
+                t.declaration_smelters.join(t.declaration_products, dp.declaration_id == ds.declaration_id))
+            .where(dp.product.in_(products), ds.smelter_id.is_not(None))))
+    return and_(*clauses)
 
 
 def overdue_clause(today: date, time_frames: dict[int, int]):
@@ -304,6 +328,11 @@ def status_counts(engine: Engine) -> dict[str, int]:
 
 
 def distinct_values(engine: Engine, column: str) -> list[str]:
+    """The values a sidebar filter offers: an incident column's, or ``supplier`` / ``product`` (declared)."""
+    if column in ("supplier", "product"):
+        col = t.suppliers.c.name if column == "supplier" else t.declaration_products.c.product
+        with engine.connect() as conn:
+            return [v for v in conn.execute(select(col).distinct().order_by(col)).scalars()]
     col = t.incidents.c[column]
     with engine.connect() as conn:
         return [v for v in conn.execute(select(col).distinct().order_by(col)).scalars()]

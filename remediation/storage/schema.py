@@ -83,6 +83,10 @@ incidents = Table(
     Column("country", String(200), nullable=False, index=True),
     Column("site", String(200), nullable=False, server_default=""),
     Column("smelter_refiner", String(200), nullable=False, index=True),
+    # The smelter register's ID (CID and six digits) the smelter/refiner is linked to, if a lead linked it:
+    # the key to suppliers' declarations (remediation.domain.supply_chain). Not a foreign key: an imported
+    # grievance log may name an ID before any declaration lists it.
+    Column("smelter_id", String(9), index=True),
     Column("audit_programme", String(20), nullable=False, index=True),
     Column("allegation_source", String(200), nullable=False),
     Column("date_received", Date, nullable=False, index=True),
@@ -339,4 +343,87 @@ users = Table(
     Column("created_by", String(200), nullable=False, server_default=""),
     CheckConstraint("role IN ('viewer', 'editor', 'admin')", name="role_known"),
     CheckConstraint("email = lower(email)", name="email_lower_case"),
+)
+
+
+# --- the supply chain as suppliers declare it (CMRT / EMRT workbooks; remediation.services.declarations) ---------
+
+smelters = Table(
+    # The smelter register: smelters and refiners by RMI smelter ID, each with one metal (RMI gives a facility
+    # one ID per metal). Filled from suppliers' declarations, or entered by a lead.
+    "smelters", metadata,
+    Column("smelter_id", String(9), primary_key=True),
+    Column("metal", String(20), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("name_key", String(200), nullable=False, index=True),  # normalise_name(name): suggestions match on it
+    Column("country", String(200), nullable=False, server_default=""),
+    Column("source", String(20), nullable=False),  # "declarations" | "entered"
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_by", String(200), nullable=False, server_default=""),
+    CheckConstraint("source IN ('declarations', 'entered')", name="source_known"),
+)
+
+suppliers = Table(
+    # A supplier is who signs a declaration: matched across files by the normalised company name.
+    "suppliers", metadata,
+    _id(),
+    Column("name", String(200), nullable=False),
+    Column("name_key", String(200), nullable=False, unique=True),
+    Column("unique_id", String(200), nullable=False, server_default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+declarations = Table(
+    # One imported workbook. The newest by effective date (then by import) of a supplier's declarations of one
+    # template is current (is_current); older ones are kept: they are the past supply chain.
+    "declarations", metadata,
+    _id(),
+    Column("supplier_id", Id, ForeignKey("suppliers.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("template", String(4), nullable=False),
+    Column("version", String(10), nullable=False),
+    Column("scope", String(20), nullable=False),
+    Column("scope_description", Text, nullable=False, server_default=""),
+    Column("effective_date", Date, nullable=False),
+    Column("company_name", String(200), nullable=False),
+    Column("file_name", String(255), nullable=False),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("is_current", Boolean, nullable=False, server_default="0"),
+    Column("smelter_rows", Integer, nullable=False, server_default="0"),
+    Column("product_rows", Integer, nullable=False, server_default="0"),
+    Column("warnings", JSON, nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("imported_by", String(200), nullable=False),
+    CheckConstraint("template IN ('CMRT', 'EMRT')", name="template_known"),
+    CheckConstraint("scope IN ('company', 'product', 'user_defined')", name="scope_known"),
+    Index("ix_declarations_supplier_template", "supplier_id", "template", "effective_date"),
+)
+
+declaration_smelters = Table(
+    "declaration_smelters", metadata,
+    _id(),
+    Column("declaration_id", Id, ForeignKey("declarations.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("row", Integer, nullable=False),
+    Column("metal", String(20), nullable=False),
+    Column("smelter_id", String(9), index=True),  # None: "Smelter not listed" / "not yet identified", or no ID given
+    Column("name", String(200), nullable=False),
+    Column("name_key", String(200), nullable=False, index=True),
+    Column("country", String(200), nullable=False, server_default=""),
+    Column("listing", String(20), nullable=False),
+    Column("id_source", String(200), nullable=False, server_default=""),
+    Column("mine_names", Text, nullable=False, server_default=""),
+    Column("mine_countries", Text, nullable=False, server_default=""),
+    Column("recycled", String(40), nullable=False, server_default=""),
+    CheckConstraint("listing IN ('listed', 'not_listed', 'not_yet_identified')", name="listing_known"),
+)
+
+declaration_products = Table(
+    "declaration_products", metadata,
+    _id(),
+    Column("declaration_id", Id, ForeignKey("declarations.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("row", Integer, nullable=False),
+    Column("number", String(200), nullable=False),
+    Column("name", String(200), nullable=False, server_default=""),
+    Column("requester_number", String(200), nullable=False, server_default=""),
+    Column("requester_name", String(200), nullable=False, server_default=""),
+    Column("product", String(200), nullable=False, index=True),  # what filters and views call it: name, else number
 )

@@ -368,6 +368,7 @@ CELLS = {  # one strategy per field, mixing valid and invalid cells
     "site": st.sampled_from(["", "Pit 3", "-1"]),
     "country": st.sampled_from(["Ghana", "Côte d'Ivoire", ""]),
     "smelter_refiner": st.sampled_from(["Corvid Gold Refiners", "=cmd|' /C calc'!A0", ""]),
+    "smelter_id": st.sampled_from(["", "CID900007", " cid900007", "CID12", "=1+1"]),
     "audit_programme": st.sampled_from(["lbma", "RMI RMAP", "iso"]),
     "violation_types": st.sampled_from(["debt_bondage", "Forced labour; Debt bondage", "slavery", ""]),
     "allegation_source": st.sampled_from(["Trade union", ""]),

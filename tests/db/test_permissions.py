@@ -22,6 +22,8 @@ from remediation.services import access, admin, base
 from remediation.services import incidents as services
 from remediation.services.access import COMMAND_LINE, Forbidden
 from remediation.services.base import Actor, Refused
+from remediation.services.declarations import importing as declaration_imports
+from remediation.services.declarations import register as smelter_register
 from remediation.storage import schema as t
 from remediation.storage.queries import policy_in_force as in_force
 
@@ -66,7 +68,7 @@ def audit_entries(engine) -> list[dict]:
 
 
 # Every public use case in services that takes an actor: each must refuse a viewer before it touches anything.
-SERVICE_MODULES = (services, admin)  # the write side: every use case there takes an actor
+SERVICE_MODULES = (services, admin, declaration_imports, smelter_register)  # the write side: each use case takes an actor
 WRITES = sorted(name for module in SERVICE_MODULES for name, fn in vars(module).items()
                 if inspect.isfunction(fn) and fn.__module__ == module.__name__ and not name.startswith("_")
                 and "actor" in inspect.signature(fn).parameters)
@@ -75,7 +77,8 @@ WRITE_FUNCTIONS = {name: fn for module in SERVICE_MODULES for name, fn in vars(m
 
 def test_every_write_is_checked():
     assert len(WRITES) >= 20 and {"create_incident", "record_credibility", "add_funding", "record_lessons",
-                                  "record_assessment", "update_settings", "adopt_policy"} <= set(WRITES)
+                                  "record_assessment", "update_settings", "adopt_policy", "link_smelter",
+                                  "import_files", "import_paths", "add_smelter"} <= set(WRITES)
 
 
 @pytest.mark.parametrize("name", WRITES)

@@ -650,7 +650,10 @@ IDENTIFYING = re.compile(
     r"(^|_)(first_?name|last_?name|full_?name|victim_?name|surname|given_?name|dob|date_of_birth|birth_?date|"
     r"passport\w*|phone\w*|address\w*|email\w*|national_id)$")
 # Columns called plainly "name" exist, naming things, not people; any other is a failure.
-NAMED_THINGS = {("policy_versions", "name"), ("indicators", "name")}
+NAMED_THINGS = {("policy_versions", "name"), ("indicators", "name"),
+                # suppliers (companies), smelters and refiners (facilities) and products, as declarations name them
+                ("suppliers", "name"), ("smelters", "name"), ("declaration_smelters", "name"),
+                ("declaration_products", "name")}
 # Staff who sign in are known by their e-mail (remediation.services.access): the users table holds no victim.
 STAFF_IDENTITY = {("users", "email")}
 

@@ -24,6 +24,7 @@ COLUMNS: dict[str, str] = {
     "country": "Country",
     "site": "Site",
     "smelter_refiner": "Smelter/refiner",
+    "smelter_id": "Smelter ID",
     "audit_programme": "Audit programme",
     "violation_types": "Violation types",
     "allegation_source": "Allegation source",
@@ -45,7 +46,7 @@ TRADING_LINK_LABELS: dict[str, str] = {**TRADING_LINKS, "none": "No trading link
 Kind = Literal["text", "choice", "choices", "date", "int", "bool"]
 KINDS: dict[str, Kind] = {
     "code": "text", "title": "text", "summary": "text", "mineral": "choice", "country": "text", "site": "text",
-    "smelter_refiner": "text", "audit_programme": "choice", "violation_types": "choices",
+    "smelter_refiner": "text", "smelter_id": "text", "audit_programme": "choice", "violation_types": "choices",
     "allegation_source": "text", "date_received": "date", "incident_date": "date", "became_public_date": "date",
     "affected_persons": "int", "children_affected": "int", "repeated": "bool", "trading_link": "choice",
     "stopped_trading_date": "date",
@@ -67,6 +68,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "country": ("country of origin",),
     "site": ("mine site", "mine", "location"),
     "smelter_refiner": ("smelter", "refiner", "smelter or refiner", "smelter refiner name", "facility"),
+    "smelter_id": ("smelter identification", "smelter identification number", "rmi smelter id", "cid", "facility id"),
     "audit_programme": ("audit program", "programme", "program", "audit scheme"),
     "violation_types": ("violation type", "violations", "type of violation", "types of violation"),
     "allegation_source": ("source", "source of allegation", "reported by"),
