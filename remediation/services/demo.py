@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import random
+import zlib
 from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
@@ -48,13 +49,17 @@ from remediation.domain.models import (
 )
 from remediation.domain.policy import DEFAULT_POLICY, Policy
 from remediation.domain.rules import assess
+from remediation.domain.supply_chain import DeclaredProduct, DeclaredSmelter, ParsedDeclaration
 from remediation.domain.vocab import ASSISTANCE_TYPES, CLOSED_STATUSES, FUNDING_SOURCES, STEPS
 from remediation.domain.workflow import evaluate
+from remediation.services.base import Actor, write_audit
+from remediation.services.declarations import sha256, store_declaration
 from remediation.storage import schema as t
 from remediation.storage.engine import make_engine
 from remediation.storage.records import insert_records
 
 DEMO_FIXTURE = Path(__file__).resolve().parents[2] / "data" / "demo_portfolio.json"
+DEMO_DECLARATIONS = Path(__file__).resolve().parents[2] / "data" / "demo_declarations.json"
 DEMO_ACTOR = "demo portfolio loader"
 
 COUNTRIES = {
@@ -74,6 +79,165 @@ SMELTERS = {
     "cobalt": ["Blackwater Cobalt Processing"],
     "mica": ["Quillstone Minerals"],
 }
+# The demo smelters' RMI-style IDs: invented (CID9xxxxx), never a real facility's. Greyfield Alloys has none: no
+# supplier's declaration finds it in the look-up list ("Smelter not listed"), so its incidents match by name only.
+SMELTER_COUNTRIES = {
+    "Kestrel Tin Smelting": "INDONESIA", "Saltmarsh Metals": "MALAYSIA", "Ironbark Tin Works": "BOLIVIA (PLURINATIONAL STATE OF)",
+    "Lumen Tantalum Processing": "CHINA", "Northfold Refractory Metals": "GERMANY", "Halden Tungsten Works": "VIET NAM",
+    "Greyfield Alloys": "RWANDA", "Corvid Gold Refiners": "SWITZERLAND", "Marrow Ridge Refinery": "PERU",
+    "Sunhollow Precious Metals": "UNITED ARAB EMIRATES", "Tallis Bullion": "GHANA",
+    "Blackwater Cobalt Processing": "CHINA", "Quillstone Minerals": "INDIA",
+}
+UNLISTED_SMELTERS = {"Greyfield Alloys"}
+SMELTER_IDS = {name: f"CID9{i:05d}" for i, name in enumerate(
+    (n for names in SMELTERS.values() for n in names if n not in UNLISTED_SMELTERS), start=1)}
+DEMO_SMELTER_IDS = frozenset(SMELTER_IDS.values())
+POOL_COUNTRIES = ["INDONESIA", "BOLIVIA (PLURINATIONAL STATE OF)", "CHINA", "PERU", "RWANDA", "BRAZIL", "MALAYSIA",
+                  "THAILAND", "CONGO, DEMOCRATIC REPUBLIC OF THE", "JAPAN", "GERMANY", "SWITZERLAND", "GHANA",
+                  "VIET NAM", "INDIA", "UNITED STATES OF AMERICA"]
+POOL_WORDS = ["Amberlee", "Brightwater", "Copperfield", "Dunmore", "Eastvale", "Fenwick", "Glenrock", "Harrow",
+              "Islay", "Juniper", "Kingsfold", "Larkspur", "Moorcroft", "Norwood", "Oakhaven", "Pinecrest", "Redcliff",
+              "Stonebridge", "Thornbury", "Underhill", "Westmarch", "Yarrow", "Zephyr", "Ashgrove", "Birchmount",
+              "Coldharbour", "Deepdale", "Elmstead", "Foxley", "Galloway"]
+POOL_KINDS = {"tantalum": "Tantalum Processing", "tin": "Tin Smelting", "tungsten": "Tungsten Works",
+              "gold": "Gold Refiners", "cobalt": "Cobalt Refinery", "mica": "Mica Processing", "copper": "Copper Smelter",
+              "graphite": "Graphite Mill", "lithium": "Lithium Chemicals", "nickel": "Nickel Refinery"}
+
+
+def smelter_pool(n: int = 200, seed: int = 14) -> list[tuple[str, str, str, str]]:
+    """``n`` invented smelters as (smelter ID, metal, name, country): the demo smelters first (their IDs are
+    :data:`SMELTER_IDS`), then generated ones (``CID9…``), deterministic. No real facility, no real ID."""
+    out = [(cid, next(m for m, names in SMELTERS.items() if name in names), name, SMELTER_COUNTRIES[name])
+           for name, cid in SMELTER_IDS.items()]
+    rng = random.Random(seed)
+    metals, weights = list(POOL_KINDS), [14, 24, 14, 30, 6, 3, 3, 2, 2, 2]
+    taken = {name for _, _, name, _ in out}
+    while len(out) < n:
+        metal = rng.choices(metals, weights)[0]
+        name = f"{rng.choice(POOL_WORDS)} {POOL_KINDS[metal]}" + ("" if rng.random() < 0.5 else f" {rng.randint(2, 9)}")
+        if name in taken:
+            continue
+        taken.add(name)
+        out.append((f"CID9{len(out) + 1:05d}", metal, name, rng.choice(POOL_COUNTRIES)))
+    return out[:n]
+
+
+PRODUCT_LINES = ["Aurora smartphone", "Nimbus laptop", "Vega tablet", "Orion smartwatch", "Lyra earbuds",
+                 "Atlas server", "Comet e-bike controller", "Halo camera", "Pulse fitness band", "Drift drone",
+                 "Echo speaker", "Terra charger"]
+SUPPLIER_FIRST = ["Arbor", "Beacon", "Cobalt Ridge", "Delta", "Ember", "Fairway", "Granite", "Harbor", "Indigo",
+                  "Jasper", "Keystone", "Lattice", "Meridian", "Nova", "Onyx", "Prism", "Quartz", "Radiant", "Summit",
+                  "Tidewater", "Umbra", "Vertex", "Willow", "Xenon", "Yardley", "Zenith"]
+SUPPLIER_SECOND = ["Circuits", "Components", "Electronics", "Interconnect", "Micro", "Solder Supply", "Precision Parts",
+                   "Display Systems", "Power Devices", "Assembly", "Battery Works", "Metals Trading"]
+SUPPLIER_FORMS = ["Ltd", "Co., Ltd.", "GmbH", "Inc.", "S.A.", "Pte. Ltd.", "K.K."]
+CMRT_BY_YEAR = {2023: "6.3", 2024: "6.31", 2025: "6.4", 2026: "6.5"}
+EMRT_BY_YEAR = {2023: "1.2", 2024: "1.3", 2025: "2.0", 2026: "2.1"}
+
+
+def generate_declarations(n_suppliers: int = 36, seed: int = 2026, today: date | None = None,
+                          smelters: int = 120, rows: tuple[int, int] = (12, 45)) -> list[dict]:
+    """``n_suppliers`` fictional suppliers' declarations, as the workbooks would have been parsed, oldest first:
+    one to three a supplier (the older ones superseded), each listing ``rows`` smelters of :func:`smelter_pool`
+    (drifting a little from year to year, so some smelters are only in past declarations), a few "Smelter not
+    listed" and "not yet identified" rows, and company-, product- or user-defined scope over :data:`PRODUCT_LINES`.
+    Each item: ``{"file_name", "declaration": ParsedDeclaration}``."""
+    today = today or date.today()
+    rng = random.Random(seed)
+    pool = smelter_pool(smelters)
+    cmrt_pool = [p for p in pool if p[1] in ("tin", "tantalum", "tungsten", "gold")]
+    emrt_pool = [p for p in pool if p[1] in ("cobalt", "mica", "copper", "graphite", "lithium", "nickel")]
+    names: set[str] = set()
+    out: list[dict] = []
+    for i in range(n_suppliers):
+        while True:
+            supplier = f"{rng.choice(SUPPLIER_FIRST)} {rng.choice(SUPPLIER_SECOND)} {rng.choice(SUPPLIER_FORMS)}"
+            if supplier not in names:
+                break
+        names.add(supplier)
+        emrt = i % 9 == 4
+        candidates = emrt_pool if emrt else cmrt_pool
+        # The demo's own smelters (those with incidents) are in a few suppliers' declarations each, so suppliers
+        # and product lines differ in what they reach; the others fill the lists.
+        plain = [c for c in candidates if c[0] not in DEMO_SMELTER_IDS]
+        listed = rng.sample(plain, min(len(plain), rng.randint(*rows)))
+        listed += [c for c in candidates if c[0] in DEMO_SMELTER_IDS and rng.random() < 0.15]
+        scope = rng.choices(["company", "product", "user_defined"], [4, 5, 1])[0]
+        products = rng.sample(PRODUCT_LINES, rng.randint(1, 3)) if scope != "company" else []
+        count = rng.choices([1, 2, 3], [4, 4, 2])[0]
+        first_year = today.year - count + 1
+        for k in range(count):
+            year = first_year + k
+            effective = min(date(year, rng.randint(1, 12), rng.randint(1, 28)), today)
+            if k:  # a year on: a few smelters dropped, a few added
+                for _ in range(max(1, len(listed) // 10)):
+                    listed.remove(rng.choice(listed))
+                listed += rng.sample([c for c in candidates if c not in listed], max(1, len(listed) // 10))
+                if k == count - 1 and i % 4 == 1:  # some suppliers stopped sourcing from a demo smelter: past links
+                    named = [c for c in listed if c[0] in DEMO_SMELTER_IDS]
+                    for c in named[:2]:
+                        listed.remove(c)
+            version = (EMRT_BY_YEAR if emrt else CMRT_BY_YEAR).get(year, "2.1" if emrt else "6.5")
+            rows_out = [DeclaredSmelter(row=5 + j, metal=metal, smelter_id=cid, name=name, country=country,
+                                        id_source="RMI (synthetic demo ID)")
+                        for j, (cid, metal, name, country) in enumerate(listed)]
+            extra = []
+            if not emrt and rng.random() < 0.35:
+                extra.append(("tungsten", "Greyfield Alloys", "RWANDA") if rng.random() < 0.5 else
+                             (rng.choice(["tin", "gold"]), f"{rng.choice(POOL_WORDS)} Recyclers", rng.choice(POOL_COUNTRIES)))
+            for metal, name, country in extra:
+                rows_out.append(DeclaredSmelter(row=5 + len(rows_out), metal=metal, name=name, country=country,
+                                                listing="not_listed"))
+            if rng.random() < 0.2:
+                rows_out.append(DeclaredSmelter(row=5 + len(rows_out), metal=rows_out[0].metal, name="Unknown",
+                                                country="Unknown" if not emrt else "", listing="not_yet_identified"))
+            declaration = ParsedDeclaration(
+                template="EMRT" if emrt else "CMRT", version=version,
+                layout=("emrt21" if version == "2.1" else "emrt20" if version.startswith("2") else "emrt1") if emrt
+                else "cmrt6", company=supplier, scope=scope,
+                scope_description="Parts shipped for our consumer devices" if scope == "user_defined" else "",
+                effective_date=effective, smelters=tuple(rows_out),
+                products=tuple(DeclaredProduct(row=6 + j, number=f"{supplier[:3].upper()}-{100 + j}", name=product)
+                               for j, product in enumerate(products)))
+            slug = "-".join(supplier.lower().replace(".", "").replace(",", "").split()[:2])
+            out.append({"file_name": f"{slug}-{declaration.template.lower()}-{effective.isoformat()}.xlsx",
+                        "declaration": declaration})
+    return sorted(out, key=lambda item: (item["declaration"].effective_date, item["file_name"]))
+
+
+def write_declarations_fixture(items: list[dict], path: Path = DEMO_DECLARATIONS, note: str = "") -> None:
+    body = {"note": note, "declarations": [{"file_name": x["file_name"],
+                                            "declaration": x["declaration"].model_dump(mode="json", exclude_defaults=True)}
+                                           for x in items]}
+    path.write_text(json.dumps(body, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def read_declarations_fixture(path: Path = DEMO_DECLARATIONS) -> list[dict]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [{"file_name": x["file_name"], "declaration": ParsedDeclaration.model_validate(x["declaration"])}
+            for x in data["declarations"]]
+
+
+def load_declarations_into(engine: Engine, items: list[dict], actor: str = DEMO_ACTOR) -> int:
+    """Store demo declarations as the import would (supersession, the register), one audit entry each."""
+    who = Actor(actor)
+    with engine.begin() as conn:
+        for item in items:
+            parsed = item["declaration"]
+            digest = sha256(parsed.model_dump_json().encode())
+            declaration_id, supplier, current, _ = store_declaration(conn, parsed, file_name=item["file_name"],
+                                                                     digest=digest, imported_by=actor)
+            write_audit(conn, who, "loaded demo declaration", [{"field": "declaration", "before": None,
+                                                               "after": {"file": item["file_name"], "supplier": supplier}}])
+    return len(items)
+
+
+def _linked(code: str) -> bool:
+    """About one demo incident in six is not linked to the register yet, so the demo shows linking (with its
+    suggestions) as a lead meets it; deterministic, without a draw from the incidents' random streams."""
+    return zlib.crc32(code.encode()) % 6 != 0
+
+
 PROGRAMMES = {"tin": "rmi_rmap", "tantalum": "rmi_rmap", "tungsten": "rmi_rmap", "gold": "lbma",
               "cobalt": "rmi_rmap", "mica": "other"}
 SITE_WORDS = ["Kanyama", "Lubero", "Mwali", "Sanjo", "Tukuma", "Bereko", "Ankasa", "Rio Piedra", "Sumbe",
@@ -137,8 +301,10 @@ RECOMMENDATIONS = ["Agree the funding split before the plan is approved.",
 class _Life:
     """Builds one incident's record event by event, stopping at the first event after ``today``."""
 
-    def __init__(self, rng: random.Random, today: date, policy: Policy):
+    def __init__(self, rng: random.Random, today: date, policy: Policy, spread: random.Random | None = None,
+                 pool: dict[str, list[tuple[str, str]]] | None = None):
         self.rng, self.today, self.policy = rng, today, policy
+        self.spread, self.pool = spread, pool
 
     def days(self, lo: int, hi: int) -> timedelta:
         return timedelta(days=self.rng.randint(lo, hi))
@@ -157,14 +323,21 @@ class _Life:
         affected = rng.choice([1, 2, 3, 4, 5, 6, 8, 12, 15, 25, 40, 60])
         children = 0 if "worst_forms_child_labour" not in violations else rng.randint(1, affected)
         public = received + self.days(0, 200) if rng.random() < 0.55 else None
+        # The draws in the order they have always been made, so a seed gives the same portfolio.
+        summary = (f"Allegation received from a {rng.choice(SOURCES).lower()} concerning {affected} persons at "
+                   f"{site} ({mineral}). Fictional demo data.")
+        country = rng.choice(COUNTRIES[mineral])
+        smelter = rng.choice(SMELTERS[mineral])
+        source = rng.choice(SOURCES)
+        smelter_id = SMELTER_IDS.get(smelter) if _linked(code) else None
+        if self.spread is not None and self.pool and self.pool.get(mineral):  # a large portfolio: every pool smelter
+            smelter_id, smelter = self.spread.choice(self.pool[mineral])
         incident = IncidentIn(
-            code=code, title=TITLES[violations[0]].format(site=site.split(" artisanal")[0]),
-            summary=(f"Allegation received from a {rng.choice(SOURCES).lower()} concerning {affected} persons at "
-                     f"{site} ({mineral}). Fictional demo data."),
-            mineral=mineral, country=rng.choice(COUNTRIES[mineral]), site=site,
-            smelter_refiner=rng.choice(SMELTERS[mineral]), audit_programme=PROGRAMMES[mineral],
-            violation_types=violations, allegation_source=rng.choice(SOURCES), date_received=received,
-            incident_date=incident_date, became_public_date=public if public and public <= self.today else None,
+            code=code, title=TITLES[violations[0]].format(site=site.split(" artisanal")[0]), summary=summary,
+            mineral=mineral, country=country, site=site, smelter_refiner=smelter, smelter_id=smelter_id,
+            audit_programme=PROGRAMMES[mineral], violation_types=violations, allegation_source=source,
+            date_received=received, incident_date=incident_date,
+            became_public_date=public if public and public <= self.today else None,
             affected_persons=affected, children_affected=children, repeated=rng.random() < 0.4,
         )
         rec = IncidentRecord(incident=incident)
@@ -421,8 +594,13 @@ class _Life:
 
 
 def generate(n: int, seed: int = 7, today: date | None = None, policy: Policy = DEFAULT_POLICY,
-             span_days: int = 1100, shard: tuple[int, int] = (0, 1)) -> Iterator[IncidentRecord]:
+             span_days: int = 1100, shard: tuple[int, int] = (0, 1), smelters: int | None = None
+             ) -> Iterator[IncidentRecord]:
     """``n`` fictional incidents, deterministic for a given ``seed`` and ``today``.
+
+    The demo's incidents name its sixteen smelters, most linked to the register; with ``smelters`` (a large
+    portfolio) they spread over that many smelters of :func:`smelter_pool`, all linked, each incident drawing
+    from a random stream of its own so the rest of its life stays the same.
 
     Each incident draws from its own random stream, seeded by ``seed`` and its position, so
     ``shard=(k, m)`` yields exactly the incidents ``k, k+m, k+2m, …`` of the whole portfolio: shards can
@@ -438,8 +616,12 @@ def generate(n: int, seed: int = 7, today: date | None = None, policy: Policy = 
         per_year[received.year] = per_year.get(received.year, 0) + 1
         codes.append(f"INC-{received.year}-{per_year[received.year]:03d}")
     k, m = shard
+    pool: dict[str, list[tuple[str, str]]] = {}
+    for cid, metal, name, _ in (smelter_pool(smelters) if smelters else []):
+        pool.setdefault(metal, []).append((cid, name))
     for i in range(k, n, m):
-        life = _Life(random.Random(seed * 1_000_003 + i), today, policy)
+        life = _Life(random.Random(seed * 1_000_003 + i), today, policy,
+                     random.Random(seed * 7_919 + i) if smelters else None, pool)
         yield life.build(codes[i], received_dates[i])
 
 
@@ -474,15 +656,18 @@ def load_records_into(engine: Engine, records, actor: str = DEMO_ACTOR, batch: i
     return count
 
 
-def _load_shard(url: str, n: int, seed: int, today: date | None, shard: tuple[int, int]) -> int:
+def _load_shard(url: str, n: int, seed: int, today: date | None, shard: tuple[int, int],
+                smelters: int | None = None) -> int:
     engine = make_engine(url)  # a process of its own: never reuse the parent's connections
     try:
-        return load_records_into(engine, generate(n, seed=seed, today=today, shard=shard), today=today)
+        return load_records_into(engine, generate(n, seed=seed, today=today, shard=shard, smelters=smelters),
+                                 today=today)
     finally:
         engine.dispose()
 
 
-def generate_into(url: str, n: int, seed: int = 7, today: date | None = None, workers: int | None = None) -> int:
+def generate_into(url: str, n: int, seed: int = 7, today: date | None = None, workers: int | None = None,
+                  smelters: int | None = None) -> int:
     """Generate ``n`` incidents into the (migrated) database at ``url``, one process per core.
 
     Generating is CPU-bound Python; each process generates and writes its own shard, so on two cores
@@ -494,9 +679,9 @@ def generate_into(url: str, n: int, seed: int = 7, today: date | None = None, wo
 
     workers = max(1, min(workers or os.cpu_count() or 1, n // 2000 or 1))
     if workers == 1:
-        return _load_shard(url, n, seed, today, (0, 1))
+        return _load_shard(url, n, seed, today, (0, 1), smelters)
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(_load_shard, url, n, seed, today, (k, workers)) for k in range(workers)]
+        futures = [pool.submit(_load_shard, url, n, seed, today, (k, workers), smelters) for k in range(workers)]
         return sum(f.result() for f in futures)
 
 
@@ -529,4 +714,8 @@ def coverage_gaps(records: list[IncidentRecord], today: date | None = None, per_
 
 
 def load_demo_fixture(engine: Engine) -> int:
-    return load_records_into(engine, read_fixture())
+    """The demo portfolio: its incidents and its suppliers' declarations (``data/demo_declarations.json``)."""
+    n = load_records_into(engine, read_fixture())
+    if DEMO_DECLARATIONS.exists():
+        load_declarations_into(engine, read_declarations_fixture())
+    return n
