@@ -48,6 +48,14 @@ def _filter_widgets() -> None:
                    key="level", bind="query-params", placeholder="Any level")
     st.date_input("Received between", value=(), key="received", bind="query-params", format="YYYY-MM-DD",
                   help="The date the allegation was received.")
+    st.multiselect("Supplier", options=distinct("supplier"), key="supplier", bind="query-params",
+                   placeholder="All suppliers",
+                   help="Incidents at a smelter that a declaration of these suppliers lists (their current or an "
+                        "earlier one). Only incidents linked to the smelter register can match.")
+    st.multiselect("Product", options=distinct("product"), key="product", bind="query-params",
+                   placeholder="All products",
+                   help="Incidents at a smelter listed in a supplier's declaration that covers these products. "
+                        "A company-wide declaration names no product: choose its supplier instead.")
 
 
 def current_filter(stage: str | None = None) -> PortfolioFilter:
@@ -60,6 +68,7 @@ def current_filter(stage: str | None = None) -> PortfolioFilter:
         level=tuple(s.get("level") or ()),
         received_from=received[0] if len(received) > 0 else None,
         received_to=received[1] if len(received) > 1 else None,
+        supplier=tuple(s.get("supplier") or ()), product=tuple(s.get("product") or ()),
     )
 
 

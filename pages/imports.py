@@ -5,6 +5,7 @@ The page only draws: reading, checking and writing are :mod:`remediation.service
 
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
 from pages._auth import can_edit, current_actor, read_only_notice
@@ -12,7 +13,7 @@ from pages._data import after_write, get_engine
 from pages._filters import current_filter
 from pages._nav import PAGES, ensure_entry_script
 from pages._text import md
-from remediation.services import transfer
+from remediation.services import declarations, transfer
 from remediation.services.base import Refused
 from remediation.services.spreadsheets import tables_to_csv
 
@@ -200,6 +201,80 @@ def import_section() -> None:
         st.info("Every incident in this file is already recorded: there is nothing to import.", icon=":material/info:")
 
 
+def _declaration_results() -> None:
+    """What the last declarations import did, file by file; a refused file's every problem by sheet, row, column."""
+    done = st.session_state.get("declarations_done")
+    if not done:
+        return
+    outcomes = done["outcomes"]
+    counts = {k: sum(o.status == k for o in outcomes) for k in ("imported", "already imported", "refused")}
+    (st.success if not counts["refused"] else st.warning)(
+        f"{len(outcomes):,} files: {counts['imported']:,} imported, {counts['already imported']:,} already imported, "
+        f"{counts['refused']:,} refused" + (" (a refused file wrote nothing)." if counts["refused"] else "."),
+        icon=":material/fact_check:")
+    table = pd.DataFrame([{
+        "File": o.name, "Result": o.status.capitalize(), "Supplier": o.supplier,
+        "Template": f"{o.template} {o.version}".strip(), "Effective": o.effective_date,
+        "Smelter rows": o.smelters if o.status != "refused" else None,
+        "Products": o.products if o.status != "refused" else None,
+        "Declaration": ("" if o.status == "refused" else "Current" if o.current else "Earlier (kept as history)"),
+        "Problems or notes": "; ".join(str(p) for p in o.problems[:3]) + (" …" if len(o.problems) > 3 else "")
+        if o.problems else "; ".join(o.warnings[:2])} for o in outcomes])
+    st.dataframe(table, hide_index=True, width="stretch", key="declarations_result",
+                 column_config={"Effective": st.column_config.DateColumn(),
+                                "Problems or notes": st.column_config.TextColumn(width="large")})
+    refused = [o for o in outcomes if o.status == "refused"]
+    for o in refused[:LINKS_SHOWN]:
+        with st.expander(f"{md(o.name)}: refused, {len(o.problems)} problem{'s' if len(o.problems) != 1 else ''}",
+                         icon=":material/block:"):
+            st.markdown("\n".join(f"- {md(str(p))}" for p in o.problems))
+    if refused:
+        problems = pd.DataFrame([{"File": o.name, "Sheet": p.sheet or "", "Cell or row": p.where or "",
+                                  "Problem": p.reason} for o in refused for p in o.problems])
+        st.download_button("Every problem (CSV)", data=lambda: tables_to_csv(problems),
+                           file_name=f"declaration-problems-{today}.csv", mime="text/csv", on_click="ignore",
+                           icon=":material/download:", key="declaration_problems_csv")
+    if counts["imported"]:
+        st.page_link(PAGES["supply_chain"], label="See the supply chain: suppliers, products and exposure",
+                     icon=":material/account_tree:")
+
+
+def declarations_section() -> None:
+    st.subheader("Import suppliers' declarations (CMRT and EMRT)", anchor=False)
+    st.caption("The RMI's Conflict Minerals Reporting Template (CMRT 6.01-6.5: tin, tantalum, tungsten, gold) and "
+               "Extended Minerals Reporting Template (EMRT 1.x and 2.x: cobalt, mica and more), as suppliers fill them "
+               "in, in any of the templates' languages. Each file is imported whole or not at all; a newer declaration "
+               "of the same supplier supersedes the older one, which is kept as history. A file already imported is "
+               "skipped.")
+    _declaration_results()
+    round_ = st.session_state.setdefault("declarations_round", 0)
+    files = st.file_uploader("Suppliers' workbooks (.xlsx, several at once)", type=["xlsx"], accept_multiple_files=True,
+                             key=f"declarations_files.{round_}",
+                             max_upload_size=declarations.DECLARATION_BUDGET.max_file_bytes // 2**20,
+                             help=f"Up to {declarations.MAX_FILES:,} files at once, each at most "
+                                  f"{declarations.DECLARATION_BUDGET.max_file_bytes // 2**20} MB. Formulas are read as "
+                                  "the values Excel saved; a file that was never calculated is refused.")
+    if not files:
+        return
+    if st.button(f"Import {len(files):,} workbook{'s' if len(files) != 1 else ''}", type="primary",
+                 icon=":material/upload_file:", key="declarations_import"):
+        bar = st.progress(0.0, text="Reading the workbooks…")
+
+        def progress(i: int, outcome) -> None:
+            bar.progress((i + 1) / len(files), text=f"{i + 1:,} of {len(files):,}: {md(outcome.name)}")
+
+        try:
+            outcomes = declarations.import_files(get_engine(), ((f.name, f.getvalue()) for f in files),
+                                                 current_actor(), progress=progress)
+        except Refused as exc:  # Forbidden, or too many files
+            st.error(md(str(exc)), icon=":material/block:")
+            return
+        after_write()
+        st.session_state["declarations_done"] = {"outcomes": outcomes}
+        st.session_state["declarations_round"] = round_ + 1
+        st.rerun()
+
+
 def export_section() -> None:
     st.subheader("Export incidents", anchor=False)
     scope = st.radio("Incidents", ["filtered", "all"], horizontal=True, key="export_scope",
@@ -222,6 +297,8 @@ def export_section() -> None:
 if can_edit():  # not in board mode, and the user may record incidents
     import_section()
     st.divider()
+    declarations_section()
+    st.divider()
 else:
-    st.caption(md(read_only_notice("import incidents")))
+    st.caption(md(read_only_notice("import incidents and suppliers' declarations")))
 export_section()

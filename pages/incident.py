@@ -8,8 +8,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from pages import _exposure
 from pages._auth import can_edit, current_actor, read_only_notice
-from pages._data import after_write, get_engine, incident_audit, load_incident, policy_in_force, settings
+from pages._data import after_write, get_engine, incident_audit, load_incident, policy_in_force, settings, supply
 from pages._filters import board_mode
 from pages._forms import for_plan, guard_stale_submissions, model_form, service_form, show_conflict, show_errors
 from pages._nav import PAGES, ensure_entry_script
@@ -57,9 +58,27 @@ if not code:
         st.stop()
     st.subheader("Record a new allegation", anchor=False)
     st.caption(m.NO_NAMES_REMINDER)
+    register = supply("register_options")
+
+    def _from_register() -> None:
+        """Picking a smelter fills the form's name (and mineral), which the user may still edit."""
+        picked = st.session_state.get("intake_smelter")
+        entry = supply("smelter", picked) if picked else None
+        if entry:
+            st.session_state["intake.smelter_refiner"] = entry["name"]
+            if entry["metal"] in MINERALS:
+                st.session_state["intake.mineral"] = entry["metal"]
+
+    picked = st.selectbox("Smelter/refiner from the register", options=list(register), index=None,
+                          format_func=register.get, key="intake_smelter", on_change=_from_register,
+                          placeholder="Type a name or a smelter ID… (or leave empty and type the name below)",
+                          help="Choosing a smelter links the incident to the register, so the suppliers and products "
+                               "it reaches show at once. An allegation naming a smelter the register does not know: "
+                               "type its name below and link it later.")
     intake = model_form(m.IncidentIn, "intake", submit_label="Record allegation",
                         defaults={"code": services.next_incident_code(get_engine())},
-                        exclude={"trading_link", "stopped_trading_date"},
+                        exclude={"trading_link", "stopped_trading_date", "smelter_id"},
+                        fixed={"smelter_id": picked},
                         labels={"smelter_refiner": "Smelter/refiner named in the allegation",
                                 "repeated": "Repeated over a period (not an isolated event)",
                                 "children_affected": "Of whom children"})
@@ -91,7 +110,9 @@ conf = settings()
 # --- header -------------------------------------------------------------------------------------------
 st.title(f"{inc.code}: {md(inc.title)}")
 st.caption(" · ".join([MINERALS[inc.mineral], md(inc.country), md(inc.site) or "site not recorded",
-                       f"smelter/refiner {md(inc.smelter_refiner)}", AUDIT_PROGRAMMES[inc.audit_programme],
+                       f"smelter/refiner {md(inc.smelter_refiner)}"
+                       + (f" ({inc.smelter_id})" if inc.smelter_id else " (not linked to the register)"),
+                       AUDIT_PROGRAMMES[inc.audit_programme],
                        f"received {inc.date_received}"]))
 
 cols = st.columns(6)
@@ -114,6 +135,8 @@ if state.missing:
                  hide_index=True, width="stretch")
 for warning in state.warnings:
     st.warning(warning, icon=":material/info:")
+
+exposure = _exposure.panel(code, inc.smelter_refiner, inc.country, inc.mineral, version)
 
 # --- the level assessment -------------------------------------------------------------------------
 latest = rec.latest_assessment
@@ -190,6 +213,8 @@ with tabs[0]:
                   labels={"credible": "Credible? A trustworthy source and reasonable grounds to believe a violation "
                                       "may have taken place"})
     elif v.actionability is None:
+        if exposure is not None:
+            _exposure.actionability_evidence(exposure)
         step_form(m.Actionability, "actionability", DC, services.record_actionability, "Actionability recorded",
                   submit_label="Record actionability",
                   labels={"actionable": "Actionable? Does it explicitly link to a current or past supply-chain "
@@ -201,6 +226,8 @@ with tabs[0]:
     else:
         st.caption("The audit programme investigates under its grievance mechanism and, if substantiated, "
                    f"assesses the link to the smelter/refiner ({cite('investigation_and_trading_link')}).")
+        if exposure is not None:
+            _exposure.trading_evidence(exposure)
         step_form(m.Substantiation, "substantiation", AP, services.record_substantiation, "Finding recorded",
                   submit_label="Record the investigation's finding",
                   labels={"stopped_trading_date": "Date the smelter/refiner stopped trading (past trading)"})
@@ -209,6 +236,8 @@ with tabs[1]:
     if state.step < 2:
         st.caption("Reached once the allegation is substantiated.")
     else:
+        if exposure is not None and state.step == 2:
+            _exposure.trading_evidence(exposure)
         if editable and state.step <= 3:
             try:
                 preview = assess(inc.triage_input(), policy_in_force())

@@ -1,0 +1,101 @@
+"""Charts of the supply chain's exposure, in the board theme of :mod:`remediation.reports.charts`.
+
+Colours keep their meaning: a link or bar that carries an open incident requiring Level 1 (mandatory) is the
+theme's "mandatory" red; Level 1 recommended its orange; other open incidents a muted blue. Supplier, smelter and
+product names come from suppliers' files: they are escaped before plotly sees them (plotly reads tags in
+labels).
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from remediation.domain.supply_chain import ALL_PRODUCTS
+from remediation.reports.charts import INK, MUTED, REQUIREMENT_COLOURS, _layout, empty, title
+from remediation.storage.supply_chain import Flows
+
+LABEL_CHARS = 34  # a node or bar label longer than this is cut with an ellipsis (the hover shows it whole)
+OTHER_OPEN_COLOUR = "#6b8fb8"
+RANK_COLOURS = {5: "rgba(178, 24, 43, 0.45)", 4: "rgba(239, 138, 98, 0.45)"}
+OTHER_LINK = "rgba(107, 143, 184, 0.35)"
+STAGE_COLOURS = {"smelter": "#08306b", "supplier": "#3182bd", "product": "#9ecae1"}
+
+
+def label(text: object, limit: int = LABEL_CHARS) -> str:
+    """A name from a supplier's file, safe and short enough for a chart."""
+    raw = str(text)
+    return html.escape(raw if len(raw) <= limit else raw[:limit - 1].rstrip() + "…")
+
+
+def suppliers_by_level1(df: pd.DataFrame, as_of: date, scope: str, top: int = 15) -> go.Figure:
+    """The suppliers carrying the most open Level 1 (mandatory) incidents through their current declarations:
+    one bar each, the Level 1 share in red and the other open incidents beside it."""
+    heading = title("Suppliers carrying the most open Level 1 incidents", as_of, scope)
+    if df.empty or df["open"].sum() == 0:
+        return empty(heading, "No open incident is at a smelter a supplier's current declaration lists.")
+    rows = df.sort_values(["level1_mandatory", "open", "supplier"], ascending=[False, False, True]).head(top)
+    rows = rows.iloc[::-1]  # the most on top
+    names = [label(s) for s in rows["supplier"]]
+    full = [html.escape(str(s)) for s in rows["supplier"]]
+    other = rows["open"] - rows["level1_mandatory"]
+    fig = go.Figure()
+    fig.add_bar(y=names, x=rows["level1_mandatory"], orientation="h", name="Level 1 mandatory",
+                marker={"color": REQUIREMENT_COLOURS["mandatory"]}, customdata=full, text=rows["level1_mandatory"],
+                textposition="inside", insidetextanchor="middle", textfont={"color": "white"},
+                hovertemplate="%{customdata}: %{x} open incidents requiring Level 1<extra></extra>")
+    fig.add_bar(y=names, x=other, orientation="h", name="Other open incidents", marker={"color": OTHER_OPEN_COLOUR},
+                customdata=full, text=other, textposition="inside", insidetextanchor="middle",
+                textfont={"color": "white"}, hovertemplate="%{customdata}: %{x} other open incidents<extra></extra>")
+    _layout(fig, heading, height=150 + 30 * len(rows))
+    fig.update_layout(barmode="stack", showlegend=True, uniformtext={"minsize": 11, "mode": "hide"},
+                      legend={"orientation": "h", "yref": "container", "y": 0.99, "yanchor": "top", "x": 1,
+                              "xanchor": "right", "traceorder": "normal", "font": {"size": 13}})
+    fig.update_xaxes(title_text="Open incidents at smelters in the supplier's current declarations", rangemode="tozero")
+    fig.update_yaxes(title_text=None, automargin=True)
+    for y, total in zip(names, rows["open"]):
+        fig.add_annotation(x=int(total), y=y, text=f"  {int(total)}", showarrow=False, xanchor="left",
+                           font={"color": INK, "size": 13})
+    return fig
+
+
+def flows(f: Flows, as_of: date, scope: str) -> go.Figure:
+    """Open incidents from smelter to supplier to product, as a Sankey diagram; the largest shown by name, the
+    rest grouped, so it reads at 50 suppliers and 200 smelters."""
+    heading = title("Where open incidents reach: smelter → supplier → product", as_of, scope)
+    if f.nodes.empty:
+        return empty(heading, "No open incident is at a smelter a supplier's current declaration lists.", height=360)
+    stage_counts = f.nodes["stage"].value_counts()
+    height = max(480, 150 + 24 * int(stage_counts.max()))
+    x = {"smelter": 0.001, "supplier": 0.5, "product": 0.999}
+    nodes = f.nodes
+    fig = go.Figure(go.Sankey(
+        arrangement="snap",
+        node={"label": [label(n, 40) for n in nodes["label"]],
+              "customdata": [html.escape(str(n)) for n in nodes["label"]],
+              "color": [MUTED if str(n).split(" ")[0].isdigit() and " other " in str(n) else STAGE_COLOURS[s]
+                        for n, s in zip(nodes["label"], nodes["stage"])],
+              "x": [x[s] for s in nodes["stage"]],
+              "pad": 10, "thickness": 16, "line": {"width": 0},
+              "hovertemplate": "%{customdata}: %{value} open incidents reach it<extra></extra>"},
+        link={"source": f.links["source"], "target": f.links["target"], "value": f.links["value"],
+              "color": [RANK_COLOURS.get(int(r), OTHER_LINK) for r in f.links["rank"]],
+              "hovertemplate": "%{source.customdata} → %{target.customdata}: %{value} open incidents<extra></extra>"},
+        textfont={"size": 13, "color": INK, "family": "Source Sans Pro, Helvetica, Arial, sans-serif"},
+    ))
+    _layout(fig, heading, height=height)
+    fig.update_layout(margin={"l": 10, "r": 10, "t": 115, "b": 50})
+    for stage, text in (("smelter", f"Smelters ({f.smelters})"), ("supplier", f"Suppliers ({f.suppliers})"),
+                        ("product", f"Products ({f.products})")):
+        fig.add_annotation(x=x[stage], y=1.01, xref="paper", yref="paper", yanchor="bottom", showarrow=False,
+                           xanchor={"smelter": "left", "supplier": "center", "product": "right"}[stage],
+                           text=f"<b>{text}</b>", font={"size": 13, "color": MUTED})
+    fig.add_annotation(x=0, y=-0.02, xref="paper", yref="paper", yanchor="top", xanchor="left", showarrow=False,
+                       font={"size": 12, "color": MUTED},
+                       text="Red: links carrying an open incident that requires Level 1. An incident reaches every "
+                            "supplier whose current declaration lists its smelter, and every product it covers; "
+                            f"company-wide declarations meet in '{ALL_PRODUCTS}'.")
+    return fig
