@@ -46,7 +46,8 @@ def test_the_page_opens_with_an_uploader_and_the_export_downloads(open_page):
     at = open_page()
     assert not at.exception
     assert at.title[0].value == "Import and export"
-    assert len(at.file_uploader) == 1 and at.file_uploader[0].allowed_type == [".csv", ".xlsx"]
+    assert len(at.file_uploader) == 2 and at.file_uploader[0].allowed_type == [".csv", ".xlsx"]
+    assert at.file_uploader[1].allowed_type == [".xlsx"]  # suppliers' declarations
     assert {b.proto.label for b in at.get("download_button")} >= {"CSV", "XLSX", "Template (CSV)"}
 
 
