@@ -53,8 +53,9 @@ def _tables(url: str, flt: PortfolioFilter, today: date) -> dict:
     engine = engine_for(url)
     conf = queries.settings(engine)
     sheets: dict = {}
+    supply = board_pack.supply_chain_section(engine, flt, today)
     for _, tables in (board_pack.portfolio_section(engine, flt, today, conf), board_pack.plans_section(engine, flt, today),
-                      board_pack.lessons_section(engine, flt, today, conf)):
+                      board_pack.lessons_section(engine, flt, today, conf), *([supply] if supply else [])):
         sheets.update(tables)
     return sheets
 

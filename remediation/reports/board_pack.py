@@ -40,9 +40,9 @@ from sqlalchemy import Engine
 from remediation.domain.citations import cite
 from remediation.domain.settings import Settings
 from remediation.domain.vocab import REVIEW_QUESTIONS, STEPS
-from remediation.reports import charts, plan_charts
+from remediation.reports import charts, plan_charts, supply_charts
 from remediation.services.spreadsheets import sheet_names, tables_to_xlsx
-from remediation.storage import lessons, queries
+from remediation.storage import lessons, queries, supply_chain
 from remediation.storage.queries import PIPELINE_STAGES, PORTFOLIO_LIMIT, PortfolioFilter
 
 REPORT_TITLE = "Remediation oversight — board pack"
@@ -601,11 +601,49 @@ def lessons_section(engine: Engine, flt: PortfolioFilter, today: date,
     return section, {"Lessons review": review, "Lesson themes": tags, "Budget outcome": lessons.budget_totals(engine, flt)}
 
 
+def supply_chain_section(engine: Engine, flt: PortfolioFilter, today: date
+                         ) -> tuple[Section, dict[str, pd.DataFrame]] | None:
+    """Supply chain: the suppliers and products the open incidents reach through suppliers' current declarations,
+    aggregated (counts of incidents, no incident listed). None when no declaration has been imported."""
+    h = supply_chain.exposure_headline(engine, flt)
+    if h.declarations == 0:
+        return None
+    described = flt.describe(with_status=False)
+    scope = "open incidents" + ("" if described == "all incidents" else f"; {described}")
+    suppliers = supply_chain.supplier_exposure(engine, flt)
+    products = supply_chain.product_exposure(engine, flt)
+    flows = supply_chain.exposure_flows(engine, flt)
+    facts = [("Reaching a supplier now", f"{h.reaching_current:,}\nof {h.open_incidents:,} open incidents"),
+             ("Of them Level 1 mandatory", f"{h.level1_current:,}"),
+             ("Suppliers reached", f"{h.suppliers_current:,}\nof {h.suppliers:,} suppliers"),
+             ("Products reached", f"{h.products:,}"),
+             ("Past links only", f"{h.reaching_past_only:,}")]
+    section = Section(
+        title="Supply chain",
+        figures=[supply_charts.suppliers_by_level1(suppliers, today, scope), supply_charts.flows(flows, today, scope)],
+        facts=facts,
+        note=(f"From suppliers' CMRT and EMRT declarations ({h.declarations:,} imported, {h.suppliers:,} suppliers). "
+              "An open incident reaches a supplier when the smelter it is linked to is listed in the supplier's "
+              f"current declaration; {h.linked:,} of {h.open_incidents:,} open incidents are linked to the smelter "
+              "register. A company-wide declaration reaches all of that supplier's products. An allegation is "
+              f"actionable when it links to a current or past supply-chain partner ({cite('actionable_definition')})."),
+    )
+    columns = {"supplier": "Supplier", "highest": "Highest level required", "level1_mandatory": "Level 1 mandatory",
+               "open": "Open incidents (current)", "smelters": "Smelters with open incidents",
+               "past_open": "Open incidents (past only)"}
+    product_columns = {"product": "Product", "highest": "Highest level required", "level1_mandatory": "Level 1 mandatory",
+                       "open": "Open incidents", "smelters": "Smelters", "suppliers": "Through suppliers"}
+    return section, {"Supplier exposure": suppliers.reindex(columns=list(columns)).rename(columns=columns),
+                     "Product exposure": products.reindex(columns=list(product_columns)).rename(columns=product_columns)}
+
+
 def full_board_pack(engine: Engine, flt: PortfolioFilter, today: date, settings: Settings, *,
                     generated_by: str = GENERATOR) -> tuple[bytes, bytes]:
-    """The board pack of every page: Portfolio, Level 2 plans and Lessons learned (PDF, XLSX)."""
+    """The board pack of every page: Portfolio, Level 2 plans, Lessons learned and Supply chain (PDF, XLSX)."""
+    supply = supply_chain_section(engine, flt, today)
     return board_pack(engine, flt, today, settings,
-                      extra_sections=[plans_section(engine, flt, today), lessons_section(engine, flt, today, settings)],
+                      extra_sections=[plans_section(engine, flt, today), lessons_section(engine, flt, today, settings),
+                                      *([supply] if supply else [])],
                       generated_by=generated_by)
 
 

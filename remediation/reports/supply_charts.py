@@ -50,10 +50,11 @@ def suppliers_by_level1(df: pd.DataFrame, as_of: date, scope: str, top: int = 15
     fig.add_bar(y=names, x=other, orientation="h", name="Other open incidents", marker={"color": OTHER_OPEN_COLOUR},
                 customdata=full, text=other, textposition="inside", insidetextanchor="middle",
                 textfont={"color": "white"}, hovertemplate="%{customdata}: %{x} other open incidents<extra></extra>")
-    _layout(fig, heading, height=150 + 30 * len(rows))
+    _layout(fig, heading, height=190 + 30 * len(rows))
     fig.update_layout(barmode="stack", showlegend=True, uniformtext={"minsize": 11, "mode": "hide"},
-                      legend={"orientation": "h", "yref": "container", "y": 0.99, "yanchor": "top", "x": 1,
-                              "xanchor": "right", "traceorder": "normal", "font": {"size": 13}})
+                      legend={"orientation": "h", "yref": "container", "y": 0.01, "yanchor": "bottom", "x": 0,
+                              "xanchor": "left", "traceorder": "normal", "font": {"size": 13}},
+                      margin={"b": 95})
     fig.update_xaxes(title_text="Open incidents at smelters in the supplier's current declarations", rangemode="tozero")
     fig.update_yaxes(title_text=None, automargin=True)
     for y, total in zip(names, rows["open"]):
@@ -87,7 +88,7 @@ def flows(f: Flows, as_of: date, scope: str) -> go.Figure:
         textfont={"size": 13, "color": INK, "family": "Source Sans Pro, Helvetica, Arial, sans-serif"},
     ))
     _layout(fig, heading, height=height)
-    fig.update_layout(margin={"l": 10, "r": 10, "t": 115, "b": 50})
+    fig.update_layout(margin={"l": 10, "r": 10, "t": 115, "b": 65})
     for stage, text in (("smelter", f"Smelters ({f.smelters})"), ("supplier", f"Suppliers ({f.suppliers})"),
                         ("product", f"Products ({f.products})")):
         fig.add_annotation(x=x[stage], y=1.01, xref="paper", yref="paper", yanchor="bottom", showarrow=False,
@@ -96,6 +97,6 @@ def flows(f: Flows, as_of: date, scope: str) -> go.Figure:
     fig.add_annotation(x=0, y=-0.02, xref="paper", yref="paper", yanchor="top", xanchor="left", showarrow=False,
                        font={"size": 12, "color": MUTED},
                        text="Red: links carrying an open incident that requires Level 1. An incident reaches every "
-                            "supplier whose current declaration lists its smelter, and every product it covers; "
-                            f"company-wide declarations meet in '{ALL_PRODUCTS}'.")
+                            "supplier whose current declaration lists its smelter,<br>and every product that declaration "
+                            f"covers; company-wide declarations meet in '{ALL_PRODUCTS}'.")
     return fig

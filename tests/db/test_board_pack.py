@@ -161,11 +161,15 @@ def test_board_pack_of_an_empty_database(engine):
 
 
 def test_the_full_pack_carries_every_page(demo_engine):
-    """Portfolio, Level 2 plans and Lessons learned: each a section of the PDF and sheets of the workbook."""
+    """Portfolio, Level 2 plans, Lessons learned and Supply chain: each a section of the PDF and sheets of the
+    workbook."""
     pdf, xlsx = pack(demo_engine, PortfolioFilter(status="all"), build=export.full_board_pack)
     text = " ".join(pages_text(pdf))
-    for title in ("Portfolio", "Level 2 plans", "Lessons learned", "Objectives met", "Budget (USD)"):
+    for title in ("Portfolio", "Level 2 plans", "Lessons learned", "Objectives met", "Budget (USD)", "Supply chain",
+                  "Suppliers carrying the most open Level 1 incidents", "Reaching a supplier now"):
         assert title in text, title
-    sheets = load_workbook(io.BytesIO(xlsx)).sheetnames
-    assert sheets == ["Headline", "Pipeline", "Ageing", "Incidents", "Level 2 plans", "Lessons review",
-                      "Lesson themes", "Budget outcome"]
+    wb = load_workbook(io.BytesIO(xlsx))
+    assert wb.sheetnames == ["Headline", "Pipeline", "Ageing", "Incidents", "Level 2 plans", "Lessons review",
+                             "Lesson themes", "Budget outcome", "Supplier exposure", "Product exposure"]
+    suppliers = rows(wb, "Supplier exposure")
+    assert suppliers and all(isinstance(r[3], int) for r in suppliers)  # aggregated: counts, no incident listed
