@@ -30,7 +30,6 @@ REPO = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 1)
 EDITOR = Actor("eddie@brand.example", access="editor")
 VIEWER = Actor("vera@board.example", access="viewer")
-POOL = mw.smelter_pool()
 KESTREL = ("CID990001", "tin", "Kestrel Tin Smelting Co., Ltd.", "INDONESIA")  # in no pool: the test's own
 
 

@@ -35,6 +35,8 @@ from xml.sax.saxutils import escape
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from remediation.services.demo import smelter_pool as demo_smelter_pool
+
 NOTE = "SYNTHETIC TEST WORKBOOK - not an RMI template. Layout only; every name and smelter ID (CID9xxxxx) is invented."
 
 # Short headers per language: label key -> text. The parser never reads them; the files must differ by language.
@@ -109,10 +111,6 @@ NAME_A = ["Kestrel", "Saltmarsh", "Ironbark", "Lumen", "Northfold", "Halden", "G
           "Sunhollow", "Tallis", "Blackwater", "Quillstone", "Amberlee", "Brightwater", "Copperfield", "Dunmore",
           "Eastvale", "Fenwick", "Glenrock", "Harrow", "Islay", "Juniper", "Kingsfold", "Larkspur", "Moorcroft",
           "Norwood", "Oakhaven", "Pinecrest", "Redcliff", "Stonebridge", "Thornbury", "Underhill", "Westmarch"]
-NAME_B = {"tantalum": "Tantalum Processing", "tin": "Tin Smelting", "tungsten": "Tungsten Works", "gold": "Gold Refiners",
-          "cobalt": "Cobalt Refinery", "mica": "Mica Processing", "copper": "Copper Smelter",
-          "graphite": "Graphite Mill", "lithium": "Lithium Chemicals", "nickel": "Nickel Refinery"}
-
 
 @dataclass
 class Smelter:
@@ -160,21 +158,9 @@ def emrt2(version: str) -> bool:
 # --- the pool of invented smelters ----------------------------------------------------------------
 
 def smelter_pool(n: int = 240, seed: int = 14) -> list[tuple[str, str, str, str]]:
-    """``n`` invented smelters as (CID9xxxxx, metal, name, country), deterministic."""
-    rng = random.Random(seed)
-    metals = ["tin", "tantalum", "tungsten", "gold", "cobalt", "mica", "copper", "graphite", "lithium", "nickel"]
-    weights = [24, 14, 14, 30, 6, 3, 3, 2, 2, 2]
-    out, seen = [], set()
-    for i in range(n):
-        metal = rng.choices(metals, weights)[0]
-        while True:
-            name = f"{rng.choice(NAME_A)} {NAME_B[metal]}" + ("" if rng.random() < 0.6 else f" {rng.randint(2, 9)}")
-            if name not in seen:
-                break
-            name += " Co."
-        seen.add(name)
-        out.append((f"CID9{i:05d}", metal, name, rng.choice(COUNTRIES)))
-    return out
+    """``n`` invented smelters as (CID9xxxxx, metal, name, country): the demo portfolio's pool, so a synthetic
+    supplier's workbook names the demo's smelters with the demo's IDs."""
+    return demo_smelter_pool(n, seed)
 
 
 def metals_of(template: str, version: str) -> list[str]:
@@ -520,19 +506,19 @@ def write_corpus(folder: Path) -> dict[str, str | None]:
 
 
 def supplier_workbooks(n: int, *, rows: int = 40, seed: int = 2026, filler_to: int | None = None,
-                       pool=None) -> list[tuple[str, bytes]]:
+                       pool=None, start: int = 0) -> list[tuple[str, bytes]]:
     """``n`` suppliers' workbooks (file name, bytes): mostly CMRT 6.x, some EMRT, mixed scopes, languages and
     versions, ``rows`` smelter rows each. For the scale benchmark and the browser walk."""
     rng = random.Random(seed)
     out = []
-    for i in range(n):
+    for i in range(start, start + n):
         template = "EMRT" if rng.random() < 0.15 else "CMRT"
         version = rng.choice(CMRT_VERSIONS[2:] if template == "CMRT" else EMRT_VERSIONS)
         scope = rng.choice(["A", "B", "B", "C"])
         spec = typical(template, version, language=rng.choice(["en", "en", "en", "fr"]), seed=seed * 1000 + i,
                        company=f"Synthetic Supplier {i + 1:03d} Ltd", n_smelters=rows, scope=scope,
                        effective=date(2025, 1 + i % 12, 1 + i % 27), pool=pool, filler_to=filler_to)
-        out.append((f"supplier-{i + 1:03d}-{template.lower()}-{version}.xlsx", build(spec)))
+        out.append((f"supplier-{i + 1:04d}-{template.lower()}-{version}.xlsx", build(spec)))
     return out
 
 
