@@ -206,7 +206,8 @@ def _declaration_results() -> None:
     done = st.session_state.get("declarations_done")
     if not done:
         return
-    outcomes = done["outcomes"]
+    order = {"refused": 0, "imported": 1, "already imported": 2}  # what needs the user first
+    outcomes = sorted(done["outcomes"], key=lambda o: order[o.status])
     counts = {k: sum(o.status == k for o in outcomes) for k in ("imported", "already imported", "refused")}
     (st.success if not counts["refused"] else st.warning)(
         f"{len(outcomes):,} files: {counts['imported']:,} imported, {counts['already imported']:,} already imported, "

@@ -53,12 +53,13 @@ if h.declarations == 0:
     st.stop()
 
 cols = st.columns(5)
-cols[0].metric("Reaching a supplier now", f"{h.reaching_current:,}",
+cols[0].metric("Reaching suppliers", f"{h.reaching_current:,}",
                delta=f"of {h.open_incidents:,} open incidents", delta_color="off", delta_arrow="off",
                help=f"Open incidents at a smelter that some supplier's latest declaration lists. Only incidents linked "
                     f"to the smelter register can be matched: {h.linked:,} of the {h.open_incidents:,} open incidents "
                     "are linked.")
-cols[1].metric("Of them Level 1 mandatory", f"{h.level1_current:,}",
+cols[1].metric("Level 1 mandatory", f"{h.level1_current:,}", delta="of those", delta_color="off",
+               delta_arrow="off",
                help="Open incidents reaching a current supplier whose latest assessment makes Level 1 mandatory.")
 cols[2].metric("Suppliers reached", f"{h.suppliers_current:,}", delta=f"of {h.suppliers:,} suppliers",
                delta_color="off", delta_arrow="off",

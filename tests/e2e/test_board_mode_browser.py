@@ -26,13 +26,14 @@ def test_every_page_in_board_mode(streamlit_app, page, artifacts_dir, tmp_path):
         "lessons": "/lessons?board=true&status=All",
         "triage": "/triage?board=true",
         "policy": "/policy?board=true",
+        "supply_chain": "/supply_chain?board=true",
     }
     for name, path in pages.items():
         page.goto(server.url + path)
         wait_for_app(page, timeout=60_000)
         assert_no_app_exception(page)
         expect(page.locator("[data-testid='stSidebar']").get_by_text("Board mode")).to_be_visible()
-        if name in ("portfolio", "incident", "plans"):
+        if name in ("portfolio", "incident", "plans", "supply_chain"):
             expect(page.locator("[data-testid='stForm']")).to_have_count(0)
         page.screenshot(path=str(artifacts_dir / f"board-{name}.png"), full_page=True)
 
