@@ -421,7 +421,8 @@ def supplier_exposure(engine: Engine, flt: PortfolioFilter = PortfolioFilter()) 
     current = pairs[pairs["current"]].drop_duplicates(["supplier", "smelter_id"])
     now = set(zip(current["supplier"], current["smelter_id"]))
     past = pairs[~pairs["current"]].drop_duplicates(["supplier", "smelter_id"])
-    past = past[[(s, sid) not in now for s, sid in zip(past["supplier"], past["smelter_id"])]]
+    past = past[pd.Series([(s, sid) not in now for s, sid in zip(past["supplier"], past["smelter_id"])],
+                          index=past.index, dtype=bool)]  # a Series: an empty list would select columns
     out = _aggregate(current, by_smelter, "supplier")
     past_open = _aggregate(past, by_smelter, "supplier")[["supplier", "open"]].rename(columns={"open": "past_open"})
     out = out.merge(past_open, on="supplier", how="outer").fillna({"open": 0, "level1_mandatory": 0, "rank": 0,

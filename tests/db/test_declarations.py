@@ -327,3 +327,34 @@ def test_the_command_line_imports_many_files_and_exits_1_when_one_is_refused(tmp
                             *sorted(str(p) for p in folder.glob("supplier-*.xlsx"))], capture_output=True, text=True,
                            cwd=REPO)
     assert again.returncode == 0 and "6 already imported" in again.stdout
+
+
+def test_a_suppliers_text_never_runs_as_a_formula_or_markup_where_it_is_shown_or_exported(engine):
+    """A company or smelter name typed as a formula (kept as text in the workbook) is stored as text, drawn as
+    text in charts, and neutralised in every export."""
+    import io as _io
+
+    from openpyxl import load_workbook
+
+    from remediation.reports import board_pack, supply_charts
+    from remediation.services.spreadsheets import tables_to_xlsx
+
+    evil = '=HYPERLINK("http://evil.example","x")'
+    hostile = smelter("CID990066", "tin", "<b>Bold</b> Tin Smelting", "INDONESIA")
+    spec = mw.Spec(company=evil, scope="B", effective=date(2025, 3, 1), smelters=[hostile, TIN],
+                   products=[("P-1", "@SUM(A1)")], filler_to=40)
+    outcomes = decl.import_files(engine, [("evil.xlsx", mw.build(spec))], EDITOR, today=TODAY)
+    assert outcomes[0].status == "imported" and outcomes[0].supplier == evil
+    new_incident(engine, "INC-2026-066", "CID990066")
+    suppliers = sc.supplier_exposure(engine)
+    assert suppliers.loc[0, "supplier"] == evil  # stored and read as text
+    chart = supply_charts.suppliers_by_level1(suppliers, TODAY, "open incidents").to_plotly_json()
+    assert all("<a" not in str(y) and "HYPERLINK" in str(y) for y in chart["data"][0]["y"])
+    flows = supply_charts.flows(sc.exposure_flows(engine), TODAY, "open incidents").to_plotly_json()
+    assert any("&lt;b&gt;Bold&lt;/b&gt;" in label for label in flows["data"][0]["node"]["label"])
+    section = board_pack.supply_chain_section(engine, PortfolioFilter(), TODAY)
+    xlsx = load_workbook(_io.BytesIO(tables_to_xlsx(section[1])))
+    cells = [c for row in xlsx["Supplier exposure"].iter_rows(min_row=2, values_only=True) for c in row]
+    assert f"'{evil}" in cells and evil not in cells
+    products = [c for row in xlsx["Product exposure"].iter_rows(min_row=2, values_only=True) for c in row]
+    assert "'@SUM(A1)" in products

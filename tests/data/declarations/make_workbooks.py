@@ -313,6 +313,8 @@ def _declaration(w: _Writer, ws, spec: Spec, lang: dict, labels_row: dict, two: 
         if key not in spec.blank and value not in (None, ""):
             cell = ws[f"D{row}"]
             cell.value = value
+            if isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"  # text a supplier typed that looks like a formula: kept as text, as Excel does
             if isinstance(value, (date, datetime)):
                 cell.number_format = "DD-MMM-YYYY"
         row += 1
