@@ -469,7 +469,7 @@ def corpus(short: int = 40) -> dict[str, tuple[Spec | bytes, str | None]]:
                                     None)
     # --- every error class ---
     cases["not-a-template.xlsx"] = (Spec(drop_sheets=("Declaration",)), "not a CMRT or EMRT workbook")
-    cases["not-a-workbook.xlsx"] = (b"Company,Smelter\nAcme,Kestrel\n", "not a zip archive")
+    cases["not-a-workbook.xlsx"] = (b"Company,Smelter\nAcme,Kestrel\n", "not a complete zip archive")
     cases["cmrt-unknown-version.xlsx"] = (typical("CMRT", "6.5", seed=60, j3="Revision 7.0",
                                                   revision_versions=["6.5", "7.0"]), "version 7.0 is not one")
     cases["cmrt-too-old.xlsx"] = (typical("CMRT", "5.12", seed=61, revision_versions=["5.11", "5.12"]),
