@@ -68,8 +68,11 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="session")
 def browser(chromium_path: str):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # A web-first assertion retries until this timeout: 5 s (Playwright's default) is too short for a page
+    # that reruns on a two-core machine while the server is busy; a real failure still fails, only later.
+    expect.set_options(timeout=20_000)
     pw = sync_playwright().start()
     try:
         browser = pw.chromium.launch(
