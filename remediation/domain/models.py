@@ -174,7 +174,7 @@ class SmelterEntry(Model):
         description="The RMI smelter ID: CID and six digits, e.g. CID001234.")
     metal: Literal["tantalum", "tin", "tungsten", "gold", "cobalt", "mica", "copper", "graphite", "lithium", "nickel"]
     name: Name
-    country: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    country: ShortText = ""
 
 
 assert set(get_args(SmelterEntry.model_fields["metal"].annotation)) == set(METALS), "one list of metals"
