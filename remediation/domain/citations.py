@@ -407,6 +407,10 @@ _ENTRIES: tuple[Citation, ...] = (
       "The smelter/refiner keeps the audit programme updated through regular monitoring reports prepared by "
       "the facilitator, respecting privacy and data protection principles.",
       ("regular monitoring reports", "privacy and data protection principles")),
+    C("evidence_respects_privacy", 1392, 1392,
+      "Reports are prepared taking privacy into account: evidence documents can identify victims, so only "
+      "editors and admins open them; others see that they exist.",
+      ("taking into account privacy",)),
     C("monitoring_period", 1393, 1396,
       "Monitoring and reporting are recommended for 6-12 months after the start of the plan's implementation, "
       "after which closure of the incident can move forward.",

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from remediation.domain.vocab import STEPS
+from remediation.domain.evidence import DEFAULT_DOCUMENTS_REQUIRED, NEXT_STEP
+from remediation.domain.vocab import EVIDENCE_KINDS, STEPS
 
 DEFAULT_TIME_FRAMES: dict[int, int] = {
     1: 90,   # credibility, actionability, notification and the audit programme's investigation
@@ -34,6 +35,29 @@ class Settings(BaseModel):
         default=5, ge=1, le=100,
         description="Counts of victims below this are shown as '<N' in board views and exports.",
     )
+
+    document_size_limit_mb: int = Field(
+        default=20, ge=1, le=200,
+        description="Largest evidence document accepted, in megabytes (MB, 1,000,000 bytes).",
+    )
+    documents_required: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_DOCUMENTS_REQUIRED),
+        description="Kinds of evidence document that must be attached before the step that follows them is recorded.",
+    )
+
+    @field_validator("documents_required")
+    @classmethod
+    def _known_kinds(cls, v: list[str]) -> list[str]:
+        unknown = [k for k in v if k not in NEXT_STEP]
+        if unknown:
+            raise ValueError(f"documents_required: {', '.join(map(repr, unknown))} precede(s) no step; choose from "
+                             + ", ".join(NEXT_STEP))
+        return [k for k in EVIDENCE_KINDS if k in v]  # vocabulary order, no repeats
+
+    @property
+    def document_size_limit(self) -> int:
+        """The size limit in bytes."""
+        return self.document_size_limit_mb * 1_000_000
 
     @field_validator("time_frames")
     @classmethod

@@ -185,6 +185,48 @@ REVIEW_QUESTIONS: dict[str, str] = {
     "budget_sufficient": "Was the budget sufficient?",
 }
 
+# --- Evidence documents: the reports the guideline names, attached to the fact they support -----
+# (monitoring reports: line 1392; final and financial reports: lines 1402-1422; the closure report:
+# lines 1424-1428; the lessons review: lines 1443-1446.)
+
+EVIDENCE_KINDS: dict[str, str] = {
+    "investigation_report": "Investigation report (audit programme)",
+    "level_assessment": "Level assessment",
+    "corrective_action": "Corrective action",
+    "plan": "Remediation action plan",
+    "plan_approval": "Plan approvals",
+    "monitoring_report": "Monitoring report",
+    "final_report": "Final report (remediation facilitator)",
+    "financial_report": "Financial report",
+    "closure_report": "Closure report (audit programme)",
+    "lessons_review": "Lessons-learned review",
+    "other": "Other",
+}
+EvidenceKind = Literal[
+    "investigation_report", "level_assessment", "corrective_action", "plan", "plan_approval",
+    "monitoring_report", "final_report", "financial_report", "closure_report", "lessons_review", "other",
+]
+# Kinds that belong to one plan: attached with the plan's level (1 or 2).
+PLAN_EVIDENCE_KINDS: tuple[str, ...] = ("plan", "plan_approval", "monitoring_report", "final_report",
+                                        "financial_report")
+
+# The file types an evidence document may have, by the identifier type detection gives them: label, the
+# media type it is stored and downloaded with, and the file-name extension.
+DOCUMENT_TYPES: dict[str, tuple[str, str, str]] = {
+    "pdf": ("PDF document", "application/pdf", ".pdf"),
+    "docx": ("Word document (DOCX)", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             ".docx"),
+    "xlsx": ("Excel workbook (XLSX)", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
+    "odt": ("OpenDocument text (ODT)", "application/vnd.oasis.opendocument.text", ".odt"),
+    "ods": ("OpenDocument spreadsheet (ODS)", "application/vnd.oasis.opendocument.spreadsheet", ".ods"),
+    "png": ("PNG image", "image/png", ".png"),
+    "jpeg": ("JPEG image", "image/jpeg", ".jpg"),
+    "text": ("Plain text", "text/plain", ".txt"),
+    "csv": ("CSV table", "text/csv", ".csv"),
+    "eml": ("E-mail message (.eml)", "message/rfc822", ".eml"),
+}
+
+
 CURRENCIES: tuple[str, ...] = ("USD", "EUR", "GBP", "CHF", "CAD", "AUD", "CNY", "JPY")
 
 

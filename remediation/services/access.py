@@ -68,6 +68,9 @@ USE_CASES: dict[str, Need] = {
     "recording lessons learned": "edit",
     "recording a what-if assessment": "edit",
     "importing incidents": "edit",
+    "attaching evidence": "edit",               # evidence documents (services.evidence)
+    "downloading evidence": "edit",             # reports can identify victims: viewers see the list only
+    "removing evidence": "admin",
     "adopting a level policy": "admin",
     "changing settings": "admin",
     "managing users": "admin",

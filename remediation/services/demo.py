@@ -628,8 +628,11 @@ def generate(n: int, seed: int = 7, today: date | None = None, policy: Policy = 
 # --- loading --------------------------------------------------------------------------------------
 
 def load_records_into(engine: Engine, records, actor: str = DEMO_ACTOR, batch: int = 5000,
-                      today: date | None = None) -> int:
-    """Insert ``records`` in batches, one transaction per batch, with one audit entry per incident."""
+                      today: date | None = None, documents: bool = False) -> int:
+    """Insert ``records`` in batches, one transaction per batch, with one audit entry per incident.
+
+    With ``documents``, each incident also gets the small generated documents behind its reports
+    (:func:`demo_documents`), in the same transaction, named in its audit entry."""
     from sqlalchemy import insert
 
 
@@ -640,9 +643,11 @@ def load_records_into(engine: Engine, records, actor: str = DEMO_ACTOR, batch: i
         nonlocal count
         with engine.begin() as conn:
             ids = insert_records(conn, buffer, today)
+            attached = {i: _store_demo_documents(conn, i, r, actor) if documents else [] for i, r in zip(ids, buffer)}
             conn.execute(insert(t.audit_log), [
                 {"actor": actor, "role": None, "incident_id": i, "incident_code": r.incident.code,
-                 "action": "loaded incident", "changes": [{"field": "source", "before": None, "after": actor}]}
+                 "action": "loaded incident", "changes": [{"field": "source", "before": None, "after": actor}] + (
+                     [{"field": "documents", "before": None, "after": ", ".join(attached[i])}] if attached[i] else [])}
                 for i, r in zip(ids, buffer)])
         count += len(buffer)
         buffer.clear()
@@ -714,8 +719,125 @@ def coverage_gaps(records: list[IncidentRecord], today: date | None = None, per_
 
 
 def load_demo_fixture(engine: Engine) -> int:
-    """The demo portfolio: its incidents and its suppliers' declarations (``data/demo_declarations.json``)."""
-    n = load_records_into(engine, read_fixture())
+    """The demo portfolio: its incidents with the documents behind their reports (generated as they load, see
+    :func:`demo_documents`) and its suppliers' declarations (``data/demo_declarations.json``)."""
+    n = load_records_into(engine, read_fixture(), documents=True)
     if DEMO_DECLARATIONS.exists():
         load_declarations_into(engine, read_declarations_fixture())
     return n
+
+
+# --- evidence documents ---------------------------------------------------------------------------
+# Generated from each incident's own facts as the portfolio loads, not stored in the fixture: the fixture stays
+# reviewable text, a document can never disagree with the fact it stands behind, and every closed incident
+# shows the documents behind its reports. Only the demo fixture gets them: a benchmark portfolio of 100,000
+# incidents measures incidents, not files.
+
+def _pdf(lines: list[str]) -> bytes:
+    """A one-page PDF of a few lines of ASCII text, written out by hand (a valid file any reader opens)."""
+    def esc(text: str) -> str:
+        return text.encode("ascii", "replace").decode().replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    stream = "BT /F1 11 Tf 56 780 Td 15 TL " + " ".join(f"({esc(line)}) '" for line in lines) + " ET"
+    objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        ("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+         "/Resources << /Font << /F1 5 0 R >> >> >>"),
+        f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{n} 0 obj\n{body}\nendobj\n".encode("ascii")
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode("ascii")
+    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode("ascii")
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode("ascii")
+    return out
+
+
+_DEMO_NOTE = "Fictional demo document, generated from the demo portfolio. Redacted: no victim is named."
+
+
+def demo_documents(record: IncidentRecord) -> list[tuple[str, int | None, str, bytes]]:
+    """``(kind, level, file name, content)`` of the documents behind ``record``'s reports: the investigation report,
+    the level assessment, corrective action, each plan and its approvals, monitoring reports, final and financial
+    reports, the closure report and the lessons review, for whichever of them the record has."""
+    inc = record.incident
+    code = inc.code
+    docs: list[tuple[str, int | None, str, bytes]] = []
+
+    def pdf(kind: str, level: int | None, name: str, title: str, *lines: str) -> None:
+        docs.append((kind, level, f"{code}-{name}.pdf", _pdf([f"{code}: {title}", "", *lines, "", _DEMO_NOTE])))
+
+    def text(kind: str, level: int | None, name: str, body: str) -> None:
+        docs.append((kind, level, f"{code}-{name}", (body + "\n" + _DEMO_NOTE + "\n").encode("utf-8")))
+
+    s = record.verification.substantiation
+    if s is not None:
+        pdf("investigation_report", None, "investigation-report", "investigation report (audit programme)",
+            f"Finding: {'substantiated' if s.substantiated else 'unsubstantiated'}, decided {s.decided_on}.",
+            f"Smelter/refiner: {inc.smelter_refiner}. Affected persons: {inc.affected_persons}.")
+    latest = record.latest_assessment
+    if latest is not None:
+        text("level_assessment", None, "level-assessment.txt",
+             f"{code}: level assessment of {latest.assessed_on} (policy version {latest.policy_version})\n"
+             f"Level 1: {latest.level1}; Level 2: {latest.level2}.")
+    ca = record.response.corrective_action
+    if ca is not None:
+        text("corrective_action", None, "corrective-action.txt",
+             f"{code}: corrective action decided {ca.decided_on}\nRelationship terminated: "
+             f"{'yes' if ca.relationship_terminated else 'no'}.")
+    for plan in record.plans:
+        lv = plan.level
+        pdf("plan", lv, f"level{lv}-plan", f"Level {lv} remediation action plan",
+            f"Facilitator: {plan.facilitator}. Designed {plan.designed_on}.",
+            f"Budget: {plan.currency} {plan.budget:,.2f}.")
+        ap = plan.approval
+        if ap.approved_by_audit_programme_on is not None:
+            text("plan_approval", lv, f"level{lv}-plan-approval.eml",
+                 f"From: audit.programme@demo.invalid\nTo: remediation@demo.invalid\n"
+                 f"Date: {ap.approved_by_audit_programme_on:%d %b %Y} 10:00:00 +0000\n"
+                 f"Subject: {code} Level {lv} plan approved\nMIME-Version: 1.0\n"
+                 f"Content-Type: text/plain; charset=utf-8\n\n"
+                 f"The audit programme approves the Level {lv} remediation action plan of {code} on "
+                 f"{ap.approved_by_audit_programme_on}.")
+        for n, report in enumerate(plan.monitoring_reports, 1):
+            pdf("monitoring_report", lv, f"level{lv}-monitoring-{n}", f"Level {lv} monitoring report {n}",
+                f"Period {report.period_start} to {report.period_end}, received {report.received_on}.")
+        c = plan.closure
+        if c.final_report_on is not None:
+            pdf("final_report", lv, f"level{lv}-final-report", f"Level {lv} final report (remediation facilitator)",
+                f"Dated {c.final_report_on}. Facilitator: {plan.facilitator}.")
+        if c.financial_report_on is not None:
+            rows = "\n".join(f"{e.spent_on},{e.category.replace(',', ' ')},{e.amount}" for e in plan.expenditures)
+            docs.append(("financial_report", lv, f"{code}-level{lv}-financial-report.csv", (
+                f"spent_on,category,amount_{plan.currency}\n{rows}\ntotal as of {c.financial_report_on},,{plan.spent}\n"
+                f"note,\"{_DEMO_NOTE}\",\n").encode()))
+    cl = record.closure
+    if cl.closure_report_on is not None:
+        pdf("closure_report", None, "closure-report", "closure report (audit programme)",
+            f"Dated {cl.closure_report_on}; recommends closing: {'yes' if cl.recommend_close else 'no'}.")
+    if record.lessons is not None:
+        text("lessons_review", None, "lessons-review.txt",
+             f"{code}: lessons-learned review of {record.lessons.reviewed_on}\n"
+             f"Objectives met: {record.lessons.objectives_met}; budget sufficient: {record.lessons.budget_sufficient}.")
+    return docs
+
+
+def _store_demo_documents(conn, incident_id: int, record: IncidentRecord, actor: str) -> list[str]:
+    import hashlib
+
+    from remediation.services.evidence import detect_type
+    from remediation.storage.evidence import insert_document
+
+    names = []
+    for kind, level, name, content in demo_documents(record):
+        detected = detect_type(content, name)  # the demo's documents pass the same check as an upload
+        insert_document(conn, incident_id=incident_id, kind=kind, level=level, file_name=name,
+                        file_type=detected.key, media_type=detected.media_type, size=len(content),
+                        sha256=hashlib.sha256(content).hexdigest(), content=content, uploaded_by=actor)
+        names.append(name)
+    return names

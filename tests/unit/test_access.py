@@ -13,8 +13,10 @@ from remediation.services.base import LOCAL_USER, Actor, Refused
 EDITOR_USE_CASES = {
     "recording a new allegation", "recording a step", "recording a plan", "recording money",
     "recording lessons learned", "recording a what-if assessment", "importing incidents",
+    "attaching evidence", "downloading evidence",  # issue 12 item 7: viewers see the list, not the content
 }
-ADMIN_USE_CASES = {"adopting a level policy", "changing settings", "managing users", "reading the audit log"}
+ADMIN_USE_CASES = {"adopting a level policy", "changing settings", "managing users", "reading the audit log",
+                   "removing evidence"}
 MAY = {"viewer": set(), "editor": EDITOR_USE_CASES, "admin": EDITOR_USE_CASES | ADMIN_USE_CASES}
 CASES = [(role, use_case) for role in MAY for use_case in sorted(EDITOR_USE_CASES | ADMIN_USE_CASES)]
 
