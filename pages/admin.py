@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from pages import _evidence
 from pages._auth import current_actor, is_admin, local_mode
 from pages._data import _changes_text, after_write, get_engine
 from pages._nav import ensure_entry_script
@@ -70,6 +71,8 @@ if users:
             else:
                 after_write()
                 st.rerun()
+
+_evidence.settings_editor()
 
 # --- audit log ----------------------------------------------------------------------------------------
 st.subheader("Audit log", anchor=False)

@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from pages import _exposure
+from pages import _evidence, _exposure
 from pages._auth import can_edit, current_actor, read_only_notice
 from pages._data import after_write, get_engine, incident_audit, load_incident, policy_in_force, settings, supply
 from pages._filters import board_mode
@@ -376,6 +376,8 @@ with tabs[5]:
                                   ("objectives_met", "victims_satisfied", "communities_benefited", "budget_sufficient")))
         step_form(m.Lessons, "lessons", DC, services.record_lessons, "Lessons recorded",
                   submit_label="Record lessons learned", defaults=rec.lessons.model_dump() if rec.lessons else None)
+
+_evidence.section(code, rec)
 
 # --- timeline -----------------------------------------------------------------------------------------
 st.subheader("Timeline", anchor=False)

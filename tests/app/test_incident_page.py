@@ -9,7 +9,10 @@ from datetime import date, timedelta
 from conftest import submit
 
 from remediation.domain.workflow import evaluate
-from remediation.services.demo import read_fixture
+from remediation.services import evidence
+from remediation.services.base import Actor
+from remediation.services.demo import _pdf, read_fixture
+from remediation.storage import engine as db
 
 INCIDENT_PAGE = "pages/incident.py"
 TODAY = date.today()
@@ -120,7 +123,15 @@ def test_intake_validates_and_then_creates_an_incident_at_step_1(run_app):
     assert missing_first(at).startswith("Decide whether the allegation is credible")
 
 
-def test_an_incident_goes_from_intake_to_closure_through_the_forms_alone(run_app):
+def attach(tmp_path, code: str, *facts) -> None:
+    """Attach a small PDF to each ``(kind, level)`` of incident ``code`` in run_app's database."""
+    engine = db.get_engine(f"sqlite:///{tmp_path / 'app.db'}")
+    for kind, level in facts:
+        evidence.attach_document(engine, code, evidence.Attachment(f"{kind}.pdf", _pdf([code, kind]), kind, level),
+                                 Actor("local user"))
+
+
+def test_an_incident_goes_from_intake_to_closure_through_the_forms_alone(run_app, tmp_path):
     at = run_app(page=INCIDENT_PAGE, demo="0")
     d = TODAY - timedelta(days=400)
 
@@ -160,8 +171,17 @@ def test_an_incident_goes_from_intake_to_closure_through_the_forms_alone(run_app
     assert at.subheader[0].value == "Needed to move on from Step 5"
     record(at, "evidence1", financial_report_on=day(305), referral_confirmed_on=day(305),
            assistance_summary="Shelter and legal aid delivered; follow-up by the coordinator.")
+    # The company's default setting needs the final and financial reports as documents before verification, and
+    # the closure report before closing. AppTest cannot drive a file upload (tests/e2e/test_evidence_browser.py
+    # does): the documents are attached through the service the upload form calls.
+    record(at, "closure", verified_by_audit_programme_on=day(310))
+    assert "level 1 plan: final report (remediation facilitator) must be attached as a document" in errors(at)
+    attach(tmp_path, code, ("final_report", 1), ("financial_report", 1))
     record(at, "closure", verified_by_audit_programme_on=day(310))
     record(at, "closure", closure_report_on=day(312), recommend_close=True)
+    record(at, "closure", closed_on=day(315))
+    assert "closure report (audit programme) must be attached as a document" in errors(at)
+    attach(tmp_path, code, ("closure_report", None))
     record(at, "closure", closed_on=day(315))
     assert "Closed after remediation" in at.success[0].value
     record(at, "lessons", reviewed_on=day(330), objectives_met="yes", victims_satisfied="yes",

@@ -1,0 +1,109 @@
+"""The incident page's Evidence section as Streamlit runs it: the list of a closed demo incident's documents (name,
+fact, type, size, SHA-256, who), the download offered to editors and admins as an attachment and never to viewers,
+the upload form with its privacy reminder and fact selector, removal for admins only, and user text kept as text.
+(Upload and download themselves run in a browser: tests/e2e/test_evidence_browser.py.)"""
+
+from __future__ import annotations
+
+from conftest import submit
+from test_roles import ADMIN, EDITOR, VIEWER, app  # noqa: F401 - the signed-in app fixture
+
+from remediation.domain.workflow import evaluate
+from remediation.services import evidence
+from remediation.services.base import Actor
+from remediation.services.demo import demo_documents, read_fixture
+from remediation.services.evidence import Attachment
+from remediation.storage import engine as db
+from remediation.storage import queries
+
+INCIDENT_PAGE = "pages/incident.py"
+
+
+def closed_demo():
+    return next(r for r in read_fixture() if evaluate(r).status == "closed_remediated")
+
+
+def downloads(at) -> list:
+    return [d for d in at.get("download_button") if (d.key or "").startswith("evidence.download")]
+
+
+def evidence_table(at):
+    return next(d.value for d in at.dataframe if "SHA-256" in d.value.columns)
+
+
+def test_a_closed_incident_lists_the_documents_behind_its_reports(run_app):
+    record = closed_demo()
+    at = run_app(query={"incident": record.incident.code}, page=INCIDENT_PAGE)
+    assert not at.exception
+    assert "Evidence" in [s.value for s in at.subheader]
+    table = evidence_table(at)
+    assert list(table["Document"]) == [name for _, _, name, _ in demo_documents(record)]
+    assert "Closure report (audit programme)" in set(table["Supports"])
+    assert {f"Level {p.level} plan: Final report (remediation facilitator)" for p in record.plans} <= \
+        set(table["Supports"])
+    assert set(table["Type"]) <= {"PDF document", "CSV table", "Plain text", "E-mail message (.eml)"}
+    assert table["SHA-256"].str.fullmatch(r"[0-9a-f]{64}").all()
+    assert "guideline line 1392" in " ".join(c.value for c in at.caption)
+    # Local mode's user is an admin: a download (an attachment, deferred: the file is read and the download audited
+    # only when clicked), the upload form with its reminder and fact selector, and removal.
+    offered = downloads(at)
+    assert len(offered) == 1 and offered[0].label.startswith("Download ")
+    assert any(evidence.UPLOAD_REMINDER in i.value for i in at.info)
+    assert "Remove document" in [b.label for b in at.button]
+    options = at.selectbox(key="evidence.fact").options
+    assert "Closure report (audit programme)" in options and "Other" in options
+    for plan in record.plans:
+        assert f"Level {plan.level} plan: Final report (remediation facilitator)" in options
+
+
+def test_viewers_see_the_list_without_download_upload_or_removal(app):  # noqa: F811
+    code = closed_demo().incident.code
+    viewer = app(VIEWER, page=INCIDENT_PAGE, query={"incident": code})
+    assert not viewer.exception
+    assert len(evidence_table(viewer)) == len(demo_documents(closed_demo()))
+    assert downloads(viewer) == [] and viewer.get("file_uploader") == []
+    assert "Remove document" not in [b.label for b in viewer.button]
+    editor = app(EDITOR, page=INCIDENT_PAGE, query={"incident": code})
+    assert len(downloads(editor)) == 1 and len(editor.get("file_uploader")) == 1
+    assert "Remove document" not in [b.label for b in editor.button]  # removal is for admins
+    admin = app(ADMIN, page=INCIDENT_PAGE, query={"incident": code})
+    assert "Remove document" in [b.label for b in admin.button]
+
+
+def test_an_admin_removes_a_document_with_a_reason_and_the_list_says_so(run_app, tmp_path):
+    record = closed_demo()
+    at = run_app(query={"incident": record.incident.code}, page=INCIDENT_PAGE)
+    first = evidence_table(at)["Document"].iloc[0]
+    at.text_input(key="evidence.remove_reason").set_value("Not the redacted version")
+    submit(at, f"evidence.remove.{record.incident.code}")
+    assert not at.exception
+    table = evidence_table(at)
+    removed = table[table["Document"] == first]["Removed"].iloc[0]
+    assert "local user: Not the redacted version" in removed
+
+
+def test_file_names_are_shown_as_text(run_app, tmp_path):
+    record = closed_demo()
+    run_app(query={"incident": record.incident.code}, page=INCIDENT_PAGE)  # migrates and loads the demo
+    engine = db.get_engine(f"sqlite:///{tmp_path / 'app.db'}")
+    name = "**bold** [link](javascript:alert(1)) <img src=x onerror=alert(1)>.txt"
+    evidence.attach_document(engine, record.incident.code, Attachment(name, b"Plain notes\n", "other"),
+                             Actor("local user"))
+    at = run_app(query={"incident": record.incident.code}, page=INCIDENT_PAGE)
+    assert name in list(evidence_table(at)["Document"])  # a dataframe cell: text, never markup
+    at.selectbox(key=f"evidence.pick.{record.incident.code}").set_value(
+        next(o for o in at.selectbox(key=f"evidence.pick.{record.incident.code}").options if "bold" in o)).run()
+    label = downloads(at)[0].label
+    assert "\\*\\*bold\\*\\*" in label and "\\[link\\]" in label
+
+
+def test_an_admin_sets_the_size_limit_and_the_required_documents(run_app, tmp_path):
+    at = run_app(page="pages/admin.py")
+    assert not at.exception
+    at.number_input(key="evidence_settings.limit").set_value(5)
+    at.multiselect(key="evidence_settings.required").set_value(["closure_report"])
+    submit(at, "evidence_settings")
+    assert not at.exception
+    stored = queries.settings(db.get_engine(f"sqlite:///{tmp_path / 'app.db'}"))
+    assert (stored.document_size_limit_mb, stored.documents_required) == (5, ["closure_report"])
+    assert at.number_input(key="evidence_settings.limit").value == 5
