@@ -97,7 +97,7 @@ def section(code: str, record) -> None:
         options = facts(record)
         fact = st.selectbox("The fact it supports", options=list(options), key="evidence.fact")
         upload = st.file_uploader(
-            "File", type=UPLOAD_EXTENSIONS, key="evidence.file",
+            "File", type=UPLOAD_EXTENSIONS, key="evidence.file", max_upload_size=conf.document_size_limit_mb,
             help=f"PDF, Word, Excel, OpenDocument, PNG, JPEG, plain text, CSV or e-mail (.eml), at most "
                  f"{conf.document_size_limit_mb} MB. The type is checked from the content, not the name.")
         if st.form_submit_button("Attach", icon=":material/attach_file:"):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from remediation.domain.evidence import DEFAULT_DOCUMENTS_REQUIRED, NEXT_STEP
-from remediation.domain.vocab import EVIDENCE_KINDS, STEPS
+from remediation.domain.vocab import EVIDENCE_KINDS, STEPS, EvidenceKind
 
 DEFAULT_TIME_FRAMES: dict[int, int] = {
     1: 90,   # credibility, actionability, notification and the audit programme's investigation
@@ -40,7 +40,7 @@ class Settings(BaseModel):
         default=20, ge=1, le=200,
         description="Largest evidence document accepted, in megabytes (MB, 1,000,000 bytes).",
     )
-    documents_required: list[str] = Field(
+    documents_required: list[EvidenceKind] = Field(
         default_factory=lambda: list(DEFAULT_DOCUMENTS_REQUIRED),
         description="Kinds of evidence document that must be attached before the step that follows them is recorded.",
     )

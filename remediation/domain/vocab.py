@@ -186,8 +186,9 @@ REVIEW_QUESTIONS: dict[str, str] = {
 }
 
 # --- Evidence documents: the reports the guideline names, attached to the fact they support -----
-# (monitoring reports: line 1392; final and financial reports: lines 1402-1422; the closure report:
-# lines 1424-1428; the lessons review: lines 1443-1446.)
+# (the monitoring reports, the final and financial reports, the closure report and the lessons review: see
+# citations "monitoring_reports_privacy", "level1_closure_evidence", "level2_closure_evidence",
+# "closure_report_recommendation", "lessons_review_items".)
 
 EVIDENCE_KINDS: dict[str, str] = {
     "investigation_report": "Investigation report (audit programme)",

@@ -13,6 +13,7 @@ credible, not actionable or unsubstantiated.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import zlib
@@ -54,8 +55,10 @@ from remediation.domain.vocab import ASSISTANCE_TYPES, CLOSED_STATUSES, FUNDING_
 from remediation.domain.workflow import evaluate
 from remediation.services.base import Actor, write_audit
 from remediation.services.declarations import sha256, store_declaration
+from remediation.services.evidence import detect_type
 from remediation.storage import schema as t
 from remediation.storage.engine import make_engine
+from remediation.storage.evidence import insert_document
 from remediation.storage.records import insert_records
 
 DEMO_FIXTURE = Path(__file__).resolve().parents[2] / "data" / "demo_portfolio.json"
@@ -828,11 +831,6 @@ def demo_documents(record: IncidentRecord) -> list[tuple[str, int | None, str, b
 
 
 def _store_demo_documents(conn, incident_id: int, record: IncidentRecord, actor: str) -> list[str]:
-    import hashlib
-
-    from remediation.services.evidence import detect_type
-    from remediation.storage.evidence import insert_document
-
     names = []
     for kind, level, name, content in demo_documents(record):
         detected = detect_type(content, name)  # the demo's documents pass the same check as an upload
