@@ -5,6 +5,8 @@ the upload form with its privacy reminder and fact selector, removal for admins 
 
 from __future__ import annotations
 
+import re
+
 from conftest import submit
 from test_roles import ADMIN, EDITOR, VIEWER, app  # noqa: F401 - the signed-in app fixture
 
@@ -21,6 +23,11 @@ INCIDENT_PAGE = "pages/incident.py"
 
 def closed_demo():
     return next(r for r in read_fixture() if evaluate(r).status == "closed_remediated")
+
+
+def shown(elements) -> str:
+    """What the messages read on screen: AppTest gives the Markdown source, with md()'s escapes."""
+    return re.sub(r"\\(.)", r"\1", " ".join(e.value for e in elements))
 
 
 def downloads(at) -> list:
@@ -107,3 +114,27 @@ def test_an_admin_sets_the_size_limit_and_the_required_documents(run_app, tmp_pa
     stored = queries.settings(db.get_engine(f"sqlite:///{tmp_path / 'app.db'}"))
     assert (stored.document_size_limit_mb, stored.documents_required) == (5, ["closure_report"])
     assert at.number_input(key="evidence_settings.limit").value == 5
+
+
+def test_uploads_through_the_form_refused_attached_and_recognised_twice(run_app):
+    record = closed_demo()
+    code = record.incident.code
+    at = run_app(query={"incident": code}, page=INCIDENT_PAGE)
+    form = f"evidence.upload.{code}"
+
+    def attach(name: str, data: bytes, fact: str):
+        at.selectbox(key="evidence.fact").set_value(fact)
+        at.file_uploader(key="evidence.file").set_value((name, data, "application/octet-stream"))
+        submit(at, form)
+        assert not at.exception
+
+    attach("final-report.pdf", b"MZ\x90\x00\x03\x00" + b"\x00" * 100, "Other")
+    assert "final-report.pdf is not accepted as evidence (detected: Windows executable)" in shown(at.error)
+    notes = b"Visit notes, redacted.\n"
+    attach("notes.txt", notes, "Closure report (audit programme)")
+    assert "Attached notes.txt to Closure report (audit programme): SHA-256" in shown(at.success)
+    assert "notes.txt" in list(evidence_table(at)["Document"])
+    attach("notes-again.txt", notes, "Closure report (audit programme)")
+    assert f"notes-again.txt is already attached to {code} as 'notes.txt'" in shown(at.error)
+    attach("notes-again.txt", notes, "Other")
+    assert "The same file is already attached as 'notes.txt' (Closure report (audit programme))" in shown(at.warning)
