@@ -17,7 +17,7 @@ from pages._data import after_write, get_engine, read, settings
 from pages._filters import board_mode
 from pages._text import md
 from remediation.domain.citations import cite
-from remediation.domain.evidence import NEXT_STEP, fact_label
+from remediation.domain.evidence import NEXT_STEP, fact_label, still_needed
 from remediation.domain.settings import Settings
 from remediation.domain.vocab import DOCUMENT_TYPES, EVIDENCE_KINDS, PLAN_EVIDENCE_KINDS
 from remediation.services import admin, evidence
@@ -52,8 +52,8 @@ def _choice(d: dict) -> str:
     return f"{d['file_name']} · {fact_label(d['kind'], d['level'])} · #{d['id']}"
 
 
-def section(code: str, record) -> None:
-    """Draw the Evidence section of incident ``code`` (its record as loaded by the page)."""
+def section(code: str, record, state) -> None:
+    """Draw the Evidence section of incident ``code`` (its record and workflow state as loaded by the page)."""
     engine = get_engine()
     conf = settings()
     st.subheader("Evidence", anchor=False)
@@ -68,6 +68,10 @@ def section(code: str, record) -> None:
                f"Required before the step that follows them (company setting): {required}. Everyone may see this "
                f"list; only editors and admins open the files, because reports can identify victims "
                f"({cite('evidence_respects_privacy')}).")
+    attached = {(d["kind"], d["level"]) for d in current}
+    if state.is_open and (needed := still_needed(record, conf.documents_required, attached)):
+        st.caption("Still to attach: " + "; ".join(f"{fact_label(m.kind, m.level)} (before {m.next_step})"
+                                                   for m in needed) + ".")
     if docs:
         st.dataframe(_table(docs), hide_index=True, width="stretch", key=f"evidence.table.{code}",
                      column_config={"Uploaded": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),

@@ -377,7 +377,7 @@ with tabs[5]:
         step_form(m.Lessons, "lessons", DC, services.record_lessons, "Lessons recorded",
                   submit_label="Record lessons learned", defaults=rec.lessons.model_dump() if rec.lessons else None)
 
-_evidence.section(code, rec)
+_evidence.section(code, rec, state)
 
 # --- timeline -----------------------------------------------------------------------------------------
 st.subheader("Timeline", anchor=False)

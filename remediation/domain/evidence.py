@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from remediation.domain.models import IncidentRecord
 from remediation.domain.vocab import EVIDENCE_KINDS, PLAN_EVIDENCE_KINDS
 
-__all__ = ["DEFAULT_DOCUMENTS_REQUIRED", "NEXT_STEP", "Missing", "fact_label", "missing_documents"]
+__all__ = ["DEFAULT_DOCUMENTS_REQUIRED", "NEXT_STEP", "Missing", "fact_label", "missing_documents", "still_needed"]
 
 
 @dataclass(frozen=True)
@@ -101,4 +101,21 @@ def missing_documents(before: IncidentRecord, after: IncidentRecord, required: I
             newly = step.recorded(after, None) and not step.recorded(before, None)
             needed = [p.level for p in after.plans] if newly else []
         out += [Missing(kind, level, step.words) for level in needed if (kind, level) not in attached]
+    return out
+
+
+def still_needed(record: IncidentRecord, required: Iterable[str], attached: set[tuple[str, int | None]]
+                 ) -> list[Missing]:
+    """The required documents not attached yet whose following step is not recorded yet: what the incident page
+    reminds about before anyone tries to record that step."""
+    out: list[Missing] = []
+    for kind in dict.fromkeys(required):
+        step = NEXT_STEP.get(kind)
+        if step is None:
+            continue
+        levels = [p.level for p in record.plans] if kind in PLAN_EVIDENCE_KINDS else [None]
+        for level in levels:
+            recorded = step.recorded(record, level if step.per_plan else None)
+            if not recorded and (kind, level) not in attached:
+                out.append(Missing(kind, level, step.words))
     return out

@@ -138,3 +138,12 @@ def test_uploads_through_the_form_refused_attached_and_recognised_twice(run_app)
     assert f"notes-again.txt is already attached to {code} as 'notes.txt'" in shown(at.error)
     attach("notes-again.txt", notes, "Other")
     assert "The same file is already attached as 'notes.txt' (Closure report (audit programme))" in shown(at.warning)
+
+
+def test_an_open_incident_says_which_documents_are_still_to_attach(run_app):
+    record = next(r for r in read_fixture() if (s := evaluate(r)).is_open and s.step == 4)
+    at = run_app(query={"incident": record.incident.code}, page=INCIDENT_PAGE)
+    reminder = next(c.value for c in at.caption if c.value.startswith("Still to attach"))
+    assert f"Level {record.plans[0].level} plan: Final report (remediation facilitator) (before the audit " \
+           "programme's verification of completion)" in reminder
+    assert "Closure report (audit programme) (before closing the incident)" in reminder

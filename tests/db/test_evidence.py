@@ -17,9 +17,11 @@ import pytest
 from sqlalchemy import func, select
 from test_services import AP, CODE, DC, NAMES, PATH  # the path from intake to lessons, through the services
 
+from remediation.domain.evidence import still_needed
 from remediation.domain.models import Closure
 from remediation.domain.settings import Settings
 from remediation.domain.vocab import DOCUMENT_TYPES
+from remediation.domain.workflow import evaluate
 from remediation.services import access, admin, evidence
 from remediation.services import incidents as services
 from remediation.services.access import Forbidden
@@ -379,3 +381,16 @@ def test_the_demos_documents_are_accepted_types_and_name_no_one():
             evidence.detect_type(content, name)
             assert b"Redacted" in content or b"redacted" in content.lower() or name.endswith(".eml")
             assert not any(c.victim_code.encode() in content for p in record.plans for c in p.case_plans)
+
+
+def test_the_page_reminds_of_the_documents_still_needed_before_the_next_step():
+    at_step_4 = next(r for r in read_fixture() if (s := evaluate(r)).is_open and s.step == 4)
+    needed = still_needed(at_step_4, Settings().documents_required, set())
+    labels = [m.text for m in needed]
+    assert len(needed) == 2 * len(at_step_4.plans) + 1  # each plan's final and financial report, the closure report
+    assert labels[0].startswith(f"Level {at_step_4.plans[0].level} plan: Final report (remediation facilitator) must "
+                                "be attached as a document before the audit programme's verification")
+    attached = {(m.kind, m.level) for m in needed}
+    assert still_needed(at_step_4, Settings().documents_required, attached) == []
+    closed = next(r for r in read_fixture() if evaluate(r).status == "closed_remediated")
+    assert still_needed(closed, Settings().documents_required, set()) == []  # every following step recorded
