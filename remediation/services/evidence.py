@@ -172,18 +172,20 @@ def detect_type(data: bytes, name: str = "the file") -> DetectedType:
 def _office(data: bytes, refuse) -> DetectedType:
     """DOCX/XLSX by their parts ([Content_Types].xml and the main part), ODT/ODS by the ``mimetype`` entry. Only
     the archive's directory and the few bytes of ``mimetype`` are read: nothing large is unpacked."""
+    mimetype = None
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
             if "mimetype" in names and archive.getinfo("mimetype").file_size <= 200:
                 with archive.open("mimetype") as part:
                     mimetype = part.read(200).decode("ascii", "replace").strip()
-                if mimetype in _ODF:
-                    return DetectedType(_ODF[mimetype])
-                raise refuse(f"OpenDocument file of type {mimetype}")
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, KeyError, RuntimeError,
             NotImplementedError):
         raise refuse("a damaged or encrypted ZIP archive") from None
+    if mimetype is not None:
+        if mimetype in _ODF:
+            return DetectedType(_ODF[mimetype])
+        raise refuse(f"OpenDocument file of type {mimetype}")
     if "[Content_Types].xml" in names:
         if "word/document.xml" in names:
             return DetectedType("docx")

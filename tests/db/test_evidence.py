@@ -91,6 +91,9 @@ REFUSED: dict[str, tuple[bytes, str]] = {
     "plain ZIP": (_zip({"a.txt": b"x"}), "detected: ZIP archive"),
     "PowerPoint": (_zip({"[Content_Types].xml": b"<Types/>", "ppt/presentation.xml": b"<p/>"}),
                    "detected: PowerPoint"),
+    "OpenDocument presentation": (_zip({"mimetype": b"application/vnd.oasis.opendocument.presentation"}),
+                                  "detected: OpenDocument file of type application/vnd.oasis.opendocument.presentation"),
+    "damaged ZIP": (b"PK\x03\x04" + b"\x00" * 40, "detected: a damaged or encrypted ZIP archive"),
     "GIF image": (b"GIF89a\x01\x00\x01\x00\x80\x00\x00" + b"\x00" * 30, "detected: "),
     "binary with NULs": (b"\x00\x01\x02\x03" * 50, "detected: "),
 }
