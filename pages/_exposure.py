@@ -65,7 +65,8 @@ def _incidents(n: int) -> str:
     return f"{n} earlier incident{'s' if n != 1 else ''}"
 
 
-def occurrence_suggestion(code: str, incident_date, repeated: bool, policy: Policy) -> EarlierIncidents | None:
+def occurrence_suggestion(code: str, incident_date, repeated: bool, policy: Policy, how_to_change: str = ""
+                          ) -> EarlierIncidents | None:
     """The "high occurrence" suggestion (footnote 22): earlier incidents at the same smelter/refiner or site within
     the level policy's window, with links to them. It only informs: "repeated" stays what the user records."""
     since = policy.occurrence_since(incident_date)
@@ -92,7 +93,8 @@ def occurrence_suggestion(code: str, incident_date, repeated: bool, policy: Poli
                       for c, d, m in zip(shown["code"], shown["incident_date"], shown["match"]))
     more = found.total - len(shown)
     st.info(f"**Suggested from the portfolio: {' and '.join(parts)} {window}** — {advice} ({why}). "
-            f"A suggestion only: it changes nothing; the facts say *{recorded}* until someone records otherwise.  \n"
+            f"A suggestion only: it changes nothing; the facts say *{recorded}* until someone records otherwise"
+            f"{(' (' + how_to_change + ')') if how_to_change else ''}.  \n"
             f"{links}" + (f" and {more} more" if more > 0 else "") + ".",
             icon=":material/history:")
     return found

@@ -59,6 +59,7 @@ def test_the_assessment_shows_earlier_incidents_as_a_suggestion_with_links(run_a
     text = suggestion(at)
     assert f"{expected.at_smelter} earlier incidents at this smelter/refiner since {since}" in text
     assert "consider 'Repeated over a period'" in text and "footnote 22" in text
+    assert "the facts say *isolated* until someone records otherwise (open these facts in what-if triage" in text
     assert "[INC-1999-901](incident?incident=INC-1999-901)" in text
     assert "INC-1999-903" not in text
     stored, _, _ = queries.incident(engine, rec.incident.code)
