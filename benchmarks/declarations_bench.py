@@ -69,7 +69,11 @@ def _tree_rss(pid: int) -> int:
                     total += int(line.split()[1]) * 1024
         except OSError:
             continue
-        for task in Path(f"/proc/{p}/task").glob("*/children"):
+        try:  # a worker may exit between reading its status and listing its threads: skip it, keep sampling
+            tasks = list(Path(f"/proc/{p}/task").glob("*/children"))
+        except OSError:
+            continue
+        for task in tasks:
             try:
                 stack += [int(c) for c in task.read_text().split()]
             except OSError:
@@ -79,7 +83,7 @@ def _tree_rss(pid: int) -> int:
 
 def run_measured(cmd: list[str], env: dict | None = None) -> tuple[float, int, subprocess.CompletedProcess]:
     """Run ``cmd``: (wall seconds, peak resident memory of its process tree in bytes, the completed process)."""
-    peak = [0]
+    peak, sampled_errors = [0], [0]
     started = time.perf_counter()
     process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
                                env={**os.environ, **(env or {})})
@@ -87,7 +91,10 @@ def run_measured(cmd: list[str], env: dict | None = None) -> tuple[float, int, s
 
     def sample() -> None:
         while not done.is_set():
-            peak[0] = max(peak[0], _tree_rss(process.pid))
+            try:
+                peak[0] = max(peak[0], _tree_rss(process.pid))
+            except OSError:  # a process gone mid-sample: the next sample counts the tree as it is then
+                sampled_errors[0] += 1
             done.wait(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)

@@ -13,11 +13,12 @@ from pages._data import after_write, get_engine, supply
 from pages._nav import PAGES
 from pages._text import md
 from remediation.domain.citations import cite
+from remediation.domain.policy import Policy
 from remediation.domain.supply_chain import METALS
 from remediation.services import incidents as services
 from remediation.services.base import Refused
 from remediation.storage.records import ConflictError
-from remediation.storage.supply_chain import IncidentExposure
+from remediation.storage.supply_chain import EarlierIncidents, IncidentExposure
 
 LINK_LABELS = {"current": "Current", "past": "Past"}
 
@@ -55,6 +56,48 @@ def actionability_evidence(ex: IncidentExposure) -> None:
     text = (f"**Evidence for actionability** — an allegation is actionable when it links to a current or past "
             f"supply-chain partner ({cite('actionable_definition')}). {summary(ex)}")
     (st.info if ex.current or ex.past else st.warning)(text, icon=":material/account_tree:")
+
+
+LINKS_SHOWN = 5
+
+
+def _incidents(n: int) -> str:
+    return f"{n} earlier incident{'s' if n != 1 else ''}"
+
+
+def occurrence_suggestion(code: str, incident_date, repeated: bool, policy: Policy, how_to_change: str = ""
+                          ) -> EarlierIncidents | None:
+    """The "high occurrence" suggestion (footnote 22): earlier incidents at the same smelter/refiner or site within
+    the level policy's window, with links to them. It only informs: "repeated" stays what the user records."""
+    since = policy.occurrence_since(incident_date)
+    found: EarlierIncidents | None = supply("earlier_incidents", code, since)
+    if found is None:
+        return None
+    years = policy.occurrence_window_years
+    window = f"since {since} (the level policy's {years}-year window)"
+    why = f"high occurrence, {cite('footnote22_occurrence_and_persons')}"
+    if found.total == 0:
+        st.caption(f"No earlier incident at this smelter/refiner or site {window}: the portfolio does not suggest "
+                   f"that it is repeated ({why}).")
+        return found
+    parts = []
+    if found.at_smelter:
+        parts.append(f"{_incidents(found.at_smelter)} at this smelter/refiner")
+    if found.at_site:
+        parts.append(f"{found.at_site} at this site" if parts else f"{_incidents(found.at_site)} at this site")
+    recorded = "repeated" if repeated else "isolated"
+    advice = ("consistent with 'Repeated over a period'" if repeated else
+              "consider 'Repeated over a period'")
+    shown = found.incidents.head(LINKS_SHOWN)
+    links = ", ".join(f"[{c}](incident?incident={c}) ({d}, {md(m)})"
+                      for c, d, m in zip(shown["code"], shown["incident_date"], shown["match"]))
+    more = found.total - len(shown)
+    st.info(f"**Suggested from the portfolio: {' and '.join(parts)} {window}** — {advice} ({why}). "
+            f"A suggestion only: it changes nothing; the facts say *{recorded}* until someone records otherwise"
+            f"{(' (' + how_to_change + ')') if how_to_change else ''}.  \n"
+            f"{links}" + (f" and {more} more" if more > 0 else "") + ".",
+            icon=":material/history:")
+    return found
 
 
 def trading_evidence(ex: IncidentExposure) -> None:

@@ -246,6 +246,9 @@ with tabs[1]:
                         f"(policy v{preview.policy_version}).", icon=":material/rule:")
             except Exception as exc:  # facts the rules cannot read: say which
                 st.warning(f"The level rules cannot read the recorded facts: {exc}")
+            _exposure.occurrence_suggestion(code, inc.incident_date, inc.repeated, policy_in_force(),
+                                            how_to_change="open these facts in what-if triage, change 'Repeated over a "
+                                                          "period' and record the assessment there")
             step_form(m.AssessmentRequest, "assessment", AP,
                       lambda e, c, payload, a, **kw: services.record_assessment(e, c, payload.assessed_on, actor=a, **kw),
                       "Assessment recorded", submit_label="Record this assessment")

@@ -25,6 +25,10 @@ st.caption("The guideline is not prescriptive: the company adopts the matrix and
            "policy. Every recorded assessment keeps the version it was made under.")
 
 
+def _years(n: int) -> str:
+    return f"{n} year{'s' if n != 1 else ''}"
+
+
 def matrix_table(p: Policy) -> pd.DataFrame:
     return pd.DataFrame([{
         "Scenario": SCENARIOS[s],
@@ -39,7 +43,7 @@ st.markdown(f"**{policy.name}** — adopted {policy.adopted_on or '—'} by {pol
 if policy.notes:
     st.caption(policy.notes)
 st.dataframe(matrix_table(policy), hide_index=True, width="stretch")
-cols = st.columns(3)
+cols = st.columns(4)
 cols[0].metric("Severe from this many affected persons", policy.severe_affected_persons,
                help=f"Severity by the number of affected persons ({cite('footnote22_occurrence_and_persons')}); "
                     "the guideline gives no number.")
@@ -47,12 +51,18 @@ cols[1].metric("'Well before it became public' margin", f"{policy.public_margin_
                help="Ties cut less than this before it became public count as current trading "
                     f"({cite('footnote23_cut_ties')}).")
 cols[2].metric("Repeated incidents are severe", "Yes" if policy.repeated_is_severe else "No")
+cols[3].metric("Earlier incidents suggest 'Repeated' within", _years(policy.occurrence_window_years),
+               help="Earlier incidents at the same smelter/refiner or site within this many years before an incident "
+                    "are shown on its assessment and in what-if triage as a suggestion that it is repeated, not "
+                    f"isolated (high occurrence, {cite('footnote22_occurrence_and_persons')}). A suggestion only: the "
+                    "audit programme decides. The guideline gives no period.")
 st.markdown("Severe types: " + ", ".join(VIOLATION_TYPES[t] for t in policy.severe_types))
 
 with st.expander("Earlier versions"):
     st.dataframe(pd.DataFrame([{"Version": p.version, "Name": p.name, "Adopted on": p.adopted_on,
                                 "Adopted by": p.adopted_by, "Severe from": p.severe_affected_persons,
-                                "Margin (days)": p.public_margin_days} for p in reversed(policy_versions())]),
+                                "Margin (days)": p.public_margin_days,
+                                "Occurrence window": _years(p.occurrence_window_years)} for p in reversed(policy_versions())]),
                  hide_index=True, width="stretch")
 
 if not can_administer():
@@ -76,12 +86,17 @@ with st.form("draft"):
             "level2": right.selectbox("Level 2", options, index=options.index(current.level2),
                                       format_func=REQUIREMENTS.get, key=f"draft_{scenario}_2"),
         }
-    a, b, c = st.columns(3)
+    a, b, c, d = st.columns(4)
     threshold = a.number_input("Severe from this many affected persons", min_value=1, max_value=100_000,
                                value=policy.severe_affected_persons, step=1, key="draft_threshold")
     margin = b.number_input("'Well before' margin (days)", min_value=0, max_value=3650,
                             value=policy.public_margin_days, step=1)
     repeated = c.toggle("Repeated incidents are severe", value=policy.repeated_is_severe)
+    window = d.number_input("Occurrence window (years)", min_value=1, max_value=50,
+                            value=policy.occurrence_window_years, step=1, key="draft_window",
+                            help="Earlier incidents at the same smelter/refiner or site within this many years are "
+                                 "suggested as evidence that an incident is repeated "
+                                 f"({cite('footnote22_occurrence_and_persons')}).")
     severe_types = st.multiselect("Severe violation types", options=list(VIOLATION_TYPES),
                                   format_func=VIOLATION_TYPES.get, default=list(policy.severe_types))
     if st.form_submit_button("Preview the impact on the portfolio", type="primary"):
@@ -95,7 +110,8 @@ with st.form("draft"):
             st.session_state["policy_draft"] = Policy(
                 version=policy.version + 1, name=name or policy.name, notes=notes, matrix=matrix,
                 severe_types=tuple(severe_types), repeated_is_severe=repeated,
-                severe_affected_persons=int(threshold), public_margin_days=int(margin))
+                severe_affected_persons=int(threshold), public_margin_days=int(margin),
+                occurrence_window_years=int(window))
         except ValidationError as exc:
             st.error("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors()))
 

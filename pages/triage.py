@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from pages._auth import can_edit, current_actor
 from pages._data import after_write, get_engine, load_incident, policy_in_force
+from pages._exposure import occurrence_suggestion
 from pages._nav import PAGES, ensure_entry_script
 from pages._text import md
 from remediation.domain.citations import CITATIONS, cite
@@ -99,6 +100,11 @@ with inputs:
     slots["violation_types"] = st.empty()
     st.toggle("Repeated over a period (not an isolated event)", value=False, key="repeated", bind="query-params")
     slots["repeated"] = st.empty()
+    started_from = st.session_state.get("triage_incident")
+    recorded = load_incident(started_from) if started_from else None
+    if recorded is not None:  # its earlier incidents at the same smelter or site: a suggestion, never set here
+        occurrence_suggestion(started_from, recorded[0].incident.incident_date, bool(st.session_state.get("repeated")),
+                              policy)
     left, right = st.columns(2)
     left.number_input("Affected persons", min_value=1, max_value=1_000_000, value=5, step=1, key="affected",
                       bind="query-params")

@@ -64,6 +64,13 @@ class Policy(BaseModel):
         f"past trading counts as current ({cite('footnote23_cut_ties')}; 'well before' has no number in the "
         "guideline).",
     )
+    occurrence_window_years: int = Field(
+        default=3, ge=1, le=50,
+        description="Earlier incidents at the same smelter/refiner or site within this many years before an incident "
+        "are shown as a suggestion that it is repeated, not isolated (high occurrence, "
+        f"{cite('footnote22_occurrence_and_persons')}; the guideline gives no period, so this is the company's "
+        "choice). Policies stored before this setting existed read the default.",
+    )
 
     @model_validator(mode="after")
     def _every_scenario_has_a_cell(self) -> "Policy":
@@ -74,6 +81,15 @@ class Policy(BaseModel):
 
     def cell(self, scenario: Scenario) -> MatrixCell:
         return self.matrix[scenario]
+
+    def occurrence_since(self, incident_date: date) -> date:
+        """The first day of the window in which earlier incidents suggest "repeated": ``occurrence_window_years``
+        before ``incident_date`` (29 February falls back to 28 February)."""
+        year = incident_date.year - self.occurrence_window_years
+        try:
+            return incident_date.replace(year=year)
+        except ValueError:  # 29 February in a year that has none
+            return incident_date.replace(year=year, day=28)
 
 
 DEFAULT_POLICY = Policy(
@@ -105,4 +121,5 @@ DEFAULT_POLICY = Policy(
     repeated_is_severe=True,
     severe_affected_persons=10,
     public_margin_days=90,
+    occurrence_window_years=3,
 )

@@ -276,7 +276,7 @@ class IncidentExposure:
     past, the declaration that lists it (template, version, effective date), the supplier's current declaration
     where the smelter is no longer listed, the products reached, the mines declared. ``by_name``: declared rows
     without a smelter ID whose name matches (unconfirmed). ``earlier``: earlier incidents at the same smelter
-    ID, site or smelter name (evidence of high occurrence, footnote 22)."""
+    ID, site or smelter name and country (evidence of high occurrence, footnote 22; :func:`earlier_incidents`)."""
     code: str
     smelter_id: str | None
     smelter: dict | None
@@ -331,35 +331,91 @@ def _exposure_rows(conn, where) -> pd.DataFrame:
                           else col.str.casefold()).reset_index(drop=True)
 
 
-def _earlier(conn, incident) -> pd.DataFrame:
+_EARLIER_COLUMNS = ["code", "title", "incident_date", "status", "match"]
+SAME_SMELTER_ID, SAME_SMELTER_NAME, SAME_SITE = "same smelter ID", "same smelter name and country", "same site"
+
+
+@dataclass(frozen=True)
+class EarlierIncidents:
+    """Earlier incidents at the same smelter/refiner or site as the incident ``code``: evidence that a violation is
+    repeated rather than isolated (high occurrence, guideline footnote 22, ``footnote22_occurrence_and_persons``).
+
+    ``incidents``: the newest first (at most the ``limit`` asked for), ``code``, ``title``, ``incident_date``,
+    ``status``, ``match`` (why it counts). ``at_smelter`` and ``at_site`` count all of them, whatever the limit: an
+    incident at the same smelter counts there even if it is also at the same site. ``since``: the window's first
+    day (None: no window)."""
+    code: str
+    since: date | None
+    incidents: pd.DataFrame
+    at_smelter: int
+    at_site: int
+
+    @property
+    def total(self) -> int:
+        return self.at_smelter + self.at_site
+
+
+def _earlier(conn, incident, since: date | None = None, limit: int = 50) -> EarlierIncidents:
+    """Incidents dated before ``incident`` (its incident date, strictly; on or after ``since`` if given) at:
+
+    * the same smelter/refiner: the same register smelter ID when this incident is linked; and, linked or not, an
+      incident not linked to another ID whose smelter/refiner has the same normalised name
+      (:func:`~remediation.domain.supply_chain.normalise_name`) in the same country;
+    * or the same site (case and surrounding spaces ignored) in the same country.
+    """
     c = t.incidents.c
+    country = _country_key(incident.country)
+    countries = [x for x in conn.execute(select(c.country).distinct()).scalars() if _country_key(x) == country]
+    key = normalise_name(incident.smelter_refiner)
+    names = [n for n in conn.execute(select(c.smelter_refiner).distinct()).scalars() if normalise_name(n) == key] \
+        if key else []
     matches = []
     if incident.smelter_id:
-        matches.append((c.smelter_id == incident.smelter_id, "same smelter ID"))
-    key = normalise_name(incident.smelter_refiner)
-    names = [n for n in conn.execute(select(c.smelter_refiner).distinct()).scalars() if normalise_name(n) == key]
-    if names:
-        matches.append((c.smelter_refiner.in_(names), "same smelter name"))
-    if incident.site.strip():
-        matches.append((func.lower(c.site) == incident.site.strip().lower(), "same site"))
+        matches.append((c.smelter_id == incident.smelter_id, SAME_SMELTER_ID))
+    if names and countries:
+        same_name = [c.smelter_refiner.in_(names), c.country.in_(countries)]
+        if incident.smelter_id:  # an incident linked to another smelter ID is another smelter, whatever its name
+            same_name.append(or_(c.smelter_id.is_(None), c.smelter_id == incident.smelter_id))
+        matches.append((and_(*same_name), SAME_SMELTER_NAME))
+    site = incident.site.strip().lower()
+    if site and countries:
+        matches.append((and_(func.lower(func.trim(c.site)) == site, c.country.in_(countries)), SAME_SITE))
     if not matches:
-        return pd.DataFrame(columns=["code", "title", "incident_date", "status", "match"])
-    why = case(*matches, else_=literal(""))
-    rows = conn.execute(
-        select(c.code, c.title, c.incident_date, c.status, why.label("match"))
-        .where(or_(*(m for m, _ in matches)), c.code != incident.code, c.incident_date < incident.incident_date)
-        .order_by(c.incident_date.desc()).limit(50)).all()
-    df = pd.DataFrame(rows, columns=["code", "title", "incident_date", "status", "match"])
+        return EarlierIncidents(incident.code, since, pd.DataFrame(columns=_EARLIER_COLUMNS), 0, 0)
+    why = case(*matches, else_=literal("")).label("match")
+    where = [or_(*(m for m, _ in matches)), c.code != incident.code, c.incident_date < incident.incident_date]
+    if since is not None:
+        where.append(c.incident_date >= since)
+    counts = dict(conn.execute(select(why, func.count()).where(*where).group_by(why)).all())
+    rows = conn.execute(select(c.code, c.title, c.incident_date, c.status, why).where(*where)
+                        .order_by(c.incident_date.desc(), c.code).limit(limit)).all()
+    df = pd.DataFrame(rows, columns=_EARLIER_COLUMNS)
     df["status"] = df["status"].map(STATUSES)
-    return df
+    return EarlierIncidents(incident.code, since, df,
+                            counts.get(SAME_SMELTER_ID, 0) + counts.get(SAME_SMELTER_NAME, 0), counts.get(SAME_SITE, 0))
+
+
+_INCIDENT_KEYS = (t.incidents.c.code, t.incidents.c.smelter_id, t.incidents.c.smelter_refiner, t.incidents.c.site,
+                  t.incidents.c.country, t.incidents.c.incident_date)
+
+
+def earlier_incidents(engine: Engine, code: str, since: date | None = None, limit: int = 50
+                      ) -> EarlierIncidents | None:
+    """Earlier incidents at the same smelter/refiner or site as the incident ``code`` (None for an unknown code),
+    dated on or after ``since`` when given (the level policy's window,
+    :meth:`remediation.domain.policy.Policy.occurrence_since`). A suggestion for "repeated": it never sets it."""
+    with engine.connect() as conn:
+        incident = conn.execute(select(*_INCIDENT_KEYS).where(t.incidents.c.code == code.strip().upper())).first()
+        if incident is None:
+            return None
+        return _earlier(conn, incident, since, limit)
 
 
 def incident_exposure(engine: Engine, code: str) -> IncidentExposure | None:
     """The exposure of the incident ``code`` (None for an unknown code)."""
     c, ds = t.incidents.c, t.declaration_smelters.c
     with engine.connect() as conn:
-        incident = conn.execute(select(c.code, c.smelter_id, c.smelter_refiner, c.site, c.incident_date)
-                                .where(c.code == code.strip().upper())).first()
+        incident = conn.execute(select(*_INCIDENT_KEYS).where(c.code == code.strip().upper())).first()
         if incident is None:
             return None
         register_row = None
@@ -373,7 +429,7 @@ def incident_exposure(engine: Engine, code: str) -> IncidentExposure | None:
         keys = {normalise_name(incident.smelter_refiner)} | (
             {normalise_name(register_row["name"])} if register_row else set())
         by_name = _exposure_rows(conn, and_(ds.smelter_id.is_(None), ds.name_key.in_(keys - {""})))
-        earlier = _earlier(conn, incident)
+        earlier = _earlier(conn, incident).incidents
     return IncidentExposure(incident.code, incident.smelter_id, register_row, linked, by_name, earlier)
 
 

@@ -179,3 +179,27 @@ def test_the_rules_apply_the_policy_they_are_given_and_read_no_database(monkeypa
     assert assess(facts, DEFAULT_POLICY).level1 == "recommended"
     assert assess(facts, lenient).level1 == "not_required"
     assert not db_file.parent.exists()
+
+
+# --- The occurrence window (footnote 22: high occurrence) -------------------------------------------
+
+def test_a_policy_stored_before_the_occurrence_window_existed_loads_with_the_default():
+    body = DEFAULT_POLICY.model_dump(mode="json")
+    del body["occurrence_window_years"]
+    assert Policy.model_validate(body).occurrence_window_years == 3
+
+
+@pytest.mark.parametrize(("years", "incident_date", "since"), [
+    pytest.param(3, date(2026, 1, 10), date(2023, 1, 10), id="three-years"),
+    pytest.param(1, date(2024, 2, 29), date(2023, 2, 28), id="29-february"),
+    pytest.param(4, date(2024, 2, 29), date(2020, 2, 29), id="29-february-to-a-leap-year"),
+])
+def test_the_window_starts_that_many_years_before_the_incident(years, incident_date, since):
+    assert DEFAULT_POLICY.model_copy(update={"occurrence_window_years": years}).occurrence_since(incident_date) == since
+
+
+@pytest.mark.parametrize("years", [0, 51])
+def test_the_window_is_refused_outside_one_to_fifty_years(years):
+    with pytest.raises(ValidationError) as exc:
+        Policy.model_validate(DEFAULT_POLICY.model_dump(mode="json") | {"occurrence_window_years": years})
+    assert exc.value.errors()[0]["loc"] == ("occurrence_window_years",)
