@@ -14,7 +14,7 @@ from pages._data import after_write, get_engine, incident_audit, load_incident, 
 from pages._filters import board_mode
 from pages._forms import for_plan, guard_stale_submissions, model_form, service_form, show_conflict, show_errors
 from pages._nav import PAGES, ensure_entry_script
-from pages._text import md
+from pages._text import link_code_problem, md
 from remediation.domain import models as m
 from remediation.domain.citations import CITATIONS, cite
 from remediation.domain.rules import assess
@@ -46,7 +46,8 @@ if "open_incident" in st.session_state:  # set by intake: a drawn widget's state
     st.session_state["incident"] = st.session_state.pop("open_incident")
 st.text_input("Incident code", key="incident", bind="query-params", placeholder="INC-2025-014",
               help="Type a code, or open an incident from the Portfolio page.")
-code = (st.session_state.get("incident") or "").strip().upper()
+code = (st.session_state.get("incident") or "").strip()
+code = code.upper() if code.isascii() else code  # "ı".upper() is "I": a look-alike is checked as typed, below
 
 if not code:
     st.title("Incidents")
@@ -93,6 +94,11 @@ if not code:
             st.rerun()
     st.stop()
 
+if problem := link_code_problem(code):  # a NUL byte or a look-alike digit never reaches the database
+    st.title("Incident not found")
+    st.error(problem, icon=":material/link_off:")
+    st.page_link(PAGES["portfolio"], label="Back to the portfolio", icon=":material/arrow_back:")
+    st.stop()
 found = load_incident(code)
 if found is None:
     st.title("Incident not found")
