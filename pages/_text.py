@@ -14,6 +14,8 @@ from remediation.domain.text import TextRefused, check_code, describe, text_prob
 from remediation.storage import engine as db
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&@%^\"'])")
+_WWW = re.compile(r"(?i)(www)(?=\\\.)")
+_JOIN_AFTER = re.compile(r"(\\[:@])(?=\S)")
 
 
 def md(text: object) -> str:
@@ -22,11 +24,15 @@ def md(text: object) -> str:
     Every ASCII punctuation character Markdown, GitHub's extensions or Streamlit's own give a meaning is
     backslash-escaped (CommonMark lets any ASCII punctuation be escaped), so none of these survive: links and
     images (``[x](…)``, ``![x](…)``), bare URLs and e-mail addresses that GitHub's Markdown turns into links
-    (``https://…``, ``www.…``, ``a@b.org``: their ``:``, ``.`` and ``@`` are escaped), emphasis, headings (``#``
+    (``https://…``, ``www.…``, ``a@b.org``: see below), emphasis, headings (``#``
     and setext: a line of ``===`` or ``---`` under text), lists, tables, code, LaTeX (``$…$``), colours and
     icons (``:red[…]``, ``:material/…:``), HTML and entities (``&lt;`` shows as typed). st.markdown never renders
     raw HTML without unsafe_allow_html, which we never use."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    # GitHub's autolinks (https://…, www.…, a@b.org) and Streamlit's icons and emoji (:material/…:, :smile:) are
+    # found in the text *after* escapes are read, so a backslash does not stop them: an invisible word joiner
+    # (U+2060) after a colon or at-sign that something follows, and between "www" and its dot, breaks their patterns.
+    return _WWW.sub("\\1\u2060", _JOIN_AFTER.sub("\\1\u2060", escaped))
 
 
 def plain_error(exc: Exception) -> str:

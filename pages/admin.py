@@ -10,6 +10,7 @@ from pages import _evidence
 from pages._auth import current_actor, is_admin, local_mode
 from pages._data import _changes_text, after_write, get_engine
 from pages._nav import ensure_entry_script
+from pages._text import md
 from remediation.domain.vocab import ROLES
 from remediation.services import access
 from remediation.services.base import Refused
@@ -53,10 +54,10 @@ with left.form("user_role"):
                 raise Refused("role: choose a role.")
             before = access.set_role(engine, email, role, actor)
         except Refused as exc:
-            st.error(str(exc), icon=":material/error:")
+            st.error(md(str(exc)), icon=":material/error:")
         else:
             after_write()
-            st.toast(f"{access.normalise_email(email)}: {role}" + (f" (was {before})" if before else " (added)"),
+            st.toast(f"{md(access.normalise_email(email))}: {role}" + (f" (was {before})" if before else " (added)"),
                      icon=":material/check:")
             st.rerun()
 if users:
@@ -67,7 +68,7 @@ if users:
             try:
                 access.remove_user(engine, gone, actor)
             except Refused as exc:
-                st.error(str(exc), icon=":material/error:")
+                st.error(md(str(exc)), icon=":material/error:")
             else:
                 after_write()
                 st.rerun()

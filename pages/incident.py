@@ -7,6 +7,7 @@ from datetime import date
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy.exc import DBAPIError
 
 from pages import _evidence, _exposure
 from pages._auth import can_edit, current_actor, read_only_notice
@@ -64,7 +65,10 @@ if not code:
     def _from_register() -> None:
         """Picking a smelter fills the form's name (and mineral), which the user may still edit."""
         picked = st.session_state.get("intake_smelter")
-        entry = supply("smelter", picked) if picked else None
+        try:
+            entry = supply("smelter", picked) if picked else None
+        except DBAPIError:  # a callback's error would be a traceback: the page's own run says it in words
+            return
         if entry:
             st.session_state["intake.smelter_refiner"] = entry["name"]
             if entry["metal"] in MINERALS:
