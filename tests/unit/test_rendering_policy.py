@@ -174,3 +174,24 @@ def test_md_leaves_no_markup(text):
         assert not re.search(r"(?<!\\)" + re.escape(raw), escaped), (text, escaped)  # each begins escaped
     # and the text itself is all there, as typed, once the escapes are read
     assert parser.render(escaped).count("evil") == text.count("evil")
+
+
+def test_every_message_helper_shows_typed_text_as_text():
+    """The helpers that put user text into errors and warnings (plain_error for a refusal or a fault, the link
+    checks) escape it as md() does; a database failure never carries SQL or parameters."""
+    markdown_it = pytest.importorskip("markdown_it")
+    from sqlalchemy.exc import DataError, OperationalError
+
+    from pages._text import link_code_problem, link_text_problem, plain_error
+    from remediation.services.base import Refused
+
+    parser = markdown_it.MarkdownIt("commonmark")
+    typed = "[click](https://evil.example) <b>x</b> ![p](https://evil.example/p.png) **bold**"
+    for message in (plain_error(Refused(f"title: {typed}")),
+                    plain_error(OperationalError(f"UPDATE incidents SET title='{typed}'", {"t": typed},
+                                                 Exception("database is locked"))),
+                    plain_error(DataError("SELECT 1", {"q": "\x00"}, Exception("cannot contain NUL (0x00) bytes"))),
+                    link_code_problem("INC-\x00" + typed), link_text_problem("\x00" + typed, "Search")):
+        rendered = parser.render(message)
+        assert not any(tag in rendered for tag in ("<a", "<img", "<strong", "<b>")), rendered
+        assert "UPDATE" not in message and "[SQL" not in message
