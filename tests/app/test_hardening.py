@@ -48,6 +48,8 @@ def test_an_unknown_from_code_warns_visibly_not_inside_the_collapsed_expander(ru
     (INCIDENT, {"incident": "INC-\uff12\uff10\uff12\uff16-001"}, "This link is invalid: incident: contains U+FF12"),
     (TRIAGE, {"from": "INC-2026\x00-001"}, "This link is invalid: from: contains U+0000 (NULL)"),
     (LESSONS, {"lessons_q": "fund\x00ing"}, "Search the lessons: contains U+0000 (NULL) at character 5"),
+    ("pages/admin.py", {"audit_incident": "INC\x00"}, "Incident code: contains U+0000 (NULL) at character 4"),
+    ("pages/admin.py", {"audit_user": "a\x00@b.org"}, "User: contains U+0000 (NULL) at character 2"),
 ])
 def test_a_nul_or_a_look_alike_in_a_link_says_the_link_is_invalid(backend, database_url_factory, run_app, page,
                                                                    query, expected):
