@@ -160,3 +160,11 @@ def test_a_read_only_database_file_at_start_is_named_not_unreachable(tmp_path, r
     text = shown(at)
     assert "The database file is read-only." in text and str(path) in text and "writable" in text
     assert "cannot be reached" not in text
+
+
+def test_a_crafted_from_link_is_shown_as_text(run_app):
+    at = run_app(page=TRIAGE, query={"from": "[X](https://evil.example) $X$ :RED[Y]"})
+    assert not at.exception
+    warning = next(w.value for w in at.warning if "There is no incident with the code" in w.value)
+    assert "\\[X\\]\\(HTTPS\\:\u2060//EVIL\\.EXAMPLE\\)" in warning  # upper-cased as a code; md(): no link
+    assert "\\$X\\$" in warning and "\\:\u2060RED\\[Y\\]" in warning
