@@ -49,16 +49,16 @@ def database_problem(exc: Exception) -> tuple[str, str]:
     text = str(exc).lower()
     if isinstance(exc, DataError) or "cannot contain nul" in text:  # e.g. a NUL byte PostgreSQL cannot store
         return ("The link or the text holds a character the database cannot read.",
-                "Check the address (a link may have been cut or altered) or the text typed, then try again. "
-                "Nothing was changed.")
+                ("Check the address (a link may have been cut or altered) or the text typed, then try again. "
+                 "Nothing was changed."))
     if "readonly database" in text or "read-only" in text:  # SQLite: the file (or its folder) is not writable
         url = db.database_url()
         where = url.split("@")[-1] if "@" in url else url
         return ("The database file is read-only.",
-                f"The dashboard uses `{where}` and cannot write to it: it must set the database up at start "
-                "(schema, default policy, demo data) and record every change there. Make the file and its folder "
-                "writable by the user running the dashboard, or set `DATABASE_URL` to a writable database, then "
-                "reload this page. Nothing was changed.")
+                (f"The dashboard uses `{where}` and cannot write to it: it must set the database up at start "
+                 "(schema, default policy, demo data) and record every change there. Make the file and its folder "
+                 "writable by the user running the dashboard, or set `DATABASE_URL` to a writable database, then "
+                 "reload this page. Nothing was changed."))
     if "locked" in text or "busy" in text:
         return ("The database is busy.", "Another save is holding it; wait a moment and reload the page. Nothing "
                 "was lost: a write either completes or leaves everything as it was.")

@@ -83,13 +83,13 @@ inputs, answer = st.columns([2, 3], gap="large")
 slots: dict[str, st.delta_generator.DeltaGenerator] = {}
 
 with inputs:
-    with st.expander("Start from a recorded incident", expanded="triage_incident" in st.session_state):
-        with st.form("load_incident", border=False):
-            typed = st.text_input("Incident code", placeholder="INC-2025-014")
-            if st.form_submit_button("Load its recorded facts"):
-                st.session_state.pop("triage_loaded", None)
-                st.query_params["from"] = typed.strip().upper()
-                st.rerun()
+    with st.expander("Start from a recorded incident", expanded="triage_incident" in st.session_state), \
+            st.form("load_incident", border=False):
+        typed = st.text_input("Incident code", placeholder="INC-2025-014")
+        if st.form_submit_button("Load its recorded facts"):
+            st.session_state.pop("triage_loaded", None)
+            st.query_params["from"] = typed.strip().upper()
+            st.rerun()
     link = st.segmented_control("Trading link with the smelter/refiner", options=list(TRADING_LINKS),
                                 format_func=TRADING_LINKS.get, default="past", key="link", bind="query-params",
                                 help="Whether the incident is linked to the smelter/refiner through current or past "
