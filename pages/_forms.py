@@ -32,9 +32,11 @@ import streamlit as st
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
+from sqlalchemy.exc import DBAPIError
 
 from pages._auth import can_edit, current_actor_name
 from pages._data import after_write, get_engine, load_incident
+from pages._text import md, plain_error
 from remediation.domain import vocab
 from remediation.domain.models import NO_NAMES_REMINDER, PastDate, field_of_error
 from remediation.services.base import Actor, diff
@@ -340,6 +342,8 @@ def errors_from_exception(exc: Exception) -> Errors:
     """What a service refused (``Refused``, ``ConflictError``, …) under its field, else the form."""
     if isinstance(exc, ValidationError):
         return errors_from_validation(exc)
+    if isinstance(exc, DBAPIError):  # locked, dropped, mid-migration: the app's words, never SQL or parameters
+        return {None: [plain_error(exc)]}
     message = str(exc).strip() or f"The change could not be saved ({type(exc).__name__})."
     field = field_of_error(message)
     return {field: [_clean(message, field)]}
@@ -520,11 +524,11 @@ def show_conflict() -> None:
     if not conflict:
         return
     changes = conflict["changes"]
-    lines = "\n".join(f"- `{c['field']}`: {c['before']!r} → {c['after']!r}" for c in changes[:15])
+    lines = "\n".join(f"- `{c['field']}`: {md(repr(c['before']))} → {md(repr(c['after']))}" for c in changes[:15])
     more = f"\n- … and {len(changes) - 15} more" if len(changes) > 15 else ""
     st.error(f"**Not saved: {conflict['code']} was changed by someone else since you opened it.** Nothing you "
              f"entered was written. The page now shows their version; check it and record yours again.\n\n"
-             f"What they changed:\n{lines}{more}" if changes else conflict["message"], icon=":material/sync_problem:")
+             f"What they changed:\n{lines}{more}" if changes else md(conflict["message"]), icon=":material/sync_problem:")
 
 
 def for_plan(service, level: int):

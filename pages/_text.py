@@ -3,26 +3,62 @@ user can act on."""
 
 from __future__ import annotations
 
+import math
 import re
 
 import streamlit as st
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError, ProgrammingError
 
 from pages._data import get_engine
+from remediation.domain.text import TextRefused, check_code, describe, text_problem
 from remediation.storage import engine as db
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&@%^\"'])")
+_WWW = re.compile(r"(?i)(www)(?=\\\.)")
+_JOIN_AFTER = re.compile(r"(\\[:@])(?=\S)")
 
 
-def md(text: str) -> str:
-    """Text a user typed, escaped so Streamlit's Markdown shows it as typed: no links, no emphasis,
-    no HTML (st.markdown never renders raw HTML without unsafe_allow_html, which we never use)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+def md(text: object) -> str:
+    """Text a user typed, escaped so Streamlit's Markdown shows it as typed.
+
+    Every ASCII punctuation character Markdown, GitHub's extensions or Streamlit's own give a meaning is
+    backslash-escaped (CommonMark lets any ASCII punctuation be escaped), so none of these survive: links and
+    images (``[x](…)``, ``![x](…)``), bare URLs and e-mail addresses that GitHub's Markdown turns into links
+    (``https://…``, ``www.…``, ``a@b.org``: see below), emphasis, headings (``#``
+    and setext: a line of ``===`` or ``---`` under text), lists, tables, code, LaTeX (``$…$``), colours and
+    icons (``:red[…]``, ``:material/…:``), HTML and entities (``&lt;`` shows as typed). st.markdown never renders
+    raw HTML without unsafe_allow_html, which we never use."""
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    # GitHub's autolinks (https://…, www.…, a@b.org) and Streamlit's icons and emoji (:material/…:, :smile:) are
+    # found in the text *after* escapes are read, so a backslash does not stop them: an invisible word joiner
+    # (U+2060) after a colon or at-sign that something follows, and between "www" and its dot, breaks their patterns.
+    return _WWW.sub("\\1\u2060", _JOIN_AFTER.sub("\\1\u2060", escaped))
+
+
+def plain_error(exc: Exception) -> str:
+    """What a refused or failed write says, as Markdown-safe text: a database failure in the app's own words
+    (never SQL or parameters), anything else (Refused, a conflict) as its message, escaped."""
+    if isinstance(exc, DBAPIError):
+        what, advice = database_problem(exc)
+        return f"{what} {advice}"
+    return md(str(exc))
 
 
 def database_problem(exc: Exception) -> tuple[str, str]:
     """(what happened, what to do) for a database failure, in words a user can act on."""
     text = str(exc).lower()
+    if isinstance(exc, DataError) or "cannot contain nul" in text:  # e.g. a NUL byte PostgreSQL cannot store
+        return ("The link or the text holds a character the database cannot read.",
+                ("Check the address (a link may have been cut or altered) or the text typed, then try again. "
+                 "Nothing was changed."))
+    if "readonly database" in text or "read-only" in text:  # SQLite: the file (or its folder) is not writable
+        url = db.database_url()
+        where = url.split("@")[-1] if "@" in url else url
+        return ("The database file is read-only.",
+                (f"The dashboard uses `{where}` and cannot write to it: it must set the database up at start "
+                 "(schema, default policy, demo data) and record every change there. Make the file and its folder "
+                 "writable by the user running the dashboard, or set `DATABASE_URL` to a writable database, then "
+                 "reload this page. Nothing was changed."))
     if "locked" in text or "busy" in text:
         return ("The database is busy.", "Another save is holding it; wait a moment and reload the page. Nothing "
                 "was lost: a write either completes or leaves everything as it was.")
@@ -47,3 +83,44 @@ def database_error(exc: Exception) -> None:
     what, advice = database_problem(exc)
     detail = str(exc).splitlines()[0][:300] if str(exc) else ""
     st.error(f"**{what}** {advice}\n\nDetails: {type(exc).__name__}: {md(detail)}", icon=":material/database_off:")
+
+
+def link_code_problem(code: str, field: str = "incident") -> str | None:
+    """Why a code carried by a link (``?incident=``, ``?from=``) cannot be one, in plain words; None when it can.
+    The text rule at the URL edge: a NUL byte or a look-alike digit never reaches the database (PostgreSQL would
+    refuse the NUL with an error that reads like an outage)."""
+    try:
+        check_code(code, field)
+    except TextRefused as exc:
+        return f"This link is invalid: {exc} Check the address, or find the incident on the Portfolio page."
+    return None
+
+
+def link_text_problem(text: str, label: str) -> str | None:
+    """Why a text carried by a link or typed in a search cannot be used, naming the field; None when it can."""
+    problem = text_problem(text)
+    if problem is None:
+        return None
+    position, char = problem
+    return (f"{label}: contains {describe(char)} at character {position}, which cannot be searched for; remove it "
+            "(a link may have been cut or altered).")
+
+
+def link_number_problem(key: str, label: str, low: int, high: int) -> str | None:
+    """A whole number carried by the query parameter ``key`` (bound to a number input) that the widget cannot
+    read — ``inf``, ``1e309``, ``nan``, ``abc``, out of range — is removed from the link before the widget is
+    drawn (Streamlit would stop with an OverflowError), and this says which field and why."""
+    raw = st.query_params.get(key)
+    if raw is None:
+        return None
+    try:
+        value = float(raw)
+        ok = math.isfinite(value) and value == int(value) and low <= int(value) <= high
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if ok:
+        return None
+    del st.query_params[key]
+    shown = raw if len(raw) <= 40 else raw[:39] + "…"
+    return (f"{label}: the link's value {md(repr(shown))} is not a whole number from {low:,} to {high:,}; the default "
+            "is shown instead.")

@@ -10,6 +10,7 @@ from pages import _evidence
 from pages._auth import current_actor, is_admin, local_mode
 from pages._data import _changes_text, after_write, get_engine
 from pages._nav import ensure_entry_script
+from pages._text import link_text_problem, md
 from remediation.domain.vocab import ROLES
 from remediation.services import access
 from remediation.services.base import Refused
@@ -53,10 +54,10 @@ with left.form("user_role"):
                 raise Refused("role: choose a role.")
             before = access.set_role(engine, email, role, actor)
         except Refused as exc:
-            st.error(str(exc), icon=":material/error:")
+            st.error(md(str(exc)), icon=":material/error:")
         else:
             after_write()
-            st.toast(f"{access.normalise_email(email)}: {role}" + (f" (was {before})" if before else " (added)"),
+            st.toast(f"{md(access.normalise_email(email))}: {role}" + (f" (was {before})" if before else " (added)"),
                      icon=":material/check:")
             st.rerun()
 if users:
@@ -67,7 +68,7 @@ if users:
             try:
                 access.remove_user(engine, gone, actor)
             except Refused as exc:
-                st.error(str(exc), icon=":material/error:")
+                st.error(md(str(exc)), icon=":material/error:")
             else:
                 after_write()
                 st.rerun()
@@ -87,6 +88,10 @@ days = cols[2].date_input("Between", value=(), key="audit_days", bind="query-par
 since = days[0] if len(days) > 0 else None
 until = days[1] if len(days) > 1 else since
 
+for value, label in ((code, "Incident code"), (who, "User")):  # the text rule at the edge: a NUL never reaches SQL
+    if value and (problem := link_text_problem(value, label)):
+        st.warning(problem, icon=":material/link_off:")
+        st.stop()
 log, more = access.audit_log(engine, actor, incident_code=code or None, user=who, since=since, until=until)
 if log.empty:
     st.info("No audit entry matches these filters." if code or who or days else

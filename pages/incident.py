@@ -7,6 +7,7 @@ from datetime import date
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy.exc import DBAPIError
 
 from pages import _evidence, _exposure
 from pages._auth import can_edit, current_actor, read_only_notice
@@ -14,7 +15,7 @@ from pages._data import after_write, get_engine, incident_audit, load_incident, 
 from pages._filters import board_mode
 from pages._forms import for_plan, guard_stale_submissions, model_form, service_form, show_conflict, show_errors
 from pages._nav import PAGES, ensure_entry_script
-from pages._text import md
+from pages._text import link_code_problem, md
 from remediation.domain import models as m
 from remediation.domain.citations import CITATIONS, cite
 from remediation.domain.rules import assess
@@ -46,7 +47,8 @@ if "open_incident" in st.session_state:  # set by intake: a drawn widget's state
     st.session_state["incident"] = st.session_state.pop("open_incident")
 st.text_input("Incident code", key="incident", bind="query-params", placeholder="INC-2025-014",
               help="Type a code, or open an incident from the Portfolio page.")
-code = (st.session_state.get("incident") or "").strip().upper()
+code = (st.session_state.get("incident") or "").strip()
+code = code.upper() if code.isascii() else code  # "ı".upper() is "I": a look-alike is checked as typed, below
 
 if not code:
     st.title("Incidents")
@@ -63,7 +65,10 @@ if not code:
     def _from_register() -> None:
         """Picking a smelter fills the form's name (and mineral), which the user may still edit."""
         picked = st.session_state.get("intake_smelter")
-        entry = supply("smelter", picked) if picked else None
+        try:
+            entry = supply("smelter", picked) if picked else None
+        except DBAPIError:  # a callback's error would be a traceback: the page's own run says it in words
+            return
         if entry:
             st.session_state["intake.smelter_refiner"] = entry["name"]
             if entry["metal"] in MINERALS:
@@ -93,6 +98,11 @@ if not code:
             st.rerun()
     st.stop()
 
+if problem := link_code_problem(code):  # a NUL byte or a look-alike digit never reaches the database
+    st.title("Incident not found")
+    st.error(problem, icon=":material/link_off:")
+    st.page_link(PAGES["portfolio"], label="Back to the portfolio", icon=":material/arrow_back:")
+    st.stop()
 found = load_incident(code)
 if found is None:
     st.title("Incident not found")

@@ -8,11 +8,12 @@ budget; how long remediation takes from substantiation to closure. Read-only: no
 from datetime import date
 
 import streamlit as st
+from sqlalchemy.exc import DBAPIError
 
 from pages._data import CACHE_TTL_SECONDS, data_key, engine_for, settings
 from pages._filters import current_filter
 from pages._nav import PAGES, ensure_entry_script
-from pages._text import md
+from pages._text import database_error, link_text_problem, md
 from remediation.domain.citations import CITATIONS
 from remediation.domain.vocab import REVIEW_ANSWERS, REVIEW_QUESTIONS
 from remediation.reports import charts
@@ -122,7 +123,15 @@ with right:
 
 @st.fragment
 def review_list() -> None:
-    """The reviews themselves, searchable; a fragment, so typing reruns only the list."""
+    """The reviews themselves, searchable; a fragment, so typing reruns only the list. A fragment's rerun runs
+    outside app.py's handler, so it says a database failure in words itself."""
+    try:
+        _review_list()
+    except DBAPIError as exc:
+        database_error(exc)
+
+
+def _review_list() -> None:
     search_col, tag_col = st.columns([3, 2])
     text = search_col.text_input(
         "Search the lessons", key="lessons_q", bind="query-params", max_chars=200, live=True,
@@ -132,6 +141,9 @@ def review_list() -> None:
     chosen = tag_col.multiselect("Themes", options=list(tags["tag"].sort_values()), key="lessons_tags",
                                  bind="query-params", placeholder="Any theme",
                                  help="Reviews carrying at least one of the chosen themes.")
+    if problem := link_text_problem(text, "Search the lessons"):  # e.g. a NUL from ?lessons_q=%00
+        st.warning(problem, icon=":material/search_off:")
+        return
     df, total = read("search", flt, text.strip(), tuple(chosen))
     if total == 0:
         st.info("No lesson matches this search." if (text.strip() or chosen) else "No lessons recorded yet.",

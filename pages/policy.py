@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from pages._auth import can_administer, current_actor
 from pages._data import after_write, get_engine, policy_in_force, policy_versions
 from pages._nav import ensure_entry_script
+from pages._text import md
 from remediation.domain.citations import cite
 from remediation.domain.policy import MatrixCell, Policy
 from remediation.domain.vocab import REQUIREMENTS, SCENARIOS, VIOLATION_TYPES
@@ -39,9 +40,9 @@ def matrix_table(p: Policy) -> pd.DataFrame:
 
 
 st.subheader(f"In force: version {policy.version}", anchor=False)
-st.markdown(f"**{policy.name}** — adopted {policy.adopted_on or '—'} by {policy.adopted_by or '—'}")
+st.markdown(f"**{md(policy.name)}** — adopted {policy.adopted_on or '—'} by {md(policy.adopted_by or '—')}")
 if policy.notes:
-    st.caption(policy.notes)
+    st.caption(md(policy.notes))
 st.dataframe(matrix_table(policy), hide_index=True, width="stretch")
 cols = st.columns(4)
 cols[0].metric("Severe from this many affected persons", policy.severe_affected_persons,
@@ -117,10 +118,10 @@ with st.form("draft"):
 
 draft: Policy | None = st.session_state.get("policy_draft")
 if conflict := st.session_state.pop("policy_conflict", None):
-    st.error(conflict, icon=":material/sync_problem:")
+    st.error(md(conflict), icon=":material/sync_problem:")
 elif draft is not None and draft.version != policy.version + 1:  # someone adopted a version meanwhile
     st.warning(f"Your draft was made from version {draft.version - 1}, but version {policy.version} was adopted "
-               f"since (by {policy.adopted_by or 'someone else'}). Its impact was measured against a policy no "
+               f"since (by {md(policy.adopted_by or 'someone else')}). Its impact was measured against a policy no "
                f"longer in force, so it was set aside: preview it again from version {policy.version}.",
                icon=":material/sync_problem:")
     st.session_state.pop("policy_draft", None)

@@ -95,7 +95,7 @@ def time_frames_editor() -> None:
     conflict = st.session_state.pop("time_frames_conflict", None)
     with st.expander("Indicative time frame per step", expanded=conflict is not None):
         if conflict:
-            st.error(conflict, icon=":material/sync_problem:")
+            st.error(md(conflict), icon=":material/sync_problem:")
         st.caption("UNGP principle 31 asks for a predictable procedure: an indicative time frame for each "
                    f"stage ({cite('ungp31_predictable')}). An incident longer than this in its step counts as overdue.")
         with st.form("time_frames"):

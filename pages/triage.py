@@ -12,7 +12,7 @@ from pages._auth import can_edit, current_actor
 from pages._data import after_write, get_engine, load_incident, policy_in_force
 from pages._exposure import occurrence_suggestion
 from pages._nav import PAGES, ensure_entry_script
-from pages._text import md
+from pages._text import link_code_problem, link_number_problem, md, plain_error
 from remediation.domain.citations import CITATIONS, cite
 from remediation.domain.models import field_of_error
 from remediation.domain.rules import TriageInput, assess
@@ -34,13 +34,16 @@ REQUIREMENT_STYLE = {"mandatory": ("red", ":material/priority_high:"), "recommen
 
 def load_facts(code: str) -> None:
     """Put an incident's recorded facts into the inputs (before they are drawn)."""
+    if problem := link_code_problem(code, "from"):
+        st.session_state["triage_notice"] = problem
+        return
     found = load_incident(code)
     if found is None:
-        st.session_state["triage_notice"] = f"There is no incident with the code {code}."
+        st.session_state["triage_notice"] = f"There is no incident with the code {md(code)}."
         return
     inc = found[0].incident
     if inc.trading_link not in ("current", "past"):
-        st.session_state["triage_notice"] = (f"{code} has no trading link recorded yet: the level rules apply once the "
+        st.session_state["triage_notice"] = (f"{md(code)} has no trading link recorded yet: the level rules apply once the "
                                              "audit programme has substantiated it and found the link.")
         return
     for name, key in FIELDS.items():
@@ -50,7 +53,8 @@ def load_facts(code: str) -> None:
 
 # ?from=INC-… (from an incident's "Open in what-if triage", or the form below) loads that incident's facts
 # once; after that the inputs are the user's to change, and the link still says where they started.
-source = (st.query_params.get("from") or "").strip().upper()
+source = (st.query_params.get("from") or "").strip()
+source = source.upper() if source.isascii() else source  # "ı".upper() is "I": check a look-alike before upper-casing
 if source and st.session_state.get("triage_loaded") != source:
     st.session_state["triage_loaded"] = source
     load_facts(source)
@@ -58,7 +62,19 @@ elif not source:
     st.session_state.pop("triage_loaded", None)
     st.session_state.pop("triage_incident", None)
 
+# A number the inputs cannot read (?affected=inf, 1e309…: Streamlit's own reading of the link stops with an
+# OverflowError) is dropped from the link, and the page opened again on the rest of it, saying which field and why.
+if link_problems := [p for p in (link_number_problem("affected", "Affected persons", 1, 1_000_000),
+                                 link_number_problem("children", "Of whom children", 0, 1_000_000)) if p]:
+    st.session_state["triage_link_problems"] = link_problems
+    st.switch_page(PAGES["triage"], query_params=[(k, v) for k in st.query_params for v in st.query_params.get_all(k)])
+link_problems = st.session_state.pop("triage_link_problems", [])
+
 st.title("What-if triage")
+for problem in link_problems:
+    st.warning(problem, icon=":material/link_off:")
+if notice := st.session_state.pop("triage_notice", None):  # visible, not inside the collapsed expander below
+    st.warning(notice, icon=":material/search_off:")
 st.caption(f"The guideline's level matrix ({CITATIONS['level_matrix'].lines}): type the facts of an allegation and "
            "see which level of remediation is mandatory or recommended, why, and what would change it. The address "
            "bar holds every input: copy it to share the scenario.")
@@ -68,15 +84,13 @@ inputs, answer = st.columns([2, 3], gap="large")
 slots: dict[str, st.delta_generator.DeltaGenerator] = {}
 
 with inputs:
-    with st.expander("Start from a recorded incident", expanded="triage_incident" in st.session_state):
-        with st.form("load_incident", border=False):
-            typed = st.text_input("Incident code", placeholder="INC-2025-014")
-            if st.form_submit_button("Load its recorded facts"):
-                st.session_state.pop("triage_loaded", None)
-                st.query_params["from"] = typed.strip().upper()
-                st.rerun()
-        if notice := st.session_state.pop("triage_notice", None):
-            st.warning(notice)
+    with st.expander("Start from a recorded incident", expanded="triage_incident" in st.session_state), \
+            st.form("load_incident", border=False):
+        typed = st.text_input("Incident code", placeholder="INC-2025-014")
+        if st.form_submit_button("Load its recorded facts"):
+            st.session_state.pop("triage_loaded", None)
+            st.query_params["from"] = typed.strip().upper()
+            st.rerun()
     link = st.segmented_control("Trading link with the smelter/refiner", options=list(TRADING_LINKS),
                                 format_func=TRADING_LINKS.get, default="past", key="link", bind="query-params",
                                 help="Whether the incident is linked to the smelter/refiner through current or past "
@@ -198,8 +212,8 @@ with answer:
                         services.record_assessment(get_engine(), code, today, policy=policy, facts=facts,
                                                    actor=current_actor("audit_programme"),
                                                    expected_version=version)
-                    except Exception as exc:  # Refused or a conflict: say it plainly, nothing was written
-                        st.error(str(exc), icon=":material/error:")
+                    except Exception as exc:  # Refused, a conflict, a database fault: plainly, nothing was written
+                        st.error(plain_error(exc), icon=":material/error:")
                     else:
                         after_write()
                         st.toast(f"Assessment recorded on {code}", icon=":material/check:")

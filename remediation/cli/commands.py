@@ -18,11 +18,13 @@ import sys
 import time
 from datetime import date
 
+from sqlalchemy.exc import DataError, DBAPIError
+
 from remediation.cli.declarations import register as register_declaration_commands
 from remediation.cli.users import register as register_user_commands
-from remediation.services import bootstrap, transfer
+from remediation.services import access, bootstrap, transfer
 from remediation.services.admin import ensure_default_policy
-from remediation.services.base import Actor
+from remediation.services.base import Refused
 from remediation.services.demo import (
     DEMO_DECLARATIONS,
     DEMO_FIXTURE,
@@ -124,6 +126,11 @@ def cmd_import(args) -> int:
             mapping[other] = None  # the column now serves the field named on the command line
         mapping[field] = column or None
     engine = _engine(args)
+    try:
+        actor = access.command_line_actor(engine, args.user)  # before anything else: who the audit log will name
+    except Refused as exc:
+        print(exc, file=sys.stderr)
+        return 1
     plan = transfer.plan_import(df, mapping, engine)
     print(plan.summary())
     if not plan.ok:
@@ -136,7 +143,7 @@ def cmd_import(args) -> int:
               + (f": {shown}." if codes else "."))
         return 0
     try:
-        result = transfer.apply_import(plan, engine, Actor(args.user))
+        result = transfer.apply_import(plan, engine, actor)
     except transfer.ImportRefused as exc:
         _print_refusal(exc.errors)
         return 1
@@ -189,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument("--mapping", action="append", metavar="COLUMN=FIELD",
                      help="read FIELD (e.g. code, or 'Date received') from the file's COLUMN; repeatable")
     imp.add_argument("--dry-run", action="store_true", help="check and summarise, write nothing")
-    imp.add_argument("--user", default="command line", help="who imports, for the audit log")
+    imp.add_argument("--user", help="who imports, named in the audit log: a stored editor or admin (required once "
+                                    "users are configured; without users, leave it out: 'command line')")
     imp.set_defaults(func=cmd_import)
     exp = sub.add_parser("export", help="export incidents in the import format (.csv or .xlsx by extension)")
     exp.add_argument("file", help="where to write: a .csv or .xlsx file name")
@@ -201,7 +209,29 @@ def main(argv: list[str] | None = None) -> int:
     register_user_commands(sub)
     register_declaration_commands(sub, _engine)
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except DBAPIError as exc:  # locked, unreachable, dropped mid-write: plain words, never SQL or a traceback
+        print(database_problem(exc, getattr(args, "database_url", None)), file=sys.stderr)
+        return 3
+
+
+def database_problem(exc: DBAPIError, url: str | None = None) -> str:
+    """A database failure in words an operator can act on; a write that failed left nothing half-written (every
+    write is one transaction)."""
+    text = str(exc).lower()
+    shown = (url or db.database_url()).split("@")[-1]  # never print credentials
+    if "locked" in text or "busy" in text:
+        what = "The database is busy (another program holds it); try again in a moment."
+    elif "readonly" in text or "read-only" in text or "read only" in text:
+        what = f"The database {shown} is read-only: check the file's permissions, or set DATABASE_URL."
+    elif isinstance(exc, DataError) or "cannot contain nul" in text:
+        what = "A text holds a character the database cannot store (a NUL byte?); check the file or argument."
+    else:
+        what = (f"The database {shown} cannot be reached, or the connection was lost; check that it is running "
+                "and reachable (DATABASE_URL or --database-url), then run the command again.")
+    return f"{what} Nothing was written: a change either completes or leaves everything as it was. " \
+           f"({type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__})"
 
 
 if __name__ == "__main__":

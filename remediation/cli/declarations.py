@@ -14,8 +14,8 @@ import glob
 import sys
 import time
 
-from remediation.services import declarations
-from remediation.services.base import Actor, Refused
+from remediation.services import access, declarations
+from remediation.services.base import Refused
 from remediation.services.workbooks import FileRefused
 
 
@@ -26,7 +26,8 @@ def register(subparsers, engine_of) -> None:
     imp = sub.add_parser("import", help="import CMRT/EMRT workbooks, each file all or nothing")
     imp.add_argument("files", nargs="+", help=".xlsx workbooks (a quoted pattern such as 'in/*.xlsx' is expanded)")
     imp.add_argument("--workers", type=int, help="processes parsing in parallel (default: one per core)")
-    imp.add_argument("--user", default="command line", help="who imports, for the audit log")
+    imp.add_argument("--user", help="who imports, named in the audit log: a stored editor or admin (required once "
+                                    "users are configured; without users, leave it out: 'command line')")
     imp.add_argument("--quiet", action="store_true", help="print refused files and the summary only")
     imp.set_defaults(func=lambda args: cmd_import(args, engine_of))
 
@@ -55,7 +56,8 @@ def cmd_import(args, engine_of) -> int:
                 print(f"    note: {warning}")
 
     try:
-        outcomes = declarations.import_paths(engine, paths, Actor(args.user), workers=args.workers, progress=progress)
+        actor = access.command_line_actor(engine, args.user, what="importing suppliers' declarations")
+        outcomes = declarations.import_paths(engine, paths, actor, workers=args.workers, progress=progress)
     except (FileRefused, Refused) as exc:
         print(exc, file=sys.stderr)
         return 1

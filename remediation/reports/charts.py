@@ -39,6 +39,16 @@ def stage_colour(stage: str) -> str:
     return STEP_COLOURS[int(stage[4:])] if stage.startswith("step") else OUTCOME_COLOURS[stage]
 
 
+def plain(text: object) -> str:
+    """Text people typed (a country, a lesson's theme, a budget category, a unit…), made safe for a plotly label.
+
+    Plotly renders a subset of HTML in every label (tick labels, hover, legend, titles, annotations, Sankey
+    nodes): ``<a href>`` makes a link, ``<span style>`` sizes and colours, ``<b>``, ``<br>``… so ``<`` and ``&``
+    are escaped; plotly shows the entities as the characters typed. Every builder in ``remediation.reports``
+    passes user text through here (or :func:`title`) before plotly sees it."""
+    return html.escape(str(text), quote=False)
+
+
 def title(what: str, as_of: date, scope: str) -> str:
     """'Open incidents by step, as of 2026-11-21 (filters: gold)'. Plotly reads tags in titles
     (``<a href>``, ``<b>``); ``what`` and ``scope`` can carry names people typed, so they are escaped."""
@@ -85,7 +95,7 @@ def pipeline(df: pd.DataFrame, as_of: date, scope: str, selected: str | None = N
     colours = [stage_colour(s) for s in rows["stage"]]
     opacity = [1.0 if selected in (None, s) else 0.35 for s in rows["stage"]]
     fig = go.Figure(go.Bar(
-        x=rows["count"], y=rows["label"], orientation="h", customdata=rows["stage"],
+        x=rows["count"], y=[plain(label) for label in rows["label"]], orientation="h", customdata=rows["stage"],
         marker={"color": colours, "opacity": opacity, "line": {"width": 0}},
         text=rows["count"], textposition="outside", cliponaxis=False,
         hovertemplate="%{y}: %{x} incidents<extra></extra>",
@@ -148,7 +158,7 @@ _HALF_WIDTH_TITLE = 17  # title size of a chart drawn in half the page's width
 
 
 def _wrap(text: str, width: int = 12) -> str:
-    return "<br>".join(textwrap.wrap(text, width)) or text
+    return "<br>".join(plain(line) for line in textwrap.wrap(text, width)) or plain(text)
 
 
 ANSWER_COLOURS = {"yes": "#238b45", "partly": "#a1d99b", "no": "#b2182b", "unknown": "#c4c9cf"}
@@ -205,7 +215,7 @@ def review_breakdown(df: pd.DataFrame, dimension: str, as_of: date, scope: str, 
         return empty(heading, "No lessons captured yet for incidents closed after remediation.")
     items = list(dict.fromkeys(df["item"]))
     totals = df.drop_duplicates("group").set_index("group")["total"]
-    names = {g: f"{g} · n = {n:,}" + (" (few)" if n < few else "") for g, n in totals.items()}
+    names = {g: f"{plain(g)} · n = {n:,}" + (" (few)" if n < few else "") for g, n in totals.items()}
     fig = make_subplots(rows=1, cols=len(items), shared_yaxes=True, horizontal_spacing=0.045,
                         subplot_titles=[REVIEW_ITEM_LABELS.get(i, i) for i in items])
     for k, item in enumerate(items, start=1):
@@ -229,7 +239,7 @@ def lesson_themes(df: pd.DataFrame, reviews: int, as_of: date, scope: str, top: 
         return empty(heading, "No tagged lessons yet.")
     rows = df.head(top).iloc[::-1]
     fig = go.Figure(go.Bar(
-        x=rows["incidents"], y=rows["tag"], orientation="h", marker={"color": "#3182bd"},
+        x=rows["incidents"], y=[plain(t) for t in rows["tag"]], orientation="h", marker={"color": "#3182bd"},
         text=[f"{n:,} ({n / reviews:.0%})" for n in rows["incidents"]], textposition="outside", cliponaxis=False,
         hovertemplate="%{y}: %{x:,} of " + f"{reviews:,} reviews<extra></extra>",
     ))
@@ -257,9 +267,9 @@ def lesson_theme_trend(df: pd.DataFrame, tags: list[str], period: str, as_of: da
     counts = df.dropna(subset=["tag"]).pivot_table(index="tag", columns="period", values="count", aggfunc="sum") \
         .reindex(index=tags, columns=periods).fillna(0)
     share = counts.div(reviews.reindex(periods).where(lambda s: s > 0, 1), axis=1) * 100
-    columns = [f"{p}<br>n = {reviews[p]:,}" + (" (few)" if reviews[p] < few else "") for p in periods]
+    columns = [f"{plain(p)}<br>n = {reviews[p]:,}" + (" (few)" if reviews[p] < few else "") for p in periods]
     fig = go.Figure(go.Heatmap(
-        z=share.to_numpy(), x=columns, y=tags, zmin=0, zmax=max(1.0, float(share.to_numpy().max())),
+        z=share.to_numpy(), x=columns, y=[plain(t) for t in tags], zmin=0, zmax=max(1.0, float(share.to_numpy().max())),
         colorscale=[[0, "#f7fbff"], [1, "#08519c"]], xgap=2, ygap=2,
         text=counts.astype(int).to_numpy(), texttemplate="%{text:,}", textfont={"size": 12},
         customdata=counts.astype(int).to_numpy(),
@@ -269,7 +279,7 @@ def lesson_theme_trend(df: pd.DataFrame, tags: list[str], period: str, as_of: da
     ))
     _layout(fig, heading, height=max(330, 190 + 28 * len(tags)))
     fig.update_layout(title_font_size=_HALF_WIDTH_TITLE)
-    fig.update_xaxes(title_text=f"{period} (n: number of reviews)", side="bottom", gridcolor="white",
+    fig.update_xaxes(title_text=f"{plain(period)} (n: number of reviews)", side="bottom", gridcolor="white",
                      type="category", automargin=True, title_standoff=8)
     fig.update_yaxes(autorange="reversed", automargin=True, gridcolor="white")
     return fig
@@ -285,10 +295,10 @@ def budget_variance(df: pd.DataFrame, bands: list[str], as_of: date, scope: str)
     for level in sorted(df["level"].unique()):
         name = LEVEL_GROUPS.get(level, f"Level {level} plan")
         part = df[df["level"] == level].set_index("band")["plans"].reindex(shown).fillna(0).astype(int)
-        fig.add_bar(name=name, x=[_wrap(b) for b in shown], y=part.to_numpy(),
+        fig.add_bar(name=plain(name), x=[_wrap(b) for b in shown], y=part.to_numpy(),
                     marker={"color": LEVEL_COLOURS.get(name, MUTED)},
                     text=[f"{n:,}" if n else "" for n in part], textposition="outside", cliponaxis=False,
-                    textfont={"size": 12}, hovertemplate=f"{name}: " + "%{y:,} plans<extra>%{x}</extra>")
+                    textfont={"size": 12}, hovertemplate=f"{plain(name)}: " + "%{y:,} plans<extra>%{x}</extra>")
     _layout(fig, heading, height=440)
     fig.update_layout(barmode="group", showlegend=True, bargap=0.25, title_font_size=_HALF_WIDTH_TITLE,
                       legend={**_TOP_RIGHT_LEGEND, "y": 0.86})
@@ -308,12 +318,12 @@ def days_to_closure(stats: pd.DataFrame, as_of: date, scope: str) -> go.Figure:
     fig = go.Figure()
     for r in stats.itertuples():
         colour = LEVEL_COLOURS.get(r.group, MUTED)
-        label = f"<b>{r.group}</b><br>median {r.median:.0f} days · n = {r.n:,}"
+        label = f"<b>{plain(r.group)}</b><br>median {r.median:.0f} days · n = {r.n:,}"
         fig.add_trace(go.Box(
             name=label, y=[label], q1=[r.q1], median=[r.median], q3=[r.q3], lowerfence=[r.min],
             upperfence=[r.max], orientation="h", boxpoints=False, fillcolor=colour,
             line={"color": INK, "width": 1.5}, width=0.55,
-            hovertemplate=f"{r.group}: median {r.median:.0f} days, middle half {r.q1:.0f}-{r.q3:.0f}, "
+            hovertemplate=f"{plain(r.group)}: median {r.median:.0f} days, middle half {r.q1:.0f}-{r.q3:.0f}, "
                           f"range {r.min}-{r.max} (n = {r.n:,})<extra></extra>",
         ))
     _layout(fig, heading, height=max(330, 170 + 75 * len(stats)))

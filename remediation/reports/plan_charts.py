@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from remediation.domain.models import Indicator, Plan
 from remediation.domain.monitoring import STATUS_LABELS, expected_value, indicator_status
 from remediation.domain.vocab import FUNDING_SOURCES
-from remediation.reports.charts import GRID, INK, MUTED, _layout, empty, title
+from remediation.reports.charts import GRID, INK, MUTED, _layout, empty, plain, title
 
 PLEDGED, RECEIVED, SPENT, BUDGET = "#9ecae1", "#3182bd", "#e6550d", INK
 STATUS_COLOURS = {"achieved": "#238b45", "on_track": "#74c476", "at_risk": "#fd8d3c", "off_track": "#b2182b",
@@ -34,7 +34,7 @@ def funding_by_source(totals: dict, as_of: date, scope: str) -> go.Figure:
     sources = [s for s in FUNDING_SOURCES if totals.get(f"pledged_{s}", 0)]
     if not sources:
         return empty(heading, "No funding pledged yet.")
-    labels = [FUNDING_SOURCES[s] for s in sources]
+    labels = [plain(FUNDING_SOURCES[s]) for s in sources]
     fig = go.Figure([
         go.Bar(name="Pledged", y=labels, x=[float(totals[f"pledged_{s}"]) for s in sources], orientation="h",
                marker={"color": PLEDGED}, text=[f"{float(totals[f'pledged_{s}']):,.0f}" for s in sources],
@@ -46,7 +46,7 @@ def funding_by_source(totals: dict, as_of: date, scope: str) -> go.Figure:
     _layout(fig, heading, height=150 + 60 * len(sources))
     fig.update_layout(barmode="group", showlegend=True, legend={"orientation": "h", "y": -0.25, "x": 0},
                       margin={"r": 90})
-    fig.update_xaxes(title_text=f"Amount ({currency})", rangemode="tozero")
+    fig.update_xaxes(title_text=f"Amount ({plain(currency)})", rangemode="tozero")
     fig.update_yaxes(autorange="reversed", automargin=True)
     return fig
 
@@ -65,7 +65,7 @@ def spending_over_time(plan: Plan, as_of: date) -> go.Figure:
                   annotation_text=f"Budget {float(plan.budget):,.0f}", annotation_position="top left")
     _half_width(_layout(fig, heading, height=360), 360)
     fig.update_xaxes(title_text="Date")
-    fig.update_yaxes(title_text=f"Spent to date ({plan.currency})", rangemode="tozero")
+    fig.update_yaxes(title_text=f"Spent to date ({plain(plan.currency)})", rangemode="tozero")
     return fig
 
 
@@ -78,15 +78,16 @@ def budget_lines(plan: Plan, as_of: date) -> go.Figure:
     for e in plan.expenditures:
         spent[e.category] = spent.get(e.category, Decimal(0)) + e.amount
     cats = [b.category for b in plan.budget_lines]
+    shown = [plain(c) for c in cats]  # categories are typed: plotly would read tags in them
     fig = go.Figure([
-        go.Bar(name="Budget", y=cats, x=[float(b.amount) for b in plan.budget_lines], orientation="h",
+        go.Bar(name="Budget", y=shown, x=[float(b.amount) for b in plan.budget_lines], orientation="h",
                marker={"color": PLEDGED}),
-        go.Bar(name="Spent", y=cats, x=[float(spent.get(c, 0)) for c in cats], orientation="h",
+        go.Bar(name="Spent", y=shown, x=[float(spent.get(c, 0)) for c in cats], orientation="h",
                marker={"color": SPENT}),
     ])
     _half_width(_layout(fig, heading, height=150 + 55 * len(cats)), 170 + 55 * len(cats))
     fig.update_layout(barmode="group", showlegend=True, legend={"orientation": "h", "y": -0.3, "x": 0})
-    fig.update_xaxes(title_text=f"Amount ({plan.currency})", rangemode="tozero")
+    fig.update_xaxes(title_text=f"Amount ({plain(plan.currency)})", rangemode="tozero")
     fig.update_yaxes(autorange="reversed", automargin=True)
     return fig
 
@@ -110,5 +111,5 @@ def indicator_progress(ind: Indicator, as_of: date) -> go.Figure:
     fig.update_layout(showlegend=True, legend={"orientation": "h", "yanchor": "top", "y": -0.32, "x": 0},
                       margin={"b": 80})
     fig.update_xaxes(title_text="Date", gridcolor=GRID)
-    fig.update_yaxes(title_text=ind.unit, rangemode="tozero")
+    fig.update_yaxes(title_text=plain(ind.unit), rangemode="tozero")
     return fig

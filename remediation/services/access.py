@@ -45,7 +45,7 @@ from remediation.storage import schema as t
 __all__ = [
     "PermissionRole", "Need", "PERMISSION_ROLES", "USE_CASES", "User", "LOCAL_ADMIN", "COMMAND_LINE", "Forbidden",
     "allowed", "require", "permission_of", "set_signed_in_mode", "signed_in_mode", "normalise_email", "role_of",
-    "set_role", "remove_user", "list_users", "audit_log", "AUDIT_LOG_LIMIT",
+    "set_role", "remove_user", "list_users", "audit_log", "AUDIT_LOG_LIMIT", "command_line_actor",
 ]
 
 Need = Literal["edit", "admin"]
@@ -177,6 +177,35 @@ def _stored_role(conn: Connection, email: str) -> PermissionRole | None:
     except Refused:
         return None  # "local user", "command line"…: never stored
     return conn.execute(select(t.users.c.role).where(t.users.c.email == email)).scalar_one_or_none()
+
+
+def command_line_actor(engine: Engine, user: str | None, need: Need = "edit",
+                       what: str = "importing incidents") -> Actor:
+    """Who a write from ``python -m remediation`` is recorded as, in the audit log.
+
+    Without ``--user``: the command line's operator (:data:`COMMAND_LINE`), but only while no users are stored
+    (local mode: nobody else could be named). With ``--user EMAIL``: that stored user, when their role allows
+    ``need``; a viewer, an address that is not stored, or any name while no users are stored is refused with
+    :class:`Forbidden`, so the audit log never names someone who could not have made the change."""
+    with engine.connect() as conn:
+        stored = conn.execute(select(func.count()).select_from(t.users)).scalar_one()
+        if user is None:
+            if stored:
+                raise Forbidden(f"Users are configured here, so the audit log names who makes each change: give "
+                                f"--user EMAIL, an {_NEEDS[need]} or admin (see `python -m remediation user list`). "
+                                "Nothing was written.")
+            return COMMAND_LINE
+        role = _stored_role(conn, user)
+    if role is None:
+        if not stored:
+            raise Forbidden(f"--user {user}: no users are configured, so nobody can be named; leave out --user (the "
+                            "audit log then says 'command line'), or add them first with `python -m remediation user "
+                            "add EMAIL --role editor`. Nothing was written.")
+        raise Forbidden(f"--user {user}: not a user here; {what} needs an {_NEEDS[need]} or admin (see `python -m "
+                        "remediation user list`). Nothing was written.")
+    if not allowed(role, need):
+        raise Forbidden(f"--user {user} is {_a(role)}: {what} needs the {_NEEDS[need]} role. Nothing was written.")
+    return Actor(normalise_email(user), access=role)
 
 
 def role_of(engine: Engine, email: str | None) -> PermissionRole | None:

@@ -104,7 +104,7 @@ def test_without_authlib_the_sign_in_screen_says_what_to_install(app, monkeypatc
 def test_a_signed_in_email_without_a_role_gets_nothing_but_a_sign_out_button(app):
     at = app("stranger@example.org")
     assert not at.exception
-    assert "stranger@example\\.org**, but this address has no role here" in at.warning[0].value
+    assert "stranger\\@\u2060example\\.org**, but this address has no role here" in at.warning[0].value  # md()
     assert [b.label for b in at.button] == ["Sign out"]
     assert not at.dataframe and not at.sidebar.children
 
