@@ -23,6 +23,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from remediation.domain.chronology import violations
 from remediation.domain.models import (
     Actionability,
     AssessmentRecord,
@@ -710,6 +711,7 @@ def coverage_gaps(records: list[IncidentRecord], today: date | None = None, per_
     gaps += [f"no {m} incident" for m in ("tin", "tantalum", "tungsten", "gold") if not minerals[m]]
     if not any(s.status == "closed_remediated" and s.missing for s in states):
         gaps.append("no closed incident still owing lessons")
+    gaps += [f"{r.incident.code}: {v.message}" for r in records for v in violations(r, today)]
     return gaps
 
 

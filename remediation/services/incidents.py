@@ -22,6 +22,7 @@ from datetime import date
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
+from remediation.domain.chronology import new_violations, violations
 from remediation.domain.citations import cite
 from remediation.domain.models import (
     Actionability,
@@ -88,6 +89,8 @@ def _change(engine: Engine, code: str, actor: Actor, action: str,
         before = current.model_dump(mode="json")
         working = current.model_copy(deep=True)
         mutate(working, state)
+        if added := new_violations(current, working, today):  # dates in the guideline's order
+            raise Refused(added[0].message)
         updated = IncidentRecord.model_validate(working.model_dump())  # re-check the whole record
         new_state, _ = replace_record(conn, incident_id, version, updated, today)
         write_audit(conn, actor, action, diff(before, updated.model_dump(mode="json")),
@@ -115,6 +118,8 @@ def create_incident(engine: Engine, incident: IncidentIn, actor: Actor = LOCAL_U
     with engine.begin() as conn:
         _permit(conn, actor, "edit", "recording a new allegation")
         record = IncidentRecord(incident=incident)
+        if out_of_order := violations(record, today):
+            raise Refused(out_of_order[0].message)
         if find_incident(conn, incident.code) is not None:
             raise Refused(f"code: {incident.code} already exists; choose another code.")
         try:
@@ -168,8 +173,6 @@ def record_credibility(engine: Engine, code: str, decision: Credibility, actor: 
                        **kw) -> WorkflowState:
     def mutate(rec: IncidentRecord, state: WorkflowState) -> None:
         _require(state.step == 1, "Credibility is decided at Step 1, which this incident has passed.")
-        _require(decision.decided_on >= rec.incident.date_received,
-                 "decided_on: the decision cannot come before the allegation was received.")
         rec.verification.credibility = decision
     return _change(engine, code, actor, "recorded credibility", mutate, min_step=1, **kw)
 
@@ -180,7 +183,6 @@ def record_actionability(engine: Engine, code: str, decision: Actionability, act
         c = rec.verification.credibility
         _require(c is not None, "Decide credibility first: actionability is reviewed for credible allegations.")
         _require(state.step == 1, "Actionability is decided at Step 1, which this incident has passed.")
-        _require(decision.decided_on >= c.decided_on, "decided_on: cannot come before the credibility decision.")
         rec.verification.actionability = decision
     return _change(engine, code, actor, "recorded actionability", mutate, min_step=1, **kw)
 
@@ -193,8 +195,6 @@ def notify_audit_programme(engine: Engine, code: str, notice: AuditProgrammeNoti
                  "The audit programme is notified of credible and actionable allegations: decide both first.")
         _require(state.step == 1 and rec.verification.substantiation is None,
                  "The audit programme has already investigated; its notification can no longer change.")
-        _require(notice.notified_on >= a.decided_on,
-                 "notified_on: cannot come before the actionability decision.")
         rec.verification.notice = notice
     return _change(engine, code, actor, "notified the audit programme", mutate, min_step=1, **kw)
 
@@ -205,7 +205,6 @@ def record_substantiation(engine: Engine, code: str, finding: Substantiation, ac
         n = rec.verification.notice
         _require(n is not None, "The audit programme investigates once notified: record the notification first.")
         _require(state.step == 1, "Substantiation is decided at Step 1, which this incident has passed.")
-        _require(finding.decided_on >= n.notified_on, "decided_on: cannot come before the notification.")
         rec.verification.substantiation = finding
         if finding.substantiated:
             rec.incident.trading_link = finding.trading_link
@@ -226,7 +225,6 @@ def record_assessment(engine: Engine, code: str, assessed_on: date, policy: Poli
 
     def mutate(rec: IncidentRecord, state: WorkflowState) -> None:
         s = rec.verification.substantiation
-        _require(assessed_on >= s.decided_on, "assessed_on: cannot come before the substantiation.")
         if facts is not None:
             for name in TRIAGE_FACTS:
                 setattr(rec.incident, name, getattr(facts, name))
@@ -255,7 +253,9 @@ def notify_smelter(engine: Engine, code: str, notice: SmelterNotice, actor: Acto
         latest = rec.latest_assessment
         _require(latest is not None, "The smelter/refiner is notified once the level of response is determined: "
                                      "record the assessment first.")
-        _require(notice.notified_on >= latest.assessed_on, "notified_on: cannot come before the assessment.")
+        _require(notice.notified_on >= latest.assessed_on,
+                 f"notified_on: The notification of the smelter/refiner {notice.notified_on.isoformat()} is before "
+                 f"the level of response was assessed on {latest.assessed_on.isoformat()} (Step 2).")
         rec.response.smelter_notice = notice
     return _change(engine, code, actor, "notified the smelter/refiner", mutate, min_step=2, **kw)
 
@@ -311,9 +311,6 @@ def record_plan_approval(engine: Engine, code: str, level: int, approval: PlanAp
     def mutate(rec: IncidentRecord, state: WorkflowState) -> None:
         plan = _plan(rec, level)
         plan.approval = PlanApproval(**(plan.approval.model_dump() | approval.model_dump(exclude_none=True)))
-        _require(plan.approval.submitted_by_facilitator_on is None
-                 or plan.approval.submitted_by_facilitator_on >= plan.designed_on,
-                 "submitted_by_facilitator_on: cannot come before the plan was designed.")
         if plan.approval.approved_by_audit_programme_on is not None:
             gaps = [m.text for m in plan_design_gaps(plan)]
             _require(not gaps, "The audit programme approves a complete plan; still missing: " + "; ".join(gaps))
@@ -351,8 +348,6 @@ def start_implementation(engine: Engine, code: str, level: int, started_on: date
         _require(plan.pledged >= plan.budget,
                  f"Implementation starts once funding is secured ({cite('implementation_after_funding')}): "
                  f"{plan.pledged:,.2f} of {plan.budget:,.2f} {plan.currency} pledged.")
-        _require(started_on >= plan.approval.approved_by_audit_programme_on,
-                 "started_on: cannot come before the plan's approval.")
         plan.implementation_started_on = started_on
     return _implementation_change(engine, code, actor, level, f"started Level {level} implementation", apply,
                                   needs_start=False, **kw)
@@ -389,9 +384,6 @@ def record_plan_closure(engine: Engine, code: str, level: int, evidence: PlanClo
     def apply(plan: Plan) -> None:
         plan.closure = PlanClosure(**(plan.closure.model_dump() | evidence.model_dump(exclude_none=True,
                                                                                      exclude_defaults=True)))
-        _require(plan.closure.final_report_on is None
-                 or plan.closure.final_report_on >= plan.implementation_started_on,
-                 "final_report_on: cannot come before implementation started.")
     return _implementation_change(engine, code, actor, level, f"recorded Level {level} closure evidence",
                                   apply, **kw)
 
@@ -419,3 +411,21 @@ def record_lessons(engine: Engine, code: str, lessons: Lessons, actor: Actor = L
     return _change(engine, code, actor, "recorded lessons learned", mutate, min_step=3, allow_closed=True, **kw)
 
 
+
+
+# --- checks over a whole database --------------------------------------------------------------------
+
+def dates_out_of_order(engine: Engine, today: date | None = None, batch: int = 2000) -> list[tuple[str, list[str]]]:
+    """Every stored incident whose dates break the guideline's order (:mod:`remediation.domain.chronology`), with
+    its messages, by code. Reads only: a record stored before the rule existed is listed, never changed."""
+    out: list[tuple[str, list[str]]] = []
+    with engine.connect() as conn:
+        ids = list(conn.execute(select(t.incidents.c.id).order_by(t.incidents.c.code)).scalars())
+        for i in range(0, len(ids), batch):
+            chunk = ids[i:i + batch]
+            records = load_records(conn, chunk)
+            for incident_id in chunk:
+                found = violations(records[incident_id], today)
+                if found:
+                    out.append((records[incident_id].incident.code, [v.message for v in found]))
+    return out

@@ -95,8 +95,10 @@ def test_recording_the_finding_moves_the_incident_to_step_2(run_app):
 
 def test_a_refused_date_is_shown_next_to_its_field_and_nothing_is_saved(run_app):
     at, rec = open_demo(run_app, _awaiting_investigation)
-    record(at, "substantiation", substantiated=False, decided_on=rec.verification.notice.notified_on - timedelta(days=5))
-    assert "cannot come before the notification" in errors(at)
+    notified = rec.verification.notice.notified_on
+    record(at, "substantiation", substantiated=True, trading_link="current", decided_on=notified - timedelta(days=5))
+    assert (f"{notified - timedelta(days=5)} is before the audit programme was notified on {notified} (step 1)"
+            in errors(at))  # errors() is lower-cased
     assert missing_first(at).startswith("Investigate and decide")  # nothing was saved
 
 
