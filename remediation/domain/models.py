@@ -562,7 +562,10 @@ class IncidentRecord(Model):
 
     @property
     def latest_assessment(self) -> AssessmentRecord | None:
-        return max(self.assessments, key=lambda a: a.assessed_on) if self.assessments else None
+        """The assessment in force: the one recorded last, whatever its date (a same-day re-assessment replaces
+        the first; :mod:`remediation.domain.chronology` keeps recorded assessments in date order). The store keeps
+        assessments in the order recorded (:func:`remediation.storage.records.load_records` orders by row id)."""
+        return self.assessments[-1] if self.assessments else None
 
     def plan(self, level: int) -> Plan | None:
         return next((p for p in self.plans if p.level == level), None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -517,7 +517,8 @@ REFUSALS = [
             lambda e: services.record_substantiation(e, CODE, Substantiation(
                 substantiated=True, decided_on=date(2024, 3, 15), trading_link="past",
                 stopped_trading_date=date(2023, 12, 1)), AP, today=TODAY),
-            ValidationError, "stopped_trading_date"),
+            Refused, "stopped_trading_date: The date trading stopped 2023-12-01 is before the incident took place on "
+                     "2024-01-10"),
     Refusal("the same victim code twice in a plan", "case_plan", _nothing,
             lambda e: services.add_case_plan(e, CODE, CasePlan(**child_case()), VSC, today=TODAY),
             ValidationError, "victim_code"),
@@ -541,6 +542,47 @@ REFUSALS = [
         "starting a plan costed by budget lines with nothing pledged", "sr_notice", _budget_line_costed_l1_approved,
         lambda e: services.start_implementation(e, CODE, 1, date(2024, 6, 15), RF, today=TODAY),
         Refused)),
+    # dates out of the guideline's order (issue #12): each refused with both dates named
+    Refusal("corrective action dated before the incident", "assessment", _nothing,
+            lambda e: services.record_corrective_action(e, CODE, CorrectiveAction(
+                description="Enhanced due diligence", decided_on=date(2023, 12, 1)), AP, today=TODAY),
+            Refused, r"^decided_on: The corrective action 2023-12-01 is before the audit programme decided on "
+                     r"substantiation on 2024-03-15 \(Step 1\)\.$"),
+    Refusal("a plan designed before the smelter/refiner was notified", "sr_notice", _nothing,
+            lambda e: services.open_plan(e, CODE, header(1).model_copy(update={"designed_on": date(2024, 3, 28)}), RF,
+                                         today=TODAY),
+            Refused, r"^designed_on: The Level 1 plan's design date 2024-03-28 is before the smelter/refiner was "
+                     r"notified on 2024-04-01 \(Step 2\)\.$"),
+    Refusal("funding pledged years earlier", "approve_l2", _nothing,
+            lambda e: services.add_funding(e, CODE, 1, funding(L1_COST).model_copy(
+                update={"pledged_on": date(2021, 6, 10)}), SR, today=TODAY),
+            Refused, r"^pledged_on: A funding pledge to the Level 1 plan 2021-06-10 is before the Level 1 plan was "
+                     r"designed on 2024-04-20 \(Step 3\)\.$"),
+    Refusal("a monitoring report for a period before implementation started", "start_l1", _nothing,
+            lambda e: services.add_monitoring_report(e, CODE, 1, MonitoringReport(
+                period_start=date(2019, 6, 1), period_end=date(2019, 12, 31), received_on=date(2020, 1, 10)), RF,
+                today=TODAY),
+            Refused, r"^period_start: The start of a monitoring period of the Level 1 plan 2019-06-01 is before "
+                     r"implementation of the Level 1 plan started on 2024-06-15 \(Step 4\)\.$"),
+    Refusal("the audit programme's verification before the final report", "closure_evidence_l2", _nothing,
+            lambda e: services.record_closure(e, CODE, Closure(verified_by_audit_programme_on=date(2025, 1, 25)), AP,
+                                              today=TODAY),
+            Refused, r"^verified_by_audit_programme_on: The audit programme's verification 2025-01-25 is before the "
+                     r"facilitator's final report on the Level 2 plan was received on 2025-01-31 \(Step 4\)\.$"),
+    Refusal("lessons dated before the incident", "dc_closes", _nothing,
+            lambda e: services.record_lessons(e, CODE, Lessons(
+                reviewed_on=date(2023, 6, 1), objectives_met="yes", victims_satisfied="yes",
+                communities_benefited="yes", budget_sufficient="yes"), DC, today=TODAY),
+            Refused, r"^reviewed_on: The lessons-learned review 2023-06-01 is before the audit programme decided on "
+                     r"substantiation on 2024-03-15 \(Step 1\)\.$"),
+    Refusal("a date after today", "assessment", _nothing,
+            lambda e: services.record_corrective_action(e, CODE, CorrectiveAction(
+                description="Enhanced due diligence", decided_on=TODAY + timedelta(days=3)), AP, today=TODAY),
+            Refused, r"^decided_on: The corrective action 2026-06-04 is after today \(2026-06-01\)"),
+    Refusal("an allegation received before the incident it reports", None, _nothing,
+            lambda e: services.create_incident(e, intake().model_copy(update={"date_received": date(2023, 12, 1)}),
+                                               DC, today=TODAY),
+            ValidationError, r"date_received \(2023-12-01\) is before the incident date \(2024-01-10\)"),
 ]
 
 
@@ -693,3 +735,35 @@ def test_a_case_plan_has_no_field_for_a_name():
     with pytest.raises(ValidationError) as raised:
         CasePlan(**child_case(), name="Maria")
     assert [(e["loc"], e["type"]) for e in raised.value.errors()] == [(("name",), "extra_forbidden")]
+
+
+def test_a_same_day_reassessment_is_the_one_in_force(engine):
+    """Re-assessing with corrected facts on the same day (what-if triage records with today's date) puts the new
+    answer in force: the order of recording decides, not the calendar date; on the row the lists read too."""
+    from remediation.domain.rules import TriageInput
+
+    run_until(engine, "assessment")
+    first = services.record_assessment(engine, CODE, date(2024, 3, 20), actor=AP, today=TODAY)
+    corrected = TriageInput(trading_link="past", incident_date=date(2024, 1, 10), stopped_trading_date=date(2024, 1, 20),
+                            became_public_date=None, violation_types=["debt_bondage"], repeated=False,
+                            affected_persons=6, children_affected=1)
+    services.record_assessment(engine, CODE, date(2024, 3, 20), actor=AP, facts=corrected, today=TODAY)
+    c = t.incidents.c
+    with engine.connect() as conn:
+        row = conn.execute(select(c.id, c.scenario).where(c.code == CODE)).one()
+        record = load_records(conn, [row.id])[row.id]
+    assert len(record.assessments) == 3 and {a.assessed_on for a in record.assessments} == {date(2024, 3, 20)}
+    assert record.assessments[0].scenario == "current_trading"
+    assert record.latest_assessment is record.assessments[-1]
+    assert record.latest_assessment.scenario != "current_trading"
+    assert row.scenario == record.latest_assessment.scenario
+    assert first is not None
+
+
+def test_a_reassessment_dated_before_the_one_in_force_is_refused(engine):
+    run_until(engine, "assessment")
+    before = snapshot(engine)
+    with pytest.raises(Refused, match=r"^assessed_on: The level assessment 2024-03-18 is before the level of response "
+                                      r"was assessed on 2024-03-20 \(Step 2\)\.$"):
+        services.record_assessment(engine, CODE, date(2024, 3, 18), actor=AP, today=TODAY)
+    assert snapshot(engine) == before

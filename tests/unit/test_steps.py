@@ -527,21 +527,20 @@ def test_a_level_not_required_gives_no_warning():
     assert state.warnings == []
 
 
-def test_the_latest_assessment_counts_whatever_its_place_in_the_list():
+def test_the_assessment_recorded_last_counts_whatever_its_date():
+    """Issue #12: the order of recording decides which assessment is in force, not the calendar date (a
+    same-day re-assessment replaces the first; the chronology keeps recorded assessments in date order)."""
     mandatory = assessment(level1="mandatory", level2="recommended", on=date(2024, 3, 20))
-    recommended = assessment(level1="recommended", level2="recommended", on=date(2024, 3, 18),
+    recommended = assessment(level1="recommended", level2="recommended", on=date(2024, 3, 20),
                              scenario="past_other")
     rec = _level2_only(advance("ap_approve"))
-    for order in ([recommended, mandatory], [mandatory, recommended]):
-        rec.assessments = order
-        state = ev(rec)
-        assert state.step == 3 and "Design the Level 1 plan" in state.waiting_for
-
-    # a re-assessment dated later, finding Level 1 only recommended, releases Step 3
-    reassessed = recommended.model_copy(update={"assessed_on": date(2024, 3, 22)})
-    for order in ([reassessed, mandatory], [mandatory, reassessed]):
-        rec.assessments = order
-        assert ev(rec).step == 4
+    rec.assessments = [recommended, mandatory]
+    state = ev(rec)
+    assert state.step == 3 and "Design the Level 1 plan" in state.waiting_for
+    # the same day, recorded after: Level 1 only recommended, which releases Step 3
+    rec.assessments = [mandatory, recommended]
+    assert rec.latest_assessment is recommended
+    assert ev(rec).step == 4
 
 
 # --- advisory gates give warnings, not blocks ----------------------------------------------------
