@@ -50,6 +50,12 @@ from remediation.domain.models import (
     Substantiation,
 )
 from remediation.domain.policy import Policy
+from remediation.domain.record_rules import (
+    child_case_problem,
+    coverage_gap,
+    step1_closure_problem,
+    unexplained_disagreements,
+)
 from remediation.domain.rules import TriageInput, assess
 from remediation.domain.workflow import WorkflowState, evaluate, plan_closure_gaps, plan_design_gaps
 from remediation.services.access import Need, require
@@ -169,10 +175,30 @@ def next_incident_code(engine: Engine, year: int | None = None) -> str:
 
 # --- Step 1 --------------------------------------------------------------------------------------
 
+def _require_reason(which: str, notes: str) -> None:
+    """A Step 1 closure is fully documented (guideline lines 942-944, 957-959): its notes are a real sentence."""
+    if (problem := step1_closure_problem(which, notes)) is not None:
+        raise Refused(problem)
+
+
+def _after_notice_only_the_finding(rec: IncidentRecord) -> None:
+    """Once the audit programme is notified, the incident is under its investigation: the downstream company can
+    no longer re-decide credibility or actionability; only the audit programme's finding closes it at Step 1."""
+    n = rec.verification.notice
+    if n is not None:
+        raise Refused(f"The audit programme was notified on {n.notified_on.isoformat()} and is investigating: only "
+                      f"its finding on substantiation can close the incident now ({cite('audit_programme_investigates')}"
+                      f"; {cite('step1_unsubstantiated_closed')}). The downstream company's decision can no longer "
+                      "change.")
+
+
 def record_credibility(engine: Engine, code: str, decision: Credibility, actor: Actor = LOCAL_USER,
                        **kw) -> WorkflowState:
     def mutate(rec: IncidentRecord, state: WorkflowState) -> None:
         _require(state.step == 1, "Credibility is decided at Step 1, which this incident has passed.")
+        _after_notice_only_the_finding(rec)
+        if not decision.credible:
+            _require_reason("credibility", decision.notes)
         rec.verification.credibility = decision
     return _change(engine, code, actor, "recorded credibility", mutate, min_step=1, **kw)
 
@@ -183,6 +209,9 @@ def record_actionability(engine: Engine, code: str, decision: Actionability, act
         c = rec.verification.credibility
         _require(c is not None, "Decide credibility first: actionability is reviewed for credible allegations.")
         _require(state.step == 1, "Actionability is decided at Step 1, which this incident has passed.")
+        _after_notice_only_the_finding(rec)
+        if not decision.actionable:
+            _require_reason("actionability", decision.notes)
         rec.verification.actionability = decision
     return _change(engine, code, actor, "recorded actionability", mutate, min_step=1, **kw)
 
@@ -205,6 +234,8 @@ def record_substantiation(engine: Engine, code: str, finding: Substantiation, ac
         n = rec.verification.notice
         _require(n is not None, "The audit programme investigates once notified: record the notification first.")
         _require(state.step == 1, "Substantiation is decided at Step 1, which this incident has passed.")
+        if not finding.substantiated:
+            _require_reason("substantiation", finding.notes)
         rec.verification.substantiation = finding
         if finding.substantiated:
             rec.incident.trading_link = finding.trading_link
@@ -281,6 +312,10 @@ def _design_change(engine, code, actor, level, action, apply, **kw) -> WorkflowS
 
 
 def add_case_plan(engine: Engine, code: str, case: CasePlan, actor: Actor = LOCAL_USER, **kw) -> WorkflowState:
+    """A case-management plan for one victim; a child's without the guardian's consent records the best-interest
+    determination and the specialised child-protection organisation (guideline lines 1219-1225, 772-810)."""
+    if (problem := child_case_problem(case)) is not None:
+        raise Refused(problem)
     return _design_change(engine, code, actor, 1, "added case-management plan",
                           lambda plan: plan.case_plans.append(case), **kw)
 
@@ -394,8 +429,17 @@ def record_closure(engine: Engine, code: str, closure: Closure, actor: Actor = L
         merged = Closure(**(rec.closure.model_dump() | closure.model_dump(exclude_none=True)))
         if merged.verified_by_audit_programme_on is not None:
             evidence_gaps = [m.text for plan in rec.plans for m in plan_closure_gaps(plan)[0]]
+            if rec.closure.verified_by_audit_programme_on is None and (gap := coverage_gap(rec)) is not None:
+                evidence_gaps.append(gap)
             _require(not evidence_gaps, "The audit programme verifies once the closure evidence is complete: "
                      + "; ".join(evidence_gaps))
+            if rec.closure.verified_by_audit_programme_on is None:
+                disagreements = unexplained_disagreements(rec)
+                _require(not disagreements,
+                         "verified_by_audit_programme_on: the declared closure answers disagree with the recorded "
+                         "figures — " + "; ".join(disagreements) + ". Record an explanation with the Level 2 "
+                         "plan's closure evidence before the audit programme verifies "
+                         f"({cite('level2_closure_evidence')}).")
         error = merged.order_error()
         _require(error is None, f"{error}.")
         rec.closure = merged
