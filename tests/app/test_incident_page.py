@@ -162,6 +162,12 @@ def test_an_incident_goes_from_intake_to_closure_through_the_forms_alone(run_app
     assert at.subheader[0].value == "Needed to move on from Step 5"
     record(at, "evidence1", financial_report_on=day(305), referral_confirmed_on=day(305),
            assistance_summary="Shelter and legal aid delivered; follow-up by the coordinator.")
+    # one case plan for 3 affected persons: the audit programme cannot verify until the shortfall is explained
+    record(at, "closure", verified_by_audit_programme_on=day(310))
+    assert "1 case-management plan for 3 affected persons" in errors(at)
+    assert "Coverage: 1 case-management plan for 3 affected persons" in " ".join(m.value for m in at.markdown)
+    record(at, "evidence1", coverage_shortfall_reason="declined_assistance",
+           coverage_shortfall_note="Two workers declined assistance after counselling.")
     record(at, "closure", verified_by_audit_programme_on=day(310))
     record(at, "closure", closure_report_on=day(312), recommend_close=True)
     record(at, "closure", closed_on=day(315))
