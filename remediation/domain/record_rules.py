@@ -168,7 +168,7 @@ def _times(spent: Decimal, budget: Decimal) -> str:
     ratio = spent / budget
     if ratio >= 2:
         return f"{ratio:.0f}× the budget" if ratio >= 10 else f"{ratio:.1f}× the budget"
-    return f"{(ratio - 1) * 100:.0f}% over budget"
+    return f"{(ratio - 1) * 100:.1f}% over budget"
 
 
 # --- Level 2 closure against the figures -----------------------------------------------------------
@@ -219,8 +219,10 @@ def closure_figures(plan: Plan) -> list[Figure]:
     budget, spent = plan.budget, plan.spent
     if budget > 0:
         within = spent <= budget
-        money = (f"spent {spent:,.0f} of a {budget:,.0f} {plan.currency} budget"
-                 + ("" if within else f", {_times(spent, budget)}"))
+        money = f"spent {spent:,.0f} of a {budget:,.0f} {plan.currency} budget"
+        if not within:
+            money += (f", {_times(spent, budget)}" if spent >= 2 * budget else
+                      f", {spent - budget:,.2f} {plan.currency} over ({_times(spent, budget)})")
     else:
         within, money = None, "no budget recorded"
     end = planned_end(plan)  # the last initiative's due date

@@ -18,7 +18,7 @@ import random
 import zlib
 from collections.abc import Iterator
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -544,7 +544,7 @@ class _Life:
             if not self._on(on):
                 break
             line = plan.budget_lines[q % len(plan.budget_lines)]
-            plan.expenditures.append(Expenditure(spent_on=on, amount=per_quarter.quantize(Decimal("0.01")),
+            plan.expenditures.append(Expenditure(spent_on=on, amount=per_quarter.quantize(Decimal("0.01"), ROUND_DOWN),
                                                  category=line.category, description=f"Quarter {q + 1}"))
         for q in range(0, months, 3):
             period_start = start + timedelta(days=30 * q)

@@ -104,6 +104,8 @@ incidents = Table(
     Column("waiting_for", Text, nullable=False, server_default=""),
     Column("owed_by", String(40)),
     Column("warnings", Integer, nullable=False, server_default="0"),
+    # Level 2 closure answers the figures contradict: "Within budget: declared yes; the figures: …" (issue #12)
+    Column("closure_flag", Text, nullable=False, server_default=""),
     Column("scenario", String(30)),
     Column("level1", String(20), index=True),
     Column("level2", String(20)),
