@@ -179,3 +179,19 @@ def test_an_incident_goes_from_intake_to_closure_through_the_forms_alone(run_app
     events = at.dataframe[-2].value["Event"].tolist()
     assert events[-1] == "Lessons learned captured" and "Incident closed" in events
     assert code.startswith("INC-")
+
+
+def test_a_childs_case_plan_without_consent_is_refused_until_the_best_interest_is_recorded(run_app):
+    """Issue #12: the case-plan form shows the best-interest fields; without them the refusal names the field."""
+    at, rec = open_demo(run_app, lambda s, r: s.is_open and s.step == 3 and r.plan(1) is not None
+                        and r.plan(1).approval.approved_by_audit_programme_on is None)
+    before = len(rec.plan(1).case_plans)
+    record(at, "case_plan", victim_code="V-090", age_group="child", assistance_types=["legal"],
+           provider="Legal Aid Circle", guardian_consent=False)
+    assert "the legal guardian's consent is refused, so the child's best interest decides" in errors(at)
+    assert f"Coverage: {before} case-management plans" in " ".join(m.value for m in at.markdown)  # nothing saved
+    record(at, "case_plan", best_interest_determined_on=TODAY - timedelta(days=1),
+           best_interest_determined_by="Provincial Child Protection Unit",
+           child_protection_organisation="Child Safe Futures")
+    assert not errors(at), errors(at)
+    assert f"Coverage: {before + 1} case-management plans" in " ".join(m.value for m in at.markdown)
