@@ -164,8 +164,17 @@ def cmd_export(args) -> int:
 
 
 def cmd_check_dates(args) -> int:
-    """List the incidents whose dates break the guideline's order; change nothing. Exit 1 if any."""
-    engine = _engine(args)
+    """List the incidents whose dates break the guideline's order; change nothing (not even the schema: a
+    database not at the newest revision is refused, exit 2). Exit 1 if any incident breaks the order."""
+    engine = db.get_engine(args.database_url, create=False)
+    if engine is None:
+        print("No database at that address: nothing to check.", file=sys.stderr)
+        return 2
+    revision, head = db.current_revision(engine), db.head_revision()
+    if revision != head:
+        print(f"The database is at schema revision {revision}, not {head}: run init-db first (check-dates changes "
+              "nothing, not even the schema).", file=sys.stderr)
+        return 2
     today = date.fromisoformat(args.today) if args.today else None
     found = dates_out_of_order(engine, today)
     for code, messages in found:

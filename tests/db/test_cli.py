@@ -69,3 +69,10 @@ def test_check_dates_lists_records_out_of_order_and_changes_nothing(tmp_path):
     assert "1 incident with dates out of the guideline's order; nothing was changed." in result.stderr
     assert state() == before
     engine.dispose()
+
+
+def test_check_dates_refuses_a_database_not_yet_migrated(tmp_path):
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    db.make_engine(url).dispose()
+    result = run("check-dates", url=url)
+    assert result.returncode == 2 and "run init-db first" in result.stderr, result.stderr

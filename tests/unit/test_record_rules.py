@@ -183,3 +183,13 @@ def test_the_monitoring_window_flags_a_level_1_plan_as_a_level_2_one():
     assert "Level 1 plan: month 14: past the 12-month window with no final report (lines 1393-1396)." in warnings
     _, warnings = plan_implementation_gaps(plan, date(2025, 3, 1))
     assert not any("12-month window" in w for w in warnings)
+
+
+def test_the_demo_obeys_every_rule_and_shows_each_flag():
+    from remediation.services.demo import coverage_gaps, generate, read_fixture, rule_problems
+
+    fixture = read_fixture()
+    assert coverage_gaps(fixture, date(2026, 11, 1)) == []
+    assert [p for r in fixture for p in rule_problems(r)] == []
+    generated = list(generate(300, seed=3, today=date(2026, 6, 1)))
+    assert [p for r in generated for p in rule_problems(r)] == []
