@@ -18,6 +18,7 @@ from pages._nav import PAGES, ensure_entry_script
 from pages._text import link_code_problem, md
 from remediation.domain import models as m
 from remediation.domain.citations import CITATIONS, cite
+from remediation.domain.record_rules import closure_figures, coverage
 from remediation.domain.rules import assess
 from remediation.domain.vocab import (
     AUDIT_PROGRAMMES,
@@ -26,6 +27,7 @@ from remediation.domain.vocab import (
     REQUIREMENTS,
     ROLES,
     SCENARIOS,
+    SHORTFALL_REASONS,
     STEPS,
     VIOLATION_TYPES,
 )
@@ -175,12 +177,31 @@ for plan in rec.plans:
                     f"{ap.submitted_by_facilitator_on or '—'} · by the smelter/refiner {ap.submitted_by_smelter_on or '—'}"
                     f" · approved {ap.approved_by_audit_programme_on or '—'} · implementation started "
                     f"{plan.implementation_started_on or '—'}")
+        if plan.level == 1 and (cover := coverage(rec)) is not None:
+            st.markdown(f"Coverage: {cover.describe()}"
+                        + (" — **shortfall without a recorded reason**" if not cover.explained else ""))
         if plan.case_plans:
             st.caption(f"{conf.suppress(len(plan.case_plans))} case-management plans (victims appear only as codes).")
             st.dataframe(pd.DataFrame([{"Victim code": c.victim_code, "Age group": c.age_group,
                                         "Assistance": ", ".join(c.assistance_types), "Provider": c.provider,
-                                        "Referred": c.referral_date} for c in plan.case_plans]),
+                                        "Referred": c.referral_date,
+                                        "Guardian's consent": {True: "yes", False: "no", None: ""}[c.guardian_consent],
+                                        "Best interest determined": (f"{c.best_interest_determined_on} by "
+                                                                     f"{c.best_interest_determined_by}"
+                                                                     if c.best_interest_determined_on else ""),
+                                        "Child-protection organisation": c.child_protection_organisation}
+                                       for c in plan.case_plans]),
                          hide_index=True, width="stretch")
+        if figures := closure_figures(plan):
+            st.markdown(f"**Closure answers: declared and the figures** ({cite('level2_closure_evidence')})")
+            st.dataframe(pd.DataFrame([{"Answer": f.label,
+                                        "Declared": {True: "yes", False: "no", None: "—"}[f.declared],
+                                        "The figures": {True: "yes", False: "no", None: "—"}[f.computed],
+                                        "What the figures say": f.detail,
+                                        "Agree": "no" if f.disagrees else ("yes" if f.declared is not None else "—")}
+                                       for f in figures]), hide_index=True, width="stretch")
+            if plan.closure.figures_explanation:
+                st.caption("Explanation recorded: " + md(plan.closure.figures_explanation))
         for i, init in enumerate(plan.initiatives):
             st.markdown(f"**{md(init.title)}** ({INITIATIVE_KINDS[init.kind].lower()}, due {init.due_date}): "
                         f"{md(init.expected_result)}")
@@ -361,14 +382,22 @@ with tabs[4]:
     elif editable:
         for plan in rec.plans:
             lvl = plan.level
-            fields = (["financial_report_on", "referral_confirmed_on", "assistance_summary", "monitoring_summary"]
+            fields = (["financial_report_on", "referral_confirmed_on", "assistance_summary", "monitoring_summary",
+                       "coverage_shortfall_reason", "coverage_shortfall_note"]
                       if lvl == 1 else ["financial_report_on", "outcomes_verified", "completed_on_time",
-                                        "within_budget", "objectives_met", "monitoring_documented"])
+                                        "within_budget", "objectives_met", "monitoring_documented",
+                                        "figures_explanation"])
             st.markdown(f"**Level {lvl} plan: closure evidence** "
                         f"({cite('level1_closure_evidence' if lvl == 1 else 'level2_closure_evidence')})")
             step_form(m.PlanClosure, f"evidence{lvl}", SR if lvl == 1 else RF,
                       for_plan(services.record_plan_closure, lvl), "Closure evidence recorded",
-                      submit_label="Record closure evidence", fields=fields, defaults=plan.closure.model_dump())
+                      submit_label="Record closure evidence", fields=fields, defaults=plan.closure.model_dump(),
+                      choices={"coverage_shortfall_reason": SHORTFALL_REASONS} if lvl == 1 else None,
+                      labels={"coverage_shortfall_reason": "Why fewer case plans than identified victims (or "
+                                                           "children)?",
+                              "coverage_shortfall_note": "About the shortfall",
+                              "figures_explanation": "Where the declared answers disagree with the figures: "
+                                                     "why"})
         c = rec.closure
         st.markdown("**Closing**")
         closing = [("verified_by_audit_programme_on", ["verified_by_audit_programme_on"], AP),

@@ -155,7 +155,7 @@ def _review_list() -> None:
     event = st.dataframe(
         df, hide_index=True, width="stretch", key="lessons_table", on_select="rerun",
         selection_mode="single-row",
-        column_order=["link", "reviewed_on", "title", *REVIEW_ITEMS, "challenges", "risks_and_mitigations",
+        column_order=["link", "reviewed_on", "title", *REVIEW_ITEMS, "closure_flag", "challenges", "risks_and_mitigations",
                       "recommendations", "tags", "monitoring_tools", "communication_channels", "mineral", "country",
                       "audit_programme", "closed_on"],
         column_config={
@@ -165,6 +165,9 @@ def _review_list() -> None:
             "title": st.column_config.TextColumn("Title", width="medium"),
             **{item: st.column_config.TextColumn(SHORT[item], width="small", help=REVIEW_QUESTIONS[item])
                for item in REVIEW_ITEMS},
+            "closure_flag": st.column_config.TextColumn(
+                "Closure vs figures", width="medium",
+                help="Level 2 closure answers the recorded figures contradict (declared, then what the figures say)."),
             "challenges": st.column_config.TextColumn("Challenges", width="large"),
             "risks_and_mitigations": st.column_config.TextColumn("Risks and mitigations", width="large"),
             "recommendations": st.column_config.TextColumn("Recommendations", width="large"),

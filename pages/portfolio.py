@@ -144,7 +144,7 @@ df["flag"] = df["overdue"].map({True: "Overdue", False: ""})
 event = st.dataframe(
     df, hide_index=True, width="stretch", key="table", on_select="rerun", selection_mode="single-row",
     column_order=["code", "title", "step_name", "flag", "days_in_step", "waiting_for", "owed_by", "level1", "level2",
-                  "mineral", "country", "smelter_refiner", "audit_programme", "status", "date_received"],
+                  "closure_flag", "mineral", "country", "smelter_refiner", "audit_programme", "status", "date_received"],
     column_config={
         "code": st.column_config.TextColumn("Code", pinned=True),
         "title": st.column_config.TextColumn("Title", width="medium"),
@@ -155,6 +155,10 @@ event = st.dataframe(
         "owed_by": st.column_config.TextColumn("Owed by"),
         "level1": st.column_config.TextColumn("Level 1"),
         "level2": st.column_config.TextColumn("Level 2"),
+        "closure_flag": st.column_config.TextColumn(
+            "Closure vs figures", width="medium",
+            help="Level 2 closure answers the recorded figures contradict, e.g. \"Within budget: declared yes; the "
+                 "figures: spent 50,000 of a 5,000 USD budget, 10× the budget\"."),
         "mineral": st.column_config.TextColumn("Mineral"),
         "country": st.column_config.TextColumn("Country"),
         "smelter_refiner": st.column_config.TextColumn("Smelter/refiner"),

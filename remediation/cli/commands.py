@@ -5,6 +5,7 @@
     python -m remediation demo-fixture                         # rewrite data/demo_portfolio.json (maintainers)
     python -m remediation import log.xlsx [--dry-run]          # all-or-nothing import of incidents
     python -m remediation export incidents.csv                 # the same format: an export is a valid import
+    python -m remediation check-dates                          # list records whose dates break the order (exit 1)
     python -m remediation user add EMAIL --role admin          # roles for sign-in (admin, editor, viewer)
     python -m remediation declarations import FILES...          # suppliers' CMRT/EMRT workbooks, each all or nothing
     python -m remediation import log.xlsx [--mapping "Ref=code" ...] [--dry-run]   # import a grievance log
@@ -36,6 +37,7 @@ from remediation.services.demo import (
     write_declarations_fixture,
     write_fixture,
 )
+from remediation.services.incidents import dates_out_of_order
 from remediation.storage import engine as db
 from remediation.storage.queries import PortfolioFilter
 
@@ -168,6 +170,31 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_check_dates(args) -> int:
+    """List the incidents whose dates break the guideline's order; change nothing (not even the schema: a
+    database not at the newest revision is refused, exit 2). Exit 1 if any incident breaks the order."""
+    engine = db.get_engine(args.database_url, create=False)
+    if engine is None:
+        print("No database at that address: nothing to check.", file=sys.stderr)
+        return 2
+    revision, head = db.current_revision(engine), db.head_revision()
+    if revision != head:
+        print(f"The database is at schema revision {revision}, not {head}: run init-db first (check-dates changes "
+              "nothing, not even the schema).", file=sys.stderr)
+        return 2
+    today = date.fromisoformat(args.today) if args.today else None
+    found = dates_out_of_order(engine, today)
+    for code, messages in found:
+        for message in messages:
+            print(f"{code}: {message}")
+    if found:
+        print(f"{len(found):,} incident{'s' if len(found) != 1 else ''} with dates out of the guideline's order; "
+              "nothing was changed.", file=sys.stderr)
+        return 1
+    print("Every incident's dates are in the guideline's order.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m remediation", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -205,6 +232,10 @@ def main(argv: list[str] | None = None) -> int:
     exp.add_argument("--mineral", action="append", help="only this mineral (identifier, e.g. gold); repeatable")
     exp.add_argument("--country", action="append", help="only this country; repeatable")
     exp.set_defaults(func=cmd_export)
+
+    check = sub.add_parser("check-dates", help="list incidents whose dates break the guideline's order (read only)")
+    check.add_argument("--today", help="the date future dates are judged against (default: today)")
+    check.set_defaults(func=cmd_check_dates)
 
     register_user_commands(sub)
     register_declaration_commands(sub, _engine)

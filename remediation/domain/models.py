@@ -49,6 +49,7 @@ from remediation.domain.vocab import (
     Requirement,
     ReviewAnswer,
     Scenario,
+    ShortfallReason,
     ViolationType,
     in_vocab_order,
 )
@@ -278,6 +279,13 @@ class CasePlan(Model):
     provider: Name = Field(description="The victim service coordinator or service provider.")
     referral_date: PastDate | None = None
     guardian_consent: bool | None = Field(default=None, description="Child victims: legal guardian's consent.")
+    best_interest_determined_on: PastDate | None = Field(
+        default=None, description="Child victims without the guardian's consent: the date the child's best interest "
+                                  "was determined.")
+    best_interest_determined_by: ShortText = Field(
+        default="", description="The child-protection organisation that determined the child's best interest.")
+    child_protection_organisation: ShortText = Field(
+        default="", description="The specialised child-protection organisation involved in the child's case.")
     notes: Text = Field(default="", description=NO_NAMES_REMINDER)
 
     @field_validator("assistance_types")
@@ -418,12 +426,18 @@ class PlanClosure(Model):
     referral_confirmed_on: PastDate | None = Field(default=None, description="Referral to the VSC confirmed by the RF.")
     assistance_summary: Text = Field(default="", description=NO_NAMES_REMINDER)
     monitoring_summary: Text = ""
+    coverage_shortfall_reason: ShortfallReason | None = Field(
+        default=None, description="Fewer case-management plans than identified victims (or child plans than "
+                                  "children affected): why.")
+    coverage_shortfall_note: Text = Field(default="", description=NO_NAMES_REMINDER)
     # Level 2
     outcomes_verified: bool | None = None
     completed_on_time: bool | None = None
     within_budget: bool | None = None
     objectives_met: bool | None = None
     monitoring_documented: bool | None = None
+    figures_explanation: Text = Field(
+        default="", description="Where the declared answers disagree with the recorded figures: why.")
 
 
 class PlanHeader(Model):
@@ -562,7 +576,10 @@ class IncidentRecord(Model):
 
     @property
     def latest_assessment(self) -> AssessmentRecord | None:
-        return max(self.assessments, key=lambda a: a.assessed_on) if self.assessments else None
+        """The assessment in force: the one recorded last, whatever its date (a same-day re-assessment replaces
+        the first; :mod:`remediation.domain.chronology` keeps recorded assessments in date order). The store keeps
+        assessments in the order recorded (:func:`remediation.storage.records.load_records` orders by row id)."""
+        return self.assessments[-1] if self.assessments else None
 
     def plan(self, level: int) -> Plan | None:
         return next((p for p in self.plans if p.level == level), None)

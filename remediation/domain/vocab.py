@@ -172,6 +172,17 @@ FundingSource = Literal[
     "development_partners",
 ]
 
+# --- Step 5: Level 1 coverage (guideline lines 1174-1176) ----------------------------------------------
+
+# Why fewer case-management plans than identified victims (or child plans than children affected): recorded
+# before closure.
+SHORTFALL_REASONS: dict[str, str] = {
+    "declined_assistance": "Declined assistance",
+    "could_not_be_located": "Could not be located",
+    "assisted_through_another_programme": "Assisted through another programme",
+}
+ShortfallReason = Literal["declined_assistance", "could_not_be_located", "assisted_through_another_programme"]
+
 # --- Step 6 (guideline lines 1443-1446) -----------------------------------------------------------
 
 REVIEW_ANSWERS: dict[str, str] = {"yes": "Yes", "partly": "Partly", "no": "No", "unknown": "Unknown"}

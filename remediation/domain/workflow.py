@@ -32,6 +32,8 @@ from datetime import date
 
 from remediation.domain.citations import CITATIONS, cite
 from remediation.domain.models import IncidentRecord, Plan
+from remediation.domain.monitoring import monitoring_window
+from remediation.domain.record_rules import closure_flags, coverage_gap
 from remediation.domain.vocab import ROLES, STEPS, Role, Status
 
 MONITORING_ADVISED_MONTHS = (6, 12)  # guideline lines 1393-1396
@@ -177,6 +179,9 @@ def evaluate(record: IncidentRecord, today: date | None = None) -> WorkflowState
         missing.extend(gaps)
         warnings.extend(plan_warnings)
     c = record.closure
+    warnings.extend(closure_flags(record))
+    if c.verified_by_audit_programme_on is None and (gap := coverage_gap(record)) is not None:
+        missing.append(Missing(gap, "victim_service_coordinator", 5))
     if c.verified_by_audit_programme_on is None:
         missing.append(Missing("Verify that the remediation action plan was satisfactorily completed",
                                "audit_programme", 5))
@@ -250,6 +255,9 @@ def plan_implementation_gaps(plan: Plan, today: date) -> tuple[list[Missing], li
             warnings.append(f"{name}: monitored for {(monitored_until - start).days} days; the guideline "
                             "recommends 6-12 months of monitoring before closure "
                             f"({CITATIONS['monitoring_period'].lines}).")
+        window = monitoring_window(plan, today)
+        if window.flagged:  # Level 1 plans as Level 2 ones: past 12 months with no final report
+            warnings.append(f"{name}: {window.label.lower()} ({CITATIONS['monitoring_period'].lines}).")
     return gaps, warnings
 
 

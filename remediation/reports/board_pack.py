@@ -461,7 +461,7 @@ INCIDENT_COLUMNS = {
     "days_in_step": "Days in step", "time_frame": "Time frame (days)", "waiting_for": "Waiting for",
     "owed_by": "Owed by", "level1": "Level 1", "level2": "Level 2", "mineral": "Mineral", "country": "Country",
     "smelter_refiner": "Smelter/refiner", "audit_programme": "Audit programme", "status": "Status",
-    "date_received": "Received", "step_entered_on": "In the step since",
+    "date_received": "Received", "step_entered_on": "In the step since", "closure_flag": "Closure vs figures",
 }
 
 
@@ -497,6 +497,11 @@ def portfolio_section(engine: Engine, flt: PortfolioFilter, today: date, setting
             f"as <{threshold} to protect victims. Overdue: in the current step longer than its indicative "
             f"time frame ({', '.join(f'step {n}: {d} days' for n, d in frames.items())})."
             + (f" {money}." if money else ""))
+    flagged = lessons.closure_flags(engine, flt)
+    if not flagged.empty:
+        note += (f" Closure answers the figures contradict ({cite('level2_closure_evidence')}): "
+                 + "; ".join(f"{code}: {flag}" for code, flag in zip(flagged["code"][:3], flagged["closure_flag"][:3]))
+                 + (f"; and {len(flagged) - 3} more" if len(flagged) > 3 else "") + ".")
     section = Section(
         title="Portfolio",
         figures=[charts.pipeline(pipe, today, scope, flt.stage), charts.ageing(age, frames, today, scope)],
@@ -598,7 +603,14 @@ def lessons_section(engine: Engine, flt: PortfolioFilter, today: date,
              "counted as 'yes'.",
     )
     review = overall.assign(item=overall["item"].map(REVIEW_QUESTIONS))
-    return section, {"Lessons review": review, "Lesson themes": tags, "Budget outcome": lessons.budget_totals(engine, flt)}
+    flagged = lessons.closure_flags(engine, flt)
+    flagged = flagged[flagged["status"] == "closed_remediated"].drop(columns="status").rename(
+        columns={"code": "Code", "title": "Title", "closure_flag": "Closure vs figures"})
+    if not flagged.empty:
+        section.note += (f" {len(flagged)} closed incident{'s' if len(flagged) != 1 else ''} declared Level 2 closure "
+                         "answers the recorded figures contradict, e.g. " + flagged["Closure vs figures"].iloc[0] + ".")
+    return section, {"Lessons review": review, "Lesson themes": tags, "Budget outcome": lessons.budget_totals(engine, flt),
+                     "Closure vs figures": flagged}
 
 
 def supply_chain_section(engine: Engine, flt: PortfolioFilter, today: date

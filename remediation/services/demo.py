@@ -19,11 +19,12 @@ import random
 import zlib
 from collections.abc import Iterator
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 
 from sqlalchemy import Engine
 
+from remediation.domain.chronology import violations
 from remediation.domain.models import (
     Actionability,
     AssessmentRecord,
@@ -49,6 +50,16 @@ from remediation.domain.models import (
     Substantiation,
 )
 from remediation.domain.policy import DEFAULT_POLICY, Policy
+from remediation.domain.record_rules import (
+    child_case_problem,
+    closure_figures,
+    coverage,
+    coverage_gap,
+    figure_disagreements,
+    money_flags,
+    step1_closure_problem,
+    unexplained_disagreements,
+)
 from remediation.domain.rules import assess
 from remediation.domain.supply_chain import DeclaredProduct, DeclaredSmelter, ParsedDeclaration
 from remediation.domain.vocab import ASSISTANCE_TYPES, CLOSED_STATUSES, FUNDING_SOURCES, STEPS
@@ -252,6 +263,14 @@ FACILITATORS = [("Bridgeway Remediation Partners", "international_ngo"), ("Safe 
                 ("Common Ground Relief Agency", "international_organisation")]
 COORDINATORS = ["Provincial Social Welfare Office", "Haven Shelter Collective", "Open Hands Community Trust",
                 "Child Safe Futures", "St. Lumen Outreach Centre"]
+CHILD_PROTECTION = ["Child Safe Futures", "Provincial Child Protection Unit", "Little Harbour Child Rights Network"]
+SHORTFALL_NOTES = {
+    "declined_assistance": "The other identified victims declined assistance after counselling on their options.",
+    "could_not_be_located": "The other identified victims had left the area and could not be located by the "
+                            "coordinator.",
+    "assisted_through_another_programme": "The other identified victims are assisted through a government "
+                                          "reintegration programme already in place.",
+}
 PROVIDERS = ["District Health Clinic", "Legal Aid Circle", "Skills for Tomorrow Centre", "Haven Shelter Collective"]
 TITLES = {
     "human_trafficking_sexual": "Trafficking for sexual exploitation near {site}",
@@ -458,12 +477,16 @@ class _Life:
         n = min(inc.affected_persons, rng.randint(1, 8))
         for i in range(n):
             child = i < inc.children_affected
+            consent = (rng.random() > 0.25) if child else None  # some guardians refuse: the best interest decides
+            organisation = rng.choice(CHILD_PROTECTION) if consent is False else ""
             plan.case_plans.append(CasePlan(
                 victim_code=f"V-{i + 1:03d}", age_group="child" if child else "adult",
                 assistance_types=rng.sample(list(ASSISTANCE_TYPES), rng.randint(2, 4)),
                 provider=rng.choice(PROVIDERS), referral_date=designed + self.days(0, 10)
                 if designed + timedelta(days=10) <= self.today else None,
-                guardian_consent=True if child else None))
+                guardian_consent=consent,
+                best_interest_determined_on=designed if consent is False else None,
+                best_interest_determined_by=organisation, child_protection_organisation=organisation))
 
     def _initiatives(self, plan: Plan, designed: date) -> None:
         rng = self.rng
@@ -506,7 +529,7 @@ class _Life:
         for plan in rec.plans:
             plan.implementation_started_on = start
             self._run(plan, start, end)
-        final = end + self.days(5, 30)
+        final = end + (self.days(90, 240) if rng.random() < 0.15 else self.days(5, 30))  # some reports come late
         if not self._on(final):
             return
         for plan in rec.plans:
@@ -524,7 +547,7 @@ class _Life:
             if not self._on(on):
                 break
             line = plan.budget_lines[q % len(plan.budget_lines)]
-            plan.expenditures.append(Expenditure(spent_on=on, amount=per_quarter.quantize(Decimal("0.01")),
+            plan.expenditures.append(Expenditure(spent_on=on, amount=per_quarter.quantize(Decimal("0.01"), ROUND_DOWN),
                                                  category=line.category, description=f"Quarter {q + 1}"))
         for q in range(0, months, 3):
             period_start = start + timedelta(days=30 * q)
@@ -564,13 +587,21 @@ class _Life:
                 c.assistance_summary = (f"{len(plan.case_plans)} case plans: shelter, health care, counselling and "
                                         "reintegration support delivered; follow-up by the coordinator.")
                 c.monitoring_summary = "Most victims report being satisfied with the assistance received."
+                cover = coverage(rec)
+                if cover is not None and cover.shortfall:  # a reason for every shortfall, before closure
+                    c.coverage_shortfall_reason = rng.choice(list(SHORTFALL_NOTES))
+                    c.coverage_shortfall_note = SHORTFALL_NOTES[c.coverage_shortfall_reason]
             else:
-                on_budget = plan.spent <= plan.estimated_cost
+                # Declared as the figures say; now and then a "yes" the figures do not bear out, explained.
                 c.outcomes_verified = True
-                c.completed_on_time = rng.random() < 0.75
-                c.within_budget = on_budget
-                c.objectives_met = rng.random() < 0.8
                 c.monitoring_documented = True
+                for figure in closure_figures(plan):
+                    setattr(c, figure.answer, figure.computed)
+                disagree = [f for f in closure_figures(plan) if f.computed is False]
+                if disagree and rng.random() < 0.3:
+                    setattr(c, disagree[0].answer, True)
+                    c.figures_explanation = ("The facilitator counted the extension agreed with the audit programme; "
+                                             "the figures are as recorded.")
         d += self.days(10, 40)
         if not self._on(d):
             return
@@ -718,7 +749,38 @@ def coverage_gaps(records: list[IncidentRecord], today: date | None = None, per_
     gaps += [f"no {m} incident" for m in ("tin", "tantalum", "tungsten", "gold") if not minerals[m]]
     if not any(s.status == "closed_remediated" and s.missing for s in states):
         gaps.append("no closed incident still owing lessons")
+    gaps += [f"{r.incident.code}: {v.message}" for r in records for v in violations(r, today)]
+    gaps += [f"{r.incident.code}: {p}" for r in records for p in rule_problems(r)]
+    # each flag of issue #12 shown at least once
+    plans = [p for r in records for p in r.plans]
+    if not any(c.age_group == "child" and c.guardian_consent is False for p in plans for c in p.case_plans):
+        gaps.append("no child's case plan decided by the best interest (guardian's consent refused)")
+    if not any((cv := coverage(r)) is not None and cv.shortfall and r.closure.closed_on for r in records):
+        gaps.append("no closed Level 1 plan with an explained coverage shortfall")
+    if not any(figure_disagreements(p) for p in plans if p.closure.figures_explanation):
+        gaps.append("no Level 2 closure whose declared answers disagree with the figures (explained)")
+    if not any(money_flags(p) for p in plans if p.closure.financial_report_on):
+        gaps.append("no plan closed with a money flag")
+    if not any("past the 12-month window" in w and "Level 1" in w for s in states for w in s.warnings):
+        gaps.append("no Level 1 plan past the 12-month monitoring window")
     return gaps
+
+
+def rule_problems(record: IncidentRecord) -> list[str]:
+    """What a record breaks of issue #12's rules beyond the dates: Step 1 closures without reasons, children's
+    plans without the best interest, coverage unexplained at verification, figures unexplained."""
+    v, out = record.verification, []
+    for which, decision, ok in (("credibility", v.credibility, "credible"), ("actionability", v.actionability,
+                                                                              "actionable"),
+                                ("substantiation", v.substantiation, "substantiated")):
+        if decision is not None and not getattr(decision, ok) and (p := step1_closure_problem(which, decision.notes)):
+            out.append(p)
+    out += [p for plan in record.plans for c in plan.case_plans if (p := child_case_problem(c))]
+    if record.closure.verified_by_audit_programme_on is not None:
+        if (gap := coverage_gap(record)) is not None:
+            out.append(gap)
+        out += unexplained_disagreements(record)
+    return out
 
 
 def load_demo_fixture(engine: Engine) -> int:

@@ -22,6 +22,7 @@ from datetime import date
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
+from remediation.domain.chronology import new_violations, violations
 from remediation.domain.citations import cite
 from remediation.domain.models import (
     Actionability,
@@ -49,6 +50,12 @@ from remediation.domain.models import (
     Substantiation,
 )
 from remediation.domain.policy import Policy
+from remediation.domain.record_rules import (
+    child_case_problem,
+    coverage_gap,
+    step1_closure_problem,
+    unexplained_disagreements,
+)
 from remediation.domain.rules import TriageInput, assess
 from remediation.domain.workflow import WorkflowState, evaluate, plan_closure_gaps, plan_design_gaps
 from remediation.services import evidence
@@ -89,6 +96,8 @@ def _change(engine: Engine, code: str, actor: Actor, action: str,
         before = current.model_dump(mode="json")
         working = current.model_copy(deep=True)
         mutate(working, state)
+        if added := new_violations(current, working, today):  # dates in the guideline's order
+            raise Refused(added[0].message)
         updated = IncidentRecord.model_validate(working.model_dump())  # re-check the whole record
         new_state, _ = replace_record(conn, incident_id, version, updated, today)
         write_audit(conn, actor, action, diff(before, updated.model_dump(mode="json")),
@@ -119,6 +128,8 @@ def create_incident(engine: Engine, incident: IncidentIn, actor: Actor = LOCAL_U
     with engine.begin() as conn:
         _permit(conn, actor, "edit", "recording a new allegation")
         record = IncidentRecord(incident=incident)
+        if out_of_order := violations(record, today):
+            raise Refused(out_of_order[0].message)
         if find_incident(conn, incident.code) is not None:
             raise Refused(f"code: {incident.code} already exists; choose another code.")
         try:
@@ -168,12 +179,30 @@ def next_incident_code(engine: Engine, year: int | None = None) -> str:
 
 # --- Step 1 --------------------------------------------------------------------------------------
 
+def _require_reason(which: str, notes: str) -> None:
+    """A Step 1 closure is fully documented (guideline lines 942-944, 957-959): its notes are a real sentence."""
+    if (problem := step1_closure_problem(which, notes)) is not None:
+        raise Refused(problem)
+
+
+def _after_notice_only_the_finding(rec: IncidentRecord) -> None:
+    """Once the audit programme is notified, the incident is under its investigation: the downstream company can
+    no longer re-decide credibility or actionability; only the audit programme's finding closes it at Step 1."""
+    n = rec.verification.notice
+    if n is not None:
+        raise Refused(f"The audit programme was notified on {n.notified_on.isoformat()} and is investigating: only "
+                      f"its finding on substantiation can close the incident now ({cite('audit_programme_investigates')}"
+                      f"; {cite('step1_unsubstantiated_closed')}). The downstream company's decision can no longer "
+                      "change.")
+
+
 def record_credibility(engine: Engine, code: str, decision: Credibility, actor: Actor = LOCAL_USER,
                        **kw) -> WorkflowState:
     def mutate(rec: IncidentRecord, state: WorkflowState) -> None:
         _require(state.step == 1, "Credibility is decided at Step 1, which this incident has passed.")
-        _require(decision.decided_on >= rec.incident.date_received,
-                 "decided_on: the decision cannot come before the allegation was received.")
+        _after_notice_only_the_finding(rec)
+        if not decision.credible:
+            _require_reason("credibility", decision.notes)
         rec.verification.credibility = decision
     return _change(engine, code, actor, "recorded credibility", mutate, min_step=1, **kw)
 
@@ -184,7 +213,9 @@ def record_actionability(engine: Engine, code: str, decision: Actionability, act
         c = rec.verification.credibility
         _require(c is not None, "Decide credibility first: actionability is reviewed for credible allegations.")
         _require(state.step == 1, "Actionability is decided at Step 1, which this incident has passed.")
-        _require(decision.decided_on >= c.decided_on, "decided_on: cannot come before the credibility decision.")
+        _after_notice_only_the_finding(rec)
+        if not decision.actionable:
+            _require_reason("actionability", decision.notes)
         rec.verification.actionability = decision
     return _change(engine, code, actor, "recorded actionability", mutate, min_step=1, **kw)
 
@@ -197,8 +228,6 @@ def notify_audit_programme(engine: Engine, code: str, notice: AuditProgrammeNoti
                  "The audit programme is notified of credible and actionable allegations: decide both first.")
         _require(state.step == 1 and rec.verification.substantiation is None,
                  "The audit programme has already investigated; its notification can no longer change.")
-        _require(notice.notified_on >= a.decided_on,
-                 "notified_on: cannot come before the actionability decision.")
         rec.verification.notice = notice
     return _change(engine, code, actor, "notified the audit programme", mutate, min_step=1, **kw)
 
@@ -209,7 +238,8 @@ def record_substantiation(engine: Engine, code: str, finding: Substantiation, ac
         n = rec.verification.notice
         _require(n is not None, "The audit programme investigates once notified: record the notification first.")
         _require(state.step == 1, "Substantiation is decided at Step 1, which this incident has passed.")
-        _require(finding.decided_on >= n.notified_on, "decided_on: cannot come before the notification.")
+        if not finding.substantiated:
+            _require_reason("substantiation", finding.notes)
         rec.verification.substantiation = finding
         if finding.substantiated:
             rec.incident.trading_link = finding.trading_link
@@ -230,7 +260,6 @@ def record_assessment(engine: Engine, code: str, assessed_on: date, policy: Poli
 
     def mutate(rec: IncidentRecord, state: WorkflowState) -> None:
         s = rec.verification.substantiation
-        _require(assessed_on >= s.decided_on, "assessed_on: cannot come before the substantiation.")
         if facts is not None:
             for name in TRIAGE_FACTS:
                 setattr(rec.incident, name, getattr(facts, name))
@@ -259,7 +288,9 @@ def notify_smelter(engine: Engine, code: str, notice: SmelterNotice, actor: Acto
         latest = rec.latest_assessment
         _require(latest is not None, "The smelter/refiner is notified once the level of response is determined: "
                                      "record the assessment first.")
-        _require(notice.notified_on >= latest.assessed_on, "notified_on: cannot come before the assessment.")
+        _require(notice.notified_on >= latest.assessed_on,
+                 f"notified_on: The notification of the smelter/refiner {notice.notified_on.isoformat()} is before "
+                 f"the level of response was assessed on {latest.assessed_on.isoformat()} (Step 2).")
         rec.response.smelter_notice = notice
     return _change(engine, code, actor, "notified the smelter/refiner", mutate, min_step=2, **kw)
 
@@ -285,6 +316,10 @@ def _design_change(engine, code, actor, level, action, apply, **kw) -> WorkflowS
 
 
 def add_case_plan(engine: Engine, code: str, case: CasePlan, actor: Actor = LOCAL_USER, **kw) -> WorkflowState:
+    """A case-management plan for one victim; a child's without the guardian's consent records the best-interest
+    determination and the specialised child-protection organisation (guideline lines 1219-1225, 772-810)."""
+    if (problem := child_case_problem(case)) is not None:
+        raise Refused(problem)
     return _design_change(engine, code, actor, 1, "added case-management plan",
                           lambda plan: plan.case_plans.append(case), **kw)
 
@@ -315,9 +350,6 @@ def record_plan_approval(engine: Engine, code: str, level: int, approval: PlanAp
     def mutate(rec: IncidentRecord, state: WorkflowState) -> None:
         plan = _plan(rec, level)
         plan.approval = PlanApproval(**(plan.approval.model_dump() | approval.model_dump(exclude_none=True)))
-        _require(plan.approval.submitted_by_facilitator_on is None
-                 or plan.approval.submitted_by_facilitator_on >= plan.designed_on,
-                 "submitted_by_facilitator_on: cannot come before the plan was designed.")
         if plan.approval.approved_by_audit_programme_on is not None:
             gaps = [m.text for m in plan_design_gaps(plan)]
             _require(not gaps, "The audit programme approves a complete plan; still missing: " + "; ".join(gaps))
@@ -355,8 +387,6 @@ def start_implementation(engine: Engine, code: str, level: int, started_on: date
         _require(plan.pledged >= plan.budget,
                  f"Implementation starts once funding is secured ({cite('implementation_after_funding')}): "
                  f"{plan.pledged:,.2f} of {plan.budget:,.2f} {plan.currency} pledged.")
-        _require(started_on >= plan.approval.approved_by_audit_programme_on,
-                 "started_on: cannot come before the plan's approval.")
         plan.implementation_started_on = started_on
     return _implementation_change(engine, code, actor, level, f"started Level {level} implementation", apply,
                                   needs_start=False, **kw)
@@ -393,9 +423,6 @@ def record_plan_closure(engine: Engine, code: str, level: int, evidence: PlanClo
     def apply(plan: Plan) -> None:
         plan.closure = PlanClosure(**(plan.closure.model_dump() | evidence.model_dump(exclude_none=True,
                                                                                      exclude_defaults=True)))
-        _require(plan.closure.final_report_on is None
-                 or plan.closure.final_report_on >= plan.implementation_started_on,
-                 "final_report_on: cannot come before implementation started.")
     return _implementation_change(engine, code, actor, level, f"recorded Level {level} closure evidence",
                                   apply, **kw)
 
@@ -406,8 +433,17 @@ def record_closure(engine: Engine, code: str, closure: Closure, actor: Actor = L
         merged = Closure(**(rec.closure.model_dump() | closure.model_dump(exclude_none=True)))
         if merged.verified_by_audit_programme_on is not None:
             evidence_gaps = [m.text for plan in rec.plans for m in plan_closure_gaps(plan)[0]]
+            if rec.closure.verified_by_audit_programme_on is None and (gap := coverage_gap(rec)) is not None:
+                evidence_gaps.append(gap)
             _require(not evidence_gaps, "The audit programme verifies once the closure evidence is complete: "
                      + "; ".join(evidence_gaps))
+            if rec.closure.verified_by_audit_programme_on is None:
+                disagreements = unexplained_disagreements(rec)
+                _require(not disagreements,
+                         "verified_by_audit_programme_on: the declared closure answers disagree with the recorded "
+                         "figures — " + "; ".join(disagreements) + ". Record an explanation with the Level 2 "
+                         "plan's closure evidence before the audit programme verifies "
+                         f"({cite('level2_closure_evidence')}).")
         error = merged.order_error()
         _require(error is None, f"{error}.")
         rec.closure = merged
@@ -423,3 +459,21 @@ def record_lessons(engine: Engine, code: str, lessons: Lessons, actor: Actor = L
     return _change(engine, code, actor, "recorded lessons learned", mutate, min_step=3, allow_closed=True, **kw)
 
 
+
+
+# --- checks over a whole database --------------------------------------------------------------------
+
+def dates_out_of_order(engine: Engine, today: date | None = None, batch: int = 2000) -> list[tuple[str, list[str]]]:
+    """Every stored incident whose dates break the guideline's order (:mod:`remediation.domain.chronology`), with
+    its messages, by code. Reads only: a record stored before the rule existed is listed, never changed."""
+    out: list[tuple[str, list[str]]] = []
+    with engine.connect() as conn:
+        ids = list(conn.execute(select(t.incidents.c.id).order_by(t.incidents.c.code)).scalars())
+        for i in range(0, len(ids), batch):
+            chunk = ids[i:i + batch]
+            records = load_records(conn, chunk)
+            for incident_id in chunk:
+                found = violations(records[incident_id], today)
+                if found:
+                    out.append((records[incident_id].incident.code, [v.message for v in found]))
+    return out

@@ -262,12 +262,12 @@ def search(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), text: str =
     if (matched := search_clause(text, tags)) is not None:
         where = and_(where, matched)
     columns = ["incident_id", "code", "title", "mineral", "country", "audit_programme", "closed_on", "reviewed_on",
-               *REVIEW_ITEMS, *TEXT_FIELDS]
+               *REVIEW_ITEMS, *TEXT_FIELDS, "closure_flag"]
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(_reviewed()).where(where)).scalar_one()
         rows = conn.execute(
             select(c.id, c.code, c.title, c.mineral, c.country, c.audit_programme, t.closures.c.closed_on,
-                   le.reviewed_on, *(le[i] for i in REVIEW_ITEMS), *(le[f] for f in TEXT_FIELDS))
+                   le.reviewed_on, *(le[i] for i in REVIEW_ITEMS), *(le[f] for f in TEXT_FIELDS), c.closure_flag)
             .select_from(_reviewed().outerjoin(t.closures, t.closures.c.incident_id == c.id))
             .where(where).order_by(le.reviewed_on.desc(), c.code.desc()).limit(limit)).all()
         ids = [r[0] for r in rows]
@@ -284,6 +284,18 @@ def search(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), text: str =
     for item in REVIEW_ITEMS:
         df[item] = df[item].map(lambda a: REVIEW_ANSWERS.get(a, a))
     return df.drop(columns="incident_id"), total
+
+
+def closure_flags(engine: Engine, flt: PortfolioFilter | None = None) -> pd.DataFrame:
+    """Incidents matching ``flt`` (whatever their status) whose Level 2 closure answers the recorded figures
+    contradict: ``code``, ``title``, ``status``, ``closure_flag`` ("Within budget: declared yes; the figures: …").
+    Kept on the incident row at every write (issue #12): one column read, no record loaded."""
+    flt = flt or PortfolioFilter()
+    c = t.incidents.c
+    with engine.connect() as conn:
+        rows = conn.execute(select(c.code, c.title, c.status, c.closure_flag)
+                            .where(flt.where(with_status=False), c.closure_flag != "").order_by(c.code)).all()
+    return pd.DataFrame(rows, columns=["code", "title", "status", "closure_flag"])
 
 
 def all_tags(engine: Engine, flt: PortfolioFilter = PortfolioFilter()) -> list[str]:

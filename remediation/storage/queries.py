@@ -158,13 +158,14 @@ def portfolio(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), limit: i
     time_frames = time_frames or DEFAULT_TIME_FRAMES
     c = t.incidents.c
     columns = ["code", "title", "mineral", "country", "smelter_refiner", "audit_programme", "step", "status",
-               "level1", "level2", "step_entered_on", "waiting_for", "owed_by", "date_received", "overdue"]
+               "level1", "level2", "step_entered_on", "waiting_for", "owed_by", "date_received", "overdue",
+               "closure_flag"]
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(t.incidents).where(flt.where())).scalar_one()
         rows = conn.execute(
             select(c.code, c.title, c.mineral, c.country, c.smelter_refiner, c.audit_programme, c.step,
                    c.status, c.level1, c.level2, c.step_entered_on, c.waiting_for, c.owed_by, c.date_received,
-                   overdue_clause(today, time_frames).label("overdue"))
+                   overdue_clause(today, time_frames).label("overdue"), c.closure_flag)
             .where(flt.where()).order_by(c.date_received.desc(), c.code.desc()).limit(limit)
         ).all()
     df = pd.DataFrame(rows, columns=columns)

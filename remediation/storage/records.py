@@ -41,6 +41,7 @@ from remediation.domain.models import (
     Substantiation,
     Verification,
 )
+from remediation.domain.record_rules import figures_flag
 from remediation.domain.vocab import VIOLATION_TYPES, in_vocab_order
 from remediation.domain.workflow import WorkflowState, evaluate
 from remediation.storage import schema as t
@@ -70,6 +71,7 @@ def derived_columns(record: IncidentRecord, state: WorkflowState) -> dict:
         "scenario": latest.scenario if latest else None,
         "level1": latest.level1 if latest else None,
         "level2": latest.level2 if latest else None,
+        "closure_flag": figures_flag(record),
     }
 
 

@@ -105,6 +105,8 @@ incidents = Table(
     Column("waiting_for", Text, nullable=False, server_default=""),
     Column("owed_by", String(40)),
     Column("warnings", Integer, nullable=False, server_default="0"),
+    # Level 2 closure answers the figures contradict: "Within budget: declared yes; the figures: …" (issue #12)
+    Column("closure_flag", Text, nullable=False, server_default=""),
     Column("scenario", String(30)),
     Column("level1", String(20), index=True),
     Column("level2", String(20)),
@@ -187,6 +189,9 @@ plans = Table(
     Column("within_budget", Boolean),
     Column("objectives_met", Boolean),
     Column("monitoring_documented", Boolean),
+    Column("coverage_shortfall_reason", String(40)),
+    Column("coverage_shortfall_note", Text, nullable=False, server_default=""),
+    Column("figures_explanation", Text, nullable=False, server_default=""),
     UniqueConstraint("incident_id", "level", name="uq_plans_incident_level"),
     CheckConstraint("level IN (1, 2)", name="level_1_or_2"),
     CheckConstraint("estimated_cost >= 0", name="cost_not_negative"),
@@ -201,6 +206,9 @@ case_plans = Table(
     Column("provider", String(200), nullable=False),
     Column("referral_date", Date),
     Column("guardian_consent", Boolean),
+    Column("best_interest_determined_on", Date),
+    Column("best_interest_determined_by", String(200), nullable=False, server_default=""),
+    Column("child_protection_organisation", String(200), nullable=False, server_default=""),
     Column("assistance_types", JSON, nullable=False),  # identifiers of vocab.ASSISTANCE_TYPES
     Column("notes", Text, nullable=False, server_default=""),
     UniqueConstraint("plan_id", "victim_code", name="uq_case_plans_plan_victim"),

@@ -264,7 +264,9 @@ def test_a_child_case_plan_without_guardian_consent_is_refused_under_guardian_co
     at = submit(at)
     assert saved(at) == {"victim_code": "V-014", "age_group": "child",
                          "assistance_types": ["shelter_accommodation", "legal"], "provider": "Local shelter",
-                         "referral_date": None, "guardian_consent": True, "notes": ""}
+                         "referral_date": None, "guardian_consent": True, "notes": "",
+                         "best_interest_determined_on": None, "best_interest_determined_by": "",
+                         "child_protection_organisation": ""}
 
 
 def test_a_victim_code_in_the_wrong_format_says_what_is_expected():

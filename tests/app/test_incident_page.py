@@ -98,8 +98,10 @@ def test_recording_the_finding_moves_the_incident_to_step_2(run_app):
 
 def test_a_refused_date_is_shown_next_to_its_field_and_nothing_is_saved(run_app):
     at, rec = open_demo(run_app, _awaiting_investigation)
-    record(at, "substantiation", substantiated=False, decided_on=rec.verification.notice.notified_on - timedelta(days=5))
-    assert "cannot come before the notification" in errors(at)
+    notified = rec.verification.notice.notified_on
+    record(at, "substantiation", substantiated=True, trading_link="current", decided_on=notified - timedelta(days=5))
+    assert (f"{notified - timedelta(days=5)} is before the audit programme was notified on {notified} (step 1)"
+            in errors(at))  # errors() is lower-cased
     assert missing_first(at).startswith("Investigate and decide")  # nothing was saved
 
 
@@ -171,6 +173,12 @@ def test_an_incident_goes_from_intake_to_closure_through_the_forms_alone(run_app
     assert at.subheader[0].value == "Needed to move on from Step 5"
     record(at, "evidence1", financial_report_on=day(305), referral_confirmed_on=day(305),
            assistance_summary="Shelter and legal aid delivered; follow-up by the coordinator.")
+    # one case plan for 3 affected persons: the audit programme cannot verify until the shortfall is explained
+    record(at, "closure", verified_by_audit_programme_on=day(310))
+    assert "1 case-management plan for 3 affected persons" in errors(at)
+    assert "Coverage: 1 case-management plan for 3 affected persons" in " ".join(m.value for m in at.markdown)
+    record(at, "evidence1", coverage_shortfall_reason="declined_assistance",
+           coverage_shortfall_note="Two workers declined assistance after counselling.")
     # The company's default setting needs the final and financial reports as documents before verification, and
     # the closure report before closing. AppTest cannot drive a file upload (tests/e2e/test_evidence_browser.py
     # does): the documents are attached through the service the upload form calls.
@@ -191,3 +199,19 @@ def test_an_incident_goes_from_intake_to_closure_through_the_forms_alone(run_app
     events = at.dataframe[-2].value["Event"].tolist()
     assert events[-1] == "Lessons learned captured" and "Incident closed" in events
     assert code.startswith("INC-")
+
+
+def test_a_childs_case_plan_without_consent_is_refused_until_the_best_interest_is_recorded(run_app):
+    """Issue #12: the case-plan form shows the best-interest fields; without them the refusal names the field."""
+    at, rec = open_demo(run_app, lambda s, r: s.is_open and s.step == 3 and r.plan(1) is not None
+                        and r.plan(1).approval.approved_by_audit_programme_on is None)
+    before = len(rec.plan(1).case_plans)
+    record(at, "case_plan", victim_code="V-090", age_group="child", assistance_types=["legal"],
+           provider="Legal Aid Circle", guardian_consent=False)
+    assert "the legal guardian's consent is refused, so the child's best interest decides" in errors(at)
+    assert f"Coverage: {before} case-management plans" in " ".join(m.value for m in at.markdown)  # nothing saved
+    record(at, "case_plan", best_interest_determined_on=TODAY - timedelta(days=1),
+           best_interest_determined_by="Provincial Child Protection Unit",
+           child_protection_organisation="Child Safe Futures")
+    assert not errors(at), errors(at)
+    assert f"Coverage: {before + 1} case-management plans" in " ".join(m.value for m in at.markdown)

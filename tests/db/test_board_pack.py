@@ -170,6 +170,13 @@ def test_the_full_pack_carries_every_page(demo_engine):
         assert title in text, title
     wb = load_workbook(io.BytesIO(xlsx))
     assert wb.sheetnames == ["Headline", "Pipeline", "Ageing", "Incidents", "Level 2 plans", "Lessons review",
-                             "Lesson themes", "Budget outcome", "Supplier exposure", "Product exposure"]
+                             "Lesson themes", "Budget outcome", "Closure vs figures", "Supplier exposure",
+                             "Product exposure"]
+    # issue #12: the demo's Level 2 closures whose declared answers the figures contradict, in words
+    flagged = rows(wb, "Closure vs figures")
+    assert flagged and all("declared yes; the figures:" in r[2] for r in flagged), flagged
+    assert "Closure answers the figures contradict" in text
+    incidents = [c.value for c in wb["Incidents"][1]]
+    assert "Closure vs figures" in incidents
     suppliers = rows(wb, "Supplier exposure")
     assert suppliers and all(isinstance(r[3], int) for r in suppliers)  # aggregated: counts, no incident listed

@@ -187,7 +187,7 @@ def test_a_closed_incident_can_be_linked(engine):
     decl.import_files(engine, [("a.xlsx", workbook("Arbor Circuits Ltd", date(2025, 3, 1), [TIN]))], EDITOR,
                       today=TODAY)
     new_incident(engine, "INC-2026-002", None)
-    services.record_credibility(engine, "INC-2026-002", Credibility(credible=False, decided_on=date(2026, 2, 3)),
+    services.record_credibility(engine, "INC-2026-002", Credibility(credible=False, decided_on=date(2026, 2, 3), notes="Anonymous claim with no verifiable detail at all."),
                                 EDITOR)
     services.link_smelter(engine, "INC-2026-002", "CID990001", EDITOR)
     assert sc.incident_exposure(engine, "INC-2026-002").smelter_id == "CID990001"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -50,6 +50,7 @@ from remediation.storage.records import load_records
 
 TODAY = date(2026, 6, 1)
 CODE = "INC-2024-007"
+NOT_CREDIBLE = "Anonymous claim with no verifiable detail; no reasonable grounds."
 
 DC = Actor("dana@brand.example", "downstream_company")
 AP = Actor("alex@audit.example", "audit_programme")
@@ -253,7 +254,9 @@ PATH: list[Call] = [
         leaves={"plans[1].closure.final_report_on": (None, "2025-01-31")}, under=("plans[1].closure",)),
     Call("closure_evidence_l1", lambda e, a: services.record_plan_closure(
         e, CODE, 1, PlanClosure(financial_report_on=date(2025, 2, 10), referral_confirmed_on=date(2025, 2, 5),
-                                assistance_summary="Shelter and legal counselling provided; referral confirmed."),
+                                assistance_summary="Shelter and legal counselling provided; referral confirmed.",
+                                coverage_shortfall_reason="declined_assistance",
+                                coverage_shortfall_note="Five adults declined assistance after counselling."),
         a, **kw),
         SR, "recorded Level 1 closure evidence", 5,
         leaves={"plans[0].closure.financial_report_on": (None, "2025-02-10"),
@@ -261,10 +264,10 @@ PATH: list[Call] = [
         under=("plans[0].closure",)),
     Call("closure_evidence_l2", lambda e, a: services.record_plan_closure(
         e, CODE, 2, PlanClosure(financial_report_on=date(2025, 2, 10), outcomes_verified=True,
-                                completed_on_time=True, within_budget=False, objectives_met=True,
+                                completed_on_time=True, within_budget=True, objectives_met=False,
                                 monitoring_documented=True), a, **kw),
         RF, "recorded Level 2 closure evidence", 5,
-        leaves={"plans[1].closure.within_budget": (None, False), "plans[1].closure.outcomes_verified": (None, True)},
+        leaves={"plans[1].closure.within_budget": (None, True), "plans[1].closure.outcomes_verified": (None, True)},
         under=("plans[1].closure",)),
     Call("ap_verification", lambda e, a: services.record_closure(
         e, CODE, Closure(verified_by_audit_programme_on=date(2025, 2, 20)), a, **kw),
@@ -345,6 +348,11 @@ def audit_count(engine) -> int:
         return conn.execute(select(func.count()).select_from(t.audit_log)).scalar_one()
 
 
+def audit_entries(engine) -> list[dict]:
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(select(t.audit_log).order_by(t.audit_log.c.id)).mappings()]
+
+
 def incident_count(engine) -> int:
     with engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(t.incidents)).scalar_one()
@@ -394,7 +402,8 @@ def test_an_incident_goes_from_intake_to_lessons_learned(engine):
     assert (state.step, state.status) == (6, "closed_remediated")
     assert state.complete and state.missing == []
     assert version == len(PATH)  # created at 1, one new version per later call
-    assert state.warnings == ["Level 2 plan: not within budget."]
+    assert state.warnings == ["Level 2 plan: not objectives met.",
+                              "Level 1 plan: funds received 0 USD are below the 12,000 spent."]
     assert record.lessons.tags == ["budget", "schooling"]
     assert record.plan(1).pledged == L1_COST and record.plan(1).spent == Decimal("12000")
 
@@ -419,7 +428,7 @@ def test_an_incident_goes_from_intake_to_lessons_learned(engine):
 
 def test_the_stored_state_tracks_a_step_1_closure(engine):
     services.create_incident(engine, intake(), DC, today=TODAY)
-    state = services.record_credibility(engine, CODE, Credibility(credible=False, decided_on=date(2024, 2, 10)),
+    state = services.record_credibility(engine, CODE, Credibility(credible=False, decided_on=date(2024, 2, 10), notes=NOT_CREDIBLE),
                                         DC, today=TODAY)
     assert (state.step, state.status) == (1, "closed_not_credible")
     stored, fresh, _ = stored_and_fresh(engine)
@@ -444,7 +453,7 @@ class Refusal:
 
 
 def _closed_not_credible(engine):
-    services.record_credibility(engine, CODE, Credibility(credible=False, decided_on=date(2024, 2, 10)), DC,
+    services.record_credibility(engine, CODE, Credibility(credible=False, decided_on=date(2024, 2, 10), notes=NOT_CREDIBLE), DC,
                                 today=TODAY)
 
 
@@ -524,7 +533,8 @@ REFUSALS = [
             lambda e: services.record_substantiation(e, CODE, Substantiation(
                 substantiated=True, decided_on=date(2024, 3, 15), trading_link="past",
                 stopped_trading_date=date(2023, 12, 1)), AP, today=TODAY),
-            ValidationError, "stopped_trading_date"),
+            Refused, "stopped_trading_date: The date trading stopped 2023-12-01 is before the incident took place on "
+                     "2024-01-10"),
     Refusal("the same victim code twice in a plan", "case_plan", _nothing,
             lambda e: services.add_case_plan(e, CODE, CasePlan(**child_case()), VSC, today=TODAY),
             ValidationError, "victim_code"),
@@ -548,6 +558,47 @@ REFUSALS = [
         "starting a plan costed by budget lines with nothing pledged", "sr_notice", _budget_line_costed_l1_approved,
         lambda e: services.start_implementation(e, CODE, 1, date(2024, 6, 15), RF, today=TODAY),
         Refused)),
+    # dates out of the guideline's order (issue #12): each refused with both dates named
+    Refusal("corrective action dated before the incident", "assessment", _nothing,
+            lambda e: services.record_corrective_action(e, CODE, CorrectiveAction(
+                description="Enhanced due diligence", decided_on=date(2023, 12, 1)), AP, today=TODAY),
+            Refused, r"^decided_on: The corrective action 2023-12-01 is before the audit programme decided on "
+                     r"substantiation on 2024-03-15 \(Step 1\)\.$"),
+    Refusal("a plan designed before the smelter/refiner was notified", "sr_notice", _nothing,
+            lambda e: services.open_plan(e, CODE, header(1).model_copy(update={"designed_on": date(2024, 3, 28)}), RF,
+                                         today=TODAY),
+            Refused, r"^designed_on: The Level 1 plan's design date 2024-03-28 is before the smelter/refiner was "
+                     r"notified on 2024-04-01 \(Step 2\)\.$"),
+    Refusal("funding pledged years earlier", "approve_l2", _nothing,
+            lambda e: services.add_funding(e, CODE, 1, funding(L1_COST).model_copy(
+                update={"pledged_on": date(2021, 6, 10)}), SR, today=TODAY),
+            Refused, r"^pledged_on: A funding pledge to the Level 1 plan 2021-06-10 is before the Level 1 plan was "
+                     r"designed on 2024-04-20 \(Step 3\)\.$"),
+    Refusal("a monitoring report for a period before implementation started", "start_l1", _nothing,
+            lambda e: services.add_monitoring_report(e, CODE, 1, MonitoringReport(
+                period_start=date(2019, 6, 1), period_end=date(2019, 12, 31), received_on=date(2020, 1, 10)), RF,
+                today=TODAY),
+            Refused, r"^period_start: The start of a monitoring period of the Level 1 plan 2019-06-01 is before "
+                     r"implementation of the Level 1 plan started on 2024-06-15 \(Step 4\)\.$"),
+    Refusal("the audit programme's verification before the final report", "closure_evidence_l2", _nothing,
+            lambda e: services.record_closure(e, CODE, Closure(verified_by_audit_programme_on=date(2025, 1, 25)), AP,
+                                              today=TODAY),
+            Refused, r"^verified_by_audit_programme_on: The audit programme's verification 2025-01-25 is before the "
+                     r"facilitator's final report on the Level 2 plan was received on 2025-01-31 \(Step 4\)\.$"),
+    Refusal("lessons dated before the incident", "dc_closes", _nothing,
+            lambda e: services.record_lessons(e, CODE, Lessons(
+                reviewed_on=date(2023, 6, 1), objectives_met="yes", victims_satisfied="yes",
+                communities_benefited="yes", budget_sufficient="yes"), DC, today=TODAY),
+            Refused, r"^reviewed_on: The lessons-learned review 2023-06-01 is before the audit programme decided on "
+                     r"substantiation on 2024-03-15 \(Step 1\)\.$"),
+    Refusal("a date after today", "assessment", _nothing,
+            lambda e: services.record_corrective_action(e, CODE, CorrectiveAction(
+                description="Enhanced due diligence", decided_on=TODAY + timedelta(days=3)), AP, today=TODAY),
+            Refused, r"^decided_on: The corrective action 2026-06-04 is after today \(2026-06-01\)"),
+    Refusal("an allegation received before the incident it reports", None, _nothing,
+            lambda e: services.create_incident(e, intake().model_copy(update={"date_received": date(2023, 12, 1)}),
+                                               DC, today=TODAY),
+            ValidationError, r"date_received \(2023-12-01\) is before the incident date \(2024-01-10\)"),
 ]
 
 
@@ -700,3 +751,155 @@ def test_a_case_plan_has_no_field_for_a_name():
     with pytest.raises(ValidationError) as raised:
         CasePlan(**child_case(), name="Maria")
     assert [(e["loc"], e["type"]) for e in raised.value.errors()] == [(("name",), "extra_forbidden")]
+
+
+def test_a_same_day_reassessment_is_the_one_in_force(engine):
+    """Re-assessing with corrected facts on the same day (what-if triage records with today's date) puts the new
+    answer in force: the order of recording decides, not the calendar date; on the row the lists read too."""
+    from remediation.domain.rules import TriageInput
+
+    run_until(engine, "assessment")
+    first = services.record_assessment(engine, CODE, date(2024, 3, 20), actor=AP, today=TODAY)
+    corrected = TriageInput(trading_link="past", incident_date=date(2024, 1, 10), stopped_trading_date=date(2024, 1, 20),
+                            became_public_date=None, violation_types=["debt_bondage"], repeated=False,
+                            affected_persons=6, children_affected=1)
+    services.record_assessment(engine, CODE, date(2024, 3, 20), actor=AP, facts=corrected, today=TODAY)
+    c = t.incidents.c
+    with engine.connect() as conn:
+        row = conn.execute(select(c.id, c.scenario).where(c.code == CODE)).one()
+        record = load_records(conn, [row.id])[row.id]
+    assert len(record.assessments) == 3 and {a.assessed_on for a in record.assessments} == {date(2024, 3, 20)}
+    assert record.assessments[0].scenario == "current_trading"
+    assert record.latest_assessment is record.assessments[-1]
+    assert record.latest_assessment.scenario != "current_trading"
+    assert row.scenario == record.latest_assessment.scenario
+    assert first is not None
+
+
+def test_a_reassessment_dated_before_the_one_in_force_is_refused(engine):
+    run_until(engine, "assessment")
+    before = snapshot(engine)
+    with pytest.raises(Refused, match=r"^assessed_on: The level assessment 2024-03-18 is before the level of response "
+                                      r"was assessed on 2024-03-20 \(Step 2\)\.$"):
+        services.record_assessment(engine, CODE, date(2024, 3, 18), actor=AP, today=TODAY)
+    assert snapshot(engine) == before
+
+
+# --- issue #12: Step 1 closures documented ----------------------------------------------------------
+
+@pytest.mark.parametrize("notes", ["", "   ", "n/a", "...!!!", "Not credible", "12345 67890 12345 67890"])
+@pytest.mark.parametrize("which", ["credibility", "actionability", "substantiation"])
+def test_a_step_1_closure_needs_its_reasons_in_a_sentence(engine, which, notes):
+    until = {"credibility": "create", "actionability": "credibility", "substantiation": "ap_notice"}[which]
+    run_until(engine, until)
+    before = snapshot(engine)
+    call = {
+        "credibility": lambda n: services.record_credibility(
+            engine, CODE, Credibility(credible=False, decided_on=date(2024, 2, 10), notes=n), DC, today=TODAY),
+        "actionability": lambda n: services.record_actionability(
+            engine, CODE, Actionability(actionable=False, decided_on=date(2024, 2, 15), notes=n), DC, today=TODAY),
+        "substantiation": lambda n: services.record_substantiation(
+            engine, CODE, Substantiation(substantiated=False, decided_on=date(2024, 3, 15), notes=n), AP,
+            today=TODAY),
+    }[which]
+    with pytest.raises(Refused, match=r"^notes: .* is fully documented before it is closed \(guideline lines "
+                                      r"(942-944|957-959)\)") as raised:
+        call(notes)
+    assert field_of_error(str(raised.value)) == "notes"
+    assert snapshot(engine) == before
+    state = call("The site visit found no evidence of the alleged practice.")
+    assert state.status == {"credibility": "closed_not_credible", "actionability": "closed_not_actionable",
+                            "substantiation": "closed_unsubstantiated"}[which]
+
+
+@pytest.mark.parametrize("decision", [
+    lambda e: services.record_credibility(e, CODE, Credibility(credible=False, decided_on=date(2024, 2, 25),
+                                                               notes=NOT_CREDIBLE), DC, today=TODAY),
+    lambda e: services.record_credibility(e, CODE, Credibility(credible=True, decided_on=date(2024, 2, 25)), DC,
+                                          today=TODAY),
+    lambda e: services.record_actionability(e, CODE, Actionability(
+        actionable=False, decided_on=date(2024, 2, 25), notes="No link to any supply-chain partner at all."), DC,
+        today=TODAY),
+], ids=["not credible", "credible again", "not actionable"])
+def test_under_investigation_only_the_audit_programmes_finding_closes(engine, decision):
+    run_until(engine, "ap_notice")
+    before = snapshot(engine)
+    with pytest.raises(Refused, match=r"The audit programme was notified on 2024-02-20 and is investigating: only its "
+                                      r"finding on substantiation can close the incident now"):
+        decision(engine)
+    assert snapshot(engine) == before
+
+
+# --- issue #12: children ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("changes, field", [
+    ({}, "best_interest_determined_on"),
+    ({"best_interest_determined_on": date(2024, 4, 21)}, "best_interest_determined_by"),
+    ({"best_interest_determined_on": date(2024, 4, 21), "best_interest_determined_by": "Child Safe Futures"},
+     "child_protection_organisation"),
+], ids=["no determination", "no organisation determining", "no specialised organisation"])
+def test_a_childs_plan_without_consent_needs_the_best_interest(engine, changes, field):
+    run_until(engine, "open_plan_l1")
+    before = snapshot(engine)
+    with pytest.raises(Refused, match=rf"^{field}: the legal guardian's consent is refused, so the child's best "
+                                      r"interest decides \(guideline lines 1219-1225; guideline lines 772-810\)"):
+        services.add_case_plan(engine, CODE, CasePlan(**child_case(guardian_consent=False, **changes)), VSC,
+                               today=TODAY)
+    assert snapshot(engine) == before
+    services.add_case_plan(engine, CODE, CasePlan(**child_case(
+        guardian_consent=False, best_interest_determined_on=date(2024, 4, 21),
+        best_interest_determined_by="Provincial Child Protection Unit",
+        child_protection_organisation="Child Safe Futures")), VSC, today=TODAY)
+    case = queries.incident(engine, CODE, today=TODAY)[0].plan(1).case_plans[0]
+    assert (case.best_interest_determined_on, case.child_protection_organisation) == (date(2024, 4, 21),
+                                                                                     "Child Safe Futures")
+
+
+# --- issue #12: Level 1 coverage and Level 2 closure against the figures -----------------------------------
+
+def test_a_coverage_shortfall_needs_a_reason_before_the_verification(engine):
+    run_until(engine, "closure_evidence_l2")
+    with engine.begin() as conn:  # the same record without its recorded reason
+        conn.execute(t.plans.update().where(t.plans.c.level == 1).values(coverage_shortfall_reason=None))
+    _, state, _ = queries.incident(engine, CODE, today=TODAY)
+    assert "Level 1 plan: 1 case-management plan for 6 affected persons (1 of 1 children); record why" \
+           in state.waiting_for
+    before = snapshot(engine)
+    with pytest.raises(Refused, match=r"closure evidence is complete: Level 1 plan: 1 case-management plan for 6 "
+                                      r"affected persons"):
+        services.record_closure(engine, CODE, Closure(verified_by_audit_programme_on=date(2025, 2, 20)), AP,
+                                today=TODAY)
+    assert snapshot(engine) == before
+    services.record_plan_closure(engine, CODE, 1, PlanClosure(coverage_shortfall_reason="could_not_be_located"), SR,
+                                 today=TODAY)
+    services.record_closure(engine, CODE, Closure(verified_by_audit_programme_on=date(2025, 2, 20)), AP, today=TODAY)
+
+
+def test_a_declared_within_budget_that_overspent_cannot_be_verified_until_explained(engine):
+    run_until(engine, "closure_evidence_l2")
+    services.record_plan_closure(engine, CODE, 2, PlanClosure(objectives_met=True), RF, today=TODAY)
+    with engine.begin() as conn:  # 50,000 spent of a 5,000 budget (the figures the issue tried)
+        plan_id = conn.execute(select(t.plans.c.id).where(t.plans.c.level == 2)).scalar_one()
+        conn.execute(t.plans.update().where(t.plans.c.id == plan_id).values(estimated_cost=Decimal(5000)))
+        conn.execute(t.expenditures.insert().values(plan_id=plan_id, spent_on=date(2024, 9, 1),
+                                                    amount=Decimal(50000), category="Schooling", description=""))
+    _, state, _ = queries.incident(engine, CODE, today=TODAY)
+    assert any("Within budget: declared yes; the figures: spent 50,000 of a 5,000 USD budget, 10× the budget" in w
+               for w in state.warnings), state.warnings
+    assert any("Objectives met: declared yes; the figures: 0 of 1 indicators reached their target" in w
+               for w in state.warnings)
+    before = snapshot(engine)
+    with pytest.raises(Refused, match=r"^verified_by_audit_programme_on: the declared closure answers disagree with "
+                                      r"the recorded figures — Level 2 plan — Within budget: declared yes; the "
+                                      r"figures: spent 50,000 of a 5,000 USD budget, 10× the budget"):
+        services.record_closure(engine, CODE, Closure(verified_by_audit_programme_on=date(2025, 2, 20)), AP,
+                                today=TODAY)
+    assert snapshot(engine) == before
+    services.record_plan_closure(engine, CODE, 2, PlanClosure(
+        figures_explanation="The audit programme agreed a budget increase in writing; the facilitator recorded the "
+                            "old budget."), RF, today=TODAY)
+    state = services.record_closure(engine, CODE, Closure(verified_by_audit_programme_on=date(2025, 2, 20)), AP,
+                                    today=TODAY)
+    assert any("10× the budget" in w and "explained" in w for w in state.warnings)
+    assert any(e["action"] == "recorded Level 2 closure evidence" and "figures_explanation" in str(e["changes"])
+               for e in audit_entries(engine))

@@ -39,7 +39,8 @@ def test_fixture_holds_no_victim_names_only_pseudonymous_codes():
                  for case in plan.get("case_plans", []) for key in case}
     # What a victim's record may hold: a pseudonymous code, age group, assistance, provider, dates, consent.
     assert case_keys <= {"victim_code", "age_group", "assistance_types", "provider", "referral_date",
-                         "guardian_consent", "notes"}
+                         "guardian_consent", "notes", "best_interest_determined_on", "best_interest_determined_by",
+                         "child_protection_organisation"}  # organisations and a date: nothing about the child
     assert "victim_code" in case_keys
     codes = [c.victim_code for r in read_fixture() for p in r.plans for c in p.case_plans]
     assert codes and all(re.fullmatch(r"V-\d{3}", c) for c in codes)

@@ -37,7 +37,7 @@ from remediation.domain.models import (
 )
 from remediation.domain.workflow import WorkflowState, evaluate, tracker
 
-TODAY = date(2026, 6, 1)
+TODAY = date(2025, 4, 1)  # within 12 months of the start: no monitoring-window flag
 
 # --- the dates of the standard path --------------------------------------------------------------
 
@@ -232,7 +232,7 @@ def _apply(rec: IncidentRecord, event: str) -> None:
     elif event == "measurements":
         for i in rec.plan(2).initiatives:
             for ind in i.indicators:
-                ind.measurements.append(Measurement(measured_on=D["measured"], value=25))
+                ind.measurements.append(Measurement(measured_on=D["measured"], value=40))  # the target: met
     elif event == "final_report_l2":
         rec.plan(2).closure.final_report_on = D["final_report_l2"]
     elif event == "plan_closure":
@@ -241,6 +241,7 @@ def _apply(rec: IncidentRecord, event: str) -> None:
         pc1 = rec.plan(1).closure
         pc1.referral_confirmed_on = D["referral_confirmed"]
         pc1.assistance_summary = "Two victims referred; medical care and legal counselling provided."
+        pc1.coverage_shortfall_reason = "declined_assistance"  # 2 case plans for 6 affected persons
         pc2 = rec.plan(2).closure
         pc2.outcomes_verified = pc2.completed_on_time = pc2.within_budget = True
         pc2.objectives_met = pc2.monitoring_documented = True
@@ -527,21 +528,20 @@ def test_a_level_not_required_gives_no_warning():
     assert state.warnings == []
 
 
-def test_the_latest_assessment_counts_whatever_its_place_in_the_list():
+def test_the_assessment_recorded_last_counts_whatever_its_date():
+    """Issue #12: the order of recording decides which assessment is in force, not the calendar date (a
+    same-day re-assessment replaces the first; the chronology keeps recorded assessments in date order)."""
     mandatory = assessment(level1="mandatory", level2="recommended", on=date(2024, 3, 20))
-    recommended = assessment(level1="recommended", level2="recommended", on=date(2024, 3, 18),
+    recommended = assessment(level1="recommended", level2="recommended", on=date(2024, 3, 20),
                              scenario="past_other")
     rec = _level2_only(advance("ap_approve"))
-    for order in ([recommended, mandatory], [mandatory, recommended]):
-        rec.assessments = order
-        state = ev(rec)
-        assert state.step == 3 and "Design the Level 1 plan" in state.waiting_for
-
-    # a re-assessment dated later, finding Level 1 only recommended, releases Step 3
-    reassessed = recommended.model_copy(update={"assessed_on": date(2024, 3, 22)})
-    for order in ([reassessed, mandatory], [mandatory, reassessed]):
-        rec.assessments = order
-        assert ev(rec).step == 4
+    rec.assessments = [recommended, mandatory]
+    state = ev(rec)
+    assert state.step == 3 and "Design the Level 1 plan" in state.waiting_for
+    # the same day, recorded after: Level 1 only recommended, which releases Step 3
+    rec.assessments = [mandatory, recommended]
+    assert rec.latest_assessment is recommended
+    assert ev(rec).step == 4
 
 
 # --- advisory gates give warnings, not blocks ----------------------------------------------------
@@ -600,7 +600,12 @@ def test_a_negative_level_2_closure_answer_is_a_warning_not_a_missing_item(answe
     assert "Verify that the remediation action plan" in state.waiting_for  # the plan's evidence is complete
     assert state.owed_by == "audit_programme"
     assert not any("Level 2 plan" in t for t in missing_texts(state))
-    assert state.warnings == [f"Level 2 plan: not {answer.replace('_', ' ')}."]
+    assert state.warnings[0] == f"Level 2 plan: not {answer.replace('_', ' ')}."
+    if answer in ("completed_on_time", "within_budget", "objectives_met"):  # the figures say yes (issue #12)
+        assert len(state.warnings) == 2 and "declared no; the figures:" in state.warnings[1]
+        assert "an explanation is needed before the audit programme verifies" in state.warnings[1]
+    else:
+        assert len(state.warnings) == 1
 
 
 def test_an_unanswered_level_2_closure_question_is_a_missing_item():

@@ -12,7 +12,8 @@ import pandas as pd
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
-from remediation.domain.models import IncidentIn
+from remediation.domain.chronology import violations
+from remediation.domain.models import IncidentIn, IncidentRecord
 from remediation.services.transfer.cells import CellError, read_cell
 from remediation.services.transfer.format import (
     COLUMNS,
@@ -206,6 +207,9 @@ def _plan_row(number: int, values: Mapping[str, Any], mapping: Mapping[str, str]
                 continue  # already said why the cell could not be read
             errors.append(RowError(number, mapping.get(f, COLUMNS.get(f)) if f else None, reason))
         incident = None
+    if incident is not None:  # dates in the guideline's order, each named with its column
+        for v in violations(IncidentRecord(incident=incident)):
+            errors.append(RowError(number, mapping.get(v.field, COLUMNS.get(v.field)), v.reason))
     if errors:
         return PlannedRow(number, code, title, "error", None, errors)
     return PlannedRow(number, incident.code, incident.title, "new", incident)

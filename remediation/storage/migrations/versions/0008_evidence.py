@@ -1,13 +1,13 @@
 """Evidence documents: files attached to an incident and the fact they support, stored in the database.
 
 Revision ID: 0008_evidence
-Revises: 0006_declarations
+Revises: 0007_record_rules
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0008_evidence'
-down_revision = '0006_declarations'  # re-chained after 0007 at merge time: this line only
+down_revision = '0007_record_rules'
 branch_labels = None
 depends_on = None
 
