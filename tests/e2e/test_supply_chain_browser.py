@@ -66,7 +66,10 @@ def test_done_means_walk(streamlit_app, page, artifacts_dir, tmp_path):
     refused = page.get_by_text("broken-supplier.xlsx: refused, 1 problem")
     expect(refused).to_be_visible()
     refused.click()
-    expect(page.get_by_text("Smelter List!F7: 'CID12X45' is not an RMI smelter ID", exact=False)).to_be_visible()
+    # The refusal's list item (the results grid repeats the text in a cell once its accessible DOM is drawn,
+    # which made a page-wide get_by_text match twice under load: a strict-mode violation).
+    expect(page.get_by_role("listitem").filter(
+        has_text="Smelter List!F7: 'CID12X45' is not an RMI smelter ID")).to_be_visible()
     page.screenshot(path=str(artifacts_dir / "declarations-import.png"), full_page=True)
 
     engine = db.make_engine(url)
