@@ -29,7 +29,7 @@ import math
 import os
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -41,7 +41,7 @@ from sqlalchemy import Engine
 
 from remediation.domain.citations import cite
 from remediation.domain.settings import Settings
-from remediation.domain.vocab import REVIEW_QUESTIONS, STEPS
+from remediation.domain.vocab import REVIEW_QUESTIONS, STATUSES, STEPS
 from remediation.reports import charts, plan_charts, supply_charts
 from remediation.services.spreadsheets import sheet_names, tables_to_xlsx
 from remediation.storage import lessons, queries, supply_chain
@@ -133,8 +133,11 @@ def _render_svgs(items: Sequence[tuple[go.Figure, int, int]]) -> list[bytes]:
     return outcome["svgs"]  # type: ignore[return-value]
 
 
-def _cell(value) -> dict:
-    """A table cell as the template prints it: text, and whether it is a number (right-aligned)."""
+def _cell(value, column: str = "") -> dict:
+    """A table cell as the template prints it: text, and whether it is a number (right-aligned). A column
+    whose header ends in "(%)" holds shares from 0 to 1 (as in the workbook)."""
+    if str(column).endswith("(%)") and isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return {"text": f"{float(value):.0%}", "number": True}
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
         return {"text": "", "number": False}
     if isinstance(value, bool):
@@ -187,7 +190,8 @@ def figures_to_pdf(sections: Sequence[Section], *, title: str = REPORT_TITLE, as
             "title": section.title, "facts": [_tile(label, value) for label, value in section.facts],
             "charts": charts_view, "note": section.note,
             "tables": [{"caption": table.caption, "columns": [str(c) for c in table.frame.columns],
-                        "rows": [[_cell(v) for v in row] for row in table.frame.itertuples(index=False)],
+                        "rows": [[_cell(v, c) for v, c in zip(row, table.frame.columns)]
+                                 for row in table.frame.itertuples(index=False)],
                         "empty": table.empty} for table in section.tables],
         })
     generated = (f"Generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by {generated_by}, following IOM's "
@@ -196,6 +200,13 @@ def figures_to_pdf(sections: Sequence[Section], *, title: str = REPORT_TITLE, as
         title=title, as_of=as_of.isoformat(), scope=scope, scope_statement=scope_statement(scope),
         generated=generated, generated_by=generated_by, cover_note=cover_note, sections=view)
     return weasyprint.HTML(string=document, base_url=str(TEMPLATES) + "/").write_pdf()
+
+
+def pack_scope(flt: PortfolioFilter) -> str:
+    """The pack's one scope statement for the filters: the same words on the cover, under every chart's
+    title, in every page's footer and at the top of every sheet. What each figure counts within that scope
+    (open incidents, incidents closed after remediation…) is in the figure's own title."""
+    return scope_statement(flt.describe())
 
 
 def scope_statement(scope: str) -> str:
@@ -302,7 +313,7 @@ def portfolio_section(engine: Engine, flt: PortfolioFilter, today: date, setting
                       ) -> tuple[Section, dict[str, pd.DataFrame]]:
     """The Portfolio page as a board-pack section and its sheets, from the queries the page uses."""
     frames = settings.time_frames
-    scope = flt.describe(with_status=False)  # headline, pipeline and ageing ignore the open/closed choice
+    scope = pack_scope(flt)
     h = queries.headline(engine, flt, today, frames)
     pipe = queries.pipeline(engine, flt)
     age = queries.ageing(engine, flt, today, frames)
@@ -327,7 +338,7 @@ def portfolio_section(engine: Engine, flt: PortfolioFilter, today: date, setting
         facts=headline_facts(h, settings), note=note,
     )
     sheets = {
-        "Headline": headline_table(h, settings, today, scope, len(incidents), matching, _listing(flt)),
+        "Headline": headline_table(h, settings, today, flt.describe(), len(incidents), matching, _listing(flt)),
         "Pipeline": pipeline_table(pipe),
         "Ageing": ageing_table(age, frames),
         "Incidents": incidents_table(incidents),
@@ -349,8 +360,9 @@ def board_pack(engine: Engine, flt: PortfolioFilter, today: date, settings: Sett
 
     ``generated_by`` names who made the pack on its cover (the signed-in user, where there is one)."""
     section, sheets = portfolio_section(engine, flt, today, settings)
-    sections = [section]
-    named: list[tuple[str, pd.DataFrame]] = list(sheets.items())
+    attention, attention_sheets = needs_attention_section(engine, flt, today, settings)
+    sections = [section, attention]
+    named: list[tuple[str, pd.DataFrame]] = [*sheets.items(), *attention_sheets.items()]
     for extra, extra_sheets in extra_sections:
         sections.append(extra)
         named += list(extra_sheets.items())
@@ -360,15 +372,87 @@ def board_pack(engine: Engine, flt: PortfolioFilter, today: date, settings: Sett
         cover_note=f"Confidential: it concerns victims of human trafficking, forced labour and child labour. "
                    f"Victims' counts below {threshold} are shown as <{threshold}; no victim is named.",
     )
-    xlsx = tables_to_xlsx(dict(zip(sheet_names(name for name, _ in named), (df for _, df in named))))
+    xlsx = tables_to_xlsx(dict(zip(sheet_names(name for name, _ in named), (df for _, df in named))),
+                          scope=pack_scope(flt))
     return pdf, xlsx
+
+
+# --- what needs attention ------------------------------------------------------------------------
+
+def needs_attention_section(engine: Engine, flt: PortfolioFilter, today: date, settings: Settings
+                            ) -> tuple[Section, dict[str, pd.DataFrame]]:
+    """What a board should act on, by incident code (no title, no victim's data): open incidents past their
+    step's indicative time frame, mandatory levels with no plan, Level 2 plans past their planned end or
+    their monitoring window, funding not yet received against the budget, and declared Level 2 closure answers
+    the recorded figures contradict (issue #12's check, open and closed incidents alike)."""
+    frames = settings.time_frames
+    open_flt = replace(flt, status="open", stage=None)
+    incidents, _ = queries.portfolio(engine, open_flt, limit=PORTFOLIO_LIMIT, today=today, time_frames=frames)
+    overdue = incidents[incidents["overdue"]]
+    overdue = overdue.assign(over=overdue["days_in_step"] - overdue["time_frame"]).sort_values(
+        ["over", "code"], ascending=[False, True])
+    overdue_table = pd.DataFrame({
+        "Incident": overdue["code"], "Current step": overdue["step_name"],
+        "Days in step": overdue["days_in_step"].astype(int), "Time frame (days)": overdue["time_frame"].astype(int),
+        "Days over": overdue["over"].astype(int),
+        "Waiting for": overdue["waiting_for"], "Owed by": overdue["owed_by"]})
+    missing = queries.missing_plans(engine, flt)
+    missing_table = pd.DataFrame({
+        "Incident": missing["code"], "Current step": [f"{n}. {STEPS[n]}" for n in missing["step"]],
+        "Mandatory level": [f"Level {n}" for n in missing["level"]], "Received": missing["date_received"],
+        "Days since received": [(today - d).days for d in missing["date_received"]]})
+    plans, _ = queries.level2_plans_table(engine, open_flt, today)
+    late = plans[[bool(end and end < today and final is None) or bool(window)
+                  for end, final, window in zip(plans["planned_end"], plans["final_report_on"], plans["window"])]]
+    late_table = pd.DataFrame({
+        "Incident": late["code"], "Planned end": late["planned_end"],
+        "Days past planned end": [max(0, (today - end).days) if end else None for end in late["planned_end"]],
+        "Implementation started": late["started_on"], "Months monitored": late["months"],
+        "Monitoring reports": late["reports"].astype(int),
+        "Monitoring window": [w or "Within 12 months" for w in late["window"]]})
+    gaps = plans[plans["received"] < plans["budget"]]
+    gap_table = pd.DataFrame({
+        "Incident": gaps["code"], "Currency": gaps["currency"], "Budget": gaps["budget"],
+        "Received": gaps["received"], "Not yet received": gaps["budget"] - gaps["received"],
+        "Received (%)": [float(r / b) if b else 0.0 for r, b in zip(gaps["received"], gaps["budget"])]})
+    flags = lessons.closure_flags(engine, flt)
+    closure_table = pd.DataFrame({"Incident": flags["code"], "Status": flags["status"].map(STATUSES),
+                                  "Declared closure answer against the figures": flags["closure_flag"]})
+    not_received = "; ".join(f"{cur} {charts.compact(sum(g['Not yet received']))}"
+                             for cur, g in gap_table.groupby("Currency")) or "none"
+    facts = [("Overdue incidents", f"{len(overdue_table):,}\nopen, past the step's time frame"),
+             ("Mandatory level, no plan", f"{len(missing_table):,}\nopen incidents"),
+             ("Level 2 plans late", f"{len(late_table):,}\npast planned end or 12-month window"),
+             ("Funding gaps", f"{len(gap_table):,}\nnot yet received: {not_received}"),
+             ("Closure answers contradicted", f"{len(closure_table):,}\nby the recorded figures")]
+    section = Section(
+        title="Needs attention", facts=facts,
+        tables=[Table("Overdue incidents: longest over first", overdue_table, "No open incident is overdue."),
+                Table("A mandatory level with no plan", missing_table,
+                      "Every mandatory level of an open incident has a plan."),
+                Table("Level 2 plans past their planned end or monitoring window", late_table,
+                      "No Level 2 plan is past its planned end or its monitoring window."),
+                Table("Funding gaps: Level 2 funding received against the budget", gap_table,
+                      "Every open Level 2 plan has received its budget."),
+                Table("Declared closure answers the figures contradict", closure_table,
+                      "No declared closure answer is contradicted by the recorded figures.")],
+        note=("Open incidents only, by code: no title, no victim's data. Overdue: in the current step longer than its "
+              f"indicative time frame ({', '.join(f'step {n}: {d} days' for n, d in frames.items())}). Planned end: "
+              "the latest due date of the plan's initiatives; monitoring window: 12 months from the start of "
+              f"implementation ({cite('monitoring_period')}). Amounts in each plan's currency, never summed "
+              "across currencies. Closure answers: a Level 2 closure declared complete, on time or within budget "
+              f"while the plan's own dates and spending say otherwise ({cite('level2_closure_evidence')}); "
+              "open and closed incidents."),
+    )
+    return section, {"Overdue": overdue_table, "Mandatory, no plan": missing_table, "Plans late": late_table,
+                     "Funding gaps": gap_table, "Closure contradicted": closure_table}
 
 
 # --- the Level 2 plans and lessons pages' sections -------------------------------------------------
 
 def plans_section(engine: Engine, flt: PortfolioFilter, today: date) -> tuple[Section, dict[str, pd.DataFrame]]:
     """Level 2 plans: money per currency (never summed across currencies), funding by source, the plans."""
-    scope = flt.describe()
+    scope = pack_scope(flt)
     totals = queries.level2_totals(engine, flt)
     plans, matching = queries.level2_plans_table(engine, flt, today)
     facts: list[tuple[str, str]] = []
@@ -388,16 +472,28 @@ def plans_section(engine: Engine, flt: PortfolioFilter, today: date) -> tuple[Se
               "lines; amounts in each plan's currency, never summed across currencies. Burn rate: budget spent "
               "against time elapsed (within 15 points is in line)."),
     )
-    columns = ["code", "title", "currency", "budget", "pledged", "received", "spent", "gap", "burn", "started_on",
-               "planned_end", "reports", "final_report_on"]
-    return section, {"Level 2 plans": plans.reindex(columns=columns)}
+    return section, {"Level 2 plans": plans.reindex(columns=list(PLAN_COLUMNS)).rename(columns=PLAN_COLUMNS)}
+
+
+PLAN_COLUMNS = {
+    "code": "Incident", "title": "Title", "currency": "Currency", "budget": "Budget", "pledged": "Pledged",
+    "received": "Received", "spent": "Spent", "gap": "Gap (budget less pledged)", "burn": "Burn rate",
+    "spent_share": "Budget spent (%)", "time_share": "Time elapsed (%)", "started_on": "Implementation started",
+    "planned_end": "Planned end", "reports": "Monitoring reports", "final_report_on": "Final report",
+    "window": "Monitoring window",
+}
+REVIEW_COLUMNS = {"item": "Review question", "answer": "Answer", "count": "Incidents", "total": "Reviews",
+                  "share": "Share of reviews (%)"}
+BUDGET_COLUMNS = {"currency": "Currency", "level": "Level", "plans": "Closed plans", "planned": "Budget",
+                  "actual": "Actual cost", "over_budget": "Plans over budget",
+                  "variance": "Actual cost over (+) or under (-) budget (%)"}
 
 
 def lessons_section(engine: Engine, flt: PortfolioFilter, today: date,
                     settings: Settings) -> tuple[Section, dict[str, pd.DataFrame]]:
     """Lessons learned: the four review items, the themes, budget outcome and time to closure."""
 
-    scope = lessons.scope_line(flt)
+    scope = pack_scope(flt)
     cover = lessons.coverage(engine, flt)
     overall = lessons.review_outcomes(engine, flt)
     tags = lessons.tag_counts(engine, flt)
@@ -421,14 +517,19 @@ def lessons_section(engine: Engine, flt: PortfolioFilter, today: date,
              f"({cite('lessons_review_four_items')}); n is the number of reviews behind each share. 'Partly' is not "
              "counted as 'yes'.",
     )
-    review = overall.assign(item=overall["item"].map(REVIEW_QUESTIONS))
+    review = overall.assign(item=overall["item"].map(REVIEW_QUESTIONS), answer=overall["answer"].map(str.capitalize))
+    review = review.reindex(columns=list(REVIEW_COLUMNS)).rename(columns=REVIEW_COLUMNS)
+    budget = lessons.budget_totals(engine, flt)
+    budget = budget.assign(level=budget["level"].map(lambda n: f"Level {n}"))
     flagged = lessons.closure_flags(engine, flt)
     flagged = flagged[flagged["status"] == "closed_remediated"].drop(columns="status").rename(
         columns={"code": "Code", "title": "Title", "closure_flag": "Closure vs figures"})
     if not flagged.empty:
         section.note += (f" {len(flagged)} closed incident{'s' if len(flagged) != 1 else ''} declared Level 2 closure "
                          "answers the recorded figures contradict, e.g. " + flagged["Closure vs figures"].iloc[0] + ".")
-    return section, {"Lessons review": review, "Lesson themes": tags, "Budget outcome": lessons.budget_totals(engine, flt),
+    return section, {"Lessons review": review,
+                     "Lesson themes": tags.rename(columns={"tag": "Theme", "incidents": "Reviews mentioning it"}),
+                     "Budget outcome": budget.reindex(columns=list(BUDGET_COLUMNS)).rename(columns=BUDGET_COLUMNS),
                      "Closure vs figures": flagged}
 
 
@@ -439,8 +540,7 @@ def supply_chain_section(engine: Engine, flt: PortfolioFilter, today: date
     h = supply_chain.exposure_headline(engine, flt)
     if h.declarations == 0:
         return None
-    described = flt.describe(with_status=False)
-    scope = "open incidents" + ("" if described == "all incidents" else f"; {described}")
+    scope = pack_scope(flt)
     suppliers = supply_chain.supplier_exposure(engine, flt)
     products = supply_chain.product_exposure(engine, flt)
     flows = supply_chain.exposure_flows(engine, flt)
