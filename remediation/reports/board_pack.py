@@ -402,8 +402,9 @@ def needs_attention_section(engine: Engine, flt: PortfolioFilter, today: date, s
         "Mandatory level": [f"Level {n}" for n in missing["level"]], "Received": missing["date_received"],
         "Days since received": [(today - d).days for d in missing["date_received"]]})
     plans, _ = queries.level2_plans_table(engine, open_flt, today)
-    late = plans[[bool(end and end < today and final is None) or bool(window)
-                  for end, final, window in zip(plans["planned_end"], plans["final_report_on"], plans["window"])]]
+    late = plans.loc[pd.Series([bool(end and end < today and final is None) or bool(window) for end, final, window
+                                in zip(plans["planned_end"], plans["final_report_on"], plans["window"])],
+                               index=plans.index, dtype=bool)]
     late_table = pd.DataFrame({
         "Incident": late["code"], "Planned end": late["planned_end"],
         "Days past planned end": [max(0, (today - end).days) if end else None for end in late["planned_end"]],
