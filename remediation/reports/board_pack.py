@@ -30,7 +30,7 @@ import os
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -194,7 +194,7 @@ def figures_to_pdf(sections: Sequence[Section], *, title: str = REPORT_TITLE, as
                                  for row in table.frame.itertuples(index=False)],
                         "empty": table.empty} for table in section.tables],
         })
-    generated = (f"Generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by {generated_by}, following IOM's "
+    generated = (f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by {generated_by}, following IOM's "
                  "Remediation Guidelines for Victims of Human Trafficking in Mineral Supply Chains (2018).")
     document = _ENV.get_template("board_pack.html.j2").render(
         title=title, as_of=as_of.isoformat(), scope=scope, scope_statement=scope_statement(scope),
@@ -236,8 +236,8 @@ def headline_facts(h: queries.Headline, settings: Settings) -> list[tuple[str, s
         facts.append(("Level 2 budget spent", "No plans"))
     for money in h.level2_money:
         label = "Level 2 budget spent" + (f" ({money['currency']})" if len(h.level2_money) > 1 else "")
-        facts.append((label, f"{_share(money['spent'], money['budget'])}\n{money['currency']} "
-                             f"{charts.compact(money['spent'])} of {charts.compact(money['budget'])}"))
+        facts.append((label, (f"{_share(money['spent'], money['budget'])}\n{money['currency']} "
+                             f"{charts.compact(money['spent'])} of {charts.compact(money['budget'])}")))
     facts.append(("Overdue incidents", f"{h.overdue:,}"))
     return facts
 
@@ -252,8 +252,8 @@ def headline_table(h: queries.Headline, settings: Settings, as_of: date, scope: 
         ("Open incidents", h.open_incidents, "Open incidents matching the filters"),
         ("Level 1 mandatory", h.level1_mandatory, "Open incidents whose latest assessment makes Level 1 mandatory"),
         ("Victims assisted (Level 1)", _victims(h.victims_level1, settings),
-         f"Victims with a case-management plan in a Level 1 plan under implementation; counts below {threshold} "
-         f"are shown as '<{threshold}'"),
+         (f"Victims with a case-management plan in a Level 1 plan under implementation; counts below {threshold} "
+         f"are shown as '<{threshold}'")),
         ("Overdue incidents", h.overdue, "Open incidents in their step longer than its indicative time frame"),
     ]
     for m in h.level2_money:
@@ -462,8 +462,8 @@ def plans_section(engine: Engine, flt: PortfolioFilter, today: date) -> tuple[Se
         facts += [(f"Level 2 plans ({cur})", f"{row['plans']:,}"),
                   (f"Budget ({cur})", charts.compact(row["budget"])),
                   (f"Pledged ({cur})", f"{charts.compact(row['pledged'])}\nreceived {charts.compact(row['received'])}"),
-                  (f"Spent ({cur})", f"{_share(row['spent'], row['budget'])}\n{charts.compact(row['spent'])} of "
-                                     f"{charts.compact(row['budget'])}")]
+                  (f"Spent ({cur})", (f"{_share(row['spent'], row['budget'])}\n{charts.compact(row['spent'])} of "
+                                     f"{charts.compact(row['budget'])}"))]
     section = Section(
         title="Level 2 plans",
         figures=[plan_charts.funding_by_source(row, today, scope).update_layout(height=340)  # shares the tiles' page
