@@ -437,13 +437,13 @@ def needs_attention_section(engine: Engine, flt: PortfolioFilter, today: date, s
                       "Every open Level 2 plan has received its budget."),
                 Table("Declared closure answers the figures contradict", closure_table,
                       "No declared closure answer is contradicted by the recorded figures.")],
-        note=("Open incidents only, by code: no title, no victim's data. Overdue: in the current step longer than its "
+        note=("By incident code: no title, no victim's data. Overdue, missing plans, late plans and funding gaps "
+              "concern open incidents; closure answers, open and closed ones. Overdue: in the current step longer than its "
               f"indicative time frame ({', '.join(f'step {n}: {d} days' for n, d in frames.items())}). Planned end: "
               "the latest due date of the plan's initiatives; monitoring window: 12 months from the start of "
               f"implementation ({cite('monitoring_period')}). Amounts in each plan's currency, never summed "
               "across currencies. Closure answers: a Level 2 closure declared complete, on time or within budget "
-              f"while the plan's own dates and spending say otherwise ({cite('level2_closure_evidence')}); "
-              "open and closed incidents."),
+              f"while the plan's own dates and spending say otherwise ({cite('level2_closure_evidence')})."),
     )
     return section, {"Overdue": overdue_table, "Mandatory, no plan": missing_table, "Plans late": late_table,
                      "Funding gaps": gap_table, "Closure contradicted": closure_table}
