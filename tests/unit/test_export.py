@@ -294,3 +294,23 @@ def test_a_pack_without_charts_needs_no_browser(monkeypatch):
     monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
     pdf = export.figures_to_pdf([Section("Needs attention", facts=[("Overdue incidents", "3")])])
     assert "Overdue incidents 3" in text_of(pdf)[1]
+
+
+def test_workbook_number_formats_and_scope_line():
+    """Money in the row's currency, shares as percentages, counts and dates formatted; the scope statement above
+    every sheet (and its header on row 2)."""
+    plans = pd.DataFrame({"Incident": ["INC-1", "INC-2"], "Currency": ["USD", "EUR"],
+                          "Budget": [Decimal("1000.50"), Decimal("20")], "Received (%)": [0.25, 1.0],
+                          "Reports": [3, 0], "Planned end": [date(2026, 1, 31), None]})
+    wb = load_workbook(io.BytesIO(spreadsheets.tables_to_xlsx(
+        {"Plans": plans, "Other": pd.DataFrame({"Not yet received": [5.5]})}, scope="Scope: filters: =gold")))
+    sheet = wb["Plans"]
+    for ws in wb:
+        assert ws["A1"].value == "Scope: filters: =gold"
+        assert ws.freeze_panes == "A3"
+    assert [c.value for c in sheet[2]] == list(plans.columns)
+    assert sheet["C3"].number_format == '"USD" #,##0.00' and sheet["C4"].number_format == '"EUR" #,##0.00'
+    assert sheet["D3"].number_format == "0%" and sheet["D3"].value == 0.25
+    assert sheet["E3"].number_format == "#,##0" and sheet["F3"].number_format == "YYYY-MM-DD"
+    assert wb["Other"]["A3"].number_format == "#,##0.00"  # money by its header, no currency column
+    assert spreadsheets.number_format("Share (%)", True) is None  # a yes/no is not a number
