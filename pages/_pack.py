@@ -40,11 +40,12 @@ def board_pack_downloads() -> None:
                        disabled=not has_browser,
                        help=None if has_browser else "The charts are drawn by Chrome/Chromium, and none was found: "
                                                      "install it (apt-get install chromium) or set BROWSER_PATH.")
-    st.download_button("XLSX: the tables", data=lambda: tables_to_xlsx(_tables(url, flt, today)),
+    st.download_button("XLSX: the tables", data=lambda: tables_to_xlsx(_tables(url, flt, today),
+                                                                       scope=board_pack.pack_scope(flt)),
                        file_name=f"board-pack-{today}.xlsx", icon=":material/table:", on_click="ignore",
                        key="pack_xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    st.caption(f"Scope: {md(flt.describe())}. Victims' counts below {settings().small_count_threshold} appear as "
+    st.caption(f"{md(board_pack.pack_scope(flt))}. Victims' counts below {settings().small_count_threshold} appear as "
                f"'<{settings().small_count_threshold}'.")
 
 
@@ -54,7 +55,9 @@ def _tables(url: str, flt: PortfolioFilter, today: date) -> dict:
     conf = queries.settings(engine)
     sheets: dict = {}
     supply = board_pack.supply_chain_section(engine, flt, today)
-    for _, tables in (board_pack.portfolio_section(engine, flt, today, conf), board_pack.plans_section(engine, flt, today),
+    for _, tables in (board_pack.portfolio_section(engine, flt, today, conf),
+                      board_pack.needs_attention_section(engine, flt, today, conf),
+                      board_pack.plans_section(engine, flt, today),
                       board_pack.lessons_section(engine, flt, today, conf), *([supply] if supply else [])):
         sheets.update(tables)
     return sheets

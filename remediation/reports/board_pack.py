@@ -10,11 +10,12 @@ Two risks shape this module.
   person; it is shown as ``<5`` (:meth:`Settings.suppress`) in the PDF *and* the spreadsheet, which
   never carries the raw number.
 
-The PDF is drawn entirely by Chromium through plotly/kaleido: each chart is exported as a vector PDF
-page, and the page around it (cover, headings, headline figures, footer) is itself a plotly figure
-made only of text and shapes. pypdf then places each chart on its page. One renderer means one set
-of fonts — the board theme's, as Chromium resolves them — and no second layout engine to keep in
-step. All renders of a pack share one browser, started once (about 2 s) and closed at the end.
+The PDF is a document, not a drawing: HTML and CSS from a Jinja2 template (``templates/``, autoescaped,
+so a title someone typed is text, never markup), laid out and printed by WeasyPrint — real text flow,
+tables that break across pages with their header repeated, a running header and footer carrying the
+scope statement and "Page X of Y", a table of contents whose page numbers come from CSS
+``target-counter``. The charts are SVG drawn by plotly/kaleido in one Chromium started for the pack.
+WeasyPrint needs Pango at run time (Debian: ``libpango-1.0-0 libpangoft2-1.0-0``).
 
 Kaleido needs a Chrome or Chromium: it looks on ``PATH`` (``chromium``, ``google-chrome``…) and
 honours ``BROWSER_PATH``. :class:`ChromiumNotFound` says so when neither finds one.
@@ -23,23 +24,24 @@ honours ``BROWSER_PATH``. :class:`ChromiumNotFound` says so when neither finds o
 from __future__ import annotations
 
 import asyncio
-import html
-import io
+import base64
 import math
 import os
-import textwrap
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
 
+import jinja2
 import pandas as pd
 import plotly.graph_objects as go
 from sqlalchemy import Engine
 
 from remediation.domain.citations import cite
 from remediation.domain.settings import Settings
-from remediation.domain.vocab import REVIEW_QUESTIONS, STEPS
+from remediation.domain.vocab import REVIEW_QUESTIONS, STATUSES, STEPS
 from remediation.reports import charts, plan_charts, supply_charts
 from remediation.services.spreadsheets import sheet_names, tables_to_xlsx
 from remediation.storage import lessons, queries, supply_chain
@@ -52,8 +54,16 @@ GENERATOR = "the remediation oversight dashboard"
 
 
 @dataclass
+class Table:
+    """A table of a section, printed in full: it flows across pages, its header repeated on each."""
+    caption: str
+    frame: pd.DataFrame
+    empty: str = "None."
+
+
+@dataclass
 class Section:
-    """One part of the board pack: a title, its headline figures, its charts, a note.
+    """One part of the board pack: a title, its headline figures, its charts, its tables, a note.
 
     ``facts`` are (label, value) pairs shown as tiles, already formatted — and already suppressed
     where they count victims. A value's first line is the figure; further lines (``"\\n"``) are a
@@ -62,243 +72,32 @@ class Section:
     figures: list[go.Figure] = field(default_factory=list)
     facts: list[tuple[str, str]] = field(default_factory=list)
     note: str = ""
+    tables: list[Table] = field(default_factory=list)
 
 
 class ChromiumNotFound(RuntimeError):
     """The charts of a PDF are drawn by Chrome/Chromium, and none was found."""
 
 
-# A4 landscape at the 96 px per inch Chromium prints at: every page is laid out in these pixels.
-PAGE_W, PAGE_H = 1123, 794
-A4_LANDSCAPE_PT = (841.89, 595.28)
-MARGIN_X = 48
-CONTENT_W = PAGE_W - 2 * MARGIN_X
-CONTENT_TOP, CONTENT_BOTTOM = 112, 736
-CONTENT_H = CONTENT_BOTTOM - CONTENT_TOP
-GAP = 18
-CHART_SCALE = 1.12  # charts are drawn a little narrower and enlarged, so their 14 px text reads on a slide
+TEMPLATES = Path(__file__).parent / "templates"
+CHART_WIDTH_PX = 1000  # A4 landscape less 15 mm margins is 267 mm, about 1,000 CSS px: charts drawn 1:1
+CHART_MAX_HEIGHT_PX = 560  # what a page holds under a section title; a taller chart is drawn narrower
 DEFAULT_FIGURE_HEIGHT = 450  # plotly's, for a figure that sets none
-MIN_SHRINK = 0.85  # a chart may shrink to this share of its size to share a page rather than start one
-MAX_STRETCH = 1.35  # and grow to this share of its height to fill its page
-NOTE_SIZE = 14
-NOTE_MAX_LINES = 12  # a longer note is cut with an ellipsis: a board page is no place for an essay
-TILES_PER_ROW = 5
-ACCENT = charts.STEP_COLOURS[6]
-TILE_FILL = "#f2f5f9"
 
 # Concurrent exports (several board members at once) each start a browser: two at a time at most.
 _BROWSERS = threading.BoundedSemaphore(2)
 
-
-def _esc(text) -> str:
-    """User text as plotly shows it literally: no tags (links!), no MathJax, line breaks kept."""
-    return html.escape(str(text), quote=False).replace("$", "&#36;").replace("\n", "<br>")
+_ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                          undefined=jinja2.StrictUndefined)
 
 
-def _wrap(text: str, width_px: float, size: float, bold: bool = False, max_lines: int | None = None) -> list[str]:
-    """Lines of ``text`` fitting ``width_px`` at ``size`` px (an average glyph is about half its size)."""
-    chars = max(8, int(width_px / (size * (0.58 if bold else 0.5))))
-    lines = [line for para in str(text).splitlines() or [""] for line in (textwrap.wrap(para, chars) or [""])]
-    if max_lines is not None and len(lines) > max_lines:
-        lines = lines[:max_lines]
-        lines[-1] = lines[-1][: max(0, chars - 1)].rstrip() + "…"
-    return lines
-
-
-def _canvas() -> go.Figure:
-    """An empty A4-landscape page whose axes are its pixels, y growing downwards."""
-    fig = go.Figure()
-    fig.update_layout(
-        width=PAGE_W, height=PAGE_H, margin={"l": 0, "r": 0, "t": 0, "b": 0, "pad": 0},
-        paper_bgcolor="white", plot_bgcolor="white", showlegend=False,
-        font={"family": charts.FONT, "color": charts.INK},
-        xaxis={"range": [0, PAGE_W], "visible": False, "fixedrange": True},
-        yaxis={"range": [PAGE_H, 0], "visible": False, "fixedrange": True},
-    )
-    return fig
-
-
-def _text(fig: go.Figure, x: float, y: float, lines: Sequence[str] | str, size: float, *, colour: str = charts.INK,
-          bold: bool = False, anchor: str = "left") -> float:
-    """Write text with its top-left (or top-right) corner at (x, y); returns the height it took."""
-    lines = [lines] if isinstance(lines, str) else list(lines)
-    body = "<br>".join(_esc(line) for line in lines)
-    fig.add_annotation(x=x, y=y, xref="x", yref="y", text=f"<b>{body}</b>" if bold else body, showarrow=False,
-                       xanchor=anchor, yanchor="top", align=anchor, borderpad=0,
-                       font={"size": size, "color": colour, "family": charts.FONT})
-    return len(lines) * size * 1.3
-
-
-def _rect(fig: go.Figure, x0: float, y0: float, x1: float, y1: float, colour: str) -> None:
-    fig.add_shape(type="rect", xref="x", yref="y", x0=x0, y0=y0, x1=x1, y1=y1, fillcolor=colour,
-                  line={"width": 0}, layer="below")
-
-
-def _rule(fig: go.Figure, y: float) -> None:
-    fig.add_shape(type="line", xref="x", yref="y", x0=MARGIN_X, x1=PAGE_W - MARGIN_X, y0=y, y1=y,
-                  line={"color": charts.GRID, "width": 1.5})
-
-
-@dataclass
-class _Placed:
-    figure: int  # index into the pack's figures
-    scale: float  # page pixels per chart pixel
-    x: float = MARGIN_X
-    y: float = CONTENT_TOP
-
-
-@dataclass
-class _Page:
-    section: int
-    continued: bool
-    facts: list[tuple[str, str]] = field(default_factory=list)
-    note: str = ""
-    charts: list[_Placed] = field(default_factory=list)
-
-
-def _tile_rows(facts: Sequence[tuple[str, str]]) -> list[list[tuple[str, str]]]:
-    if not facts:
-        return []
-    rows = math.ceil(len(facts) / TILES_PER_ROW)
-    per_row = math.ceil(len(facts) / rows)
-    return [list(facts[i:i + per_row]) for i in range(0, len(facts), per_row)]
-
-
-def _tile_height(row: Sequence[tuple[str, str]]) -> float:
-    return 136 if any("\n" in str(value) for _, value in row) else 112
-
-
-def _tiles_height(facts) -> float:
-    return sum(_tile_height(row) + GAP for row in _tile_rows(facts))
-
-
-def _note_lines(note: str) -> list[str]:
-    return _wrap(note, CONTENT_W, NOTE_SIZE, max_lines=NOTE_MAX_LINES) if note else []
-
-
-def _note_height(note: str) -> float:
-    return len(_note_lines(note)) * NOTE_SIZE * 1.3 + GAP if note else 0.0
-
-
-def _render_size(fig: go.Figure) -> tuple[int, int]:
-    """The size a chart is drawn at: the page's content width (less the enlargement), its own height."""
-    width = round(CONTENT_W / CHART_SCALE)
-    if fig.layout.width:
-        width = min(width, int(fig.layout.width))
-    return width, int(fig.layout.height or DEFAULT_FIGURE_HEIGHT)
-
-
-def _layout(sections: Sequence[Section]) -> tuple[list[_Page], list[tuple[go.Figure, int, int]]]:
-    """Pages for the sections, and every chart with the size to draw it at.
-
-    A section starts a page with its headline tiles; its charts follow, as many to a page as fit
-    (shrunk a little rather than start a page, a chart taller than a page shrunk to fit one); its
-    note closes it at the foot of its last page. Then each page's charts are drawn taller
-    to fill what is left of the page, up to a third more than they asked for."""
-    pages: list[_Page] = []
-    figures: list[tuple[go.Figure, int, int]] = []
-    for s_index, section in enumerate(sections):
-        page = _Page(s_index, continued=False, facts=list(section.facts))
-        pages.append(page)
-        y = CONTENT_TOP + _tiles_height(section.facts)
-        for i, fig in enumerate(section.figures):
-            rw, rh = _render_size(fig)
-            bottom = CONTENT_BOTTOM - (_note_height(section.note) if i == len(section.figures) - 1 else 0)
-            full = min(CHART_SCALE, CONTENT_H / rh)
-            scale = min(full, (bottom - y) / rh)
-            if scale < full * MIN_SHRINK and (page.charts or page.facts):
-                page = _Page(s_index, continued=True)
-                pages.append(page)
-                y = CONTENT_TOP
-                scale = min(full, (bottom - y) / rh)
-            figures.append((fig, rw, rh))
-            page.charts.append(_Placed(len(figures) - 1, scale))
-            y += rh * scale + GAP
-        if section.note:
-            if CONTENT_BOTTOM - y < _note_height(section.note) - GAP and (page.charts or page.facts):
-                page = _Page(s_index, continued=True)
-                pages.append(page)
-            page.note = section.note
-
-    for page in pages:  # position the charts, each stretched to share the page's spare height
-        top = CONTENT_TOP + _tiles_height(page.facts)
-        used = sum(figures[c.figure][2] * c.scale + GAP for c in page.charts)
-        spare = CONTENT_BOTTOM - _note_height(page.note) - top - used
-        y = top
-        for placed in page.charts:
-            fig, rw, rh = figures[placed.figure]
-            taller = min(rh * (MAX_STRETCH - 1), max(0.0, spare / len(page.charts)) / placed.scale)
-            figures[placed.figure] = (fig, rw, int(rh + taller))
-            placed.y = y
-            y += int(rh + taller) * placed.scale + GAP
-    return pages, figures
-
-
-def _cover(title: str, as_of: date, scope: str, generated: str, contents: list[tuple[str, int]],
-           note: str) -> go.Figure:
-    fig = _canvas()
-    _rect(fig, 0, 0, 14, PAGE_H, ACCENT)
-    x, width = 96, PAGE_W - 96 - MARGIN_X
-    _text(fig, x, 168, "IOM Remediation Guidelines · six-step process", 16, colour=charts.MUTED)
-    y = 200 + _text(fig, x, 200, _wrap(title, width, 40, bold=True, max_lines=2), 40, bold=True)
-    y += 10 + _text(fig, x, y + 10, f"Position as of {as_of.isoformat()}", 24)
-    y += 8 + _text(fig, x, y + 8, _wrap(f"Scope: {scope}", width, 17, max_lines=3), 17, colour=charts.MUTED)
-    y += 44
-    if contents:
-        _text(fig, x, y, "Contents", 17, bold=True)
-        y += 34
-        fig.add_shape(type="line", xref="x", yref="y", x0=x, x1=x + 560, y0=y - 8, y1=y - 8,
-                      line={"color": charts.GRID, "width": 1.5})
-        for name, page_no in contents[:12]:
-            _text(fig, x, y, _wrap(name, 480, 16, max_lines=1), 16)
-            _text(fig, x + 560, y, f"page {page_no}", 16, colour=charts.MUTED, anchor="right")
-            y += 28
-    foot = [*_wrap(note, width, 13, max_lines=3), *_wrap(generated, width, 13, max_lines=2)] if note else \
-        _wrap(generated, width, 13, max_lines=2)
-    _text(fig, x, PAGE_H - 48 - len(foot) * 13 * 1.3, foot, 13, colour=charts.MUTED)
-    return fig
-
-
-def _frame(page: _Page, section: Section, number: int, total: int, running: str) -> go.Figure:
-    """A section page without its charts: heading, headline tiles, note, footer."""
-    fig = _canvas()
-    _rect(fig, 0, 0, PAGE_W, 8, ACCENT)
-    heading = section.title + (" (continued)" if page.continued else "")
-    size = 30 if len(heading) <= 60 else 24
-    _text(fig, MARGIN_X, 40, _wrap(heading, CONTENT_W, size, bold=True, max_lines=1), size, bold=True)
-    _rule(fig, 92)
-    y = CONTENT_TOP
-    for row in _tile_rows(page.facts):
-        height = _tile_height(row)
-        width = (CONTENT_W - GAP * (len(row) - 1)) / len(row)
-        for i, (label, value) in enumerate(row):
-            x = MARGIN_X + i * (width + GAP)
-            _rect(fig, x, y, x + width, y + height, TILE_FILL)
-            _rect(fig, x, y, x + 5, y + height, ACCENT)
-            inner = width - 34
-            _text(fig, x + 20, y + 14, _wrap(label, inner, 15, max_lines=2), 15, colour=charts.MUTED)
-            figure, *caption = str(value).split("\n")
-            value_size = max(18.0, min(40.0, inner / (0.6 * max(1, len(figure)))))
-            _text(fig, x + 20, y + 56, _wrap(figure, inner, value_size, bold=True, max_lines=1), value_size, bold=True)
-            if caption:
-                _text(fig, x + 20, y + 106, _wrap(" ".join(caption), inner, 14, max_lines=1), 14,
-                      colour=charts.MUTED)
-        y += height + GAP
-    if page.note:  # a footnote under charts; otherwise straight after the tiles
-        lines = _note_lines(page.note)
-        top = CONTENT_BOTTOM - len(lines) * NOTE_SIZE * 1.3 if page.charts else y
-        _text(fig, MARGIN_X, top, lines, NOTE_SIZE, colour=charts.MUTED)
-    _rule(fig, PAGE_H - 44)
-    _text(fig, MARGIN_X, PAGE_H - 34, _wrap(running, CONTENT_W - 140, 12, max_lines=1), 12, colour=charts.MUTED)
-    _text(fig, PAGE_W - MARGIN_X, PAGE_H - 34, f"Page {number} of {total}", 12, colour=charts.MUTED, anchor="right")
-    return fig
-
-
-def _render_pdfs(items: Sequence[tuple[go.Figure, int, int]]) -> list[bytes]:
-    """Each figure as a one-page vector PDF, drawn in one Chromium started for the whole batch.
+def _render_svgs(items: Sequence[tuple[go.Figure, int, int]]) -> list[bytes]:
+    """Each figure as SVG, drawn in one Chromium started for the whole batch.
 
     Runs its own event loop in a worker thread, so it works from Streamlit's script thread and from
     code that already runs an event loop alike."""
+    if not items:
+        return []
     import kaleido
     from choreographer.errors import ChromeNotFoundError
 
@@ -306,14 +105,14 @@ def _render_pdfs(items: Sequence[tuple[go.Figure, int, int]]) -> list[bytes]:
         # mathjax=False: kaleido would otherwise fetch MathJax from a CDN on every start; we write no LaTeX.
         async with kaleido.Kaleido(n=1, mathjax=False) as k:
             return await asyncio.gather(*(
-                k.calc_fig(fig, opts={"format": "pdf", "width": w, "height": h}) for fig, w, h in items))
+                k.calc_fig(fig, opts={"format": "svg", "width": w, "height": h}) for fig, w, h in items))
 
     outcome: dict[str, object] = {}
 
     def run() -> None:
         try:
-            outcome["pdfs"] = asyncio.run(render())
-        except BaseException as exc:  # noqa: BLE001 - handed to the calling thread
+            outcome["svgs"] = asyncio.run(render())
+        except BaseException as exc:  # noqa: BLE001 - handed back to the calling thread
             outcome["error"] = exc
 
     with _BROWSERS:
@@ -331,58 +130,89 @@ def _render_pdfs(items: Sequence[tuple[go.Figure, int, int]]) -> list[bytes]:
         ) from error
     if error is not None:
         raise error  # type: ignore[misc]
-    return outcome["pdfs"]  # type: ignore[return-value]
+    return outcome["svgs"]  # type: ignore[return-value]
+
+
+def _cell(value, column: str = "") -> dict:
+    """A table cell as the template prints it: text, and whether it is a number (right-aligned). A column
+    whose header ends in "(%)" holds shares from 0 to 1 (as in the workbook)."""
+    if str(column).endswith("(%)") and isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return {"text": f"{float(value):.0%}", "number": True}
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return {"text": "", "number": False}
+    if isinstance(value, bool):
+        return {"text": "Yes" if value else "No", "number": False}
+    if isinstance(value, (int, Decimal, float)):
+        return {"text": f"{value:,}" if isinstance(value, int) else f"{value:,.0f}", "number": True}
+    if isinstance(value, (datetime, date)):
+        return {"text": value.isoformat()[:10], "number": False}
+    return {"text": str(value), "number": False}
+
+
+def _tile(label: str, value: str) -> dict:
+    figure, *caption = str(value).split("\n")
+    return {"label": label, "value": figure, "caption": " ".join(caption)}
 
 
 def figures_to_pdf(sections: Sequence[Section], *, title: str = REPORT_TITLE, as_of: date | None = None,
                    scope: str = "all incidents", generated_by: str = GENERATOR, cover_note: str = "") -> bytes:
-    """A board pack: a cover page (title, as-of date, scope, contents, who generated it when), then each
-    section from a new page — its headline figures as tiles, then its charts, as many to a page as fit,
-    its note at the foot (see :func:`_layout`). A4 landscape; charts stay vector (sharp on a projector,
-    text selectable); the PDF's outline lists the sections."""
-    from pypdf import PdfReader, PdfWriter, Transformation
+    """A board pack: a cover (title, as-of date, the scope statement, contents with page numbers, who
+    generated it when), then each section from a new page — its headline figures as tiles, its charts,
+    its tables (flowing across pages, the header repeated), its note.
+
+    HTML from a Jinja2 template (autoescaped: every title, label and cell is text, never markup), laid
+    out and printed by WeasyPrint: real text flow, running header and footer ("Scope: …" and "Page X of
+    Y" on every page), the contents' page numbers from ``target-counter``. Charts are SVG drawn by
+    plotly/kaleido (Chromium), so they stay vector and their text selectable. A4 landscape, the paper a
+    board prints and annexes to its minutes."""
+    import weasyprint
 
     as_of = as_of or date.today()
-    pages, figures = _layout(sections)
-    total = len(pages) + 1
-    first_page: dict[int, int] = {}
-    for number, page in enumerate(pages, start=2):
-        first_page.setdefault(page.section, number)
-    generated = (f"Generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by {generated_by}, following IOM's "
+    figures: list[tuple[go.Figure, int, int]] = []
+    for section in sections:
+        for fig in section.figures:
+            width = min(CHART_WIDTH_PX, int(fig.layout.width or CHART_WIDTH_PX))
+            figures.append((fig, width, int(fig.layout.height or DEFAULT_FIGURE_HEIGHT)))
+    svgs = iter(_render_svgs(figures))
+    sizes = iter(figures)
+    view = []
+    for section in sections:
+        charts_view = []
+        for fig in section.figures:
+            svg = next(svgs)
+            _, w, h = next(sizes)
+            share = w / CHART_WIDTH_PX * min(1.0, CHART_MAX_HEIGHT_PX / h)
+            uri = "data:image/svg+xml;base64," + base64.b64encode(
+                svg if isinstance(svg, bytes) else str(svg).encode()).decode()
+            charts_view.append({"uri": uri, "width": round(100 * share, 2),
+                                "alt": str(fig.layout.title.text or "Chart").split("<br>")[0]})
+        view.append({
+            "title": section.title, "facts": [_tile(label, value) for label, value in section.facts],
+            "charts": charts_view, "note": section.note,
+            "tables": [{"caption": table.caption, "columns": [str(c) for c in table.frame.columns],
+                        "rows": [[_cell(v, c) for v, c in zip(row, table.frame.columns)]
+                                 for row in table.frame.itertuples(index=False)],
+                        "empty": table.empty} for table in section.tables],
+        })
+    generated = (f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by {generated_by}, following IOM's "
                  "Remediation Guidelines for Victims of Human Trafficking in Mineral Supply Chains (2018).")
-    running = f"{title} · as of {as_of.isoformat()} · {scope}"
-    frames = [_cover(title, as_of, scope, generated,
-                     [(s.title, first_page[i]) for i, s in enumerate(sections)], cover_note)]
-    frames += [_frame(page, sections[page.section], number, total, running)
-               for number, page in enumerate(pages, start=2)]
+    document = _ENV.get_template("board_pack.html.j2").render(
+        title=title, as_of=as_of.isoformat(), scope=scope, scope_statement=scope_statement(scope),
+        generated=generated, generated_by=generated_by, cover_note=cover_note, sections=view)
+    return weasyprint.HTML(string=document, base_url=str(TEMPLATES) + "/").write_pdf()
 
-    rendered = _render_pdfs([(f, PAGE_W, PAGE_H) for f in frames] + list(figures))
-    frame_pdfs, chart_pdfs = rendered[:len(frames)], rendered[len(frames):]
 
-    writer = PdfWriter()
-    for number, frame_pdf in enumerate(frame_pdfs, start=1):
-        # pypdf 7 transforms only pages that belong to a writer: attach first, then draw on it.
-        canvas = writer.add_page(PdfReader(io.BytesIO(frame_pdf)).pages[0])
-        box = canvas.mediabox
-        kx, ky = float(box.width) / PAGE_W, float(box.height) / PAGE_H
-        for placed in (pages[number - 2].charts if number > 1 else []):
-            chart = PdfReader(io.BytesIO(chart_pdfs[placed.figure])).pages[0]
-            cbox = chart.mediabox
-            _, rw, _ = figures[placed.figure]
-            scale = placed.scale * rw * kx / float(cbox.width)
-            top = float(box.top) - placed.y * ky
-            height = float(cbox.height) * scale
-            canvas.merge_transformed_page(
-                chart, Transformation().translate(-float(cbox.left), -float(cbox.bottom)).scale(scale, scale)
-                .translate(float(box.left) + placed.x * kx, top - height))
-        canvas.scale_to(*A4_LANDSCAPE_PT)
-    for index, section in enumerate(sections):
-        writer.add_outline_item(title=section.title, page_number=first_page[index] - 1)
-    writer.add_metadata({"/Title": f"{title}, as of {as_of.isoformat()}", "/Subject": scope,
-                         "/Creator": generated_by, "/Producer": "plotly/kaleido (Chromium) and pypdf"})
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+def pack_scope(flt: PortfolioFilter) -> str:
+    """The pack's one scope statement for the filters: the same words on the cover, under every chart's
+    title, in every page's footer and at the top of every sheet. What each figure counts within that scope
+    (open incidents, incidents closed after remediation…) is in the figure's own title."""
+    return scope_statement(flt.describe())
+
+
+def scope_statement(scope: str) -> str:
+    """The one scope statement of a pack: on its cover, under every chart's title, on every page's footer
+    and at the top of every sheet of its workbook."""
+    return f"Scope: {scope}"
 
 
 # --- the Portfolio page's board pack --------------------------------------------------------------
@@ -406,8 +236,8 @@ def headline_facts(h: queries.Headline, settings: Settings) -> list[tuple[str, s
         facts.append(("Level 2 budget spent", "No plans"))
     for money in h.level2_money:
         label = "Level 2 budget spent" + (f" ({money['currency']})" if len(h.level2_money) > 1 else "")
-        facts.append((label, f"{_share(money['spent'], money['budget'])}\n{money['currency']} "
-                             f"{charts.compact(money['spent'])} of {charts.compact(money['budget'])}"))
+        facts.append((label, (f"{_share(money['spent'], money['budget'])}\n{money['currency']} "
+                             f"{charts.compact(money['spent'])} of {charts.compact(money['budget'])}")))
     facts.append(("Overdue incidents", f"{h.overdue:,}"))
     return facts
 
@@ -422,8 +252,8 @@ def headline_table(h: queries.Headline, settings: Settings, as_of: date, scope: 
         ("Open incidents", h.open_incidents, "Open incidents matching the filters"),
         ("Level 1 mandatory", h.level1_mandatory, "Open incidents whose latest assessment makes Level 1 mandatory"),
         ("Victims assisted (Level 1)", _victims(h.victims_level1, settings),
-         f"Victims with a case-management plan in a Level 1 plan under implementation; counts below {threshold} "
-         f"are shown as '<{threshold}'"),
+         (f"Victims with a case-management plan in a Level 1 plan under implementation; counts below {threshold} "
+         f"are shown as '<{threshold}'")),
         ("Overdue incidents", h.overdue, "Open incidents in their step longer than its indicative time frame"),
     ]
     for m in h.level2_money:
@@ -483,7 +313,7 @@ def portfolio_section(engine: Engine, flt: PortfolioFilter, today: date, setting
                       ) -> tuple[Section, dict[str, pd.DataFrame]]:
     """The Portfolio page as a board-pack section and its sheets, from the queries the page uses."""
     frames = settings.time_frames
-    scope = flt.describe(with_status=False)  # headline, pipeline and ageing ignore the open/closed choice
+    scope = pack_scope(flt)
     h = queries.headline(engine, flt, today, frames)
     pipe = queries.pipeline(engine, flt)
     age = queries.ageing(engine, flt, today, frames)
@@ -508,7 +338,7 @@ def portfolio_section(engine: Engine, flt: PortfolioFilter, today: date, setting
         facts=headline_facts(h, settings), note=note,
     )
     sheets = {
-        "Headline": headline_table(h, settings, today, scope, len(incidents), matching, _listing(flt)),
+        "Headline": headline_table(h, settings, today, flt.describe(), len(incidents), matching, _listing(flt)),
         "Pipeline": pipeline_table(pipe),
         "Ageing": ageing_table(age, frames),
         "Incidents": incidents_table(incidents),
@@ -530,8 +360,9 @@ def board_pack(engine: Engine, flt: PortfolioFilter, today: date, settings: Sett
 
     ``generated_by`` names who made the pack on its cover (the signed-in user, where there is one)."""
     section, sheets = portfolio_section(engine, flt, today, settings)
-    sections = [section]
-    named: list[tuple[str, pd.DataFrame]] = list(sheets.items())
+    attention, attention_sheets = needs_attention_section(engine, flt, today, settings)
+    sections = [section, attention]
+    named: list[tuple[str, pd.DataFrame]] = [*sheets.items(), *attention_sheets.items()]
     for extra, extra_sheets in extra_sections:
         sections.append(extra)
         named += list(extra_sheets.items())
@@ -541,15 +372,88 @@ def board_pack(engine: Engine, flt: PortfolioFilter, today: date, settings: Sett
         cover_note=f"Confidential: it concerns victims of human trafficking, forced labour and child labour. "
                    f"Victims' counts below {threshold} are shown as <{threshold}; no victim is named.",
     )
-    xlsx = tables_to_xlsx(dict(zip(sheet_names(name for name, _ in named), (df for _, df in named))))
+    xlsx = tables_to_xlsx(dict(zip(sheet_names(name for name, _ in named), (df for _, df in named))),
+                          scope=pack_scope(flt))
     return pdf, xlsx
+
+
+# --- what needs attention ------------------------------------------------------------------------
+
+def needs_attention_section(engine: Engine, flt: PortfolioFilter, today: date, settings: Settings
+                            ) -> tuple[Section, dict[str, pd.DataFrame]]:
+    """What a board should act on, by incident code (no title, no victim's data): open incidents past their
+    step's indicative time frame, mandatory levels with no plan, Level 2 plans past their planned end or
+    their monitoring window, funding not yet received against the budget, and declared Level 2 closure answers
+    the recorded figures contradict (issue #12's check, open and closed incidents alike)."""
+    frames = settings.time_frames
+    open_flt = replace(flt, status="open", stage=None)
+    incidents, _ = queries.portfolio(engine, open_flt, limit=PORTFOLIO_LIMIT, today=today, time_frames=frames)
+    overdue = incidents[incidents["overdue"]]
+    overdue = overdue.assign(over=overdue["days_in_step"] - overdue["time_frame"]).sort_values(
+        ["over", "code"], ascending=[False, True])
+    overdue_table = pd.DataFrame({
+        "Incident": overdue["code"], "Current step": overdue["step_name"],
+        "Days in step": overdue["days_in_step"].astype(int), "Time frame (days)": overdue["time_frame"].astype(int),
+        "Days over": overdue["over"].astype(int),
+        "Waiting for": overdue["waiting_for"], "Owed by": overdue["owed_by"]})
+    missing = queries.missing_plans(engine, flt)
+    missing_table = pd.DataFrame({
+        "Incident": missing["code"], "Current step": [f"{n}. {STEPS[n]}" for n in missing["step"]],
+        "Mandatory level": [f"Level {n}" for n in missing["level"]], "Received": missing["date_received"],
+        "Days since received": [(today - d).days for d in missing["date_received"]]})
+    plans, _ = queries.level2_plans_table(engine, open_flt, today)
+    late = plans.loc[pd.Series([bool(end and end < today and final is None) or bool(window) for end, final, window
+                                in zip(plans["planned_end"], plans["final_report_on"], plans["window"])],
+                               index=plans.index, dtype=bool)]
+    late_table = pd.DataFrame({
+        "Incident": late["code"], "Planned end": late["planned_end"],
+        "Days past planned end": [max(0, (today - end).days) if end else None for end in late["planned_end"]],
+        "Implementation started": late["started_on"], "Months monitored": late["months"],
+        "Monitoring reports": late["reports"].astype(int),
+        "Monitoring window": [w or "Within 12 months" for w in late["window"]]})
+    gaps = plans[plans["received"] < plans["budget"]]
+    gap_table = pd.DataFrame({
+        "Incident": gaps["code"], "Currency": gaps["currency"], "Budget": gaps["budget"],
+        "Received": gaps["received"], "Not yet received": gaps["budget"] - gaps["received"],
+        "Received (%)": [float(r / b) if b else 0.0 for r, b in zip(gaps["received"], gaps["budget"])]})
+    flags = lessons.closure_flags(engine, flt)
+    closure_table = pd.DataFrame({"Incident": flags["code"], "Status": flags["status"].map(STATUSES),
+                                  "Declared closure answer against the figures": flags["closure_flag"]})
+    not_received = "; ".join(f"{cur} {charts.compact(sum(g['Not yet received']))}"
+                             for cur, g in gap_table.groupby("Currency")) or "none"
+    facts = [("Overdue incidents", f"{len(overdue_table):,}\nopen, past the step's time frame"),
+             ("Mandatory level, no plan", f"{len(missing_table):,}\nopen incidents"),
+             ("Level 2 plans late", f"{len(late_table):,}\npast planned end or 12-month window"),
+             ("Funding gaps", f"{len(gap_table):,}\nnot yet received: {not_received}"),
+             ("Closure answers contradicted", f"{len(closure_table):,}\nby the recorded figures")]
+    section = Section(
+        title="Needs attention", facts=facts,
+        tables=[Table("Overdue incidents: longest over first", overdue_table, "No open incident is overdue."),
+                Table("A mandatory level with no plan", missing_table,
+                      "Every mandatory level of an open incident has a plan."),
+                Table("Level 2 plans past their planned end or monitoring window", late_table,
+                      "No Level 2 plan is past its planned end or its monitoring window."),
+                Table("Funding gaps: Level 2 funding received against the budget", gap_table,
+                      "Every open Level 2 plan has received its budget."),
+                Table("Declared closure answers the figures contradict", closure_table,
+                      "No declared closure answer is contradicted by the recorded figures.")],
+        note=("By incident code: no title, no victim's data. Overdue, missing plans, late plans and funding gaps "
+              "concern open incidents; closure answers, open and closed ones. Overdue: in the current step longer than its "
+              f"indicative time frame ({', '.join(f'step {n}: {d} days' for n, d in frames.items())}). Planned end: "
+              "the latest due date of the plan's initiatives; monitoring window: 12 months from the start of "
+              f"implementation ({cite('monitoring_period')}). Amounts in each plan's currency, never summed "
+              "across currencies. Closure answers: a Level 2 closure declared complete, on time or within budget "
+              f"while the plan's own dates and spending say otherwise ({cite('level2_closure_evidence')})."),
+    )
+    return section, {"Overdue": overdue_table, "Mandatory, no plan": missing_table, "Plans late": late_table,
+                     "Funding gaps": gap_table, "Closure contradicted": closure_table}
 
 
 # --- the Level 2 plans and lessons pages' sections -------------------------------------------------
 
 def plans_section(engine: Engine, flt: PortfolioFilter, today: date) -> tuple[Section, dict[str, pd.DataFrame]]:
     """Level 2 plans: money per currency (never summed across currencies), funding by source, the plans."""
-    scope = flt.describe()
+    scope = pack_scope(flt)
     totals = queries.level2_totals(engine, flt)
     plans, matching = queries.level2_plans_table(engine, flt, today)
     facts: list[tuple[str, str]] = []
@@ -558,8 +462,8 @@ def plans_section(engine: Engine, flt: PortfolioFilter, today: date) -> tuple[Se
         facts += [(f"Level 2 plans ({cur})", f"{row['plans']:,}"),
                   (f"Budget ({cur})", charts.compact(row["budget"])),
                   (f"Pledged ({cur})", f"{charts.compact(row['pledged'])}\nreceived {charts.compact(row['received'])}"),
-                  (f"Spent ({cur})", f"{_share(row['spent'], row['budget'])}\n{charts.compact(row['spent'])} of "
-                                     f"{charts.compact(row['budget'])}")]
+                  (f"Spent ({cur})", (f"{_share(row['spent'], row['budget'])}\n{charts.compact(row['spent'])} of "
+                                     f"{charts.compact(row['budget'])}"))]
     section = Section(
         title="Level 2 plans",
         figures=[plan_charts.funding_by_source(row, today, scope).update_layout(height=340)  # shares the tiles' page
@@ -569,16 +473,28 @@ def plans_section(engine: Engine, flt: PortfolioFilter, today: date) -> tuple[Se
               "lines; amounts in each plan's currency, never summed across currencies. Burn rate: budget spent "
               "against time elapsed (within 15 points is in line)."),
     )
-    columns = ["code", "title", "currency", "budget", "pledged", "received", "spent", "gap", "burn", "started_on",
-               "planned_end", "reports", "final_report_on"]
-    return section, {"Level 2 plans": plans.reindex(columns=columns)}
+    return section, {"Level 2 plans": plans.reindex(columns=list(PLAN_COLUMNS)).rename(columns=PLAN_COLUMNS)}
+
+
+PLAN_COLUMNS = {
+    "code": "Incident", "title": "Title", "currency": "Currency", "budget": "Budget", "pledged": "Pledged",
+    "received": "Received", "spent": "Spent", "gap": "Gap (budget less pledged)", "burn": "Burn rate",
+    "spent_share": "Budget spent (%)", "time_share": "Time elapsed (%)", "started_on": "Implementation started",
+    "planned_end": "Planned end", "reports": "Monitoring reports", "final_report_on": "Final report",
+    "window": "Monitoring window",
+}
+REVIEW_COLUMNS = {"item": "Review question", "answer": "Answer", "count": "Incidents", "total": "Reviews",
+                  "share": "Share of reviews (%)"}
+BUDGET_COLUMNS = {"currency": "Currency", "level": "Level", "plans": "Closed plans", "planned": "Budget",
+                  "actual": "Actual cost", "over_budget": "Plans over budget",
+                  "variance": "Actual cost over (+) or under (-) budget (%)"}
 
 
 def lessons_section(engine: Engine, flt: PortfolioFilter, today: date,
                     settings: Settings) -> tuple[Section, dict[str, pd.DataFrame]]:
     """Lessons learned: the four review items, the themes, budget outcome and time to closure."""
 
-    scope = lessons.scope_line(flt)
+    scope = pack_scope(flt)
     cover = lessons.coverage(engine, flt)
     overall = lessons.review_outcomes(engine, flt)
     tags = lessons.tag_counts(engine, flt)
@@ -602,14 +518,19 @@ def lessons_section(engine: Engine, flt: PortfolioFilter, today: date,
              f"({cite('lessons_review_four_items')}); n is the number of reviews behind each share. 'Partly' is not "
              "counted as 'yes'.",
     )
-    review = overall.assign(item=overall["item"].map(REVIEW_QUESTIONS))
+    review = overall.assign(item=overall["item"].map(REVIEW_QUESTIONS), answer=overall["answer"].map(str.capitalize))
+    review = review.reindex(columns=list(REVIEW_COLUMNS)).rename(columns=REVIEW_COLUMNS)
+    budget = lessons.budget_totals(engine, flt)
+    budget = budget.assign(level=budget["level"].map(lambda n: f"Level {n}"))
     flagged = lessons.closure_flags(engine, flt)
     flagged = flagged[flagged["status"] == "closed_remediated"].drop(columns="status").rename(
         columns={"code": "Code", "title": "Title", "closure_flag": "Closure vs figures"})
     if not flagged.empty:
         section.note += (f" {len(flagged)} closed incident{'s' if len(flagged) != 1 else ''} declared Level 2 closure "
                          "answers the recorded figures contradict, e.g. " + flagged["Closure vs figures"].iloc[0] + ".")
-    return section, {"Lessons review": review, "Lesson themes": tags, "Budget outcome": lessons.budget_totals(engine, flt),
+    return section, {"Lessons review": review,
+                     "Lesson themes": tags.rename(columns={"tag": "Theme", "incidents": "Reviews mentioning it"}),
+                     "Budget outcome": budget.reindex(columns=list(BUDGET_COLUMNS)).rename(columns=BUDGET_COLUMNS),
                      "Closure vs figures": flagged}
 
 
@@ -620,8 +541,7 @@ def supply_chain_section(engine: Engine, flt: PortfolioFilter, today: date
     h = supply_chain.exposure_headline(engine, flt)
     if h.declarations == 0:
         return None
-    described = flt.describe(with_status=False)
-    scope = "open incidents" + ("" if described == "all incidents" else f"; {described}")
+    scope = pack_scope(flt)
     suppliers = supply_chain.supplier_exposure(engine, flt)
     products = supply_chain.product_exposure(engine, flt)
     flows = supply_chain.exposure_flows(engine, flt)

@@ -55,6 +55,13 @@ def title(what: str, as_of: date, scope: str) -> str:
     return f"{html.escape(what)}, as of {as_of.isoformat()}<br><sup>{html.escape(scope)}</sup>"
 
 
+def count_axis(highest) -> dict:
+    """Axis settings for a count (incidents, reviews, plans): whole numbers only, never steps of 0.5."""
+    highest = max(1, int(highest or 0))
+    step = max(1, -(-highest // 8))
+    return {"tickmode": "linear", "tick0": 0, "dtick": step, "tickformat": ",d", "rangemode": "tozero"}
+
+
 def compact(amount) -> str:
     """1,359,000 → '1.36m', 133,717 → '134k': money that fits a headline figure."""
     value = float(amount)
@@ -105,7 +112,7 @@ def pipeline(df: pd.DataFrame, as_of: date, scope: str, selected: str | None = N
         unselected={"marker": {"opacity": 0.35}, "textfont": {"color": MUTED}},
     ))
     _layout(fig, heading, height=90 + 34 * len(rows))
-    fig.update_xaxes(title_text="Number of incidents", rangemode="tozero")
+    fig.update_xaxes(title_text="Number of incidents", **count_axis(rows["count"].max()))
     fig.update_yaxes(title_text=None, automargin=True)
     fig.add_hline(y=len(rows) - 5.5, line={"color": MUTED, "width": 1, "dash": "dot"})  # open | closed
     return fig
@@ -130,13 +137,17 @@ def ageing(df: pd.DataFrame, time_frames: dict[int, int], as_of: date, scope: st
         fig.add_annotation(x=int(totals.loc[n, "count"]), y=names[n], xanchor="left", showarrow=False,
                            text=f"  {over} over {time_frames[n]} days" if over else f"  none over {time_frames[n]} days",
                            font={"color": OVERDUE_COLOUR if over else MUTED, "size": 13})
-    _layout(fig, heading, height=170 + 40 * len(steps))
+    plot_height = 40 * len(steps)
+    _layout(fig, heading, height=80 + plot_height + 140)
+    # The legend sits a fixed 70 px under the plot, below the tick labels and the axis title (about 55 px),
+    # with 70 px of margin for its two rows: it never overlaps the axis title, whatever the number of steps.
     fig.update_layout(barmode="stack", showlegend=True,
-                      legend={"orientation": "h", "yanchor": "top", "y": -0.32, "x": 0, "traceorder": "normal",
-                              "title": {"text": "Waiting for "}})
-    fig.update_xaxes(title_text="Number of incidents", rangemode="tozero")
+                      legend={"orientation": "h", "yanchor": "top", "y": -70 / plot_height, "x": 0,
+                              "traceorder": "normal", "title": {"text": "Waiting for "}})
+    fig.update_xaxes(title_text="Number of incidents", title_standoff=6,
+                     **count_axis(df.groupby("step")["count"].sum().max()))
     fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_layout(margin={"r": 170, "b": 90})
+    fig.update_layout(margin={"r": 170, "b": 140})
     return fig
 
 
@@ -199,9 +210,11 @@ def review_overall(df: pd.DataFrame, as_of: date, scope: str) -> go.Figure:
     for item in items:
         fig.add_annotation(x=100, y=labels[item], xanchor="left", showarrow=False, xref="x",
                            text=f"  n = {total:,} incidents", font={"color": MUTED, "size": 13})
-    _layout(fig, heading, height=150 + 52 * len(items))
+    _layout(fig, heading, height=195 + 52 * len(items))
     fig.update_layout(barmode="stack", showlegend=True, uniformtext={"mode": "hide", "minsize": 11},
-                      legend=_TOP_RIGHT_LEGEND, margin={"r": 130})
+                      # the legend just above the plot, under the title and its scope line, never beside the title
+                      legend={**_TOP_RIGHT_LEGEND, "yref": "paper", "y": 1.02, "yanchor": "bottom"},
+                      margin={"r": 130, "t": 125})
     fig.update_xaxes(title_text="Share of reviewed incidents (%)", range=[0, 100], ticksuffix="%", dtick=25)
     fig.update_yaxes(autorange="reversed", automargin=True)
     return fig
@@ -244,8 +257,8 @@ def lesson_themes(df: pd.DataFrame, reviews: int, as_of: date, scope: str, top: 
         hovertemplate="%{y}: %{x:,} of " + f"{reviews:,} reviews<extra></extra>",
     ))
     _layout(fig, heading, height=max(330, 130 + 30 * len(rows)))
-    fig.update_xaxes(title_text=f"Reviews mentioning the theme (number, of {reviews:,})", rangemode="tozero",
-                     automargin=True)
+    fig.update_xaxes(title_text=f"Reviews mentioning the theme (of {reviews:,})", automargin=True,
+                     **count_axis(rows["incidents"].max()))
     fig.update_yaxes(automargin=True)
     fig.update_layout(margin={"r": 70}, title_font_size=_HALF_WIDTH_TITLE)
     if len(df) > top:
@@ -304,7 +317,7 @@ def budget_variance(df: pd.DataFrame, bands: list[str], as_of: date, scope: str)
                       legend={**_TOP_RIGHT_LEGEND, "y": 0.86})
     fig.update_xaxes(title_text="Actual cost against the plan's budget (%)", type="category", tickangle=0,
                      automargin=True, tickfont={"size": 12})
-    fig.update_yaxes(title_text="Closed plans (number)", rangemode="tozero", automargin=True)
+    fig.update_yaxes(title_text="Closed plans (number)", automargin=True, **count_axis(df["plans"].max()))
     fig.update_layout(margin={"t": 110})
     return fig
 

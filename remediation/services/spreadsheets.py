@@ -12,7 +12,7 @@ import io
 import math
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pandas as pd
@@ -101,7 +101,7 @@ def _cell_ready(value):
     if isinstance(value, (list, tuple, dict, set)):
         return xml_safe(str(value))
     if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
     return value
 
 
@@ -129,30 +129,75 @@ def _display_width(value) -> int:
     return max((len(line) for line in str(value).splitlines()), default=0)
 
 
-def tables_to_xlsx(tables: Mapping[str, pd.DataFrame]) -> bytes:
+PERCENT_FORMAT = "0%"
+MONEY_FORMAT = "#,##0.00"
+COUNT_FORMAT = "#,##0"
+DATE_FORMAT = "YYYY-MM-DD"
+MONEY_HEADERS = ("budget", "pledged", "received", "spent", "gap", "actual cost", "not yet received", "amount")
+
+
+def number_format(header: str, value, currency: str | None = None) -> str | None:
+    """The Excel number format of a cell, from its column's plain-English header and its value.
+
+    A header ending in ``(%)`` holds a share from 0 to 1, shown as a percentage; money (a Decimal, or a
+    number under a header naming budget, pledged, received, spent, gap, actual cost…) has two decimals,
+    prefixed with the row's currency where the sheet has a Currency column; other numbers are counts;
+    dates are ISO dates."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (datetime, date, pd.Timestamp)):
+        return DATE_FORMAT if not isinstance(value, datetime) or value == value.replace(hour=0, minute=0) \
+            else "YYYY-MM-DD HH:MM"
+    if not isinstance(value, (int, float, Decimal)):
+        return None
+    name = str(header).strip().lower()
+    if name.endswith("(%)"):
+        return PERCENT_FORMAT
+    if isinstance(value, Decimal) or any(word in name for word in MONEY_HEADERS):
+        return f'"{currency}" {MONEY_FORMAT}' if currency and re.fullmatch(r"[A-Z]{3}", currency) else MONEY_FORMAT
+    if isinstance(value, int) or float(value).is_integer():
+        return COUNT_FORMAT
+    return "#,##0.##"
+
+
+def tables_to_xlsx(tables: Mapping[str, pd.DataFrame], scope: str | None = None) -> bytes:
     """An Excel workbook, one sheet per table, in order.
 
     Sheet names are made valid and unique (:func:`sheet_names`); every text cell and header is
     :func:`neutralise`-d; the header row is bold, frozen and filterable; columns are as wide as their
-    content (up to 60 characters); dates are Excel dates (``YYYY-MM-DD``). The index is not written:
-    ``reset_index()`` first where it carries data."""
+    content (up to 60 characters); every number carries its format (:func:`number_format`: currency,
+    percent, count, date). The index is not written: ``reset_index()`` first where it carries data.
+
+    ``scope``: the pack's scope statement, written above every sheet's header (row 1, the header on
+    row 2) and in its printed header, the same words as on the PDF."""
     buffer = io.BytesIO()
+    top = 1 if scope else 0
     with pd.ExcelWriter(buffer, engine="openpyxl", date_format="YYYY-MM-DD",
                         datetime_format="YYYY-MM-DD HH:MM") as writer:
         for name, df in zip(sheet_names(tables), tables.values()):
             ready = _excel_ready(df)
-            ready.to_excel(writer, sheet_name=name, index=False)
+            ready.to_excel(writer, sheet_name=name, index=False, startrow=top)
             sheet = writer.sheets[name]
-            for cell in sheet[1]:
+            if scope:
+                sheet.cell(row=1, column=1, value=neutralise(xml_safe(scope))).font = Font(italic=True)
+                sheet.oddHeader.center.text = xml_safe(scope).replace("&", "&&")
+            for cell in sheet[top + 1]:
                 cell.font = Font(bold=True)
                 cell.alignment = Alignment(horizontal="left", vertical="bottom", wrap_text=False)
+            currency_column = next((i for i, c in enumerate(ready.columns) if str(c).lower() == "currency"), None)
+            for row in sheet.iter_rows(min_row=top + 2, max_col=len(ready.columns)):
+                currency = row[currency_column].value if currency_column is not None else None
+                for cell, header in zip(row, ready.columns):
+                    fmt = number_format(header, cell.value, currency if isinstance(currency, str) else None)
+                    if fmt:
+                        cell.number_format = fmt
             sample = ready.head(_WIDTH_SAMPLE)
             for i, column in enumerate(ready.columns, start=1):
                 widest = max([_display_width(column), *(_display_width(v) for v in sample[column].tolist())])
                 sheet.column_dimensions[get_column_letter(i)].width = min(COLUMN_WIDTH_MAX, max(8, widest + 2))
             if len(ready.columns):
-                sheet.freeze_panes = "A2"
-                sheet.auto_filter.ref = sheet.dimensions
+                sheet.freeze_panes = f"A{top + 2}"
+                sheet.auto_filter.ref = f"A{top + 1}:{get_column_letter(len(ready.columns))}{top + 1 + len(ready)}"
     return buffer.getvalue()
 
 

@@ -473,3 +473,19 @@ def level2_totals(engine: Engine, flt: PortfolioFilter = PortfolioFilter()) -> p
                      **{f"received_{s}": per_source.get(s, (Decimal(0), Decimal(0)))[1] for s in FUNDING_SOURCES}})
     return pd.DataFrame(rows).sort_values("currency").reset_index(drop=True) if rows else pd.DataFrame(
         columns=["currency", "plans", "budget", "spent", "pledged", "received"])
+
+
+def missing_plans(engine: Engine, flt: PortfolioFilter = PortfolioFilter()) -> pd.DataFrame:
+    """Open incidents whose latest assessment makes a level mandatory and that have no plan of that level:
+    code, step, the level (1 or 2), days since received. For the board pack's "needs attention" page."""
+    c, p = t.incidents.c, t.plans.c
+    rows = []
+    with engine.connect() as conn:
+        for level, column in ((1, c.level1), (2, c.level2)):
+            has_plan = select(p.incident_id).where(p.level == level).scalar_subquery()
+            rows += [(code, step, level, received) for code, step, received in conn.execute(
+                select(c.code, c.step, c.date_received)
+                .where(flt.where(with_status=False), c.status == "open", column == "mandatory",
+                       c.id.not_in(has_plan))
+                .order_by(c.date_received, c.code)).all()]
+    return pd.DataFrame(rows, columns=["code", "step", "level", "date_received"])

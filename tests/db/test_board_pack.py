@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import time
 from datetime import date, timedelta
 
+import pandas as pd
 import plotly.graph_objects as go
 import pytest
 from openpyxl import load_workbook
@@ -21,7 +23,8 @@ from remediation.storage import queries
 from remediation.storage.queries import PortfolioFilter
 
 TODAY = date.today()
-SHEETS = ["Headline", "Pipeline", "Ageing", "Incidents"]
+SHEETS = ["Headline", "Pipeline", "Ageing", "Incidents", "Overdue", "Mandatory, no plan", "Plans late",
+          "Funding gaps", "Closure contradicted"]
 HEADLINE_LABELS = ["Open incidents", "Level 1 mandatory", "Victims assisted (Level 1)", "Level 2 budget spent",
                    "Overdue incidents"]
 HOSTILE_TITLES = ['=HYPERLINK("http://x","click")', "@SUM(A1)"]
@@ -49,11 +52,17 @@ def pages_text(pdf: bytes) -> list[str]:
 
 
 def rows(wb, sheet: str) -> list[tuple]:
-    return list(wb[sheet].iter_rows(min_row=2, values_only=True))
+    """A sheet's rows under its scope line (row 1) and its header (row 2)."""
+    return list(wb[sheet].iter_rows(min_row=3, values_only=True))
 
 
 def headline_values(wb) -> dict[str, object]:
     return {figure: value for figure, value, _ in rows(wb, "Headline")}
+
+
+def squeezed(text: str) -> str:
+    """Text without spaces: a chart's SVG text comes back from the PDF with its spaces dropped."""
+    return "".join(text.split())
 
 
 def test_board_pack_of_the_demo_portfolio(demo_engine, backend, record_property):
@@ -67,31 +76,61 @@ def test_board_pack_of_the_demo_portfolio(demo_engine, backend, record_property)
     conf = queries.settings(demo_engine)
     h = queries.headline(demo_engine, PortfolioFilter(), TODAY, conf.time_frames)
     pages = pages_text(pdf)
-    # cover; the headline tiles with the pipeline; the ageing chart with the section's note
-    assert len(pages) == 3
-    assert export.REPORT_TITLE in pages[0] and f"as of {TODAY.isoformat()}" in pages[0]
-    assert "Scope: all incidents" in pages[0] and "Portfolio page 2" in pages[0]
-    assert pages[1].startswith("Portfolio ") and pages[2].startswith("Portfolio (continued) ")
+    total = len(pages)
+    assert total >= 4  # cover, Portfolio (tiles and pipeline, ageing), Needs attention
+    assert export.REPORT_TITLE in pages[0] and f"Position as of {TODAY.isoformat()}" in pages[0]
+    # the contents, its page numbers from CSS target-counter
+    toc = re.search(r"Contents Portfolio \.+ page (\d+) Needs attention \.+ page (\d+)", pages[0])
+    assert toc, pages[0]
+    assert pages[int(toc[1]) - 1].startswith("Portfolio ") and pages[int(toc[2]) - 1].startswith("Needs attention ")
+    # one scope statement, the same on every page (footer) and on every chart
+    for number, page in enumerate(pages, start=1):
+        assert page.count("Scope: all incidents") >= 1 and f"Page {number} of {total}" in page, page
+        assert "Scope:" not in page.replace("Scope: all incidents", "").replace("Scope:allincidents", "")
+    portfolio = pages[int(toc[1]) - 1]
     for label in HEADLINE_LABELS:
-        assert label in pages[1]
-    assert f"Open incidents {h.open_incidents:,}" in pages[1]
-    assert f"Level 1 mandatory {h.level1_mandatory:,}" in pages[1]
-    assert f"Victims assisted (Level 1) {conf.suppress(h.victims_level1)}" in pages[1]
-    assert f"Overdue incidents {h.overdue:,}" in pages[1]
-    assert f"Incidents by step and closed outcome, as of {TODAY.isoformat()}" in pages[1]
-    assert f"Days in the current step, as of {TODAY.isoformat()}" in pages[2]
-    for number, page in enumerate(pages[1:], start=2):
-        assert f"Page {number} of 3" in page and f"as of {TODAY.isoformat()}" in page
+        assert label in portfolio
+    assert f"Open incidents {h.open_incidents:,}" in portfolio
+    assert f"Victims assisted (Level 1) {conf.suppress(h.victims_level1)}" in portfolio
+    text = " ".join(pages)
+    assert squeezed(f"Incidents by step and closed outcome, as of {TODAY.isoformat()} Scope: all incidents") \
+        in squeezed(text)
+    assert squeezed(f"Days in the current step, as of {TODAY.isoformat()}") in squeezed(text)
+
+    # needs attention: the overdue incidents by code, longest over first
+    incidents, _ = queries.portfolio(demo_engine, PortfolioFilter(status="open"), today=TODAY,
+                                     time_frames=conf.time_frames)
+    overdue = incidents[incidents["overdue"]]
+    assert len(overdue) == h.overdue > 0
+    attention = " ".join(pages[int(toc[2]) - 1:])
+    assert f"Overdue incidents {h.overdue:,}" in attention
+    for code in overdue["code"]:
+        assert code in attention
+    worst = overdue.assign(over=overdue["days_in_step"] - overdue["time_frame"]).sort_values(
+        ["over", "code"], ascending=[False, True]).iloc[0]
+    assert f"{worst['code']} {worst['step_name']} {worst['days_in_step']} {worst['time_frame']} {worst['over']}" \
+        in attention
+    assert "Funding gaps" in attention and "Mandatory level, no plan" in attention
 
     wb = load_workbook(io.BytesIO(xlsx))
     assert wb.sheetnames == SHEETS
+    for sheet in wb:  # the same scope statement above every sheet
+        assert sheet["A1"].value == "Scope: all incidents", sheet.title
     pipeline = queries.pipeline(demo_engine)
     assert [(r[0], r[2]) for r in rows(wb, "Pipeline")] == list(zip(pipeline["label"], pipeline["count"]))
     ageing = queries.ageing(demo_engine, PortfolioFilter(), TODAY, conf.time_frames)
     assert len(rows(wb, "Ageing")) == len(ageing) and sum(r[2] for r in rows(wb, "Ageing")) == ageing["count"].sum()
     incidents, matching = queries.portfolio(demo_engine, PortfolioFilter(), today=TODAY, time_frames=conf.time_frames)
     assert [r[0] for r in rows(wb, "Incidents")] == incidents["code"].tolist() and len(incidents) == matching
-    assert wb["Incidents"]["P2"].is_date  # Received, as an Excel date
+    assert wb["Incidents"]["P3"].is_date and wb["Incidents"]["P3"].number_format == "YYYY-MM-DD"  # Received
+    assert [r[0] for r in rows(wb, "Overdue")] == [r[0] for r in rows(wb, "Overdue")] and \
+        {r[0] for r in rows(wb, "Overdue")} == set(overdue["code"])
+    gaps = wb["Funding gaps"]
+    assert [c.value for c in gaps[2]] == ["Incident", "Currency", "Budget", "Received", "Not yet received",
+                                         "Received (%)"]
+    assert gaps.max_row > 2
+    assert gaps["C3"].number_format == '"USD" #,##0.00' and gaps["F3"].number_format == "0%"
+    assert 0 <= gaps["F3"].value < 1
     values = headline_values(wb)
     assert values["Open incidents"] == h.open_incidents and values["Overdue incidents"] == h.overdue
     assert values["Level 1 mandatory"] == h.level1_mandatory and values["Incidents listed"] == matching
@@ -128,14 +167,24 @@ def test_hostile_titles_are_text_and_other_pages_add_sections(demo_engine):
             date_received=TODAY - timedelta(days=20), incident_date=TODAY - timedelta(days=40), affected_persons=3))
     extra_chart = go.Figure(go.Bar(x=[1, 2], y=["a", "b"], orientation="h")).update_layout(
         title="Lessons by theme", height=400)
-    lessons = Section("Lessons learned", [extra_chart], [("Lessons captured", "12")], note="From closed incidents.")
+    hostile = "<script>alert(1)</script> <b>bold</b> & $x$"
+    lessons = Section(f"Lessons learned {hostile}", [extra_chart], [("Lessons captured", "12"), (hostile, "<i>3</i>")],
+                      note=f"From closed incidents. {hostile}",
+                      tables=[export.Table(f"Titles {hostile}", pd.DataFrame({"Title": [hostile], "n": [3]}))])
     extra_sheets = {"Lessons": queries.pipeline(demo_engine), "Headline": queries.pipeline(demo_engine)}
 
     pdf, xlsx = pack(demo_engine, extra_sections=[(lessons, extra_sheets)])
     pages = pages_text(pdf)
-    assert len(pages) == 4 and "Lessons learned page 4" in pages[0]
-    assert pages[3].startswith("Lessons learned ") and "Lessons captured 12" in pages[3]
-    assert "Lessons by theme" in pages[3] and "Page 4 of 4" in pages[3]
+    total = len(pages)
+    toc = re.search(r"Lessons learned <script>alert\(1\)</script> <b>bold</b> & \$x\$ \.+ page (\d+)", pages[0])
+    assert toc, pages[0]
+    last = " ".join(pages[int(toc[1]) - 1:])
+    # user text shown literally, as typed: never markup (no bold, no script run, nothing dropped)
+    assert last.startswith(f"Lessons learned {hostile} ") and "Lessons captured 12" in last
+    assert squeezed(f"{hostile} <i>3</i>") in squeezed(last)  # a narrow tile may wrap the label
+    assert f"Titles {hostile} Title n {hostile} 3" in last
+    assert f"From closed incidents. {hostile}" in last
+    assert "Lessonsbytheme" in squeezed(last) and f"Page {total} of {total}" in pages[-1]
 
     wb = load_workbook(io.BytesIO(xlsx))
     assert wb.sheetnames == [*SHEETS, "Lessons", "Headline (2)"]
@@ -154,9 +203,11 @@ def test_hostile_titles_are_text_and_other_pages_add_sections(demo_engine):
 def test_board_pack_of_an_empty_database(engine):
     pdf, xlsx = pack(engine)
     pages = pages_text(pdf)
-    assert "No incident matches these filters." in " ".join(pages) and "Open incidents 0" in pages[1]
+    text = " ".join(pages)
+    assert squeezed("No incident matches these filters.") in squeezed(text) and "Open incidents 0" in pages[1]
+    assert "No open incident is overdue." in text and "Every open Level 2 plan has received its budget." in text
     wb = load_workbook(io.BytesIO(xlsx))
-    assert wb.sheetnames == SHEETS and rows(wb, "Incidents") == [] and wb["Incidents"]["A1"].value == "Code"
+    assert wb.sheetnames == SHEETS and rows(wb, "Incidents") == [] and wb["Incidents"]["A2"].value == "Code"
     assert headline_values(wb)["Victims assisted (Level 1)"] == 0
 
 
@@ -165,18 +216,41 @@ def test_the_full_pack_carries_every_page(demo_engine):
     workbook."""
     pdf, xlsx = pack(demo_engine, PortfolioFilter(status="all"), build=export.full_board_pack)
     text = " ".join(pages_text(pdf))
-    for title in ("Portfolio", "Level 2 plans", "Lessons learned", "Objectives met", "Budget (USD)", "Supply chain",
-                  "Suppliers carrying the most open Level 1 incidents", "Reaching a supplier now"):
-        assert title in text, title
+    for title in ("Portfolio", "Needs attention", "Level 2 plans", "Lessons learned", "Objectives met", "Budget (USD)",
+                  "Supply chain", "Suppliers carrying the most open Level 1 incidents", "Reaching a supplier now"):
+        assert squeezed(title) in squeezed(text), title
+    pages = pages_text(pdf)
+    for number, page in enumerate(pages, start=1):  # one scope statement on every page
+        assert "Scope: all incidents" in page and f"Page {number} of {len(pages)}" in page
     wb = load_workbook(io.BytesIO(xlsx))
-    assert wb.sheetnames == ["Headline", "Pipeline", "Ageing", "Incidents", "Level 2 plans", "Lessons review",
-                             "Lesson themes", "Budget outcome", "Closure vs figures", "Supplier exposure",
-                             "Product exposure"]
+    assert wb.sheetnames == [*SHEETS, "Level 2 plans", "Lessons review", "Lesson themes", "Budget outcome",
+                             "Closure vs figures", "Supplier exposure", "Product exposure"]
     # issue #12: the demo's Level 2 closures whose declared answers the figures contradict, in words
     flagged = rows(wb, "Closure vs figures")
     assert flagged and all("declared yes; the figures:" in r[2] for r in flagged), flagged
     assert "Closure answers the figures contradict" in text
-    incidents = [c.value for c in wb["Incidents"][1]]
-    assert "Closure vs figures" in incidents
+    assert "Closure vs figures" in [c.value for c in wb["Incidents"][2]]
+    # and on Needs attention, by code
+    contradicted = rows(wb, "Closure contradicted")
+    assert {r[0] for r in contradicted} >= {r[0] for r in flagged}
+    for code, _, flag in contradicted:
+        assert code in text
+    for sheet in wb:  # the scope on every sheet; headers in words, never raw column names
+        assert sheet["A1"].value == "Scope: all incidents", sheet.title
+        for cell in sheet[2]:
+            assert cell.value and "_" not in str(cell.value) and str(cell.value)[0].isupper(), (sheet.title, cell.value)
+    plans = wb["Level 2 plans"]
+    header = [c.value for c in plans[2]]
+    assert header[:8] == ["Incident", "Title", "Currency", "Budget", "Pledged", "Received", "Spent",
+                          "Gap (budget less pledged)"]
+    assert plans.cell(3, header.index("Budget") + 1).number_format == '"USD" #,##0.00'
+    assert plans.cell(3, header.index("Planned end") + 1).number_format == "YYYY-MM-DD"
+    outcome = wb["Budget outcome"]
+    header = [c.value for c in outcome[2]]
+    assert outcome.cell(3, header.index("Actual cost over (+) or under (-) budget (%)") + 1).number_format == "0%"
+    review = wb["Lessons review"]
+    assert [c.value for c in review[2]] == ["Review question", "Answer", "Incidents", "Reviews",
+                                           "Share of reviews (%)"]
+    assert review["E3"].number_format == "0%" and review["C3"].number_format == "#,##0"
     suppliers = rows(wb, "Supplier exposure")
     assert suppliers and all(isinstance(r[3], int) for r in suppliers)  # aggregated: counts, no incident listed

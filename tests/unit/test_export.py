@@ -261,18 +261,20 @@ def test_pdf_text(pack):
     cover = pages[0]
     assert export.REPORT_TITLE in cover and "as of 2026-11-20" in cover
     assert "Scope: filters: gold; Tallis Bullion" in cover and "Generated " in cover
-    assert re.search(r"Portfolio page 2 Level 2 plans page 3 <b>Lessons</b> & \$x\$ page 6", cover)
+    # the contents: page numbers from CSS target-counter, a hostile title as text
+    assert re.search(r"Portfolio \.+ page 2 Level 2 plans \.+ page 3 <b>Lessons</b> & \$x\$ \.+ page 6", cover)
     assert pages[1].startswith("Portfolio") and "First chart" in pages[1] and "Second chart" in pages[1]
     assert "Open incidents 26" in pages[1] and "Victims assisted (Level 1) <5" in pages[1]
     assert "Level 2 budget spent 5% USD 84k of 1.70m" in pages[1]
     assert "Counts below 5 are shown as <5." in pages[1]
-    assert pages[2].startswith("Level 2 plans Remediation oversight")
-    assert pages[3].startswith("Level 2 plans (continued)") and pages[4].startswith("Level 2 plans (continued)")
+    assert pages[2].startswith("Level 2 plans ")
+    for page in pages[3:5]:  # a continued section carries its title in the running header
+        assert "Remediation oversight — board pack Level 2 plans Scope:" in page
     assert "Tall chart" in pages[2] and "Taller chart" in pages[3] and "Towering chart" in pages[4]
     assert "<b>Lessons</b> & $x$" in pages[5]
     assert 'A facilitator wrote: <a href="http://x">click</a> $5 budget$' in pages[5]
-    for number, page in enumerate(pages[1:], start=2):
-        assert f"Page {number} of 6" in page and "as of 2026-11-20" in page
+    for number, page in enumerate(pages, start=1):  # the scope statement and page X of Y in every footer
+        assert page.endswith(f"Scope: filters: gold; Tallis Bullion Page {number} of 6"), page
 
 
 def test_pdf_of_no_sections_is_a_cover():
@@ -284,4 +286,31 @@ def test_missing_browser_names_the_fix(monkeypatch):
     monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
     with pytest.raises(export.ChromiumNotFound,
                        match=r"BROWSER_PATH='/nonexistent/chromium'.*apt-get install chromium"):
-        export.figures_to_pdf([Section("x")])
+        export.figures_to_pdf([Section("x", [bar_chart("A", 200)])])
+
+
+def test_a_pack_without_charts_needs_no_browser(monkeypatch):
+    """Only the charts need Chromium: text, tiles and tables are laid out by WeasyPrint alone."""
+    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
+    pdf = export.figures_to_pdf([Section("Needs attention", facts=[("Overdue incidents", "3")])])
+    assert "Overdue incidents 3" in text_of(pdf)[1]
+
+
+def test_workbook_number_formats_and_scope_line():
+    """Money in the row's currency, shares as percentages, counts and dates formatted; the scope statement above
+    every sheet (and its header on row 2)."""
+    plans = pd.DataFrame({"Incident": ["INC-1", "INC-2"], "Currency": ["USD", "EUR"],
+                          "Budget": [Decimal("1000.50"), Decimal("20")], "Received (%)": [0.25, 1.0],
+                          "Reports": [3, 0], "Planned end": [date(2026, 1, 31), None]})
+    wb = load_workbook(io.BytesIO(spreadsheets.tables_to_xlsx(
+        {"Plans": plans, "Other": pd.DataFrame({"Not yet received": [5.5]})}, scope="Scope: filters: =gold")))
+    sheet = wb["Plans"]
+    for ws in wb:
+        assert ws["A1"].value == "Scope: filters: =gold"
+        assert ws.freeze_panes == "A3"
+    assert [c.value for c in sheet[2]] == list(plans.columns)
+    assert sheet["C3"].number_format == '"USD" #,##0.00' and sheet["C4"].number_format == '"EUR" #,##0.00'
+    assert sheet["D3"].number_format == "0%" and sheet["D3"].value == 0.25
+    assert sheet["E3"].number_format == "#,##0" and sheet["F3"].number_format == "YYYY-MM-DD"
+    assert wb["Other"]["A3"].number_format == "#,##0.00"  # money by its header, no currency column
+    assert spreadsheets.number_format("Share (%)", True) is None  # a yes/no is not a number
