@@ -57,6 +57,8 @@ def test_recording_a_finding_moves_the_tracker(streamlit_app, page, artifacts_di
     # Streamlit's date field is a group of spinbuttons; typing into the year runs on into month and day.
     form.get_by_role("spinbutton", name="year, Decided on").click()
     page.keyboard.type((rec.verification.notice.notified_on + timedelta(days=10)).strftime("%Y%m%d"))
+    # an unsubstantiated allegation is closed fully documented: its reasons, in a sentence (issue #12)
+    form.get_by_label("Notes").fill("The site visit found no evidence of the alleged practice.")
     form.get_by_role("button", name="Record the investigation's finding").click()
     wait_for_app(page)
 
