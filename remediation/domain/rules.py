@@ -187,7 +187,7 @@ def _severity(inp: TriageInput, policy: Policy) -> tuple[bool, list[str]]:
         return True, reasons
     occurrence = "repeated" if inp.repeated else "isolated"
     return False, [
-        f"Not severe: no severe type among the violation types, {occurrence}, and "
+        f"Not among the guideline's severe types (footnote 22): none of the violation types is one, {occurrence}, and "
         f"{inp.affected_persons} affected person{'s' if inp.affected_persons != 1 else ''}, below the "
         f"policy threshold of {policy.severe_affected_persons} ({FOOTNOTE_22})."
     ]
