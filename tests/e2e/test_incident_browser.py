@@ -57,6 +57,8 @@ def test_recording_a_finding_moves_the_tracker(streamlit_app, page, artifacts_di
     # Streamlit's date field is a group of spinbuttons; typing into the year runs on into month and day.
     form.get_by_role("spinbutton", name="year, Decided on").click()
     page.keyboard.type((rec.verification.notice.notified_on + timedelta(days=10)).strftime("%Y%m%d"))
+    # An unsubstantiated allegation is closed with its reason written down (issue #12's rule).
+    form.get_by_role("textbox", name="Notes").fill("The investigation found no corroborating evidence.")
     form.get_by_role("button", name="Record the investigation's finding").click()
     wait_for_app(page)
 
