@@ -199,11 +199,6 @@ class Widget:
     def common(self) -> dict:
         return {"key": self.key, "help": self.help, "disabled": self.disabled}
 
-    @property
-    def must_fill(self) -> bool:
-        """Required with nothing to start from: the browser blocks an empty submit (pydantic still checks)."""
-        return self.spec.required and self.initial is None
-
 
 def _bool(w: Widget) -> bool | None:
     """A bool with a default is a checkbox; otherwise the user must answer Yes or No (or, when the
@@ -223,7 +218,7 @@ def _date(w: Widget) -> date | None:
     min_value = min(EARLIEST_DATE, initial or EARLIEST_DATE)
     max_value = max(date.today(), initial or date.today()) if w.spec.past_only else None
     return st.date_input(w.label, value=w.initial, min_value=min_value, max_value=max_value,
-                         format="YYYY-MM-DD", required=w.must_fill, **w.common)
+                         format="YYYY-MM-DD", **w.common)
 
 
 def _choice(w: Widget) -> Any:
@@ -233,7 +228,7 @@ def _choice(w: Widget) -> Any:
     names = {None: NOT_RECORDED, **w.options}
     index = options.index(w.initial) if w.initial in options else None
     return st.selectbox(w.label, options, index=index, format_func=lambda v: names.get(v, str(v)),
-                        placeholder="Choose…", required=w.must_fill, **w.common)
+                        placeholder="Choose…", **w.common)
 
 
 def _choices(w: Widget) -> list:
@@ -252,18 +247,18 @@ def _tags(w: Widget) -> list[str]:
 
 def _int(w: Widget) -> int | None:
     return st.number_input(w.label, min_value=w.spec.constraint("ge"), max_value=w.spec.constraint("le"),
-                           value=w.initial, step=1, required=w.must_fill, **w.common)
+                           value=w.initial, step=1, **w.common)
 
 
 def _money(w: Widget) -> Decimal | None:
     value = st.number_input(w.label, min_value=0.0, value=None if w.initial is None else float(w.initial),
-                            step=100.0, format="%.2f", required=w.must_fill, **w.common)
+                            step=100.0, format="%.2f", **w.common)
     return None if value is None else Decimal(f"{value:.2f}")
 
 
 def _float(w: Widget) -> float | None:
     value = None if w.initial is None else float(w.initial)
-    return st.number_input(w.label, value=value, step=1.0, required=w.must_fill, **w.common)
+    return st.number_input(w.label, value=value, step=1.0, **w.common)
 
 
 def _text(w: Widget) -> str | None:
@@ -272,7 +267,7 @@ def _text(w: Widget) -> str | None:
     max_chars = w.spec.constraint("max_length")
     initial = "" if w.initial is None else str(w.initial)
     if (max_chars or 0) <= SHORT_TEXT_MAX and (max_chars is not None or w.spec.constraint("pattern")):
-        return st.text_input(w.label, value=initial, max_chars=max_chars, required=w.must_fill, **w.common)
+        return st.text_input(w.label, value=initial, max_chars=max_chars, **w.common)
     return st.text_area(w.label, value=initial, max_chars=max_chars, height=100, **w.common)
 
 
@@ -410,6 +405,7 @@ def model_form(
     values: dict[str, Any] = {}
     shown: list = []  # the slots holding this run's messages, emptied if this submit succeeds
     with st.form(key):
+        shown.append(_draw_attention(errors, names, labels))  # at the top, where the eye starts
         shown.append(_draw_errors(errors.get(None, [])))
         shown.append(_draw_errors(f"{labels.get(f, humanise(f))}: {m}"
                                   for f in errors if f is not None and f not in names for m in errors[f]))
@@ -433,13 +429,24 @@ def model_form(
     return instance
 
 
+def required_mark(spec: FieldSpec) -> str:
+    """" *" after a required field's label; a list that needs items says how many. The browser does not block
+    an empty submit (it would turn fields red with no words): the server says what is missing, at the top of the
+    form and under each field."""
+    least = spec.constraint("min_length") if spec.kind in ("choices", "tags") else None
+    if least:
+        return f" * (at least {'one' if least == 1 else least})"
+    return " *" if spec.required and spec.kind != "bool" else ""
+
+
 def _draw_field(spec: FieldSpec, key: str, labels: Mapping, defaults: Mapping, help: Mapping,
                 choices: Mapping, disabled: bool) -> Any:
     initial = defaults.get(spec.name, spec.default)
     if initial is PydanticUndefined:
         initial = None
     help_text, reminder = _help_and_reminder(spec, help.get(spec.name))
-    widget = Widget(spec, f"{key}.{spec.name}", labels.get(spec.name, humanise(spec.name)), help_text,
+    widget = Widget(spec, f"{key}.{spec.name}", labels.get(spec.name, humanise(spec.name)) + required_mark(spec),
+                    help_text,
                     initial, options_for(spec, choices.get(spec.name)), disabled)
     value = WIDGETS[spec.kind](widget)
     if reminder:
@@ -450,9 +457,9 @@ def _draw_field(spec: FieldSpec, key: str, labels: Mapping, defaults: Mapping, h
 def _draw_attention(errors: Errors, names: list[str], labels: Mapping):
     """Next to the button, name the fields to fix: in a long form they may be out of sight."""
     slot = st.empty()
-    flagged = [labels.get(n, humanise(n)) for n in names if errors.get(n)]
+    flagged = [f"**{labels.get(n, humanise(n))}**: {md(errors[n][0])}" for n in names if errors.get(n)]
     if flagged:
-        slot.warning(f"Nothing was saved. Please check: {', '.join(flagged)}.", icon=":material/arrow_upward:")
+        slot.warning("Nothing was saved. Please check:  \n" + "  \n".join(flagged), icon=":material/rule:")
     return slot
 
 

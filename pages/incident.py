@@ -43,17 +43,26 @@ TRACKER_ICONS = {
 }
 
 
+STEP_TABS = {1: "Verify", 2: "Level", 3: "Plan", 4: "Implement", 5: "Close", 6: "Lessons"}
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """'1 child', '2 children', '1 affected person', '5 affected persons'."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
 # --- choose an incident -------------------------------------------------------------------------------
 
 if "open_incident" in st.session_state:  # set by intake: a drawn widget's state can only change before it is drawn
     st.session_state["incident"] = st.session_state.pop("open_incident")
+top = st.container()  # the title reads first; the code box, which the title depends on, sits under it
 st.text_input("Incident code", key="incident", bind="query-params", placeholder="INC-2025-014",
               help="Type a code, or open an incident from the Portfolio page.")
 code = (st.session_state.get("incident") or "").strip()
 code = code.upper() if code.isascii() else code  # "ı".upper() is "I": a look-alike is checked as typed, below
 
 if not code:
-    st.title("Incidents")
+    top.title("Incidents")
     st.caption("Open an incident by its code, or record a new allegation: it starts at Step 1, "
                "*Verify the allegation*.")
     st.page_link(PAGES["portfolio"], label="Back to the portfolio", icon=":material/arrow_back:")
@@ -101,13 +110,13 @@ if not code:
     st.stop()
 
 if problem := link_code_problem(code):  # a NUL byte or a look-alike digit never reaches the database
-    st.title("Incident not found")
+    top.title("Incident not found")
     st.error(problem, icon=":material/link_off:")
     st.page_link(PAGES["portfolio"], label="Back to the portfolio", icon=":material/arrow_back:")
     st.stop()
 found = load_incident(code)
 if found is None:
-    st.title("Incident not found")
+    top.title("Incident not found")
     st.error(f"There is no incident with the code **{md(code)}**. Check the code, or find it on the Portfolio page.",
              icon=":material/search_off:")
     st.page_link(PAGES["portfolio"], label="Back to the portfolio", icon=":material/arrow_back:")
@@ -120,8 +129,8 @@ show_conflict()
 conf = settings()
 
 # --- header -------------------------------------------------------------------------------------------
-st.title(f"{inc.code}: {md(inc.title)}")
-st.caption(" · ".join([MINERALS[inc.mineral], md(inc.country), md(inc.site) or "site not recorded",
+top.title(f"{inc.code}: {md(inc.title)}")
+top.caption(" · ".join([MINERALS[inc.mineral], md(inc.country), md(inc.site) or "site not recorded",
                        f"smelter/refiner {md(inc.smelter_refiner)}"
                        + (f" ({inc.smelter_id})" if inc.smelter_id else " (not linked to the register)"),
                        AUDIT_PROGRAMMES[inc.audit_programme],
@@ -222,8 +231,10 @@ def step_form(model, key: str, role: str, call, success: str, **form) -> None:
 st.subheader("Record" if can_edit() else "Step by step", anchor=False)
 if not can_edit():
     st.caption(md(read_only_notice("record steps, plans and lessons")))
-tab_names = [f"{n}. {name}" for n, name in STEPS.items()]
+tab_names = [f"{n}. {name}" for n, name in STEP_TABS.items()]  # short, so all six fit with the active one in view
 tabs = st.tabs(tab_names, default=tab_names[state.step - 1])
+for n, tab in zip(STEPS, tabs):
+    tab.markdown(f"**Step {n}: {STEPS[n]}**")
 v, r = rec.verification, rec.response
 editable = state.is_open
 DC, AP, SR, RF, VSC = ("downstream_company", "audit_programme", "smelter_refiner", "remediation_facilitator",
@@ -231,7 +242,8 @@ DC, AP, SR, RF, VSC = ("downstream_company", "audit_programme", "smelter_refiner
 
 with tabs[0]:
     st.markdown(f"Violation types: {', '.join(VIOLATION_TYPES[t] for t in inc.violation_types)} · "
-                f"{inc.affected_persons} affected persons, of whom {inc.children_affected} children · "
+                f"{plural(inc.affected_persons, 'affected person')}, "
+                f"of whom {plural(inc.children_affected, 'child', 'children')} · "
                 f"{'repeated' if inc.repeated else 'isolated'} · incident on {inc.incident_date}"
                 + (f", public since {inc.became_public_date}" if inc.became_public_date else ", not public"))
     if state.step > 1 or not editable:

@@ -44,6 +44,9 @@ st.markdown(f"**{md(policy.name)}** — adopted {policy.adopted_on or '—'} by 
 if policy.notes:
     st.caption(md(policy.notes))
 st.dataframe(matrix_table(policy), hide_index=True, width="stretch")
+if any(c.inferred for c in policy.matrix.values()):  # said once here, not in every cell of every page
+    st.caption("*Inferred*: our copy of the guideline lost the printed symbols of the past-trading rows; these "
+               "cells are our reading, adopted by the company as its policy until it decides its own.")
 cols = st.columns(4)
 cols[0].metric("Severe from this many affected persons", policy.severe_affected_persons,
                help=f"Severity by the number of affected persons ({cite('footnote22_occurrence_and_persons')}); "

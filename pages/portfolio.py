@@ -83,6 +83,7 @@ st.plotly_chart(charts.pipeline(pipeline(flt), today, figures_scope, st.session_
 st.caption("Click a bar to list its incidents below.")
 st.plotly_chart(charts.ageing(ageing(flt, today), conf.time_frames, today, figures_scope),
                 key="ageing_chart", theme=None, config={"displayModeBar": False})
+st.caption("Open incidents only: a closed incident has an outcome, not an age in a step.")
 
 
 def time_frames_editor() -> None:
@@ -148,9 +149,11 @@ event = st.dataframe(
     column_config={
         "code": st.column_config.TextColumn("Code", pinned=True),
         "title": st.column_config.TextColumn("Title", width="medium"),
-        "step_name": st.column_config.TextColumn("Current step", width="medium"),
+        "step_name": st.column_config.TextColumn("Step or outcome", width="medium"),
         "flag": st.column_config.TextColumn("Overdue", help="In its step longer than the step's time frame."),
-        "days_in_step": st.column_config.NumberColumn("Days in step", format="%d"),
+        "days_in_step": st.column_config.NumberColumn(
+            "Days in step", format="%d", help="Open incidents, and closed ones whose lessons are still owed; "
+                                              "empty for an incident closed with nothing owed."),
         "waiting_for": st.column_config.TextColumn("Waiting for", width="large"),
         "owed_by": st.column_config.TextColumn("Owed by"),
         "level1": st.column_config.TextColumn("Level 1"),

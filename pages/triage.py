@@ -3,6 +3,7 @@ and the nearest changes that would flip it follow in the same rerun. Every input
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import streamlit as st
@@ -28,8 +29,45 @@ FIELDS = {  # TriageInput field → widget key (the URL query parameter)
     "became_public_date": "public", "violation_types": "types", "repeated": "repeated",
     "affected_persons": "affected", "children_affected": "children",
 }
-REQUIREMENT_STYLE = {"mandatory": ("red", ":material/priority_high:"), "recommended": ("orange", ":material/thumb_up:"),
-                     "not_required": ("gray", ":material/remove:")}
+MARKS = {"mandatory": "●", "recommended": "○", "not_required": "–"}  # neutral symbols, as the guideline's matrix
+VERDICT_WORDS = {"mandatory": "MANDATORY", "recommended": "recommended", "not_required": "not required"}
+FIELD_LABELS = {"trading_link": "Trading link", "incident_date": "Incident date",
+                "stopped_trading_date": "Date trading stopped", "became_public_date": "Date it became public",
+                "violation_types": "Violation types", "repeated": "Repeated", "affected_persons": "Affected persons",
+                "children_affected": "Of whom children"}
+CITED = re.compile(r"\s*\(([^()]*\blines? \d[^()]*)\)")  # "(footnote 22, guideline lines 1082-1084)"
+# Read from a projector at 1024×768: words wrap whole (never "Recomm/ended"), labels are not cut.
+PROJECTOR_CSS = """<style>
+[class*="st-key-verdict"] p, [class*="st-key-verdict"] h3, [class*="st-key-answer_"] p,
+[class*="st-key-matrix_"] p, [class*="st-key-triage_inputs"] label p {
+  overflow-wrap: normal; word-break: normal; hyphens: none; white-space: normal; }
+[class*="st-key-triage_inputs"] label, [class*="st-key-triage_inputs"] label div {
+  white-space: normal; overflow: visible; text-overflow: clip; max-width: none; }
+</style>"""
+
+
+def plain(reason: str) -> str:
+    """A reason without its guideline line numbers (those are under "Sources")."""
+    return CITED.sub("", reason)
+
+
+def because(result) -> str:
+    """One plain-language sentence: why these levels."""
+    if result.treated_as_current:
+        return ("because trading stopped too close to the incident becoming public, so it counts as current "
+                "trading.")
+    if result.scenario == "current_trading":
+        return "because the smelter/refiner is linked to the incident through current trading."
+    if result.scenario == "past_recent_severe":
+        return "because trading stopped less than a year after a severe incident."
+    if result.recent is False:
+        return "because trading stopped a year or more after the incident, so it is not recent."
+    return ("because, although trading stopped within a year, the incident is not severe under the company's "
+            "policy.")
+
+
+def verdict(result) -> str:
+    return (f"Level 1 {VERDICT_WORDS[result.level1]} · Level 2 {VERDICT_WORDS[result.level2]}")
 
 
 def load_facts(code: str) -> None:
@@ -75,15 +113,17 @@ for problem in link_problems:
     st.warning(problem, icon=":material/link_off:")
 if notice := st.session_state.pop("triage_notice", None):  # visible, not inside the collapsed expander below
     st.warning(notice, icon=":material/search_off:")
-st.caption(f"The guideline's level matrix ({CITATIONS['level_matrix'].lines}): type the facts of an allegation and "
-           "see which level of remediation is mandatory or recommended, why, and what would change it. The address "
-           "bar holds every input: copy it to share the scenario.")
+st.html(PROJECTOR_CSS)
+st.caption("The guideline's level matrix: type the facts of an allegation and see which level of remediation is "
+           "mandatory or recommended, why, and what would change it. The address bar holds every input: copy it to "
+           "share the scenario.")
 
 policy = policy_in_force()
-inputs, answer = st.columns([2, 3], gap="large")
+band = st.container()  # the verdict, drawn once the facts are read: first thing a room sees
+inputs, answer = st.columns(2, gap="large")  # wide enough for "Current trading" at 1024 px
 slots: dict[str, st.delta_generator.DeltaGenerator] = {}
 
-with inputs:
+with inputs.container(key="triage_inputs"):
     with st.expander("Start from a recorded incident", expanded="triage_incident" in st.session_state), \
             st.form("load_incident", border=False):
         typed = st.text_input("Incident code", placeholder="INC-2025-014")
@@ -112,7 +152,7 @@ with inputs:
     st.multiselect("Violation types", options=list(VIOLATION_TYPES), format_func=VIOLATION_TYPES.get,
                    default=["forced_labour"], key="types", bind="query-params")
     slots["violation_types"] = st.empty()
-    st.toggle("Repeated over a period (not an isolated event)", value=False, key="repeated", bind="query-params")
+    st.toggle("Repeated (not an isolated event)", value=False, key="repeated", bind="query-params")
     slots["repeated"] = st.empty()
     started_from = st.session_state.get("triage_incident")
     recorded = load_incident(started_from) if started_from else None
@@ -133,26 +173,44 @@ if values["trading_link"] == "current":
 try:
     facts = TriageInput(**values)
 except ValidationError as exc:
+    problems = []
     for error in exc.errors():
         message = error["msg"].removeprefix("Value error, ")
         field = error["loc"][0] if error["loc"] else field_of_error(message)
+        message = message[:1].upper() + message[1:]
         slot = slots.get(field) or slots["trading_link"]
-        slot.error(message[:1].upper() + message[1:], icon=":material/error:")
-    with answer:
-        st.info("Correct the facts marked in red: the level rules cannot read them as they are.",
-                icon=":material/rule:")
-    st.stop()
+        slot.error(message, icon=":material/error:")
+        problems.append(f"**{FIELD_LABELS.get(field, 'Facts')}**: {message}")
+    facts = st.session_state.get("triage_last_valid")
+    with band:
+        st.error("Correct the facts marked in red: the level rules cannot read them as they are.  \n"
+                 + "  \n".join(problems), icon=":material/rule:")
+        if facts is not None:
+            st.caption("The answer below is for the last valid facts, until these are corrected.")
+    if facts is None:
+        st.stop()
+else:
+    st.session_state["triage_last_valid"] = facts
 
 result = assess(facts, policy)
-with answer:
-    tiles = st.columns(2)
-    for tile, level, requirement in ((tiles[0], 1, result.level1), (tiles[1], 2, result.level2)):
-        colour, icon = REQUIREMENT_STYLE[requirement]
-        with tile.container(border=True, key=f"answer_level{level}"):
-            st.markdown(f"**Level {level}**")
-            st.markdown(f"### :{colour}[{icon} {REQUIREMENTS[requirement]}]")
-    st.markdown(f"**Scenario:** {SCENARIOS[result.scenario]}  ·  policy v{result.policy_version}")
+with band:
+    with st.container(border=True, key="verdict"):
+        st.markdown(f"### {verdict(result)}")
+        st.markdown(f"**{SCENARIOS[result.scenario]}**, {because(result)}")
+        tiles = st.columns(2)
+        for tile, level, requirement in ((tiles[0], 1, result.level1), (tiles[1], 2, result.level2)):
+            with tile.container(key=f"answer_level{level}"):
+                st.markdown(f"Level {level}: {MARKS[requirement]} {REQUIREMENTS[requirement]}")
+    code = st.session_state.get("triage_incident")
+    found = load_incident(code) if code else None
+    latest = found[0].latest_assessment if found is not None else None
+    if latest is not None and (latest.scenario, latest.level1, latest.level2) != (result.scenario, result.level1,
+                                                                                    result.level2):
+        st.warning(f"This answer differs from {code}'s recorded assessment of {latest.assessed_on}: "
+                   f"{SCENARIOS[latest.scenario]}, Level 1 {REQUIREMENTS[latest.level1].lower()}, "
+                   f"Level 2 {REQUIREMENTS[latest.level2].lower()}.", icon=":material/compare_arrows:")
 
+with st.container(key="triage_matrix"):
     st.markdown("##### The matrix")
     header = st.columns([3, 2, 2])
     header[1].markdown("**Level 1**")
@@ -164,16 +222,19 @@ with answer:
             row = st.columns([3, 2, 2])
             row[0].markdown(f":blue-background[**{label}** ◀ this case]" if active else label)
             for col, requirement in ((row[1], cell.level1), (row[2], cell.level2)):
-                mark = {"mandatory": "●", "recommended": "○", "not_required": "–"}[requirement]
-                text = f"{mark} {REQUIREMENTS[requirement]}" + (" *(inferred)*" if cell.inferred else "")
+                text = f"{MARKS[requirement]} {REQUIREMENTS[requirement]}"
                 col.markdown(f":blue-background[{text}]" if active else text)
-    st.caption("Legend, as in the guideline: ● mandatory; ○ recommended. *Inferred*: our copy of the guideline lost "
-               "the printed symbols of the past-trading rows; these cells are our reading, kept as the company's "
-               "policy until it adopts its own (see Level policy).")
+    st.caption(f"● mandatory · ○ recommended · – not required. The matrix is the company's adopted policy "
+               f"(v{policy.version}, {md(policy.name)}); see Level policy for how each cell was decided.")
 
+with answer:
     st.markdown("##### Why")
     for reason in result.reasons:
-        st.markdown(f"- {reason}")
+        st.markdown(f"- {plain(reason)}")
+    with st.expander("Sources"):
+        sources = [f"- Guideline {CITATIONS['level_matrix'].lines}: the level matrix"]
+        sources += [f"- {m.group(1)}: {plain(r).split(':')[0]}" for r in result.reasons for m in CITED.finditer(r)]
+        st.markdown("\n".join(dict.fromkeys(sources)))
 
     st.markdown("##### What would change it")
     suggestions = counterfactuals(facts, policy)

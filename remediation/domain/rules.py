@@ -31,7 +31,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from remediation.domain.citations import cite
+from remediation.domain.citations import CITATIONS, cite
 from remediation.domain.policy import Policy
 from remediation.domain.text import SafeText
 from remediation.domain.vocab import (
@@ -186,11 +186,13 @@ def _severity(inp: TriageInput, policy: Policy) -> tuple[bool, list[str]]:
     if reasons:
         return True, reasons
     occurrence = "repeated" if inp.repeated else "isolated"
-    return False, [
-        f"Not severe: no severe type among the violation types, {occurrence}, and "
+    footnote = CITATIONS["footnote22_severe_types"].footnote
+    return False, [(
+        f"Not among the guideline's severe types (footnote {footnote}): none of "
+        f"the violation types is one, {occurrence}, and "
         f"{inp.affected_persons} affected person{'s' if inp.affected_persons != 1 else ''}, below the "
         f"policy threshold of {policy.severe_affected_persons} ({FOOTNOTE_22})."
-    ]
+    )]
 
 
 def assess(inp: TriageInput, policy: Policy) -> Assessment:

@@ -165,14 +165,22 @@ def portfolio(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), limit: i
         rows = conn.execute(
             select(c.code, c.title, c.mineral, c.country, c.smelter_refiner, c.audit_programme, c.step,
                    c.status, c.level1, c.level2, c.step_entered_on, c.waiting_for, c.owed_by, c.date_received,
-                   overdue_clause(today, time_frames).label("overdue"), c.closure_flag)
+                   overdue_clause(today, time_frames).label("overdue"), c.closure_flag,
+                   t.lessons.c.reviewed_on)
+            .select_from(t.incidents.outerjoin(t.lessons, t.lessons.c.incident_id == c.id))
             .where(flt.where()).order_by(c.date_received.desc(), c.code.desc()).limit(limit)
         ).all()
-    df = pd.DataFrame(rows, columns=columns)
+    df = pd.DataFrame(rows, columns=[*columns, "lessons_on"])
     df["overdue"] = df["overdue"].astype(bool)
-    df["days_in_step"] = [(today - d).days for d in df["step_entered_on"]]
+    # Days in step: only where something is still owed (an open incident, or lessons pending after closure);
+    # a closed incident is not "in" a step, it has an outcome (step_label).
+    df["days_in_step"] = pd.array([(today - d).days if st == "open" or not pd.isna(owed) else None
+                                   for d, st, owed in zip(df["step_entered_on"], df["status"], df["owed_by"])],
+                                  dtype="Int64")
     df["time_frame"] = [time_frames[s] for s in df["step"]]
-    df["step_name"] = [step_label(s, st) for s, st in zip(df["step"], df["status"])]
+    df["step_name"] = [step_label(s, st, pd.isna(owed), None if pd.isna(on) else on)
+                       for s, st, owed, on in zip(df["step"], df["status"], df["owed_by"], df["lessons_on"])]
+    df = df.drop(columns="lessons_on")
     df["status"] = df["status"].map(STATUSES)
     df["mineral"] = df["mineral"].map(MINERALS)
     df["audit_programme"] = df["audit_programme"].map(AUDIT_PROGRAMMES)
@@ -182,10 +190,15 @@ def portfolio(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), limit: i
     return df, total
 
 
-def step_label(step: int, status: str) -> str:
-    """'3. Design the remediation action plan', or where a closed incident ended."""
+def step_label(step: int, status: str, complete: bool = False, lessons_on: date | None = None) -> str:
+    """'3. Design the remediation action plan' for an open incident; a closed one by its outcome, e.g.
+    'Closed: remediation complete; lessons captured 2025-11-29'."""
     if status in ("closed_not_credible", "closed_not_actionable", "closed_unsubstantiated"):
         return STATUSES[status]
+    if status == "closed_remediated":
+        if not complete:
+            return "Closed: remediation complete; lessons pending"
+        return "Closed: remediation complete" + (f"; lessons captured {lessons_on}" if lessons_on else "")
     return f"{step}. {STEPS[step]}"
 
 
@@ -290,12 +303,11 @@ AGE_BUCKETS: list[tuple[int, int | None, str]] = [
 
 def ageing(engine: Engine, flt: PortfolioFilter, today: date, time_frames: dict[int, int]) -> pd.DataFrame:
     """Days in the current step, bucketed in SQL: ``step``, ``bucket``, ``count``, and per step the number
-    over its time frame. Steps 1-5 are open incidents; step 6 is closed incidents still owing lessons."""
+    over its time frame. Open incidents only (steps 1-5): a closed incident has an outcome, not an age."""
     c = t.incidents.c
     bucket = case(*((c.step_entered_on >= today - timedelta(days=hi), label)
                     for lo, hi, label in AGE_BUCKETS if hi is not None), else_=AGE_BUCKETS[-1][2])
-    waiting = and_(flt.where(with_status=False), c.owed_by.is_not(None),
-                   or_(c.status == "open", c.status == "closed_remediated"))
+    waiting = and_(flt.where(with_status=False), c.owed_by.is_not(None), c.status == "open")  # closed: not waiting
     with engine.connect() as conn:
         rows = conn.execute(select(c.step, bucket.label("bucket"), func.count(),
                                    func.count().filter(overdue_clause(today, time_frames)))

@@ -184,7 +184,7 @@ def test_fields_labels_and_help_are_the_pages_choice():
              and not e.key.endswith(".__submit")]
     assert drawn == ["Funding.funder", "Funding.source", "Funding.pledged", "Funding.pledged_on"]
     funder = at.text_input(key="Funding.funder")
-    assert funder.label == "Who pledged it" and funder.proto.help == "As on the letter"
+    assert funder.label == "Who pledged it *" and funder.proto.help == "As on the letter"
     funder.input("Ministry")
     at.selectbox(key="Funding.source").set_value("government")
     at.number_input(key="Funding.pledged").set_value(10)

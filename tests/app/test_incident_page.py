@@ -125,6 +125,30 @@ def test_intake_validates_and_then_creates_an_incident_at_step_1(run_app):
     assert missing_first(at).startswith("Decide whether the allegation is credible")
 
 
+def test_the_title_comes_first_then_the_code_box(run_app):
+    at, _ = open_demo(run_app, lambda s, r: s.is_open and s.step == 4)
+    main = list(at.main)
+    assert main.index(at.title[0]) < main.index(at.text_input(key="incident"))
+
+
+def test_counts_are_in_the_singular_where_there_is_one(run_app):
+    at, _ = open_demo(run_app, lambda s, r: r.incident.children_affected == 1 or r.incident.affected_persons == 1)
+    shown = " ".join(m.value for m in at.markdown)
+    assert "1 children" not in shown and "1 affected persons" not in shown
+    assert "of whom 1 child " in shown or " 1 affected person," in shown
+
+
+def test_an_empty_intake_submit_lists_what_is_missing_at_the_top_and_under_each_field(run_app):
+    at = run_app(page=INCIDENT_PAGE)
+    assert at.multiselect(key="intake.violation_types").label == "Violation types * (at least one)"
+    assert at.text_input(key="intake.title").label.endswith(" *")
+    submit(at, "intake")
+    assert not at.exception
+    summary = at.warning[0].value
+    assert summary.startswith("Nothing was saved") and "Violation types" in summary and "Title" in summary
+    assert len(at.error) >= 2  # and each field's own message under it
+
+
 def attach(tmp_path, code: str, *facts) -> None:
     """Attach a small PDF to each ``(kind, level)`` of incident ``code`` in run_app's database."""
     engine = db.get_engine(f"sqlite:///{tmp_path / 'app.db'}")

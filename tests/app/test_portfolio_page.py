@@ -57,6 +57,17 @@ def test_status_stage_and_level_filters_narrow_the_table(run_app):
     assert set(at.dataframe[0].value["level1"]) == {"Mandatory"}
 
 
+def test_closed_incidents_read_by_their_outcome(run_app):
+    at = run_app()
+    at.sidebar.segmented_control(key="status").set_value("closed").run()
+    table = at.dataframe[0].value
+    remediated = table[table["step_name"].str.startswith("Closed: remediation complete")]
+    assert len(remediated) and not table["step_name"].str.contains("Capture lessons learned").any()
+    captured = remediated[remediated["step_name"].str.contains("lessons captured 20")]
+    assert len(captured) and captured["days_in_step"].isna().all()
+    assert any("Open incidents only" in c.value for c in at.caption)
+
+
 def test_a_link_with_filters_reproduces_the_view(run_app):
     """Filters live in the URL under their labels: ?mineral=Gold&status=All."""
     at = run_app(query={"mineral": "Gold", "status": "All"})

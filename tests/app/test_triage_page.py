@@ -26,7 +26,7 @@ def set_facts(at, **facts):
 
 def answer(at) -> tuple[str, str, str]:
     """(Level 1, Level 2, active scenario label) as the page shows them."""
-    tiles = [m.value for m in at.markdown if m.value.startswith("### :")]
+    tiles = [m.value for m in at.markdown if m.value.startswith("Level 1: ") or m.value.startswith("Level 2: ")]
     active = next(m.value for m in at.markdown if "◀ this case" in m.value)
     return tiles[0], tiles[1], active
 
@@ -72,12 +72,37 @@ ERRORS = [
 
 
 @pytest.mark.parametrize(("facts", "message"), ERRORS)
-def test_invalid_facts_are_named_next_to_the_field_and_no_answer_is_given(run_app, facts, message):
-    at = set_facts(run_app(page=TRIAGE), **facts)
+def test_invalid_facts_are_named_and_the_answer_stays_for_the_last_valid_facts(run_app, facts, message):
+    at = run_app(page=TRIAGE)
+    before = answer(at)
+    at = set_facts(at, **facts)
     assert not at.exception
-    assert any(message in e.value for e in at.error), [e.value for e in at.error]
-    assert "Correct the facts marked in red" in at.info[0].value
+    assert sum(message in e.value for e in at.error) == 2, [e.value for e in at.error]  # summary + under the field
+    summary = next(e.value for e in at.error if "Correct the facts marked in red" in e.value)
+    assert message in summary
+    assert any("last valid facts" in c.value for c in at.caption)
+    assert answer(at) == before
+
+
+def test_invalid_facts_on_first_opening_give_no_answer(run_app):
+    at = run_app(page=TRIAGE, query={"affected": "3", "children": "5"})
+    assert not at.exception
+    assert any("Correct the facts marked in red" in e.value for e in at.error)
     assert not any("◀ this case" in m.value for m in at.markdown)
+
+
+def test_the_verdict_band_reads_as_a_sentence_with_neutral_symbols(run_app):
+    at = set_facts(run_app(page=TRIAGE), link="current", types=["forced_labour"], affected=2)
+    assert any(m.value == "### Level 1 MANDATORY · Level 2 recommended" for m in at.markdown)
+    assert any("because the smelter/refiner is linked to the incident through current trading" in m.value
+               for m in at.markdown)
+    shown = " ".join(m.value for m in at.markdown)
+    assert "thumb_up" not in shown and "(inferred)" not in shown and "lost the printed symbols" not in shown
+    assert "Not severe" not in shown and "Not among the guideline's severe types (footnote 22)" in shown
+    why = [m.value for m in at.markdown if m.value.startswith("- Current trading")]
+    assert why and "lines" not in why[0]  # the line numbers are behind "Sources"
+    sources = next(e for e in at.expander if e.label == "Sources")
+    assert "lines 1064-1076" in sources.markdown[0].value
 
 
 def test_what_would_change_it_lists_flips(run_app):
@@ -105,8 +130,10 @@ def test_start_from_an_incident_compare_and_record(run_app, tmp_path):
     at = run_app(page=TRIAGE, query={"from": rec.incident.code})
     assert at.segmented_control(key="link").value == "current"
     assert any(f"Compared with {rec.incident.code}" in m.value for m in at.markdown)
+    assert not any("differs from" in w.value for w in at.warning)
     set_facts(at, link="past")  # the stop date can be typed once the link is past
     set_facts(at, stopped=rec.incident.incident_date + timedelta(days=500), public=None)
+    assert any(f"differs from {rec.incident.code}'s recorded assessment" in w.value for w in at.warning)
     at.button(key="record_whatif").click().run()
     assert not at.exception
     engine = db.get_engine()

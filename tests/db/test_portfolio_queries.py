@@ -4,6 +4,7 @@ from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 
 from remediation.domain.settings import DEFAULT_TIME_FRAMES, Settings
@@ -70,8 +71,9 @@ def test_headline_figures(demo_engine, fixture_states):
 def test_ageing_buckets_and_overdue_follow_the_time_frames(demo_engine, fixture_states):
     frames = {**DEFAULT_TIME_FRAMES, 4: 30}
     df = queries.ageing(demo_engine, PortfolioFilter(), TODAY, frames)
-    waiting = [s for _, s in fixture_states if s.missing]
-    assert df["count"].sum() == len(waiting)
+    waiting = [s for _, s in fixture_states if s.missing and s.is_open]  # closed incidents are not ageing
+    assert len(waiting) < sum(1 for _, s in fixture_states if s.missing)  # the demo has lessons pending
+    assert df["count"].sum() == len(waiting) and 6 not in set(df["step"])
     per_step = df.groupby("step")["count"].sum().to_dict()
     assert per_step == dict(Counter(s.step for s in waiting))
     assert df.groupby("step")["overdue"].sum().to_dict().get(4, 0) == sum(
@@ -85,6 +87,20 @@ def test_table_flags_overdue_and_filters_by_level(demo_engine, fixture_states):
     assert set(df["code"]) == expected
     df, _ = queries.portfolio(demo_engine, PortfolioFilter(status="open"))
     assert (df["overdue"] == (df["days_in_step"] > df["time_frame"])).all()
+
+
+def test_closed_incidents_read_by_their_outcome_with_no_days_in_step(demo_engine, fixture_states):
+    df, _ = queries.portfolio(demo_engine, PortfolioFilter(status="closed"))
+    by_code = df.set_index("code")
+    for rec, state in fixture_states:
+        if state.status != "closed_remediated" or rec.incident.code not in by_code.index:
+            continue
+        row = by_code.loc[rec.incident.code]
+        assert row["step_name"].startswith("Closed: remediation complete")
+        if not state.missing:
+            assert row["step_name"] == f"Closed: remediation complete; lessons captured {rec.lessons.reviewed_on}"
+            assert pd.isna(row["days_in_step"])
+    assert not df["step_name"].str.contains("Capture lessons learned").any()
 
 
 def test_settings_default_then_stored(engine):

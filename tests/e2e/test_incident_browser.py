@@ -57,8 +57,8 @@ def test_recording_a_finding_moves_the_tracker(streamlit_app, page, artifacts_di
     # Streamlit's date field is a group of spinbuttons; typing into the year runs on into month and day.
     form.get_by_role("spinbutton", name="year, Decided on").click()
     page.keyboard.type((rec.verification.notice.notified_on + timedelta(days=10)).strftime("%Y%m%d"))
-    # an unsubstantiated allegation is closed fully documented: its reasons, in a sentence (issue #12)
-    form.get_by_label("Notes").fill("The site visit found no evidence of the alleged practice.")
+    # An unsubstantiated allegation is closed with its reason written down (issue #12's rule).
+    form.get_by_role("textbox", name="Notes").fill("The investigation found no corroborating evidence.")
     form.get_by_role("button", name="Record the investigation's finding").click()
     wait_for_app(page)
 
@@ -67,3 +67,39 @@ def test_recording_a_finding_moves_the_tracker(streamlit_app, page, artifacts_di
     expect(page.get_by_text("Closed here")).to_be_visible()
     expect(page.get_by_text("Needed to move on from Step 1")).to_have_count(0)
     page.screenshot(path=str(artifacts_dir / "incident-after-finding.png"), full_page=True)
+
+
+def test_a_closed_incident_reads_top_down_at_1024x768(streamlit_app, browser, artifacts_dir, tmp_path):
+    from playwright.sync_api import expect
+
+    server = streamlit_app("app.py", database_url=f"sqlite:///{tmp_path / 'fresh.db'}")
+    rec = next(r for r in read_fixture() if evaluate(r).status == "closed_remediated" and r.lessons)
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+    try:
+        page.goto(f"{server.url}/incident?incident={rec.incident.code}")
+        wait_for_app(page, timeout=60_000)
+        assert_no_app_exception(page)
+        title = page.locator("h1").first.bounding_box()
+        box = page.get_by_role("textbox", name="Incident code").bounding_box()
+        assert title["y"] < box["y"]  # the title first, then the code box
+        active = page.locator("[data-testid='stTabs'] [role='tab'][aria-selected='true']").first
+        expect(active).to_contain_text("6. Lessons")
+        tabs = page.locator("[data-testid='stTabs'] [role='tablist']").first
+        active.scroll_into_view_if_needed()
+        a, t = active.bounding_box(), tabs.bounding_box()
+        assert t["x"] - 1 <= a["x"] and a["x"] + a["width"] <= t["x"] + t["width"] + 1
+        # All six fit without scrolling the tab list.
+        assert page.evaluate("""() => { const l = document.querySelector('[data-testid="stTabs"] [role="tablist"]');
+                                        return l.scrollWidth <= l.clientWidth + 1; }""")
+        page.screenshot(path=str(artifacts_dir / "incident-closed-1024.png"), full_page=True)
+
+        page.goto(f"{server.url}/incident")
+        wait_for_app(page, timeout=60_000)
+        page.get_by_role("button", name="Record allegation").click()
+        wait_for_app(page)
+        expect(page.get_by_text("Nothing was saved. Please check:").first).to_be_visible()
+        expect(page.get_by_text("Violation types * (at least one)")).to_be_visible()
+        page.screenshot(path=str(artifacts_dir / "intake-empty-submit-1024.png"), full_page=True)
+    finally:
+        context.close()

@@ -37,7 +37,8 @@ def test_a_write_through_one_server_shows_on_the_other(streamlit_app, browser, d
     form.get_by_text("No", exact=True).click()
     form.get_by_role("spinbutton", name="year, Decided on").click()
     on_a.keyboard.type((rec.verification.notice.notified_on + timedelta(days=10)).strftime("%Y%m%d"))
-    form.get_by_label("Notes").fill("The site visit found no evidence of the alleged practice.")  # issue #12
+    # An unsubstantiated allegation is closed with its reason written down (issue #12's rule).
+    form.get_by_role("textbox", name="Notes").fill("The investigation found no corroborating evidence.")
     form.get_by_role("button", name="Record the investigation's finding").click()
     wait_for_app(on_a)
     expect(on_a.get_by_text("Closed here")).to_be_visible()

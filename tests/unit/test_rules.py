@@ -100,12 +100,12 @@ SEVERITY_CASES = [
 def test_severity(overrides, policy, severe):
     a = run(make(**overrides), policy)
     assert a.severe is severe
-    severity_reasons = [r for r in a.reasons if r.startswith(("Severe by", "Not severe"))]
+    severity_reasons = [r for r in a.reasons if r.startswith(("Severe by", "Not among the guideline's severe types"))]
     assert severity_reasons, a.reasons
     if severe:
         assert all(r.startswith("Severe by") for r in severity_reasons)
     else:
-        assert severity_reasons == [next(r for r in a.reasons if r.startswith("Not severe"))]
+        assert severity_reasons == [next(r for r in a.reasons if r.startswith("Not among the guideline's severe types"))]
 
 
 def test_severity_reason_names_the_severe_type_and_the_threshold():
@@ -330,11 +330,11 @@ def test_every_finding_has_a_reason(overrides):
 
     # severe
     if a.severe:
-        assert reasons_starting("Severe by") and not reasons_starting("Not severe")
+        assert reasons_starting("Severe by") and not reasons_starting("Not among the guideline's severe types")
         assert all("footnote 22" in r for r in reasons_starting("Severe by"))
     else:
-        assert len(reasons_starting("Not severe")) == 1 and not reasons_starting("Severe by")
-        assert "footnote 22" in reasons_starting("Not severe")[0]
+        assert len(reasons_starting("Not among the guideline's severe types")) == 1 and not reasons_starting("Severe by")
+        assert "footnote 22" in reasons_starting("Not among the guideline's severe types")[0]
     # recent
     if a.recent is None:
         assert not reasons_starting("Recent:", "Not recent:")
