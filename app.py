@@ -13,13 +13,16 @@ import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
 from pages._auth import account_sidebar, sign_in
+from pages._board import board_header
 from pages._data import get_engine
-from pages._filters import sidebar_filters
+from pages._filters import board_mode, sidebar_filters
 from pages._nav import PAGES
 from pages._pack import board_pack_downloads
 from pages._text import database_error
 
-st.set_page_config(page_title="Remediation oversight", page_icon=":material/shield_person:", layout="wide")
+BOARD = board_mode()  # a presentation mode: no sidebar, no input, selection or edit control
+st.set_page_config(page_title="Remediation oversight", page_icon=":material/shield_person:", layout="wide",
+                   initial_sidebar_state="collapsed" if BOARD else "auto")
 
 try:
     get_engine()
@@ -45,13 +48,16 @@ navigation = st.navigation([
     st.Page(PAGES["imports"], title="Import and export", icon=":material/upload_file:", url_path="imports"),  # = the file name: a fresh server resolves a first deep link by it
     *([st.Page(PAGES["admin"], title="Admin", icon=":material/admin_panel_settings:", url_path="admin")]
       if user.can("admin") else []),
-])
+], position="hidden" if BOARD else "sidebar")
 FILTERED_PAGES = {"", "plans", "lessons", "imports", "supply_chain"}  # url paths whose content the sidebar filters narrow
 try:
-    with st.sidebar:
-        account_sidebar()
-        sidebar_filters(applies=navigation.url_path in FILTERED_PAGES)
-        board_pack_downloads()
+    if BOARD:  # nothing in the sidebar, so there is none: a slide, with a link back above it
+        board_header()
+    else:
+        with st.sidebar:
+            account_sidebar()
+            sidebar_filters(applies=navigation.url_path in FILTERED_PAGES)
+            board_pack_downloads()
     navigation.run()
 except DBAPIError as exc:  # the database went away, is locked or mid-migration: say so, never a traceback
     database_error(exc)

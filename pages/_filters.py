@@ -3,6 +3,9 @@ link reproduces the view."""
 
 from __future__ import annotations
 
+from datetime import date
+from urllib.parse import urlencode
+
 import streamlit as st
 
 from pages._data import distinct
@@ -11,8 +14,46 @@ from remediation.storage.queries import LEVEL_FILTERS, PortfolioFilter
 
 
 def board_mode() -> bool:
-    """Board mode: every page screenshot-ready, with no edit controls."""
-    return bool(st.session_state.get("board"))
+    """Board mode: every page a slide, with no input, selection or edit control. Read from the URL
+    (``?board=true``) as well as the toggle: in board mode the toggle, like every widget, is not drawn."""
+    return str(st.query_params.get("board", "")).lower() == "true" or bool(st.session_state.get("board"))
+
+
+def exit_board_mode_link() -> None:
+    """The small way back from board mode: a link to this same view without ``board``."""
+    params = [(k, v) for k in st.query_params for v in st.query_params.get_all(k) if k != "board"]
+    st.markdown(f"[Exit board mode](?{urlencode(params)})", help="Back to the dashboard with its filters and "
+                "edit controls.")
+
+
+def _from_url(key: str, labels: dict[str, str] | None = None) -> tuple[str, ...]:
+    """A multiselect's value as its bound query parameter holds it (repeated, by label or by value)."""
+    back = {v: k for k, v in (labels or {}).items()}
+    return tuple(back.get(v, v) for v in st.query_params.get_all(key) if v)
+
+
+def _url_filter(stage: str | None) -> PortfolioFilter:
+    """The sidebar's filters read from the URL: in board mode their widgets are not drawn."""
+    status = (st.query_params.get("status") or "open").lower()
+    dates = []
+    for v in st.query_params.get_all("received"):
+        try:
+            dates.append(date.fromisoformat(v))
+        except ValueError:
+            pass
+    return PortfolioFilter(
+        status=status if status in ("open", "closed", "all") else "open", stage=stage,
+        mineral=_from_url("mineral", MINERALS), country=_from_url("country"),
+        audit_programme=_from_url("programme", AUDIT_PROGRAMMES), smelter_refiner=_from_url("smelter"),
+        level=_from_url("level", LEVEL_FILTERS),
+        received_from=dates[0] if dates else None, received_to=dates[1] if len(dates) > 1 else None,
+        supplier=_from_url("supplier"), product=_from_url("product"),
+    )
+
+
+def scope_line(flt: PortfolioFilter) -> str:
+    """The one scope line every page shows in board mode: the same words everywhere."""
+    return f"Scope: {flt.describe()}; as of {date.today().isoformat()}."
 
 
 def sidebar_filters(applies: bool = True) -> None:
@@ -59,6 +100,8 @@ def _filter_widgets() -> None:
 
 
 def current_filter(stage: str | None = None) -> PortfolioFilter:
+    if board_mode():
+        return _url_filter(stage)
     s = st.session_state
     received = s.get("received") or ()
     return PortfolioFilter(

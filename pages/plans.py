@@ -23,7 +23,7 @@ from remediation.domain.monitoring import (
     monitoring_window,
     planned_end,
 )
-from remediation.domain.vocab import FUNDING_SOURCES, INITIATIVE_KINDS
+from remediation.domain.vocab import FUNDING_SOURCES, INDICATOR_KINDS, INITIATIVE_KINDS, QUALITATIVE_STATUSES
 from remediation.reports import plan_charts
 from remediation.reports.charts import compact
 from remediation.services import incidents as services
@@ -45,6 +45,86 @@ if totals.empty:
             "at Step 3.", icon=":material/inbox:")
     st.stop()
 
+df, matching = level2_plans(flt, today)  # with burn rate and monitoring window
+# --- one plan in depth: first, so a link to a plan (?plan=INC-…) opens on it -------------------------------
+event = st.session_state.get("plans_table")
+if event and event["selection"]["rows"]:
+    st.session_state["plan"] = df.iloc[event["selection"]["rows"][0]]["code"]
+codes = list(df["code"])
+if not board:
+    st.selectbox("Plan in depth", options=codes, key="plan", bind="query-params", index=None,
+                 placeholder="Choose an incident's Level 2 plan")
+    code = st.session_state.get("plan")
+else:
+    code = st.query_params.get("plan") if st.query_params.get("plan") in codes else None
+found = load_incident(code) if code else None
+plan = found[0].plan(2) if found else None
+
+
+def _words(value) -> str:
+    """A table cell in words: no "None", no raw vocabulary keys; one type per column (Arrow-safe)."""
+    if value is None or value == "" or (not isinstance(value, str) and pd.isna(value)):
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,g}"
+    return QUALITATIVE_STATUSES.get(value, str(value)) if isinstance(value, str) else str(value)
+
+
+def plan_in_depth() -> None:
+    rec = found[0]
+    guard_stale_submissions(code, found[2], rec)
+    show_conflict()
+    st.subheader(f"{code}: {md(rec.incident.title)}", anchor=False)
+    window = monitoring_window(plan, today)
+    end = planned_end(plan)
+    burn = burn_rate(plan.spent, plan.budget, plan.implementation_started_on, end, today)
+    cols = st.columns(4)
+    cols[0].metric(f"Budget ({plan.currency})", f"{plan.budget:,.0f}")
+    cols[1].metric(f"Spent ({plan.currency})", f"{plan.spent:,.0f}", delta=BURN_LABELS[burn.status], delta_color="off",
+                   delta_arrow="off")
+    cols[2].metric("Monitoring", f"{window.months} months" if plan.implementation_started_on else "Not started",
+                   delta=window.label, delta_color="off", delta_arrow="off")
+    cols[3].metric("Monitoring reports", f"{window.reports_received} of {window.reports_due} due",
+                   help="One report expected every three months of implementation.")
+    if window.flagged:
+        st.warning(f"{window.label}: the guideline recommends 6-12 months of monitoring, then the final report and "
+                   f"closure ({CITATIONS['monitoring_period'].lines}).", icon=":material/schedule:")
+    st.caption(f"Facilitator: {md(plan.facilitator)} · implementation started {plan.implementation_started_on or '—'} · "
+               f"planned end {end or '—'} · pledged {plan.pledged:,.0f} {plan.currency}")
+
+    left, right = st.columns(2)
+    left.plotly_chart(plan_charts.spending_over_time(plan, today), theme=None, key="spending",
+                      config={"displayModeBar": False})
+    right.plotly_chart(plan_charts.budget_lines(plan, today), theme=None, key="lines", config={"displayModeBar": False})
+
+    st.markdown("##### Initiatives, results and indicators")
+    rows = []
+    for init in plan.initiatives:
+        st.markdown(f"**{md(init.title)}** ({INITIATIVE_KINDS[init.kind].lower()}, due {init.due_date}): "
+                    f"{md(init.expected_result)}")
+        for ind in init.indicators:
+            last = ind.measurements[-1] if ind.measurements else None
+            latest = (last.value if last.value is not None else last.status) if last else None
+            rows.append({"Initiative": init.title, "Indicator": ind.name, "Kind": INDICATOR_KINDS[ind.kind],
+                         "Unit": ind.unit, "Baseline": ind.baseline_value, "Target": ind.target_value,
+                         "Due": ind.target_date, "Latest": "Not measured yet" if last is None else latest,
+                         "Measured on": last.measured_on if last else None,
+                         "Narrative": last.narrative if last else "",
+                         "Status": STATUS_LABELS[indicator_status(ind, today)]})
+    if rows:  # every cell in words and as text: Arrow refuses a column mixing numbers and words
+        st.dataframe(pd.DataFrame(rows).map(_words), hide_index=True, width="stretch")
+    quantitative = [ind for init in plan.initiatives for ind in init.indicators if ind.kind == "quantitative"]
+    for i in range(0, len(quantitative), 2):
+        pair = st.columns(2)
+        for col, ind in zip(pair, quantitative[i:i + 2]):
+            col.plotly_chart(plan_charts.indicator_progress(ind, today), theme=None, key=f"indicator_{i}_{ind.name}",
+                             config={"displayModeBar": False})
+
+
+if plan is not None:
+    plan_in_depth()
+    st.divider()
+
 # --- the portfolio of plans, per currency (never summed across currencies) ------------------------------
 for _, row in totals.iterrows():
     cur = row["currency"]
@@ -63,13 +143,14 @@ for _, row in totals.iterrows():
     st.plotly_chart(plan_charts.funding_by_source(row.to_dict(), today, flt.describe()), theme=None,
                     key=f"funding_{cur}", config={"displayModeBar": False})
 
-df, matching = level2_plans(flt, today)  # with burn rate and monitoring window
 shown = f"{len(df):,} of {matching:,}" if matching > len(df) else f"{matching:,}"
 st.subheader(f"{shown} Level 2 plans", anchor=False)
 st.dataframe(
-    df, hide_index=True, width="stretch", key="plans_table", on_select="rerun", selection_mode="single-row",
-    column_order=["code", "title", "currency", "budget", "pledged", "received", "spent", "gap", "spent_share",
-                  "time_share", "burn", "months", "reports", "window"],
+    df, hide_index=True, width="stretch", key="plans_table",
+    **({} if board else {"on_select": "rerun", "selection_mode": "single-row"}),
+    column_order=(["code", "currency", "budget", "spent", "gap", "spent_share", "time_share", "burn", "window"]
+                  if board else ["code", "title", "currency", "budget", "pledged", "received", "spent", "gap",
+                                 "spent_share", "time_share", "burn", "months", "reports", "window"]),
     column_config={
         "code": st.column_config.TextColumn("Incident", pinned=True),
         "title": st.column_config.TextColumn("Title", width="medium"),
@@ -89,68 +170,11 @@ st.dataframe(
                                                                        "monitoring, then closure."),
     },
 )
-st.caption("Amounts in each plan's own currency. Select a row to see the plan in depth.")
+st.caption("Amounts in each plan's own currency." + ("" if board else " Select a row to see the plan in depth."))
 
-# --- one plan in depth ------------------------------------------------------------------------------------
-event = st.session_state.get("plans_table")
-if event and event["selection"]["rows"]:
-    st.session_state["plan"] = df.iloc[event["selection"]["rows"][0]]["code"]
-codes = list(df["code"])
-st.selectbox("Plan in depth", options=codes, key="plan", bind="query-params", index=None,
-             placeholder="Choose an incident's Level 2 plan")
-code = st.session_state.get("plan")
-found = load_incident(code) if code else None
-plan = found[0].plan(2) if found else None
 if plan is None:
     st.stop()
-
 rec = found[0]
-guard_stale_submissions(code, found[2], rec)
-show_conflict()
-st.subheader(f"{code}: {md(rec.incident.title)}", anchor=False)
-window = monitoring_window(plan, today)
-end = planned_end(plan)
-burn = burn_rate(plan.spent, plan.budget, plan.implementation_started_on, end, today)
-cols = st.columns(4)
-cols[0].metric(f"Budget ({plan.currency})", f"{plan.budget:,.0f}")
-cols[1].metric(f"Spent ({plan.currency})", f"{plan.spent:,.0f}", delta=BURN_LABELS[burn.status], delta_color="off",
-               delta_arrow="off")
-cols[2].metric("Monitoring", f"{window.months} months" if plan.implementation_started_on else "Not started",
-               delta=window.label, delta_color="off", delta_arrow="off")
-cols[3].metric("Monitoring reports", f"{window.reports_received} of {window.reports_due} due",
-               help="One report expected every three months of implementation.")
-if window.flagged:
-    st.warning(f"{window.label}: the guideline recommends 6-12 months of monitoring, then the final report and "
-               f"closure ({CITATIONS['monitoring_period'].lines}).", icon=":material/schedule:")
-st.caption(f"Facilitator: {md(plan.facilitator)} · implementation started {plan.implementation_started_on or '—'} · "
-           f"planned end {end or '—'} · pledged {plan.pledged:,.0f} {plan.currency}")
-
-left, right = st.columns(2)
-left.plotly_chart(plan_charts.spending_over_time(plan, today), theme=None, key="spending",
-                  config={"displayModeBar": False})
-right.plotly_chart(plan_charts.budget_lines(plan, today), theme=None, key="lines", config={"displayModeBar": False})
-
-st.markdown("##### Initiatives, results and indicators")
-rows = []
-for init in plan.initiatives:
-    st.markdown(f"**{md(init.title)}** ({INITIATIVE_KINDS[init.kind].lower()}, due {init.due_date}): "
-                f"{md(init.expected_result)}")
-    for ind in init.indicators:
-        last = ind.measurements[-1] if ind.measurements else None
-        rows.append({"Initiative": init.title, "Indicator": ind.name, "Kind": ind.kind, "Unit": ind.unit,
-                     "Baseline": ind.baseline_value, "Target": ind.target_value, "Due": ind.target_date,
-                     "Latest": (last.value if last and last.value is not None else (last.status if last else None)),
-                     "Measured on": last.measured_on if last else None,
-                     "Narrative": last.narrative if last else "",
-                     "Status": STATUS_LABELS[indicator_status(ind, today)]})
-if rows:
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-quantitative = [ind for init in plan.initiatives for ind in init.indicators if ind.kind == "quantitative"]
-for i in range(0, len(quantitative), 2):
-    pair = st.columns(2)
-    for col, ind in zip(pair, quantitative[i:i + 2]):
-        col.plotly_chart(plan_charts.indicator_progress(ind, today), theme=None, key=f"indicator_{i}_{ind.name}",
-                         config={"displayModeBar": False})
 
 if not board and found[1].is_open:
     st.markdown("##### Record")

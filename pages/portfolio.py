@@ -6,7 +6,7 @@ import streamlit as st
 
 from pages._auth import can_administer, current_actor
 from pages._data import after_write, ageing, get_engine, headline, pipeline, portfolio, read, settings
-from pages._filters import current_filter
+from pages._filters import board_mode, current_filter
 from pages._nav import PAGES, ensure_entry_script
 from pages._text import md
 from remediation.domain.citations import cite
@@ -35,7 +35,10 @@ def _stage_from_chart() -> None:
         st.session_state["stage"] = points[0]["customdata"]
 
 
+board = board_mode()  # a slide: no stage selector, no chart or row selection
 st.session_state.setdefault("stage", None)
+if board:
+    st.session_state["stage"] = st.query_params.get("stage") if st.query_params.get("stage") in STAGE_LABELS else None
 flt = current_filter(stage=st.session_state["stage"])
 conf = settings()
 figures_scope = flt.describe(with_status=False)  # headline, pipeline and ageing ignore the open/closed choice
@@ -77,10 +80,14 @@ if h.open_incidents == 0 and pipeline(flt)["count"].sum() == 0:
     st.stop()
 
 # --- the pipeline and ageing ------------------------------------------------------------------------
-st.plotly_chart(charts.pipeline(pipeline(flt), today, figures_scope, st.session_state["stage"]),
-                key="pipeline_chart", on_select=_stage_from_chart, selection_mode="points", theme=None,
-                config={"displayModeBar": False})
-st.caption("Click a bar to list its incidents below.")
+if board:
+    st.plotly_chart(charts.pipeline(pipeline(flt), today, figures_scope, st.session_state["stage"]),
+                    key="pipeline_chart", theme=None, config={"displayModeBar": False, "staticPlot": True})
+else:
+    st.plotly_chart(charts.pipeline(pipeline(flt), today, figures_scope, st.session_state["stage"]),
+                    key="pipeline_chart", on_select=_stage_from_chart, selection_mode="points", theme=None,
+                    config={"displayModeBar": False})
+    st.caption("Click a bar to list its incidents below.")
 st.plotly_chart(charts.ageing(ageing(flt, today), conf.time_frames, today, figures_scope),
                 key="ageing_chart", theme=None, config={"displayModeBar": False})
 st.caption("Open incidents only: a closed incident has an outcome, not an age in a step.")
@@ -127,9 +134,10 @@ if can_administer():
 
 # --- the incident table ---------------------------------------------------------------------------
 stage_options = [None, *STAGE_LABELS]
-st.selectbox("Stage", options=stage_options, key="stage", bind="query-params",
-             placeholder="Every stage: the sidebar filters apply",
-             format_func=lambda s: "Every stage: the sidebar filters apply" if s is None else STAGE_LABELS[s])
+if not board:
+    st.selectbox("Stage", options=stage_options, key="stage", bind="query-params",
+                 placeholder="Every stage: the sidebar filters apply",
+                 format_func=lambda s: "Every stage: the sidebar filters apply" if s is None else STAGE_LABELS[s])
 flt = current_filter(stage=st.session_state["stage"])
 df, matching = portfolio(flt, today)
 if df.empty:
@@ -142,10 +150,14 @@ st.subheader(f"{shown} incidents · {scope}", anchor=False)
 if matching > PORTFOLIO_LIMIT:
     st.caption(f"The newest {PORTFOLIO_LIMIT:,} are listed; narrow the filters to see others.")
 df["flag"] = df["overdue"].map({True: "Overdue", False: ""})
+# In board mode: the columns that matter on a slide (step, levels, who owes what, days), no row selection.
+BOARD_COLUMNS = ["code", "step_name", "flag", "days_in_step", "level1", "level2", "owed_by", "waiting_for"]
 event = st.dataframe(
-    df, hide_index=True, width="stretch", key="table", on_select="rerun", selection_mode="single-row",
-    column_order=["code", "title", "step_name", "flag", "days_in_step", "waiting_for", "owed_by", "level1", "level2",
-                  "closure_flag", "mineral", "country", "smelter_refiner", "audit_programme", "status", "date_received"],
+    df, hide_index=True, width="stretch", key="table",
+    **({} if board else {"on_select": "rerun", "selection_mode": "single-row"}),
+    column_order=BOARD_COLUMNS if board else [
+        "code", "title", "step_name", "flag", "days_in_step", "waiting_for", "owed_by", "level1", "level2",
+        "closure_flag", "mineral", "country", "smelter_refiner", "audit_programme", "status", "date_received"],
     column_config={
         "code": st.column_config.TextColumn("Code", pinned=True),
         "title": st.column_config.TextColumn("Title", width="medium"),
@@ -170,6 +182,8 @@ event = st.dataframe(
         "date_received": st.column_config.DateColumn("Received"),
     },
 )
+if board:
+    st.stop()
 st.caption("Select a row to open the incident. Sort by any column header.")
 if event.selection.rows:
     st.switch_page(PAGES["incident"], query_params={"incident": df.iloc[event.selection.rows[0]]["code"]})

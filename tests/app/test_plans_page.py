@@ -36,9 +36,16 @@ def test_a_plan_in_depth_shows_indicators_with_computed_status(run_app):
     at = run_app(page=PLANS, query={"status": "All", "plan": rec.incident.code})
     assert not at.exception
     assert any(s.value.startswith(rec.incident.code) for s in at.subheader)
-    indicators = at.dataframe[1].value
+    indicators = next(d.value for d in at.dataframe if "Indicator" in d.value.columns)
     assert set(indicators["Status"]) <= {"Achieved", "On track", "At risk", "Off track", "Not measured yet"}
     assert len(indicators) == sum(len(i.indicators) for i in rec.plan(2).initiatives)
+    cells = {str(v) for v in indicators.to_numpy().ravel()}
+    assert not cells & {"None", "nan", "NaT", "in_progress", "not_started", "not_achieved", "quantitative",
+                        "qualitative"}, "the indicator table is in words"
+    # a link to a plan opens on the plan: its heading comes before the portfolio of plans
+    headings = [s.value for s in at.subheader]
+    first_plan = next(i for i, h in enumerate(headings) if h.startswith(rec.incident.code))
+    assert first_plan < next(i for i, h in enumerate(headings) if " plans in " in h)
 
 
 def test_adding_funding_validates_and_records(run_app):
