@@ -11,6 +11,7 @@ import streamlit as st
 from pages._data import headline
 from pages._filters import current_filter, exit_board_mode_link, scope_line
 from pages._text import md
+from remediation.domain.vocab import TRADING_LINKS, VIOLATION_TYPES
 from remediation.storage.queries import PortfolioFilter
 
 
@@ -37,3 +38,21 @@ def board_header() -> None:
     with right:
         exit_board_mode_link()
     st.caption(md(scope_line(flt)))
+
+
+def facts_sentence(values: dict) -> str:
+    """Triage's facts as one sentence, for board mode (no inputs): "Past trading (stopped 2026-02-03) ·
+    incident on 2025-10-06 · not public · forced labour · an isolated event · 5 affected persons, of whom 0
+    children"."""
+    link = values.get("trading_link")
+    parts = [TRADING_LINKS.get(link, str(link))
+             + (f" (stopped {values['stopped_trading_date']})" if link == "past" and values.get("stopped_trading_date")
+                else ""),
+             f"incident on {values.get('incident_date')}",
+             f"public since {values['became_public_date']}" if values.get("became_public_date") else "not public",
+             ", ".join(VIOLATION_TYPES.get(v, v) for v in values.get("violation_types") or ()) or "no violation type",
+             "repeated over a period" if values.get("repeated") else "an isolated event"]
+    affected, children = values.get("affected_persons"), values.get("children_affected") or 0
+    parts.append(f"{affected} affected {'person' if affected == 1 else 'persons'}, of whom {children} "
+                 f"{'child' if children == 1 else 'children'}")
+    return "**The facts:** " + md(" · ".join(parts)) + "."

@@ -56,8 +56,11 @@ def plural(n: int, one: str, many: str | None = None) -> str:
 if "open_incident" in st.session_state:  # set by intake: a drawn widget's state can only change before it is drawn
     st.session_state["incident"] = st.session_state.pop("open_incident")
 top = st.container()  # the title reads first; the code box, which the title depends on, sits under it
-st.text_input("Incident code", key="incident", bind="query-params", placeholder="INC-2025-014",
-              help="Type a code, or open an incident from the Portfolio page.")
+if board_mode():  # a slide: the incident of the link, no code box
+    st.session_state["incident"] = st.query_params.get("incident", "")
+else:
+    st.text_input("Incident code", key="incident", bind="query-params", placeholder="INC-2025-014",
+                  help="Type a code, or open an incident from the Portfolio page.")
 code = (st.session_state.get("incident") or "").strip()
 code = code.upper() if code.isascii() else code  # "ı".upper() is "I": a look-alike is checked as typed, below
 
@@ -236,7 +239,7 @@ tabs = st.tabs(tab_names, default=tab_names[state.step - 1])
 for n, tab in zip(STEPS, tabs):
     tab.markdown(f"**Step {n}: {STEPS[n]}**")
 v, r = rec.verification, rec.response
-editable = state.is_open
+editable = state.is_open and not board_mode()  # board mode: no (empty) "Add …" expanders
 DC, AP, SR, RF, VSC = ("downstream_company", "audit_programme", "smelter_refiner", "remediation_facilitator",
                        "victim_service_coordinator")
 

@@ -11,7 +11,7 @@ import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
 from pages._data import CACHE_TTL_SECONDS, data_key, engine_for, settings
-from pages._filters import current_filter
+from pages._filters import board_mode, current_filter
 from pages._nav import PAGES, ensure_entry_script
 from pages._text import database_error, link_text_problem, md
 from remediation.domain.citations import CITATIONS
@@ -34,8 +34,16 @@ def read(query: str, flt, *args):
     return _read(data_key(), query, flt, *args)
 
 
+def _from_url(key: str, labels: dict[str, str], default: str) -> str:
+    """A segmented control's value as its bound query parameter holds it (by label or value): in board mode
+    the control is not drawn."""
+    value = st.query_params.get(key)
+    back = {v: k for k, v in labels.items()}
+    return back.get(value, value) if back.get(value, value) in labels else default
+
+
 today = date.today()
-board = bool(st.session_state.get("board"))
+board = board_mode()  # a slide: no control, no row selection; every caveat a figure needs stays
 flt = current_filter()
 scope = lessons.scope_line(flt)
 few = settings().small_count_threshold
@@ -83,27 +91,29 @@ if not board:
                "objectives met, the victims satisfied, the communities benefited, the budget sufficient? Each bar "
                "shows the share of reviewed incidents giving each answer, with the number of incidents behind it.")
 st.plotly_chart(charts.review_overall(overall, today, scope), key="review_overall", **plot)
-by = st.segmented_control("Break down by", options=list(BREAKDOWNS), format_func=BREAKDOWNS.get,
-                          default="mineral", required=True, key="lessons_by", bind="query-params") or "mineral"
+if board:
+    by = _from_url("lessons_by", BREAKDOWNS, "mineral")
+else:
+    by = st.segmented_control("Break down by", options=list(BREAKDOWNS), format_func=BREAKDOWNS.get,
+                              default="mineral", required=True, key="lessons_by", bind="query-params") or "mineral"
 breakdown = read("review_outcomes", flt, by)
 st.plotly_chart(charts.review_breakdown(breakdown, BREAKDOWNS[by], today, scope, few=few), key="review_breakdown",
                 **plot)
-if not board:
-    st.caption(f"n is the number of reviewed incidents in the group; groups of fewer than {few} are marked "
-               "*(few)*: read their shares with care. By level, an incident with a Level 1 and a Level 2 plan "
-               "counts in both groups.")
-    if not breakdown.empty:
-        with st.expander("The numbers behind the breakdown"):
-            numbers = breakdown.pivot_table(index=["group", "item"], columns="answer", values="count",
-                                            sort=False).reset_index()
-            numbers["item"] = numbers["item"].map(REVIEW_ITEMS)
-            numbers["n"] = numbers[list(REVIEW_ANSWERS)].sum(axis=1)
-            st.dataframe(numbers, hide_index=True, width="stretch",
-                         column_order=["group", "item", *REVIEW_ANSWERS, "n"],
-                         column_config={"group": BREAKDOWNS[by], "item": "Review item",
-                                        **{a: st.column_config.NumberColumn(REVIEW_ANSWERS[a], format="%d")
-                                           for a in REVIEW_ANSWERS},
-                                        "n": st.column_config.NumberColumn("Incidents", format="%d")})
+st.caption(f"n is the number of reviewed incidents in the group; groups of fewer than {few} are marked "
+           "*(few)*: read their shares with care. By level, an incident with a Level 1 and a Level 2 plan "
+           "counts in both groups.")  # the caveat the "(few)" bars need: in board mode too
+if not board and not breakdown.empty:
+    with st.expander("The numbers behind the breakdown"):
+        numbers = breakdown.pivot_table(index=["group", "item"], columns="answer", values="count",
+                                        sort=False).reset_index()
+        numbers["item"] = numbers["item"].map(REVIEW_ITEMS)
+        numbers["n"] = numbers[list(REVIEW_ANSWERS)].sum(axis=1)
+        st.dataframe(numbers, hide_index=True, width="stretch",
+                     column_order=["group", "item", *REVIEW_ANSWERS, "n"],
+                     column_config={"group": BREAKDOWNS[by], "item": "Review item",
+                                    **{a: st.column_config.NumberColumn(REVIEW_ANSWERS[a], format="%d")
+                                       for a in REVIEW_ANSWERS},
+                                    "n": st.column_config.NumberColumn("Incidents", format="%d")})
 
 # --- challenges, risks and recommendations ---------------------------------------------------------------
 st.subheader("Challenges, risks and recommendations", anchor=False)
@@ -113,9 +123,12 @@ with left:
     st.plotly_chart(charts.lesson_themes(tags, max(cover.reviewed, 1), today, scope), key="themes", **plot)
 with right:
     trend_chart = st.container()  # drawn above its control, so the two charts' titles line up
-    period = st.segmented_control("Themes over time by", options=list(PERIODS), format_func=PERIODS.get,
-                                  default="closure_year", required=True, key="lessons_period",
-                                  bind="query-params") or "closure_year"
+    if board:
+        period = _from_url("lessons_period", PERIODS, "closure_year")
+    else:
+        period = st.segmented_control("Themes over time by", options=list(PERIODS), format_func=PERIODS.get,
+                                      default="closure_year", required=True, key="lessons_period",
+                                      bind="query-params") or "closure_year"
     trend = read("tag_trend", flt, period)
     trend_chart.plotly_chart(charts.lesson_theme_trend(trend, list(tags["tag"].head(12)), PERIODS[period], today,
                                                        scope, few=few), key="theme_trend", **plot)
@@ -132,6 +145,18 @@ def review_list() -> None:
 
 
 def _review_list() -> None:
+    if board:  # the search of the link, no search box
+        text = st.query_params.get("lessons_q", "")
+        chosen = [t for t in st.query_params.get_all("lessons_tags") if t]
+    else:
+        text, chosen = _review_controls()
+    if problem := link_text_problem(text, "Search the lessons"):  # e.g. a NUL from ?lessons_q=%00
+        st.warning(problem, icon=":material/search_off:")
+        return
+    _review_table(text, chosen)
+
+
+def _review_controls() -> tuple[str, list]:
     search_col, tag_col = st.columns([3, 2])
     text = search_col.text_input(
         "Search the lessons", key="lessons_q", bind="query-params", max_chars=200, live=True,
@@ -141,9 +166,10 @@ def _review_list() -> None:
     chosen = tag_col.multiselect("Themes", options=list(tags["tag"].sort_values()), key="lessons_tags",
                                  bind="query-params", placeholder="Any theme",
                                  help="Reviews carrying at least one of the chosen themes.")
-    if problem := link_text_problem(text, "Search the lessons"):  # e.g. a NUL from ?lessons_q=%00
-        st.warning(problem, icon=":material/search_off:")
-        return
+    return text, chosen
+
+
+def _review_table(text: str, chosen: list) -> None:
     df, total = read("search", flt, text.strip(), tuple(chosen))
     if total == 0:
         st.info("No lesson matches this search." if (text.strip() or chosen) else "No lessons recorded yet.",
@@ -153,9 +179,10 @@ def _review_list() -> None:
     st.markdown(f"**{shown} {'review' if total == 1 else 'reviews'}**, newest first"
                 + (f" — the newest {SEARCH_LIMIT:,} are listed; search to narrow them" if total > SEARCH_LIMIT else ""))
     event = st.dataframe(
-        df, hide_index=True, width="stretch", key="lessons_table", on_select="rerun",
-        selection_mode="single-row",
-        column_order=["link", "reviewed_on", "title", *REVIEW_ITEMS, "closure_flag", "challenges", "risks_and_mitigations",
+        df, hide_index=True, width="stretch", key="lessons_table",
+        **({} if board else {"on_select": "rerun", "selection_mode": "single-row"}),
+        column_order=["link", "reviewed_on", "title", *REVIEW_ITEMS, "closure_flag", "recommendations"] if board else [
+                      "link", "reviewed_on", "title", *REVIEW_ITEMS, "closure_flag", "challenges", "risks_and_mitigations",
                       "recommendations", "tags", "monitoring_tools", "communication_channels", "mineral", "country",
                       "audit_programme", "closed_on"],
         column_config={
@@ -180,7 +207,7 @@ def _review_list() -> None:
     )
     if not board:
         st.caption("Select a row to open its incident here, or follow the code's link to open it in a new tab.")
-    if event.selection.rows:
+    if not board and event.selection.rows:
         st.switch_page(PAGES["incident"], query_params={"incident": df.iloc[event.selection.rows[0]]["code"]})
 
 

@@ -71,10 +71,14 @@ cols[4].metric("Past links only", f"{h.reaching_past_only:,}",
                help="Open incidents at a smelter that only superseded declarations list: a past supply-chain partner.")
 
 views = BOARD_VIEWS if board else VIEWS
-view = st.segmented_control("View", options=views, key="view", bind="query-params", default="Exposure", required=True,
-                            label_visibility="collapsed",
-                            help="Exposure: suppliers and products ranked. Flows: from smelter to supplier to product. "
-                                 "Smelter register: the smelters, and incidents to link. Suppliers: their declarations.")
+if board:  # the view of the link, no control
+    view = st.query_params.get("view") or "Exposure"
+else:
+    view = st.segmented_control(
+        "View", options=views, key="view", bind="query-params", default="Exposure", required=True,
+        label_visibility="collapsed",
+        help="Exposure: suppliers and products ranked. Flows: from smelter to supplier to product. "
+             "Smelter register: the smelters, and incidents to link. Suppliers: their declarations.")
 view = view if view in views else "Exposure"
 
 

@@ -10,8 +10,10 @@ import streamlit as st
 from pydantic import ValidationError
 
 from pages._auth import can_edit, current_actor
+from pages._board import facts_sentence
 from pages._data import after_write, get_engine, load_incident, policy_in_force
 from pages._exposure import occurrence_suggestion
+from pages._filters import board_mode
 from pages._nav import PAGES, ensure_entry_script
 from pages._text import link_code_problem, link_number_problem, md, plain_error
 from remediation.domain.citations import CITATIONS, cite
@@ -122,6 +124,9 @@ policy = policy_in_force()
 band = st.container()  # the verdict, drawn once the facts are read: first thing a room sees
 inputs, answer = st.columns(2, gap="large")  # wide enough for "Current trading" at 1024 px
 slots: dict[str, st.delta_generator.DeltaGenerator] = {}
+if board := board_mode():  # the inputs read the link, then a sentence of the facts takes their place
+    facts_holder = inputs.empty()
+    inputs = facts_holder.container()
 
 with inputs.container(key="triage_inputs"):
     with st.expander("Start from a recorded incident", expanded="triage_incident" in st.session_state), \
@@ -172,6 +177,8 @@ if values["trading_link"] == "current":
     values["stopped_trading_date"] = None  # the field is disabled: its value is not a fact of this scenario
 try:
     facts = TriageInput(**values)
+    if board:
+        facts_holder.markdown(facts_sentence(values))
 except ValidationError as exc:
     problems = []
     for error in exc.errors():
@@ -284,6 +291,6 @@ with answer:
             links = st.columns(2)
             links[0].page_link(PAGES["incident"], label=f"Open {code}", icon=":material/folder_open:",
                                query_params={"incident": code})
-            if links[1].button("Stop comparing", key="stop_comparing"):
+            if not board and links[1].button("Stop comparing", key="stop_comparing"):
                 del st.query_params["from"]
                 st.rerun()

@@ -111,9 +111,14 @@ def test_board_mode_shows_the_figures_without_instructions(run_app, reviewed):
     assert not at.exception
     assert len(at.get("plotly_chart")) == CHARTS
     assert _metrics(at)["Lessons captured"][1].startswith(f"{len(reviewed)} of")
-    assert len(at.main.caption) == 1  # the page's scope line only: no how-to captions
+    captions = [c.value for c in at.main.caption]
+    # the board's scope line, the page's subtitle and the caveat the "(few)" bars need: no how-to captions
+    assert len(captions) == 3, captions
+    assert captions[0].startswith("Scope")
+    assert any("*(few)*" in c for c in captions)
     assert not at.expander and not at.button and not at.get("form")
-    assert len(_review_list(at)) == len(reviewed)  # the search stays: reading, not editing
+    assert not at.text_input and not at.multiselect and not at.get("button_group")  # a slide: no search, no control
+    assert len(_review_list(at)) == len(reviewed)
 
 
 @pytest.mark.parametrize("board", [False, True])
