@@ -10,7 +10,7 @@ import streamlit as st
 
 from pages._auth import can_edit, current_actor, read_only_notice
 from pages._data import after_write, get_engine
-from pages._filters import current_filter
+from pages._filters import board_mode, current_filter
 from pages._nav import PAGES, ensure_entry_script
 from pages._text import md
 from remediation.services import declarations, transfer
@@ -302,4 +302,7 @@ if can_edit():  # not in board mode, and the user may record incidents
     st.divider()
 else:
     st.caption(md(read_only_notice("import incidents and suppliers' declarations")))
-export_section()
+if board_mode():  # a slide: exporting is an action, done from the dashboard
+    st.caption("Exporting incidents is done from the dashboard: exit board mode to download them.")
+else:
+    export_section()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from remediation.domain.workflow import evaluate
@@ -12,7 +14,10 @@ from .helpers import assert_no_app_exception, wait_for_app
 pytestmark = pytest.mark.e2e
 
 
-def test_every_page_in_board_mode(streamlit_app, page, artifacts_dir, tmp_path):
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)], ids=["720p", "1080p"])
+def test_every_page_in_board_mode(streamlit_app, browser, artifacts_dir, tmp_path, size):
+    """Board mode is a presentation mode: on every page (admin included) no sidebar, no input element, no
+    row checkbox, no instruction to click or select; a summary line, the scope line and a way back."""
     from playwright.sync_api import expect
 
     server = streamlit_app("app.py", database_url=f"sqlite:///{tmp_path / 'fresh.db'}")
@@ -24,23 +29,42 @@ def test_every_page_in_board_mode(streamlit_app, page, artifacts_dir, tmp_path):
         "incident": f"/incident?incident={at_step4.incident.code}&board=true",
         "plans": f"/plans?board=true&status=All&plan={open_l2.incident.code}",
         "lessons": "/lessons?board=true&status=All",
-        "triage": "/triage?board=true",
+        "triage": f"/triage?board=true&from={at_step4.incident.code}",
         "policy": "/policy?board=true",
         "supply_chain": "/supply_chain?board=true",
+        "admin": "/admin?board=true",
+        "imports": "/imports?board=true",
     }
-    for name, path in pages.items():
-        page.goto(server.url + path)
-        wait_for_app(page, timeout=60_000)
-        assert_no_app_exception(page)
-        expect(page.locator("[data-testid='stSidebar']").get_by_text("Board mode")).to_be_visible()
-        if name in ("portfolio", "incident", "plans", "supply_chain"):
-            expect(page.locator("[data-testid='stForm']")).to_have_count(0)
-        page.screenshot(path=str(artifacts_dir / f"board-{name}.png"), full_page=True)
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    try:
+        for name, path in pages.items():
+            page.goto(server.url + path)
+            wait_for_app(page, timeout=60_000)
+            assert_no_app_exception(page)
+            expect(page.get_by_role("link", name="Exit board mode")).to_be_visible()
+            expect(page.get_by_text(re.compile(r"^Scope: .*; as of \d{4}-\d\d-\d\d\.$"))).to_have_count(1)
+            main = page.locator("[data-testid='stMain']")
+            expect(main.get_by_text(" open · ").first).to_be_visible()
+            assert page.locator("[data-testid='stSidebar']").count() == 0, name
+            for selector in ("input", "textarea", "select", "button[kind^='primary']", "button[kind^='secondary']",
+                             "[data-testid='stForm']"):
+                assert main.locator(selector).count() == 0, (name, selector)
+            adds = main.locator("[data-testid='stExpander'] summary").filter(has_text="Add ")
+            assert adds.count() == 0, (name, adds.all_inner_texts())  # facts may fold away; edit forms may not
+            for words in ("Click a bar", "Select a row"):
+                assert main.get_by_text(words).count() == 0, (name, words)
+            # a dataframe in board mode draws no selection column (its row checkboxes)
+            for grid in main.locator("[data-testid='stDataFrame']").all():
+                assert grid.locator("[role='columnheader'] input, [aria-label*='Select']").count() == 0, name
+            page.screenshot(path=str(artifacts_dir / f"board-{name}-{size[0]}.png"), full_page=True)
+    finally:
+        context.close()
 
 
 def test_the_board_pack_downloads_from_the_sidebar(streamlit_app, page, tmp_path):
     server = streamlit_app("app.py", database_url=f"sqlite:///{tmp_path / 'fresh.db'}")
-    page.goto(server.url + "/?board=true")
+    page.goto(server.url + "/")  # the board pack is downloaded from the dashboard: board mode has no sidebar
     wait_for_app(page, timeout=60_000)
     sidebar = page.locator("[data-testid='stSidebar']")
     for label, magic in (("PDF: figures and charts", b"%PDF"), ("XLSX: the tables", b"PK")):
