@@ -92,8 +92,13 @@ def plan_in_depth() -> None:
     st.caption(f"Facilitator: {md(plan.facilitator)} · implementation started {plan.implementation_started_on or '—'} · "
                f"planned end {end or '—'} · pledged {plan.pledged:,.0f} {plan.currency}")
 
+    overspent = [b.category for b in plan.budget_lines
+                 if sum((e.amount for e in plan.expenditures if e.category == b.category), 0) > b.amount]
+    if overspent:
+        st.warning(f"Over budget: {md(', '.join(overspent))} (spent more than the budget line).",
+                   icon=":material/warning:")
     left, right = st.columns(2)
-    left.plotly_chart(plan_charts.spending_over_time(plan, today), theme=None, key="spending",
+    left.plotly_chart(plan_charts.spending_over_time(plan, today, plan.implementation_started_on, end), theme=None, key="spending",
                       config={"displayModeBar": False})
     right.plotly_chart(plan_charts.budget_lines(plan, today), theme=None, key="lines", config={"displayModeBar": False})
 

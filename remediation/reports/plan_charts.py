@@ -15,6 +15,7 @@ from remediation.domain.vocab import FUNDING_SOURCES
 from remediation.reports.charts import GRID, INK, MUTED, _layout, empty, plain, title
 
 PLEDGED, RECEIVED, SPENT, BUDGET = "#9ecae1", "#3182bd", "#e6550d", INK
+OVERSPENT = "#b2182b"
 STATUS_COLOURS = {"achieved": "#238b45", "on_track": "#74c476", "at_risk": "#fd8d3c", "off_track": "#b2182b",
                   "not_measured": "#a3a9b1"}
 
@@ -51,19 +52,34 @@ def funding_by_source(totals: dict, as_of: date, scope: str) -> go.Figure:
     return fig
 
 
-def spending_over_time(plan: Plan, as_of: date) -> go.Figure:
-    """Cumulative expenditure against the budget, from the start of implementation."""
+def spending_over_time(plan: Plan, as_of: date, start: date | None = None, end: date | None = None) -> go.Figure:
+    """Cumulative expenditure against the budget over the plan's whole life, from the start of implementation
+    (``start``) to its planned end (``end``), with the planned spend: the budget spread evenly over that time."""
     heading = title(f"Spending against budget ({plan.currency})", as_of, f"Level 2 plan by {plan.facilitator}")
-    if not plan.expenditures:
+    if not plan.expenditures and not (start and end):
         return empty(heading, "No expenditure recorded yet.")
-    spent = pd.DataFrame([{"date": e.spent_on, "amount": float(e.amount)} for e in plan.expenditures]) \
-        .groupby("date", as_index=False)["amount"].sum().sort_values("date")
-    spent["cumulative"] = spent["amount"].cumsum()
-    fig = go.Figure(go.Scatter(x=spent["date"], y=spent["cumulative"], mode="lines+markers", name="Spent to date",
-                               line={"color": SPENT, "width": 3}, line_shape="hv"))
+    fig = go.Figure()
+    if start and end and end > start:
+        fig.add_scatter(x=[start, end], y=[0, float(plan.budget)], mode="lines", name="Planned spend",
+                        line={"color": MUTED, "dash": "dot", "width": 2})
+    if plan.expenditures:
+        spent = pd.DataFrame([{"date": e.spent_on, "amount": float(e.amount)} for e in plan.expenditures]) \
+            .groupby("date", as_index=False)["amount"].sum().sort_values("date")
+        spent["cumulative"] = spent["amount"].cumsum()
+        xs, ys = list(spent["date"]), list(spent["cumulative"])
+        if start and start < xs[0]:
+            xs, ys = [start, *xs], [0.0, *ys]
+        if xs[-1] < as_of and (end is None or as_of <= end):
+            xs, ys = [*xs, as_of], [*ys, ys[-1]]  # spent to date runs up to today
+        fig.add_scatter(x=xs, y=ys, mode="lines+markers", name="Spent to date", line={"color": SPENT, "width": 3},
+                        line_shape="hv")
     fig.add_hline(y=float(plan.budget), line={"color": BUDGET, "dash": "dash"},
                   annotation_text=f"Budget {float(plan.budget):,.0f}", annotation_position="top left")
-    _half_width(_layout(fig, heading, height=360), 360)
+    _half_width(_layout(fig, heading, height=380), 380)
+    fig.update_layout(showlegend=True, legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0},
+                      margin={"b": 70})
+    if start and end:
+        fig.update_xaxes(range=[start, max(end, as_of)])
     fig.update_xaxes(title_text="Date")
     fig.update_yaxes(title_text=f"Spent to date ({plain(plan.currency)})", rangemode="tozero")
     return fig
@@ -78,12 +94,14 @@ def budget_lines(plan: Plan, as_of: date) -> go.Figure:
     for e in plan.expenditures:
         spent[e.category] = spent.get(e.category, Decimal(0)) + e.amount
     cats = [b.category for b in plan.budget_lines]
-    shown = [plain(c) for c in cats]  # categories are typed: plotly would read tags in them
+    over = [float(spent.get(b.category, 0)) > float(b.amount) for b in plan.budget_lines]
+    # an overspent line is flagged in its label and in red: categories are typed, so plotly reads no tags in them
+    shown = [plain(c) + (" ⚠ over budget" if o else "") for c, o in zip(cats, over)]
     fig = go.Figure([
         go.Bar(name="Budget", y=shown, x=[float(b.amount) for b in plan.budget_lines], orientation="h",
                marker={"color": PLEDGED}),
         go.Bar(name="Spent", y=shown, x=[float(spent.get(c, 0)) for c in cats], orientation="h",
-               marker={"color": SPENT}),
+               marker={"color": [OVERSPENT if o else SPENT for o in over]}),
     ])
     _half_width(_layout(fig, heading, height=150 + 55 * len(cats)), 170 + 55 * len(cats))
     fig.update_layout(barmode="group", showlegend=True, legend={"orientation": "h", "y": -0.3, "x": 0})
