@@ -237,7 +237,9 @@ if not totals.empty:
                      "planned": st.column_config.NumberColumn("Planned (budget)", format="localized"),
                      "actual": st.column_config.NumberColumn("Actual (spent)", format="localized"),
                      "variance": st.column_config.NumberColumn("Actual against planned", format="percent"),
-                     "over_budget": st.column_config.NumberColumn("Plans over budget", format="localized"),
+                     "over_budget": st.column_config.NumberColumn(
+                         "Plans over budget", format="localized",
+                         help="More than 1% over their budget: the chart's \"over\" bands."),
                  })
 if not board:
     st.caption("Plans of incidents closed after remediation. Planned is the plan budget: the larger of its estimate "

@@ -49,17 +49,17 @@ st.caption(f"Where each incident stands in the IOM six-step remediation process,
 
 # --- headline figures ---------------------------------------------------------------------------
 h = headline(flt, today)
-cols = st.columns(5)
+cols = st.columns(5)  # short labels, the long ones in their help: five fit side by side at 1024 px
 cols[0].metric("Open incidents", f"{h.open_incidents:,}")
-cols[1].metric("Level 1 mandatory", f"{h.level1_mandatory:,}",
-               help="Open incidents whose latest assessment makes Level 1 remediation mandatory.")
-cols[2].metric("Victims assisted (L1)", conf.suppress(h.victims_level1),
-               help=f"Victims with a case-management plan in a Level 1 plan under implementation. Counts below "
+cols[1].metric("Need Level 1", f"{h.level1_mandatory:,}",
+               help="Level 1 mandatory: open incidents whose latest assessment makes Level 1 remediation mandatory.")
+cols[2].metric("Victims (L1)", conf.suppress(h.victims_level1),
+               help=f"Victims assisted: victims with a case-management plan in a Level 1 plan under implementation. Counts below "
                     f"{conf.small_count_threshold} are shown as '<{conf.small_count_threshold}' to protect victims.")
 if len(h.level2_money) == 1:
     money = h.level2_money[0]
     share = money["spent"] / money["budget"] if money["budget"] else 0
-    cols[3].metric("Level 2 budget spent", f"{share:.0%}",
+    cols[3].metric("L2 budget spent", f"{share:.0%}",
                    delta=f"{money['currency']} {compact(money['spent'])} of {compact(money['budget'])}",
                    delta_color="off", delta_arrow="off",
                    help=f"Spent to date against the budget of {money['plans']} Level 2 plans of open incidents "
@@ -71,8 +71,8 @@ elif h.level2_money:
                        f"{x['currency']}: budget {x['budget']:,.0f}, spent {x['spent']:,.0f}" for x in h.level2_money))
 else:
     cols[3].metric("Level 2 spent", "No plans")
-cols[4].metric("Overdue incidents", f"{h.overdue:,}",
-               help="Open incidents in their step for longer than the step's indicative time frame.")
+cols[4].metric("Overdue", f"{h.overdue:,}",
+               help="Overdue incidents: open incidents in their step for longer than the step's indicative time frame.")
 
 if h.open_incidents == 0 and pipeline(flt)["count"].sum() == 0:
     st.info("No incidents match these filters. When an allegation comes in it appears here at Step 1, "

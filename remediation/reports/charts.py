@@ -32,7 +32,7 @@ OUTCOME_COLOURS = {
 }
 REQUIREMENT_COLOURS = {"mandatory": "#b2182b", "recommended": "#ef8a62", "not_required": "#d9d9d9"}
 OVERDUE_COLOUR = "#b2182b"
-AGE_COLOURS = ["#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]
+AGE_COLOURS = ["#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#084594"]  # the first visible on white
 
 
 def stage_colour(stage: str) -> str:
@@ -257,7 +257,7 @@ def lesson_themes(df: pd.DataFrame, reviews: int, as_of: date, scope: str, top: 
         hovertemplate="%{y}: %{x:,} of " + f"{reviews:,} reviews<extra></extra>",
     ))
     _layout(fig, heading, height=max(330, 130 + 30 * len(rows)))
-    fig.update_xaxes(title_text=f"Reviews mentioning the theme (of {reviews:,})", automargin=True,
+    fig.update_xaxes(title_text=f"Reviews mentioning it (of {reviews:,})", automargin=True, title_standoff=8,
                      **count_axis(rows["incidents"].max()))
     fig.update_yaxes(automargin=True)
     fig.update_layout(margin={"r": 70}, title_font_size=_HALF_WIDTH_TITLE)
@@ -308,7 +308,7 @@ def budget_variance(df: pd.DataFrame, bands: list[str], as_of: date, scope: str)
     for level in sorted(df["level"].unique()):
         name = LEVEL_GROUPS.get(level, f"Level {level} plan")
         part = df[df["level"] == level].set_index("band")["plans"].reindex(shown).fillna(0).astype(int)
-        fig.add_bar(name=plain(name), x=[_wrap(b) for b in shown], y=part.to_numpy(),
+        fig.add_bar(name=plain(name), x=[_wrap(b, 8) for b in shown], y=part.to_numpy(),
                     marker={"color": LEVEL_COLOURS.get(name, MUTED)},
                     text=[f"{n:,}" if n else "" for n in part], textposition="outside", cliponaxis=False,
                     textfont={"size": 12}, hovertemplate=f"{plain(name)}: " + "%{y:,} plans<extra>%{x}</extra>")
@@ -316,7 +316,7 @@ def budget_variance(df: pd.DataFrame, bands: list[str], as_of: date, scope: str)
     fig.update_layout(barmode="group", showlegend=True, bargap=0.25, title_font_size=_HALF_WIDTH_TITLE,
                       legend={**_TOP_RIGHT_LEGEND, "y": 0.86})
     fig.update_xaxes(title_text="Actual cost against the plan's budget (%)", type="category", tickangle=0,
-                     automargin=True, tickfont={"size": 12})
+                     automargin=True, tickfont={"size": 11})  # labels wrapped short: none overlaps at half width
     fig.update_yaxes(title_text="Closed plans (number)", automargin=True, **count_axis(df["plans"].max()))
     fig.update_layout(margin={"t": 110})
     return fig

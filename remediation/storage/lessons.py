@@ -357,13 +357,15 @@ def budget_bands(engine: Engine, flt: PortfolioFilter = PortfolioFilter()) -> pd
 
 def budget_totals(engine: Engine, flt: PortfolioFilter = PortfolioFilter()) -> pd.DataFrame:
     """Closed plans per currency and level: ``currency``, ``level``, ``plans``, ``planned``, ``actual``
-    (sums in that currency only), ``over_budget`` (plans that spent more than their budget)."""
+    (sums in that currency only), ``over_budget`` (plans over budget as the chart of :func:`budget_variance`
+    bands counts them: more than the "on budget" band's 1% over, so a table beside the chart agrees with it)."""
     source, planned, actual = _plan_money()
     p = t.plans.c
+    on_budget = next(bound for label_, bound, _ in VARIANCE_BANDS if label_.startswith("On budget"))
     with engine.connect() as conn:
         rows = conn.execute(
             select(p.currency, p.level, func.count(), func.sum(planned), func.sum(actual),
-                   func.count().filter(actual > planned))
+                   func.count().filter(and_(planned > 0, actual * 100 > planned * (100 + on_budget))))
             .select_from(source).where(closed_scope(flt)).group_by(p.currency, p.level)
             .order_by(p.currency, p.level)).all()
     df = pd.DataFrame(rows, columns=["currency", "level", "plans", "planned", "actual", "over_budget"])

@@ -26,11 +26,11 @@ def test_headline_figures_pipeline_and_table_on_the_demo_portfolio(run_app):
     open_ = [(r, s) for r, s in states if s.is_open]
     metrics = _metrics(at)
     assert metrics["Open incidents"] == str(len(open_))
-    assert metrics["Level 1 mandatory"] == str(sum(1 for r, _ in open_ if r.latest_assessment
+    assert metrics["Need Level 1"] == str(sum(1 for r, _ in open_ if r.latest_assessment
                                                    and r.latest_assessment.level1 == "mandatory"))
-    assert metrics["Overdue incidents"] == str(sum(
+    assert metrics["Overdue"] == str(sum(
         1 for _, s in open_ if s.step_entered_on < TODAY - timedelta(days=DEFAULT_TIME_FRAMES[s.step])))
-    assert metrics["Level 2 budget spent"].endswith("%")
+    assert metrics["L2 budget spent"].endswith("%")
     assert len(at.get("plotly_chart")) == 2  # the pipeline and the ageing chart
     table = at.dataframe[0].value
     assert len(table) == len(open_) and set(table["status"]) == {"Open"}
@@ -40,7 +40,7 @@ def test_headline_figures_pipeline_and_table_on_the_demo_portfolio(run_app):
 
 def test_victims_below_the_threshold_are_suppressed(run_app):
     at = run_app(query={"smelter": "Greyfield Alloys"})
-    value = _metrics(at)["Victims assisted (L1)"]
+    value = _metrics(at)["Victims (L1)"]
     assert value == "0" or value == "<5" or int(value.replace(",", "")) >= 5
 
 
@@ -102,14 +102,14 @@ def test_selecting_a_closed_outcome_lists_its_incidents(run_app):
 
 def test_a_shorter_time_frame_flags_more_incidents_overdue(run_app):
     at = run_app()
-    before = int(_metrics(at)["Overdue incidents"])
+    before = int(_metrics(at)["Overdue"])
     at.number_input(key="frame4").set_value(30)
     next(b for b in at.button if b.proto.form_id == "time_frames").click()
     at.run()
     assert not at.exception
     expected = sum(1 for _, s in _states() if s.is_open and s.step_entered_on < TODAY - timedelta(
         days={**DEFAULT_TIME_FRAMES, 4: 30}[s.step]))
-    assert int(_metrics(at)["Overdue incidents"]) == expected > before
+    assert int(_metrics(at)["Overdue"]) == expected > before
 
 
 def test_empty_database_says_so(run_app):
