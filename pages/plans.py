@@ -82,10 +82,11 @@ def plan_in_depth() -> None:
     cols[0].metric(f"Budget ({plan.currency})", f"{plan.budget:,.0f}")
     cols[1].metric(f"Spent ({plan.currency})", f"{plan.spent:,.0f}", delta=BURN_LABELS[burn.status], delta_color="off",
                    delta_arrow="off")
-    cols[2].metric("Monitoring", f"{window.months} months" if plan.implementation_started_on else "Not started",
-                   delta=window.label, delta_color="off", delta_arrow="off")
-    cols[3].metric("Monitoring reports", f"{window.reports_received} of {window.reports_due} due",
-                   help="One report expected every three months of implementation.")
+    cols[2].metric("Months monitored", f"{window.months}" if plan.implementation_started_on else "—",
+                   delta=None if window.flagged else window.label, delta_color="off", delta_arrow="off",
+                   help=window.label)  # flagged: the warning below says it in full
+    cols[3].metric("Reports", f"{window.reports_received} of {window.reports_due}",
+                   help="Monitoring reports received of those due: one every three months of implementation.")
     if window.flagged:
         st.warning(f"{window.label}: the guideline recommends 6-12 months of monitoring, then the final report and "
                    f"closure ({CITATIONS['monitoring_period'].lines}).", icon=":material/schedule:")
