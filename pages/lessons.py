@@ -118,7 +118,7 @@ if not board and not breakdown.empty:
 # --- challenges, risks and recommendations ---------------------------------------------------------------
 st.subheader("Challenges, risks and recommendations", anchor=False)
 tags = read("tag_counts", flt)
-left, right = st.columns(2, gap="large")
+left, right = st.container(), st.container()  # one under the other: side by side, each is cut at 1024 px
 with left:
     st.plotly_chart(charts.lesson_themes(tags, max(cover.reviewed, 1), today, scope), key="themes", **plot)
 with right:
@@ -215,7 +215,7 @@ review_list()
 
 # --- budget outcome and time to closure -------------------------------------------------------------------
 st.subheader("Budget outcome and time to closure", anchor=False)
-left, right = st.columns(2, gap="large")
+left, right = st.container(), st.container()  # one under the other: side by side, each is cut at 1024 px
 with left:
     bands = read("budget_bands", flt)
     st.plotly_chart(charts.budget_variance(bands, [b[0] for b in VARIANCE_BANDS], today, scope),

@@ -36,7 +36,9 @@ def test_a_plan_link_opens_on_the_plan_without_a_traceback(streamlit_app, browse
             page.goto(server.url + path)
             wait_for_app(page, timeout=60_000)
             assert_no_app_exception(page)
-            page.screenshot(path=str(artifacts_dir / f"{name}-1024.png"), full_page=True)
+            for i, chart in enumerate(page.locator("[data-testid='stPlotlyChart']").all()):
+                chart.scroll_into_view_if_needed()
+                chart.screenshot(path=str(artifacts_dir / f"{name}-1024-chart{i}.png"))
     finally:
         context.close()
     log = Path(server.log_path).read_text(encoding="utf-8", errors="replace")
