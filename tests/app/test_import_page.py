@@ -113,11 +113,12 @@ def test_user_text_is_escaped_in_messages(open_page):
     assert "\\*\\*Title\\*\\*" in shown and "\\[x\\]\\(http" in shown
 
 
-def test_board_mode_has_no_import_controls_but_keeps_the_export(open_page):
+def test_board_mode_has_no_import_or_export_controls(open_page):
+    """Board mode is a slide: no uploader, no button, no download; it says where exporting is done."""
     at = open_page(query={"board": "true"})
     assert not at.exception
-    assert len(at.file_uploader) == 0 and all(b.key != "import_apply" for b in at.button)
-    assert {b.proto.label for b in at.get("download_button")} >= {"CSV", "XLSX"}
+    assert len(at.file_uploader) == 0 and not at.button and not at.get("download_button") and not at.radio
+    assert any("exit board mode" in c.value for c in at.caption)
 
 
 def test_the_export_covers_the_chosen_scope(open_page):
