@@ -26,7 +26,7 @@ from decimal import Decimal
 from remediation.domain.citations import cite
 from remediation.domain.models import CasePlan, IncidentRecord, Plan
 from remediation.domain.monitoring import planned_end
-from remediation.domain.vocab import SHORTFALL_REASONS
+from remediation.domain.vocab import EVIDENCE_KINDS, SHORTFALL_REASONS
 
 # --- a reason is a sentence --------------------------------------------------------------------------
 
@@ -49,22 +49,28 @@ def reason_problem(text: str | None) -> str | None:
             f"({REASON_MIN_LETTERS} letters or more)")
 
 
-STEP1_CLOSURES = {
-    "credibility": ("A denied (not credible) allegation", "step1_closed_documented"),
-    "actionability": ("A credible but not actionable allegation", "step1_closed_documented"),
-    "substantiation": ("An unsubstantiated allegation", "step1_unsubstantiated_closed"),
+STEP1_CLOSURES = {  # what is closed, its citation, and the document that can stand for the written reasons
+    "credibility": ("A denied (not credible) allegation", "step1_closed_documented", "allegation_review"),
+    "actionability": ("A credible but not actionable allegation", "step1_closed_documented", "allegation_review"),
+    "substantiation": ("An unsubstantiated allegation", "step1_unsubstantiated_closed", "investigation_report"),
 }
 
 
-def step1_closure_problem(which: str, notes: str) -> str | None:
+def step1_closure_document(which: str) -> str:
+    """The evidence kind whose attached document documents a Step 1 closure instead of written notes."""
+    return STEP1_CLOSURES[which][2]
+
+
+def step1_closure_problem(which: str, notes: str, documented: bool = False) -> str | None:
     """``"notes: …"`` when a Step 1 closure (``credibility``, ``actionability`` or ``substantiation`` decided
-    negatively) lacks its documented reasons; None when ``notes`` is a reason."""
+    negatively) lacks its documented reasons: neither a real sentence in ``notes`` nor an attached document of
+    the kind :func:`step1_closure_document` names (``documented``); None when it is documented."""
     problem = reason_problem(notes)
-    if problem is None:
+    if problem is None or documented:
         return None
-    what, key = STEP1_CLOSURES[which]
+    what, key, kind = STEP1_CLOSURES[which]
     return (f"notes: {what} is fully documented before it is closed ({cite(key)}): {problem}. Write why in the "
-            "notes, without victims' names.")
+            f"notes, without victims' names, or attach the {EVIDENCE_KINDS[kind].lower()} as a document.")
 
 
 # --- children --------------------------------------------------------------------------------------

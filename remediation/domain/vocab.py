@@ -202,6 +202,7 @@ REVIEW_QUESTIONS: dict[str, str] = {
 # "closure_report_recommendation", "lessons_review_items".)
 
 EVIDENCE_KINDS: dict[str, str] = {
+    "allegation_review": "Review of the allegation (credibility, actionability)",
     "investigation_report": "Investigation report (audit programme)",
     "level_assessment": "Level assessment",
     "corrective_action": "Corrective action",
@@ -215,7 +216,7 @@ EVIDENCE_KINDS: dict[str, str] = {
     "other": "Other",
 }
 EvidenceKind = Literal[
-    "investigation_report", "level_assessment", "corrective_action", "plan", "plan_approval",
+    "allegation_review", "investigation_report", "level_assessment", "corrective_action", "plan", "plan_approval",
     "monitoring_report", "final_report", "financial_report", "closure_report", "lessons_review", "other",
 ]
 # Kinds that belong to one plan: attached with the plan's level (1 or 2).

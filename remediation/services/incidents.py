@@ -53,6 +53,7 @@ from remediation.domain.policy import Policy
 from remediation.domain.record_rules import (
     child_case_problem,
     coverage_gap,
+    step1_closure_document,
     step1_closure_problem,
     unexplained_disagreements,
 )
@@ -62,6 +63,7 @@ from remediation.services import evidence
 from remediation.services.access import Need, require
 from remediation.services.base import LOCAL_USER, Actor, ConflictError, Refused, diff, write_audit
 from remediation.storage import schema as t
+from remediation.storage.evidence import attached_facts
 from remediation.storage.queries import policy_in_force
 from remediation.storage.records import find_incident, insert_records, load_records, replace_record
 
@@ -179,9 +181,21 @@ def next_incident_code(engine: Engine, year: int | None = None) -> str:
 
 # --- Step 1 --------------------------------------------------------------------------------------
 
-def _require_reason(which: str, notes: str) -> None:
-    """A Step 1 closure is fully documented (guideline lines 942-944, 957-959): its notes are a real sentence."""
-    if (problem := step1_closure_problem(which, notes)) is not None:
+def _documented(engine: Engine, code: str, which: str, documents: Sequence[evidence.Attachment]) -> bool:
+    """Whether a document can stand for a Step 1 closure's written reasons: one of the kind it needs comes with
+    this record or is already attached to the incident."""
+    kind = step1_closure_document(which)
+    if any(a.kind == kind for a in documents):
+        return True
+    with engine.connect() as conn:
+        found = find_incident(conn, code)
+        return found is not None and any(k == kind for k, _ in attached_facts(conn, found[0]))
+
+
+def _require_reason(which: str, notes: str, documented: bool) -> None:
+    """A Step 1 closure is fully documented (guideline lines 942-944, 957-959): its notes are a real sentence, or
+    the document behind the decision is attached."""
+    if (problem := step1_closure_problem(which, notes, documented)) is not None:
         raise Refused(problem)
 
 
@@ -198,24 +212,28 @@ def _after_notice_only_the_finding(rec: IncidentRecord) -> None:
 
 def record_credibility(engine: Engine, code: str, decision: Credibility, actor: Actor = LOCAL_USER,
                        **kw) -> WorkflowState:
+    documented = not decision.credible and _documented(engine, code, "credibility", kw.get("documents", ()))
+
     def mutate(rec: IncidentRecord, state: WorkflowState) -> None:
         _require(state.step == 1, "Credibility is decided at Step 1, which this incident has passed.")
         _after_notice_only_the_finding(rec)
         if not decision.credible:
-            _require_reason("credibility", decision.notes)
+            _require_reason("credibility", decision.notes, documented)
         rec.verification.credibility = decision
     return _change(engine, code, actor, "recorded credibility", mutate, min_step=1, **kw)
 
 
 def record_actionability(engine: Engine, code: str, decision: Actionability, actor: Actor = LOCAL_USER,
                          **kw) -> WorkflowState:
+    documented = not decision.actionable and _documented(engine, code, "actionability", kw.get("documents", ()))
+
     def mutate(rec: IncidentRecord, state: WorkflowState) -> None:
         c = rec.verification.credibility
         _require(c is not None, "Decide credibility first: actionability is reviewed for credible allegations.")
         _require(state.step == 1, "Actionability is decided at Step 1, which this incident has passed.")
         _after_notice_only_the_finding(rec)
         if not decision.actionable:
-            _require_reason("actionability", decision.notes)
+            _require_reason("actionability", decision.notes, documented)
         rec.verification.actionability = decision
     return _change(engine, code, actor, "recorded actionability", mutate, min_step=1, **kw)
 
@@ -234,12 +252,14 @@ def notify_audit_programme(engine: Engine, code: str, notice: AuditProgrammeNoti
 
 def record_substantiation(engine: Engine, code: str, finding: Substantiation, actor: Actor = LOCAL_USER,
                           **kw) -> WorkflowState:
+    documented = not finding.substantiated and _documented(engine, code, "substantiation", kw.get("documents", ()))
+
     def mutate(rec: IncidentRecord, state: WorkflowState) -> None:
         n = rec.verification.notice
         _require(n is not None, "The audit programme investigates once notified: record the notification first.")
         _require(state.step == 1, "Substantiation is decided at Step 1, which this incident has passed.")
         if not finding.substantiated:
-            _require_reason("substantiation", finding.notes)
+            _require_reason("substantiation", finding.notes, documented)
         rec.verification.substantiation = finding
         if finding.substantiated:
             rec.incident.trading_link = finding.trading_link

@@ -397,3 +397,38 @@ def test_the_page_reminds_of_the_documents_still_needed_before_the_next_step():
     assert still_needed(at_step_4, Settings().documents_required, attached) == []
     closed = next(r for r in read_fixture() if evaluate(r).status == "closed_remediated")
     assert still_needed(closed, Settings().documents_required, set()) == []  # every following step recorded
+
+
+# --- a document can stand for a Step 1 closure's written reasons (issue #12 item 3) ----------------------------
+
+STEP1_CLOSING = {  # which decision, the step it follows, the call with empty notes, the document that documents it
+    "credibility": ("create", "allegation_review", lambda e, **kw: services.record_credibility(
+        e, CODE, services.Credibility(credible=False, decided_on=date(2024, 2, 10)), EDITOR, **kw)),
+    "actionability": ("credibility", "allegation_review", lambda e, **kw: services.record_actionability(
+        e, CODE, services.Actionability(actionable=False, decided_on=date(2024, 2, 15)), EDITOR, **kw)),
+    "substantiation": ("ap_notice", "investigation_report", lambda e, **kw: services.record_substantiation(
+        e, CODE, services.Substantiation(substantiated=False, decided_on=date(2024, 3, 15)), AP, **kw)),
+}
+
+
+@pytest.mark.parametrize("which", list(STEP1_CLOSING))
+@pytest.mark.parametrize("how", ["with the record", "attached before"])
+def test_a_step_1_closure_is_documented_by_its_document_instead_of_notes(engine, which, how):
+    until, kind, close = STEP1_CLOSING[which]
+    run(engine, until)
+    with pytest.raises(Refused, match=r"^notes: .* or attach the .* as a document\.$"):
+        close(engine)  # no notes and no document: refused
+    name, data = SAMPLES["pdf"]
+    other = Attachment("unrelated.pdf", _pdf(["An unrelated note"]), "other")
+    if how == "with the record":
+        with pytest.raises(Refused, match="^notes: "):
+            close(engine, documents=[other])  # a document of another kind does not document the decision
+        state = close(engine, documents=[Attachment(name, data, kind)])
+    else:
+        evidence.attach_document(engine, CODE, other, EDITOR)
+        with pytest.raises(Refused, match="^notes: "):
+            close(engine)
+        evidence.attach_document(engine, CODE, Attachment(name, data, kind), EDITOR)
+        state = close(engine)
+    assert state.status.startswith("closed_")
+    assert kind in {d["kind"] for d in documents(engine)}
