@@ -110,8 +110,8 @@ def naive_portfolio(engine: Engine, today: date | None = None,
     counts = stage.value_counts()
     pipeline = {key: int(counts.get(key, 0)) for key, _ in PIPELINE_STAGES}
 
-    # Ageing: incidents owing something (open, or closed after remediation and owing lessons).
-    owing = incidents[waiting & (is_open | remediated)].copy()
+    # Ageing: open incidents owing something (a closed incident has an outcome, not an age in a step; #18).
+    owing = incidents[waiting & is_open].copy()
     age = (now - owing["step_entered_on"]).dt.days
     labels = [label for _, _, label in AGE_BUCKETS]
     edges = [-10**9] + [hi for _, hi, _ in AGE_BUCKETS if hi is not None] + [10**9]
