@@ -39,8 +39,9 @@ BOARD_VIEWS = ("Exposure", "Flows")
 
 st.title("Supply chain")
 as_of = supply("exposure_as_of")
-st.caption(f"Which suppliers and products the open incidents reach, through the smelters and refiners suppliers "
-           f"declare in their CMRT and EMRT workbooks; {md(scope)}; as of {today.isoformat()}"
+st.caption("Which suppliers and products the open incidents reach, through the smelters and refiners suppliers "
+           "declare in their CMRT and EMRT workbooks" + ("" if board else f"; {md(scope)}")
+           + f"; as of {today.isoformat()}"
            + (f", the newest declaration effective {as_of.isoformat()}" if as_of else "") + ". An allegation is "
            f"actionable when it links to a current or past supply-chain partner ({cite('actionable_definition')}).")
 
