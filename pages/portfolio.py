@@ -155,12 +155,16 @@ if matching > PORTFOLIO_LIMIT:
     st.caption(f"The newest {PORTFOLIO_LIMIT:,} are listed; narrow the filters to see others.")
 df["flag"] = df["overdue"].map({True: "Overdue", False: ""})
 # In board mode: the columns that matter on a slide (step, levels, who owes what, days), no row selection.
+TABLE_ROWS = 30
 BOARD_COLUMNS = ["code", "step_name", "flag", "days_in_step", "level1", "level2", "owed_by", "waiting_for"]
 event = st.dataframe(
     df, hide_index=True, width="stretch", key="table",
     **({} if board else {"on_select": "rerun", "selection_mode": "single-row"}),
+    # ~all rows of a small portfolio (at least TABLE_ROWS) without scrolling the table: rows are 35 px high
+    height=35 * (min(len(df), TABLE_ROWS) + 1) + 3,
+    # step, days, levels and who owes what first: visible at 1440 px without scrolling sideways
     column_order=BOARD_COLUMNS if board else [
-        "code", "title", "step_name", "flag", "days_in_step", "waiting_for", "owed_by", "level1", "level2",
+        "code", "step_name", "flag", "days_in_step", "level1", "level2", "owed_by", "title", "waiting_for",
         "closure_flag", "mineral", "country", "smelter_refiner", "audit_programme", "status", "date_received"],
     column_config={
         "code": st.column_config.TextColumn("Code", pinned=True),
