@@ -127,12 +127,12 @@ def exposure_view() -> None:
 
 def flows_view() -> None:
     if board:
-        sizes = (15, 20, 12)
+        sizes = (12, 12, 10)  # as the board pack: the largest by name, the rest grouped, so labels never touch
     else:
         c1, c2, c3 = st.columns(3)
-        sizes = (c1.slider("Smelters shown", 5, 40, 15, key="flow_smelters"),
-                 c2.slider("Suppliers shown", 5, 50, 20, key="flow_suppliers"),
-                 c3.slider("Products shown", 5, 30, 12, key="flow_products"))
+        sizes = (c1.slider("Smelters shown", 5, 40, 12, key="flow_smelters"),
+                 c2.slider("Suppliers shown", 5, 50, 12, key="flow_suppliers"),
+                 c3.slider("Products shown", 5, 30, 10, key="flow_products"))
     f = supply("exposure_flows", flt, smelters=sizes[0], suppliers=sizes[1], products=sizes[2])
     st.plotly_chart(supply_charts.flows(f, today, scope), key="flows_chart", **plot)
     st.caption(f"{f.smelters:,} smelters with open incidents, {f.suppliers:,} suppliers declaring them currently, "
