@@ -29,6 +29,13 @@ def summary_line(flt: PortfolioFilter, today: date) -> str:
     return " · ".join(parts)
 
 
+def counted(flt: PortfolioFilter, what: str) -> str:
+    """What a figure counts, in words that cannot read as a second scope beside the scope line: "open and closed
+    incidents; filters: Gold" for a figure that ignores the open/closed choice, instead of "all incidents"."""
+    described = flt.describe(with_status=False)
+    return what + ("" if described == "all incidents" else f"; {described}")
+
+
 def board_header() -> None:
     """Drawn above every page in board mode."""
     flt = current_filter()

@@ -139,9 +139,12 @@ top.caption(" · ".join([MINERALS[inc.mineral], md(inc.country), md(inc.site) or
                        AUDIT_PROGRAMMES[inc.audit_programme],
                        f"received {inc.date_received}"]))
 
-cols = st.columns(6)
-for col, (n, name, mark) in zip(cols, tracker(state)):
+# The tracker: one equal column per step, the step's name on one row and its state on the next, so the states
+# line up however many lines a name wraps to.
+steps = tracker(state)
+for col, (n, name, mark) in zip(st.columns(6, gap="small"), steps):
     col.markdown(f"{TRACKER_ICONS[mark]} **{n}. {name}**")
+for col, (n, name, mark) in zip(st.columns(6, gap="small"), steps):
     col.caption({"done": "Done", "current": "Current step", "pending": "Not reached", "closed_here": "Closed here",
                  "skipped": "Not reached: closed"}[mark])
 

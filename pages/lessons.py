@@ -53,8 +53,10 @@ plot = {"theme": None, "config": {"displayModeBar": False}}
 
 st.title("Lessons learned")
 st.caption(f"Step 6 of the IOM guideline, read across incidents: what worked, what did not, and what to do "
-           f"differently next time. As of {today.isoformat()}; {md(flt.describe(with_status=False))}. Everything here concerns incidents "
-           f"closed after remediation, whatever the sidebar's open/closed choice.")
+           f"differently next time. As of {today.isoformat()}"
+           # in board mode the scope line says the filters: the page says only what it counts, never a second scope
+           + ("" if board else f"; {md(flt.describe(with_status=False))}") + ". Everything here concerns incidents "
+           f"closed after remediation, whatever the {'scope line' if board else 'sidebar'}'s open/closed choice.")
 
 # --- headline figures ---------------------------------------------------------------------------------
 cover = read("coverage", flt)

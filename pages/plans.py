@@ -151,12 +151,13 @@ for _, row in totals.iterrows():
 
 shown = f"{len(df):,} of {matching:,}" if matching > len(df) else f"{matching:,}"
 st.subheader(f"{shown} Level 2 plans", anchor=False)
+shares = df.assign(spent_share=df["spent_share"] * 100, time_share=df["time_share"] * 100)  # whole percents
 st.dataframe(
-    df, hide_index=True, width="stretch", key="plans_table",
+    shares, hide_index=True, width="stretch", key="plans_table",
     **({} if board else {"on_select": "rerun", "selection_mode": "single-row"}),
     column_order=(["code", "currency", "budget", "spent", "gap", "spent_share", "time_share", "burn", "window"]
-                  if board else ["code", "title", "currency", "budget", "pledged", "received", "spent", "gap",
-                                 "spent_share", "time_share", "burn", "months", "reports", "window"]),
+                  if board else ["code", "currency", "budget", "spent", "spent_share", "time_share", "burn", "window",
+                                 "gap", "pledged", "received", "months", "reports", "title"]),
     column_config={
         "code": st.column_config.TextColumn("Incident", pinned=True),
         "title": st.column_config.TextColumn("Title", width="medium"),
@@ -166,8 +167,8 @@ st.dataframe(
         "received": st.column_config.NumberColumn("Received", format="%,.0f"),
         "spent": st.column_config.NumberColumn("Spent", format="%,.0f"),
         "gap": st.column_config.NumberColumn("Gap", format="%,.0f", help="Budget not covered by pledges."),
-        "spent_share": st.column_config.ProgressColumn("Budget spent", format="percent", min_value=0, max_value=1),
-        "time_share": st.column_config.ProgressColumn("Time elapsed", format="percent", min_value=0, max_value=1),
+        "spent_share": st.column_config.ProgressColumn("Budget spent", format="%.0f%%", min_value=0, max_value=100),
+        "time_share": st.column_config.ProgressColumn("Time elapsed", format="%.0f%%", min_value=0, max_value=100),
         "burn": st.column_config.TextColumn("Burn rate", help="Share of budget spent against share of time "
                                                              "elapsed (±15 points)."),
         "months": st.column_config.NumberColumn("Months monitored", format="%d"),

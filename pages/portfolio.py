@@ -5,6 +5,7 @@ from datetime import date
 import streamlit as st
 
 from pages._auth import can_administer, current_actor
+from pages._board import counted
 from pages._data import after_write, ageing, get_engine, headline, pipeline, portfolio, read, settings
 from pages._filters import board_mode, current_filter
 from pages._nav import PAGES, ensure_entry_script
@@ -41,11 +42,14 @@ if board:
     st.session_state["stage"] = st.query_params.get("stage") if st.query_params.get("stage") in STAGE_LABELS else None
 flt = current_filter(stage=st.session_state["stage"])
 conf = settings()
-figures_scope = flt.describe(with_status=False)  # headline, pipeline and ageing ignore the open/closed choice
+# The pipeline counts open and closed incidents, the ageing open ones, whatever the open/closed choice: each
+# figure says what it counts, so that neither reads as a second scope beside the board's scope line.
+pipeline_scope = counted(flt, "open and closed incidents")
+ageing_scope = counted(flt, "open incidents")
 
 st.title("Portfolio")
-st.caption(f"Where each incident stands in the IOM six-step remediation process, as of {today.isoformat()}; "
-           f"{md(figures_scope)}.")
+st.caption(f"Where each incident stands in the IOM six-step remediation process, as of {today.isoformat()}"
+           + ("." if board else f"; {md(flt.describe(with_status=False))}."))
 
 # --- headline figures ---------------------------------------------------------------------------
 h = headline(flt, today)
@@ -81,14 +85,14 @@ if h.open_incidents == 0 and pipeline(flt)["count"].sum() == 0:
 
 # --- the pipeline and ageing ------------------------------------------------------------------------
 if board:
-    st.plotly_chart(charts.pipeline(pipeline(flt), today, figures_scope, st.session_state["stage"]),
+    st.plotly_chart(charts.pipeline(pipeline(flt), today, pipeline_scope, st.session_state["stage"]),
                     key="pipeline_chart", theme=None, config={"displayModeBar": False, "staticPlot": True})
 else:
-    st.plotly_chart(charts.pipeline(pipeline(flt), today, figures_scope, st.session_state["stage"]),
+    st.plotly_chart(charts.pipeline(pipeline(flt), today, pipeline_scope, st.session_state["stage"]),
                     key="pipeline_chart", on_select=_stage_from_chart, selection_mode="points", theme=None,
                     config={"displayModeBar": False})
     st.caption("Click a bar to list its incidents below.")
-st.plotly_chart(charts.ageing(ageing(flt, today), conf.time_frames, today, figures_scope),
+st.plotly_chart(charts.ageing(ageing(flt, today), conf.time_frames, today, ageing_scope),
                 key="ageing_chart", theme=None, config={"displayModeBar": False})
 st.caption("Open incidents only: a closed incident has an outcome, not an age in a step.")
 
@@ -151,12 +155,16 @@ if matching > PORTFOLIO_LIMIT:
     st.caption(f"The newest {PORTFOLIO_LIMIT:,} are listed; narrow the filters to see others.")
 df["flag"] = df["overdue"].map({True: "Overdue", False: ""})
 # In board mode: the columns that matter on a slide (step, levels, who owes what, days), no row selection.
+TABLE_ROWS = 30
 BOARD_COLUMNS = ["code", "step_name", "flag", "days_in_step", "level1", "level2", "owed_by", "waiting_for"]
 event = st.dataframe(
     df, hide_index=True, width="stretch", key="table",
     **({} if board else {"on_select": "rerun", "selection_mode": "single-row"}),
+    # ~all rows of a small portfolio (at least TABLE_ROWS) without scrolling the table: rows are 35 px high
+    height=35 * (min(len(df), TABLE_ROWS) + 1) + 3,
+    # step, days, levels and who owes what first: visible at 1440 px without scrolling sideways
     column_order=BOARD_COLUMNS if board else [
-        "code", "title", "step_name", "flag", "days_in_step", "waiting_for", "owed_by", "level1", "level2",
+        "code", "step_name", "flag", "days_in_step", "level1", "level2", "owed_by", "title", "waiting_for",
         "closure_flag", "mineral", "country", "smelter_refiner", "audit_programme", "status", "date_received"],
     column_config={
         "code": st.column_config.TextColumn("Code", pinned=True),

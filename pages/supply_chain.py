@@ -39,8 +39,9 @@ BOARD_VIEWS = ("Exposure", "Flows")
 
 st.title("Supply chain")
 as_of = supply("exposure_as_of")
-st.caption(f"Which suppliers and products the open incidents reach, through the smelters and refiners suppliers "
-           f"declare in their CMRT and EMRT workbooks; {md(scope)}; as of {today.isoformat()}"
+st.caption("Which suppliers and products the open incidents reach, through the smelters and refiners suppliers "
+           "declare in their CMRT and EMRT workbooks" + ("" if board else f"; {md(scope)}")
+           + f"; as of {today.isoformat()}"
            + (f", the newest declaration effective {as_of.isoformat()}" if as_of else "") + ". An allegation is "
            f"actionable when it links to a current or past supply-chain partner ({cite('actionable_definition')}).")
 
@@ -126,12 +127,12 @@ def exposure_view() -> None:
 
 def flows_view() -> None:
     if board:
-        sizes = (15, 20, 12)
+        sizes = (12, 12, 10)  # as the board pack: the largest by name, the rest grouped, so labels never touch
     else:
         c1, c2, c3 = st.columns(3)
-        sizes = (c1.slider("Smelters shown", 5, 40, 15, key="flow_smelters"),
-                 c2.slider("Suppliers shown", 5, 50, 20, key="flow_suppliers"),
-                 c3.slider("Products shown", 5, 30, 12, key="flow_products"))
+        sizes = (c1.slider("Smelters shown", 5, 40, 12, key="flow_smelters"),
+                 c2.slider("Suppliers shown", 5, 50, 12, key="flow_suppliers"),
+                 c3.slider("Products shown", 5, 30, 10, key="flow_products"))
     f = supply("exposure_flows", flt, smelters=sizes[0], suppliers=sizes[1], products=sizes[2])
     st.plotly_chart(supply_charts.flows(f, today, scope), key="flows_chart", **plot)
     st.caption(f"{f.smelters:,} smelters with open incidents, {f.suppliers:,} suppliers declaring them currently, "

@@ -63,6 +63,11 @@ def suppliers_by_level1(df: pd.DataFrame, as_of: date, scope: str, top: int = 15
     return fig
 
 
+NODE_PAD = 22  # px between two nodes of a column: more than a 13 px label's line (~17 px)
+NODE_ROOM = 40  # px of figure height per node of the fullest column: its gap and room for the node itself
+MARGIN_Y = 180  # the top and bottom margins (title, column heads; the note below)
+
+
 def flows(f: Flows, as_of: date, scope: str) -> go.Figure:
     """Open incidents from smelter to supplier to product, as a Sankey diagram; the largest shown by name, the
     rest grouped, so it reads at 50 suppliers and 200 smelters."""
@@ -70,7 +75,9 @@ def flows(f: Flows, as_of: date, scope: str) -> go.Figure:
     if f.nodes.empty:
         return empty(heading, "No open incident is at a smelter a supplier's current declaration lists.", height=360)
     stage_counts = f.nodes["stage"].value_counts()
-    height = max(480, 150 + 24 * int(stage_counts.max()))
+    # Labels sit at their node's middle: with a gap between nodes at least a label's line, two labels never touch
+    # however thin their nodes; the height leaves room for the gaps and for the nodes themselves.
+    height = max(480, MARGIN_Y + NODE_ROOM * int(stage_counts.max()))
     x = {"smelter": 0.001, "supplier": 0.5, "product": 0.999}
     nodes = f.nodes
     fig = go.Figure(go.Sankey(
@@ -80,7 +87,7 @@ def flows(f: Flows, as_of: date, scope: str) -> go.Figure:
               "color": [MUTED if str(n).split(" ")[0].isdigit() and " other " in str(n) else STAGE_COLOURS[s]
                         for n, s in zip(nodes["label"], nodes["stage"])],
               "x": [x[s] for s in nodes["stage"]],
-              "pad": 10, "thickness": 16, "line": {"width": 0},
+              "pad": NODE_PAD, "thickness": 16, "line": {"width": 0},
               "hovertemplate": "%{customdata}: %{value} open incidents reach it<extra></extra>"},
         link={"source": f.links["source"], "target": f.links["target"], "value": f.links["value"],
               "color": [RANK_COLOURS.get(int(r), OTHER_LINK) for r in f.links["rank"]],
@@ -88,7 +95,7 @@ def flows(f: Flows, as_of: date, scope: str) -> go.Figure:
         textfont={"size": 13, "color": INK, "family": "Source Sans Pro, Helvetica, Arial, sans-serif"},
     ))
     _layout(fig, heading, height=height)
-    fig.update_layout(margin={"l": 10, "r": 10, "t": 115, "b": 65})
+    fig.update_layout(margin={"l": 10, "r": 10, "t": 115, "b": 65})  # MARGIN_Y
     for stage, text in (("smelter", f"Smelters ({f.smelters})"), ("supplier", f"Suppliers ({f.suppliers})"),
                         ("product", f"Products ({f.products})")):
         fig.add_annotation(x=x[stage], y=1.01, xref="paper", yref="paper", yanchor="bottom", showarrow=False,

@@ -582,8 +582,8 @@ def _top(values: pd.Series, n: int, other: str) -> dict:
     return {label: (label if label in keep else other.format(n=rest)) for label in ranked.index}
 
 
-def exposure_flows(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), *, smelters: int = 15,
-                   suppliers: int = 20, products: int = 12) -> Flows:
+def exposure_flows(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), *, smelters: int = 12,
+                   suppliers: int = 12, products: int = 10) -> Flows:
     """Open incidents flowing from smelter to supplier (current declarations) to product, the largest ``smelters``,
     ``suppliers`` and ``products`` shown by name and the rest grouped ("12 other smelters"), so the chart reads at
     50 suppliers and 200 smelters. An incident reaches every supplier that declares its smelter, and every product

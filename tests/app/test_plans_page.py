@@ -87,3 +87,20 @@ def test_the_scope_line_says_open_incidents_when_only_open_ones_are_counted(run_
     assert at.caption[0].value.endswith("; open incidents.")
     at = run_app(page=PLANS, query={"status": "All", "mineral": "Gold"})
     assert at.caption[0].value.endswith("; filters\\: Gold.")  # escaped: markdown shows it as typed
+
+
+def test_shares_show_as_whole_percents_and_time_burn_window_come_before_the_wide_columns(run_app):
+    """#18: "21.25%" became "21%"; time elapsed, burn rate and monitoring window sat off-screen."""
+    import json
+
+    at = run_app(page=PLANS, query={"status": "All"})
+    assert not at.exception
+    grid = at.dataframe[0]
+    order = list(grid.proto.column_order)
+    assert order[:8] == ["code", "currency", "budget", "spent", "spent_share", "time_share", "burn", "window"]
+    config = json.loads(grid.proto.columns)
+    for column in ("spent_share", "time_share"):
+        params = config[column]["type_config"]
+        assert (params["format"], params["max_value"]) == ("%.0f%%", 100), params
+    shares = grid.value["spent_share"].dropna()
+    assert shares.max() > 1  # in percent, not fractions of 1

@@ -123,3 +123,12 @@ def test_unreachable_database_gives_a_message_not_a_traceback(run_app):
     at = run_app(database_url="postgresql+psycopg://nobody@127.0.0.1:1/nowhere")
     assert not at.exception
     assert "The database cannot be reached" in at.error[0].value
+
+
+def test_the_table_shows_levels_and_owed_by_early_and_about_thirty_rows(run_app):
+    """#18: Level 1, Level 2 and "Owed by" sat off-screen at 1440 px, and the table showed 10 of 26 rows."""
+    at = run_app(query={"status": "All"})
+    assert not at.exception
+    grid = at.dataframe[0]
+    assert list(grid.proto.column_order)[:7] == ["code", "step_name", "flag", "days_in_step", "level1", "level2",
+                                                  "owed_by"]
