@@ -297,8 +297,8 @@ def _check(at, page: Page, code: str, where: str) -> None:
 def _portfolio_matches(at, figures, where: str) -> None:
     """The page AppTest drew shows the figures the naive page computed."""
     metrics = {m.label: m.value for m in at.metric}
-    expected = {"Open incidents": f"{figures.open_incidents:,}", "Level 1 mandatory": f"{figures.level1_mandatory:,}",
-                "Overdue incidents": f"{figures.overdue:,}"}
+    expected = {"Open incidents": f"{figures.open_incidents:,}", "Need Level 1": f"{figures.level1_mandatory:,}",
+                "Overdue": f"{figures.overdue:,}"}
     shown = {k: metrics.get(k) for k in expected}
     heading = (f"{len(figures.table):,} of {figures.matching:,}" if figures.matching > len(figures.table)
                else f"{figures.matching:,}") + " incidents · open"
