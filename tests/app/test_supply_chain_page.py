@@ -4,6 +4,7 @@ product filters on the portfolio."""
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import date
 from pathlib import Path
@@ -44,6 +45,11 @@ def linked_open_code() -> str:
     raise AssertionError("the demo has an incident with current and past suppliers")
 
 
+def chart_text(at, index: int = 0) -> str:
+    """The chart's figure as text, decoded: plotly escapes non-ASCII (→ as \\u2192) unless orjson is installed."""
+    return json.dumps(json.loads(at.get("plotly_chart")[index].proto.spec), ensure_ascii=False)
+
+
 def test_the_page_ranks_suppliers_and_products_and_shows_the_level1_chart(run_app):
     at = run_app(page=PAGE)
     assert not at.exception
@@ -56,7 +62,7 @@ def test_the_page_ranks_suppliers_and_products_and_shows_the_level1_chart(run_ap
     assert list(suppliers["supplier"]) == list(sc.supplier_exposure(db.get_engine())["supplier"])
     products = frame(at, "product", "suppliers")
     assert products["open"].is_monotonic_decreasing or products["rank"].is_monotonic_decreasing
-    assert "Suppliers carrying the most open Level 1 incidents" in str(at.get("plotly_chart")[0].proto.spec)
+    assert "Suppliers carrying the most open Level 1 incidents" in chart_text(at)
 
 
 @pytest.mark.parametrize("view, columns", [("Flows", None), ("Smelter register", ("smelter_id", "suppliers_current")),
@@ -66,7 +72,7 @@ def test_each_view_opens_by_its_link(run_app, view, columns):
     assert not at.exception
     assert at.segmented_control(key="view").value == view
     if columns is None:
-        assert "smelter → supplier → product" in str(at.get("plotly_chart")[0].proto.spec)
+        assert "smelter → supplier → product" in chart_text(at)
     else:
         assert len(frame(at, *columns)) > 0
 
