@@ -35,11 +35,14 @@ from pydantic_core import PydanticUndefined
 from sqlalchemy.exc import DBAPIError
 
 from pages._auth import can_edit, current_actor_name
-from pages._data import after_write, get_engine, load_incident
+from pages._data import after_write, get_engine, load_incident, settings
+from pages._evidence import UPLOAD_EXTENSIONS
 from pages._text import md, plain_error
 from remediation.domain import vocab
+from remediation.domain.evidence import fact_label
 from remediation.domain.models import NO_NAMES_REMINDER, PastDate, field_of_error
 from remediation.services.base import Actor, diff
+from remediation.services.evidence import UPLOAD_REMINDER, Attachment, DocumentRefused, DocumentsMissing
 from remediation.storage.records import ConflictError
 
 ERROR_ICON = ":material/error:"
@@ -52,6 +55,12 @@ SHORT_TEXT_MAX = 200
 
 Errors = dict[str | None, list[str]]
 """Messages by field name; ``None`` holds messages about the form as a whole."""
+
+DOCUMENT = "document"
+"""The name of a step form's optional file field (the document behind the fact), for its errors and its label."""
+
+DocumentFor = tuple[str, "int | None | Callable[[BaseModel], int | None]"]
+"""The evidence kind a step form's file supports, and its plan level (a number, or read from what was submitted)."""
 
 
 # --- Reading a model field ----------------------------------------------------------------------
@@ -389,6 +398,7 @@ def model_form(
     choices: dict[str, dict] | None = None,
     fixed: dict[str, object] | None = None,
     disabled: bool = False,
+    upload: str | None = None,
 ) -> BaseModel | None:
     """Draw ``model`` as ``st.form(key)``; return the validated instance on submit, else None.
 
@@ -396,10 +406,14 @@ def model_form(
     ``fixed``). ``fixed`` values are not drawn but are part of what is validated (e.g. ``level=1``).
     ``choices`` replaces a field's options (id → label). ``defaults`` are starting values. An invalid
     submit stores the errors and reruns, so each is drawn under its widget; see the module docstring.
+    ``upload`` (a label) adds an optional file field after the fields, with the privacy reminder beside it; the
+    file chosen is read with :func:`uploaded` once the form returned its instance.
     """
     labels, defaults, help, choices, fixed = labels or {}, defaults or {}, help or {}, choices or {}, fixed or {}
     names = [n for n in (fields or list(model.model_fields)) if n not in exclude and n not in fixed]
     specs = [describe(model, n) for n in names]
+    if upload is not None:
+        names, labels = [*names, DOCUMENT], {**labels, DOCUMENT: upload}
     errors = stored_errors(key)
 
     values: dict[str, Any] = {}
@@ -412,6 +426,9 @@ def model_form(
         for spec in specs:
             values[spec.name] = _draw_field(spec, key, labels, defaults, help, choices, disabled)
             shown.append(_draw_errors(errors.get(spec.name, [])))
+        if upload is not None:
+            _draw_upload(key, upload, disabled)
+            shown.append(_draw_errors(errors.get(DOCUMENT, [])))
         shown.append(_draw_attention(errors, names, labels))
         submitted = st.form_submit_button(submit_label, type="primary", disabled=disabled, key=f"{key}.__submit")
 
@@ -454,6 +471,27 @@ def _draw_field(spec: FieldSpec, key: str, labels: Mapping, defaults: Mapping, h
     return value
 
 
+def upload_key(key: str) -> str:
+    """The file field's widget key. A new one after each saved record: a file uploader cannot be emptied through
+    the session state, and the same file must not go with the next record of a form that stays on screen."""
+    rounds = st.session_state.get(f"__upload_round.{key}", 0)
+    return f"{key}.{DOCUMENT}" + (f".{rounds}" if rounds else "")
+
+
+def uploaded(key: str):
+    """The file chosen in form ``key``'s file field, if any (a Streamlit ``UploadedFile``)."""
+    return st.session_state.get(upload_key(key))
+
+
+def _draw_upload(key: str, label: str, disabled: bool) -> None:
+    limit = settings().document_size_limit_mb
+    st.file_uploader(label, type=UPLOAD_EXTENSIONS, key=upload_key(key), disabled=disabled, max_upload_size=limit,
+                     help=f"Optional: attach the document behind this record, stored with it in the same save (or "
+                          f"neither). PDF, Word, Excel, OpenDocument, PNG, JPEG, plain text, CSV or e-mail (.eml), at "
+                          f"most {limit} MB; the type is checked from the content, not the name.")
+    st.caption(f"{PRIVACY_ICON} {UPLOAD_REMINDER}")
+
+
 def _draw_attention(errors: Errors, names: list[str], labels: Mapping):
     """Next to the button, name the fields to fix: in a long form they may be out of sight."""
     slot = st.empty()
@@ -466,9 +504,14 @@ def _draw_attention(errors: Errors, names: list[str], labels: Mapping):
 # --- A form that records through a service ----------------------------------------------------------
 
 def service_form(model: type[BaseModel], key: str, call, *, code: str, role: str, success: str,
-                 version: int | None = None, seen=None, **form) -> None:
+                 version: int | None = None, seen=None, document: DocumentFor | None = None, **form) -> None:
     """A step form that writes: drawn from ``model``; a valid submit goes to
     ``call(engine, code, payload, actor, expected_version=version)``; any refusal comes back under its field.
+
+    ``document`` (an evidence kind and its plan level) adds an optional file field for the document behind the
+    fact: a chosen file goes to the service as ``documents=[Attachment(...)]``, stored in the fact's transaction.
+    A refused file (type, size, the same file again) refuses the whole submit under the file field, nothing
+    saved; so does a step recorded without a document the company setting requires.
 
     ``version`` and ``seen`` are the incident's version and record as the page showed them: if someone else
     saved it since, the service refuses (nothing is overwritten) and the page says what they changed.
@@ -481,20 +524,37 @@ def service_form(model: type[BaseModel], key: str, call, *, code: str, role: str
     memo = f"{key}.__seen.{code}"
     shown = st.session_state.get(memo, (version, seen))
     st.session_state[memo] = (version, seen)
+    if document is not None:
+        kind, level = document
+        form["upload"] = ("Document behind this record (optional): "
+                          + fact_label(kind, level if isinstance(level, int) else None))
     if (payload := model_form(model, key, **form)) is None or st.session_state.pop("_stale_form", None) == key:
         return
     version, seen = shown
     extra = {} if version is None else {"expected_version": version}
+    if document is not None and (file := uploaded(key)) is not None:
+        kind, level = document
+        level = level(payload) if callable(level) else level
+        extra["documents"] = [Attachment(file.name, file, kind, level, size=file.size)]
     try:
         call(get_engine(), code, payload, Actor(current_actor_name(), role), **extra)
     except ConflictError as exc:
         after_write()  # drop the stale copy: the page reloads what is stored now
         st.session_state["conflict"] = {"code": code, "message": str(exc), "changes": _changes_since(seen, code)}
         st.rerun()
+    except (DocumentRefused, DocumentsMissing) as exc:
+        message = str(exc).strip()  # under the file field, which is where it is put right (file names kept as typed)
+        if field_of_error(message) is not None:
+            message = message.split(": ", 1)[1]
+        _store_and_rerun(key, {DOCUMENT: [message]} if document is not None else errors_from_exception(exc))
     except Exception as exc:  # Refused, ValidationError: each shown by the form
         show_errors(key, exc)
     else:
         after_write()
+        if "documents" in extra:
+            round_key = f"__upload_round.{key}"
+            st.session_state[round_key] = st.session_state.get(round_key, 0) + 1
+            success += f", with {extra['documents'][0].name}"
         st.toast(success, icon=":material/check:")
         st.rerun()
 

@@ -18,7 +18,7 @@ from pages._nav import PAGES, ensure_entry_script
 from pages._text import link_code_problem, md
 from remediation.domain import models as m
 from remediation.domain.citations import CITATIONS, cite
-from remediation.domain.record_rules import closure_figures, coverage
+from remediation.domain.record_rules import closure_figures, coverage, step1_closure_document
 from remediation.domain.rules import assess
 from remediation.domain.vocab import (
     AUDIT_PROGRAMMES,
@@ -258,14 +258,14 @@ with tabs[0]:
         st.caption(f"The downstream company reviews the allegation ({cite('allegation_review_procedures')}; "
                    f"credible: {CITATIONS['credible_definition'].lines}).")
         step_form(m.Credibility, "credibility", DC, services.record_credibility, "Credibility recorded",
-                  submit_label="Record credibility",
+                  submit_label="Record credibility", document=(step1_closure_document("credibility"), None),
                   labels={"credible": "Credible? A trustworthy source and reasonable grounds to believe a violation "
                                       "may have taken place"})
     elif v.actionability is None:
         if exposure is not None:
             _exposure.actionability_evidence(exposure)
         step_form(m.Actionability, "actionability", DC, services.record_actionability, "Actionability recorded",
-                  submit_label="Record actionability",
+                  submit_label="Record actionability", document=(step1_closure_document("actionability"), None),
                   labels={"actionable": "Actionable? Does it explicitly link to a current or past supply-chain "
                                         "partner?"})
     elif v.notice is None:
@@ -279,6 +279,7 @@ with tabs[0]:
             _exposure.trading_evidence(exposure)
         step_form(m.Substantiation, "substantiation", AP, services.record_substantiation, "Finding recorded",
                   submit_label="Record the investigation's finding",
+                  document=(step1_closure_document("substantiation"), None),
                   labels={"stopped_trading_date": "Date the smelter/refiner stopped trading (past trading)"})
 
 with tabs[1]:
@@ -300,12 +301,14 @@ with tabs[1]:
                                                           "period' and record the assessment there")
             step_form(m.AssessmentRequest, "assessment", AP,
                       lambda e, c, payload, a, **kw: services.record_assessment(e, c, payload.assessed_on, actor=a, **kw),
-                      "Assessment recorded", submit_label="Record this assessment")
+                      "Assessment recorded", submit_label="Record this assessment",
+                      document=("level_assessment", None))
         if r.corrective_action:
             st.markdown(f"Corrective action ({r.corrective_action.decided_on}): {md(r.corrective_action.description)}")
         elif editable:
             step_form(m.CorrectiveAction, "corrective", AP, services.record_corrective_action,
                       "Corrective action recorded", submit_label="Record corrective action",
+                      document=("corrective_action", None),
                       labels={"relationship_terminated": "Relationship with the mine operator or entity terminated"})
         if r.smelter_notice:
             st.markdown(f"Smelter/refiner notified on {r.smelter_notice.notified_on}.")
@@ -321,6 +324,7 @@ with tabs[2]:
         if free_levels:
             with st.expander("Open a plan", expanded=not rec.plans):
                 step_form(m.PlanHeader, "plan_header", RF, services.open_plan, "Plan opened", submit_label="Open plan",
+                          document=("plan", lambda header: header.level),
                           choices={"level": {lvl: f"Level {lvl}" for lvl in free_levels}},
                           labels={"estimated_cost": "Estimated cost"})
         for plan in rec.plans:
@@ -351,7 +355,8 @@ with tabs[2]:
                      ("approved_by_audit_programme_on", AP, "Approved by the audit programme on")]
             field, role, label = next(x for x in chain if getattr(plan.approval, x[0]) is None)
             step_form(m.PlanApproval, f"approval{lvl}", role, for_plan(services.record_plan_approval, lvl),
-                      "Approval chain updated", submit_label="Record", fields=[field], labels={field: label})
+                      "Approval chain updated", submit_label="Record", fields=[field], labels={field: label},
+                      document=("plan_approval", lvl))
 
 with tabs[3]:
     if state.step < 4:
@@ -379,7 +384,8 @@ with tabs[3]:
                           labels={"amount": f"Amount ({plan.currency})"})
             with st.expander("Add a monitoring report"):
                 step_form(m.MonitoringReport, f"monitoring{lvl}", RF, for_plan(services.add_monitoring_report, lvl),
-                          "Monitoring report recorded", submit_label="Add report")
+                          "Monitoring report recorded", submit_label="Add report",
+                          document=("monitoring_report", lvl))
             indicators = [(i, j, ind) for i, init in enumerate(plan.initiatives) for j, ind in enumerate(init.indicators)]
             if indicators:
                 with st.expander("Add an indicator measurement"):
@@ -392,6 +398,7 @@ with tabs[3]:
             if plan.closure.final_report_on is None:
                 step_form(m.PlanClosure, f"final{lvl}", RF, for_plan(services.record_plan_closure, lvl),
                           "Final report recorded", submit_label="Record the final report", fields=["final_report_on"],
+                          document=("final_report", lvl),
                           labels={"final_report_on": "Facilitator's final report received on"})
 
 with tabs[4]:
@@ -410,6 +417,7 @@ with tabs[4]:
             step_form(m.PlanClosure, f"evidence{lvl}", SR if lvl == 1 else RF,
                       for_plan(services.record_plan_closure, lvl), "Closure evidence recorded",
                       submit_label="Record closure evidence", fields=fields, defaults=plan.closure.model_dump(),
+                      document=("financial_report", lvl),
                       choices={"coverage_shortfall_reason": SHORTFALL_REASONS} if lvl == 1 else None,
                       labels={"coverage_shortfall_reason": "Why fewer case plans than identified victims (or "
                                                            "children)?",
@@ -423,7 +431,7 @@ with tabs[4]:
                    ("closed_on", ["closed_on"], DC)]
         field, fields, role = next((x for x in closing if getattr(c, x[0]) is None), closing[-1])
         step_form(m.Closure, "closure", role, services.record_closure, "Closure recorded", submit_label="Record",
-                  fields=fields, labels={"recommend_close": "The audit programme recommends closing the incident",
+                  fields=fields, document=("closure_report", None) if field != "verified_by_audit_programme_on" else None, labels={"recommend_close": "The audit programme recommends closing the incident",
                                          "closed_on": "Closed by the downstream company on"})
 
 with tabs[5]:
@@ -435,7 +443,8 @@ with tabs[5]:
                         "; ".join(f"{q.replace('_', ' ')}: {getattr(rec.lessons, q)}" for q in
                                   ("objectives_met", "victims_satisfied", "communities_benefited", "budget_sufficient")))
         step_form(m.Lessons, "lessons", DC, services.record_lessons, "Lessons recorded",
-                  submit_label="Record lessons learned", defaults=rec.lessons.model_dump() if rec.lessons else None)
+                  submit_label="Record lessons learned", defaults=rec.lessons.model_dump() if rec.lessons else None,
+                  document=("lessons_review", None))
 
 _evidence.section(code, rec, state)
 

@@ -51,6 +51,7 @@ __all__ = [
     "Attachment",
     "DetectedType",
     "DocumentRefused",
+    "DocumentsMissing",
     "attach_document",
     "attach_in",
     "check_required",
@@ -71,6 +72,10 @@ _NAME_MAX = 255
 
 class DocumentRefused(Refused):
     """A file that is not accepted as evidence (type, size, name, duplicate). Nothing was written."""
+
+
+class DocumentsMissing(Refused):
+    """A step recorded without the documents the company setting requires before it. Nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -342,7 +347,7 @@ def check_required(conn: Connection, incident_id: int, before: IncidentRecord, a
         return
     missing = missing_documents(before, after, conf.documents_required, store.attached_facts(conn, incident_id))
     if missing:
-        raise Refused(" ".join(m.text for m in missing) + " Attach it in the Evidence section (or with this "
+        raise DocumentsMissing(" ".join(m.text for m in missing) + " Attach it in the Evidence section (or with this "
                       "record), then record this again. Nothing was saved.")
 
 
