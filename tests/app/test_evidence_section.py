@@ -71,7 +71,8 @@ def test_viewers_see_the_list_without_download_upload_or_removal(app):  # noqa: 
     assert downloads(viewer) == [] and viewer.get("file_uploader") == []
     assert "Remove document" not in [b.label for b in viewer.button]
     editor = app(EDITOR, page=INCIDENT_PAGE, query={"incident": code})
-    assert len(downloads(editor)) == 1 and len(editor.get("file_uploader")) == 1
+    assert len(downloads(editor)) == 1 and [u.key for u in editor.get("file_uploader")] == [
+        "lessons.document", "evidence.file"]  # the lessons form's own file field, and the Evidence section's
     assert "Remove document" not in [b.label for b in editor.button]  # removal is for admins
     admin = app(ADMIN, page=INCIDENT_PAGE, query={"incident": code})
     assert "Remove document" in [b.label for b in admin.button]
