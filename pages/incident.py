@@ -11,7 +11,16 @@ from sqlalchemy.exc import DBAPIError
 
 from pages import _evidence, _exposure
 from pages._auth import can_edit, current_actor, read_only_notice
-from pages._data import after_write, get_engine, incident_audit, load_incident, policy_in_force, settings, supply
+from pages._data import (
+    after_write,
+    get_engine,
+    incident_audit,
+    load_incident,
+    policy_in_force,
+    read,
+    settings,
+    supply,
+)
 from pages._filters import board_mode
 from pages._forms import for_plan, guard_stale_submissions, model_form, service_form, show_conflict, show_errors
 from pages._nav import PAGES, ensure_entry_script
@@ -162,6 +171,9 @@ if state.missing:
                  hide_index=True, width="stretch")
 for warning in state.warnings:
     st.warning(warning, icon=":material/info:")
+if lacking := read("documents_missing", [code]).get(code):  # e.g. imported, or recorded before the setting
+    st.warning(f"{lacking}. The company setting requires them for facts already recorded: attach them in the Evidence "
+               "section below (or with the step's form).", icon=":material/attach_file:")
 
 exposure = _exposure.panel(code, inc.smelter_refiner, inc.country, inc.mineral, version)
 

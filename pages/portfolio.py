@@ -154,6 +154,7 @@ st.subheader(f"{shown} incidents · {scope}", anchor=False)
 if matching > PORTFOLIO_LIMIT:
     st.caption(f"The newest {PORTFOLIO_LIMIT:,} are listed; narrow the filters to see others.")
 df["flag"] = df["overdue"].map({True: "Overdue", False: ""})
+df["documents"] = df["code"].map(read("documents_missing", list(df["code"]))).fillna("")
 # In board mode: the columns that matter on a slide (step, levels, who owes what, days), no row selection.
 TABLE_ROWS = 30
 BOARD_COLUMNS = ["code", "step_name", "flag", "days_in_step", "level1", "level2", "owed_by", "waiting_for"]
@@ -165,7 +166,7 @@ event = st.dataframe(
     # step, days, levels and who owes what first: visible at 1440 px without scrolling sideways
     column_order=BOARD_COLUMNS if board else [
         "code", "step_name", "flag", "days_in_step", "level1", "level2", "owed_by", "title", "waiting_for",
-        "closure_flag", "mineral", "country", "smelter_refiner", "audit_programme", "status", "date_received"],
+        "closure_flag", "documents", "mineral", "country", "smelter_refiner", "audit_programme", "status", "date_received"],
     column_config={
         "code": st.column_config.TextColumn("Code", pinned=True),
         "title": st.column_config.TextColumn("Title", width="medium"),
@@ -182,6 +183,10 @@ event = st.dataframe(
             "Closure vs figures", width="medium",
             help="Level 2 closure answers the recorded figures contradict, e.g. \"Within budget: declared yes; the "
                  "figures: spent 50,000 of a 5,000 USD budget, 10× the budget\"."),
+        "documents": st.column_config.TextColumn(
+            "Documents", width="medium",
+            help="Facts recorded without the document the company setting requires (imported incidents carry none): "
+                 "flagged until it is attached."),
         "mineral": st.column_config.TextColumn("Mineral"),
         "country": st.column_config.TextColumn("Country"),
         "smelter_refiner": st.column_config.TextColumn("Smelter/refiner"),

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from remediation.domain.models import IncidentRecord
 from remediation.domain.vocab import EVIDENCE_KINDS, PLAN_EVIDENCE_KINDS
 
-__all__ = ["DEFAULT_DOCUMENTS_REQUIRED", "NEXT_STEP", "Missing", "fact_label", "missing_documents", "still_needed"]
+__all__ = ["DEFAULT_DOCUMENTS_REQUIRED", "FROM_STEP", "NEXT_STEP", "Missing", "documents_flag", "fact_label", "lacking",
+           "missing_documents", "still_needed"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,13 @@ NEXT_STEP: dict[str, _Next] = {
     "closure_report": _Next("closing the incident", lambda rec, _: rec.closure.closed_on is not None),
 }
 """The step each kind of document comes before. Kinds not listed (lessons review, other) precede nothing."""
+
+FROM_STEP: dict[str, int] = {
+    "investigation_report": 2, "level_assessment": 3, "corrective_action": 3, "plan": 3, "plan_approval": 3,
+    "monitoring_report": 4, "final_report": 5, "financial_report": 5, "closure_report": 5,
+}
+"""The earliest workflow step at which the step following each kind can have been recorded: an incident at an
+earlier step cannot lack that document (a cheap filter before records are loaded)."""
 
 DEFAULT_DOCUMENTS_REQUIRED: tuple[str, ...] = ("final_report", "financial_report", "closure_report")
 
@@ -119,3 +127,29 @@ def still_needed(record: IncidentRecord, required: Iterable[str], attached: set[
             if not recorded and (kind, level) not in attached:
                 out.append(Missing(kind, level, step.words))
     return out
+
+
+def lacking(record: IncidentRecord, required: Iterable[str], attached: set[tuple[str, int | None]]) -> list[Missing]:
+    """The required documents not attached whose following step *is* recorded: facts that reached the database
+    without the document the company setting asks for (imported or loaded records, steps recorded before the
+    setting named that document, a document removed since). The incident is flagged until they are attached."""
+    out: list[Missing] = []
+    for kind in dict.fromkeys(required):
+        step = NEXT_STEP.get(kind)
+        if step is None:
+            continue
+        if kind not in PLAN_EVIDENCE_KINDS:
+            levels = [None] if step.recorded(record, None) else []
+        elif step.per_plan:
+            levels = [p.level for p in record.plans if step.recorded(record, p.level)]
+        else:
+            levels = [p.level for p in record.plans] if step.recorded(record, None) else []
+        out += [Missing(kind, level, step.words) for level in levels if (kind, level) not in attached]
+    return out
+
+
+def documents_flag(missing: Iterable[Missing]) -> str:
+    """"Documents missing: Level 1 plan: Final report (remediation facilitator); Closure report (audit programme)",
+    or "" when nothing is missing: the portfolio's flag."""
+    names = [fact_label(m.kind, m.level) for m in missing]
+    return "Documents missing: " + "; ".join(names) if names else ""

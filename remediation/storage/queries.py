@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, and_, case, func, or_, select, true
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from remediation.domain.evidence import FROM_STEP, documents_flag, lacking
 from remediation.domain.models import IncidentRecord
 from remediation.domain.monitoring import BURN_LABELS, MONITORING_MONTHS, burn_rate
 from remediation.domain.policy import DEFAULT_POLICY, Policy
@@ -188,6 +189,38 @@ def portfolio(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), limit: i
     df["level2"] = df["level2"].map(REQUIREMENTS).fillna("Not assessed")
     df["owed_by"] = df["owed_by"].map(ROLES).fillna("")
     return df, total
+
+
+def documents_missing(engine: Engine, codes: list[str] | None = None, batch: int = 2000) -> dict[str, str]:
+    """Incidents (of ``codes``, default all) with a recorded fact that lacks the document the company setting
+    requires (:func:`remediation.domain.evidence.lacking`), by code: "Documents missing: …". Imported and loaded
+    records carry no documents, and a setting can name a document after the step it precedes was recorded: the
+    flag stays until the documents are attached. Only incidents far enough along to have such a fact are loaded."""
+    with engine.connect() as conn:
+        required = settings_in(conn).documents_required
+        if not required:
+            return {}
+        first = min((FROM_STEP[k] for k in required if k in FROM_STEP), default=None)
+        if first is None:
+            return {}
+        c, d = t.incidents.c, t.documents.c
+        query = select(t.incidents.c.id).where(c.step >= first)
+        ids = [i for chunk in ([None] if codes is None else [codes[k:k + batch] for k in range(0, len(codes), batch)])
+               for i in conn.execute(query if chunk is None else query.where(c.code.in_(chunk))).scalars()]
+        out: dict[str, str] = {}
+        for start in range(0, len(ids), batch):
+            chunk = ids[start:start + batch]
+            records = load_records(conn, chunk)
+            attached: dict[int, set] = {}
+            for incident_id, kind, level in conn.execute(
+                    select(d.incident_id, d.kind, d.level).distinct()
+                    .where(d.incident_id.in_(chunk), d.removed_at.is_(None))):
+                attached.setdefault(incident_id, set()).add((kind, level))
+            for incident_id in chunk:
+                record = records[incident_id]
+                if flag := documents_flag(lacking(record, required, attached.get(incident_id, set()))):
+                    out[record.incident.code] = flag
+    return out
 
 
 def step_label(step: int, status: str, complete: bool = False, lessons_on: date | None = None) -> str:

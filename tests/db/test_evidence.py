@@ -30,6 +30,7 @@ from remediation.services.demo import _pdf, demo_documents, read_fixture
 from remediation.services.evidence import Attachment, DocumentRefused
 from remediation.storage import queries
 from remediation.storage import schema as t
+from remediation.storage.records import insert_records
 
 VIEWER = Actor("vera@board.example", access="viewer")
 EDITOR = Actor("eddie@brand.example", "downstream_company", access="editor")
@@ -360,6 +361,41 @@ def test_a_refused_fact_leaves_no_document_and_a_refused_document_no_fact(engine
                                 documents=[exe])
     assert queries.incident(engine, CODE)[2] == version
     assert (count_rows(engine, t.documents), count_rows(engine, t.audit_log)) == (before_docs, before_audit)
+
+
+# --- facts that reached the database without their documents ------------------------------------------
+
+def test_facts_recorded_before_the_setting_named_their_document_are_flagged_until_attached(engine):
+    admin.update_settings(engine, Settings(documents_required=[]), ADMIN)
+    run(engine, "assessment")  # the level assessment recorded with no investigation report: nothing required then
+    assert queries.documents_missing(engine) == {}
+    admin.update_settings(engine, Settings(documents_required=["investigation_report", "final_report"]), ADMIN)
+    flag = "Documents missing: Investigation report (audit programme)"
+    assert queries.documents_missing(engine) == {CODE: flag}  # the final report's step is not recorded yet
+    assert queries.documents_missing(engine, [CODE]) == {CODE: flag}
+    assert queries.documents_missing(engine, ["INC-1999-999"]) == {}
+    document = evidence.attach_document(engine, CODE, Attachment("investigation.pdf", SAMPLES["pdf"][1],
+                                                                 "investigation_report"), EDITOR)
+    assert queries.documents_missing(engine) == {}
+    evidence.remove_document(engine, document["id"], "Not the redacted version", ADMIN)
+    assert queries.documents_missing(engine) == {CODE: flag}  # a removed document no longer counts
+
+
+def test_records_loaded_without_documents_are_flagged_with_each_missing_fact(engine):
+    """Records that reach the database whole (a loaded fixture, an import) carry no documents: the default
+    setting's final, financial and closure reports are named, per plan, until attached."""
+    record = next(r for r in read_fixture() if evaluate(r).status == "closed_remediated")
+    with engine.begin() as conn:
+        insert_records(conn, [record])
+    code = record.incident.code
+    expected = [f"Level {p.level} plan: {name}" for name in ("Final report (remediation facilitator)",
+                                                              "Financial report") for p in record.plans]
+    flag = queries.documents_missing(engine)[code]
+    assert flag.startswith("Documents missing: ")
+    assert flag.removeprefix("Documents missing: ").split("; ") == [*expected, "Closure report (audit programme)"]
+    evidence.attach_document(engine, code, Attachment("closure.pdf", _pdf(["Closure report"]), "closure_report"),
+                             EDITOR)
+    assert "Closure report" not in queries.documents_missing(engine)[code]
 
 
 # --- the demo ---------------------------------------------------------------------------------------
