@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from pages._data import level2_plans, level2_totals, load_incident
+from pages._data import level2_plans, level2_totals, load_incident, read
 from pages._filters import board_mode, current_filter
 from pages._forms import for_plan, guard_stale_submissions, service_form, show_conflict
 from pages._nav import ensure_entry_script
@@ -39,10 +39,45 @@ st.caption("Initiatives that strengthen support services and address the context
            f"({cite('level2_initiatives')}): money, results and monitoring, as of {today.isoformat()}; "
            f"{md(flt.describe())}.")
 
+
+
+def level1_windows() -> None:
+    """Level 1 plans in the same 6-12-month monitoring window, flagged as Level 2's are (the incident page says it
+    per incident; here every Level 1 plan of the filters is seen at once)."""
+    plans = read("level1_windows", flt, today)
+    st.subheader("Level 1 plans: the monitoring window", anchor=False)
+    st.caption("Case-management plans are monitored for 6-12 months after implementation starts, as Level 2 plans "
+               f"are ({CITATIONS['monitoring_period'].lines}); a plan past 12 months with no final report is flagged "
+               "the same way.")
+    if plans.empty:
+        st.caption("No Level 1 plan of these filters has started implementation.")
+        return
+    past = plans[plans["window"] != ""]
+    if len(past):
+        st.warning(f"{len(past):,} Level 1 plan{'s' if len(past) != 1 else ''} past the 12-month monitoring window "
+                   f"with no final report: {', '.join(past['code'])}.", icon=":material/schedule:")
+    else:
+        st.caption("No Level 1 plan is past its monitoring window.")
+    st.dataframe(plans, hide_index=True, width="stretch", key="level1_windows",
+                 column_order=["code", "started_on", "months", "reports", "window"]
+                 + ([] if board else ["final_report_on", "title"]),
+                 column_config={
+                     "code": st.column_config.TextColumn("Incident", pinned=True),
+                     "title": st.column_config.TextColumn("Title", width="medium"),
+                     "started_on": st.column_config.DateColumn("Implementation started"),
+                     "months": st.column_config.NumberColumn("Months monitored", format="%d"),
+                     "reports": st.column_config.NumberColumn("Reports", format="%d",
+                                                              help="Monitoring reports received."),
+                     "final_report_on": st.column_config.DateColumn("Final report"),
+                     "window": st.column_config.TextColumn("Monitoring window", help="The guideline recommends 6-12 "
+                                                           "months of monitoring, then closure.")})
+
+
 totals = level2_totals(flt)
 if totals.empty:
     st.info("No Level 2 plan matches these filters. A plan appears here once the remediation facilitator opens it "
             "at Step 3.", icon=":material/inbox:")
+    level1_windows()
     st.stop()
 
 df, matching = level2_plans(flt, today)  # with burn rate and monitoring window
@@ -178,6 +213,7 @@ st.dataframe(
     },
 )
 st.caption("Amounts in each plan's own currency." + ("" if board else " Select a row to see the plan in depth."))
+level1_windows()
 
 if plan is None:
     st.stop()

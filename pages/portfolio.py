@@ -154,7 +154,8 @@ st.subheader(f"{shown} incidents · {scope}", anchor=False)
 if matching > PORTFOLIO_LIMIT:
     st.caption(f"The newest {PORTFOLIO_LIMIT:,} are listed; narrow the filters to see others.")
 df["flag"] = df["overdue"].map({True: "Overdue", False: ""})
-df["documents"] = df["code"].map(read("documents_missing", list(df["code"]))).fillna("")
+missing_documents = read("documents_missing", list(df["code"]))
+df["documents"] = [missing_documents.get(code, "") for code in df["code"]]
 # In board mode: the columns that matter on a slide (step, levels, who owes what, days), no row selection.
 TABLE_ROWS = 30
 BOARD_COLUMNS = ["code", "step_name", "flag", "days_in_step", "level1", "level2", "owed_by", "waiting_for"]

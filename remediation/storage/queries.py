@@ -431,10 +431,11 @@ def _plan_money_subqueries():
     return lines, spend, funds, due, reports
 
 
-def level2_plans(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), limit: int = PORTFOLIO_LIMIT
-                 ) -> tuple[pd.DataFrame, int]:
-    """Every Level 2 plan of the incidents matching ``flt`` (newest first, at most ``limit``): budget,
-    funding pledged and received (pledged by source), spent, gap, start, planned end, monitoring reports."""
+def level2_plans(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), limit: int = PORTFOLIO_LIMIT,
+                 level: int = 2) -> tuple[pd.DataFrame, int]:
+    """Every Level 2 plan (``level=1``: Level 1) of the incidents matching ``flt`` (newest first, at most
+    ``limit``): budget, funding pledged and received (pledged by source), spent, gap, start, planned end,
+    monitoring reports."""
     p, c = t.plans.c, t.incidents.c
     lines, spend, funds, due, reports = _plan_money_subqueries()
     budget = case((func.coalesce(lines.c.lines, 0) > p.estimated_cost, lines.c.lines), else_=p.estimated_cost)
@@ -442,7 +443,7 @@ def level2_plans(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), limit
     joined = (t.plans.join(t.incidents).outerjoin(lines, lines.c.plan_id == p.id)
               .outerjoin(spend, spend.c.plan_id == p.id).outerjoin(funds, funds.c.plan_id == p.id)
               .outerjoin(due, due.c.plan_id == p.id).outerjoin(reports, reports.c.plan_id == p.id))
-    where = and_(flt.where(), p.level == 2)
+    where = and_(flt.where(), p.level == level)
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(joined).where(where)).scalar_one()
         rows = conn.execute(
@@ -468,13 +469,34 @@ def with_burn(plans: pd.DataFrame, today: date) -> pd.DataFrame:
     show beside the money: ``burn`` (label), ``spent_share``, ``time_share``, whole ``months`` monitored, and
     ``window`` (past the 12-month monitoring window with no final report; guideline lines 1393-1396)."""
     burns = [burn_rate(r.spent, r.budget, r.started_on, r.planned_end, today) for r in plans.itertuples()]
-    months = [(today.year - s.year) * 12 + today.month - s.month - (today.day < s.day) if s else None
-              for s in plans["started_on"]]
     return plans.assign(
         burn=[BURN_LABELS[b.status] for b in burns], spent_share=[b.spent_share for b in burns],
-        time_share=[b.time_share for b in burns], months=months,
-        window=["Past 12 months, no final report" if (mo or 0) > MONITORING_MONTHS[1] and f is None else ""
-                for mo, f in zip(months, plans["final_report_on"])])
+        time_share=[b.time_share for b in burns], **_window_columns(plans, today))
+
+
+PAST_WINDOW = "Past 12 months, no final report"
+
+
+def _window_columns(plans: pd.DataFrame, today: date) -> dict[str, list]:
+    """Whole ``months`` monitored since implementation started, and the ``window`` flag: past the 12-month
+    monitoring window with no final report (guideline lines 1393-1396), the same for Level 1 and Level 2 plans."""
+    months = [(today.year - s.year) * 12 + today.month - s.month - (today.day < s.day) if s else None
+              for s in plans["started_on"]]
+    return {"months": months,
+            "window": [PAST_WINDOW if (mo or 0) > MONITORING_MONTHS[1] and f is None else ""
+                       for mo, f in zip(months, plans["final_report_on"])]}
+
+
+def level1_windows(engine: Engine, flt: PortfolioFilter, today: date, limit: int = PORTFOLIO_LIMIT
+                   ) -> pd.DataFrame:
+    """The Level 1 plans (of the incidents matching ``flt``) whose implementation has started, with their monitoring
+    window computed as Level 2's (:func:`with_burn`): case-management plans are monitored for 6-12 months too, and
+    one past 12 months with no final report is flagged the same way. Columns: code, title, started_on, months,
+    reports, final_report_on, window."""
+    plans, _ = level2_plans(engine, flt, limit, level=1)
+    plans = plans[plans["started_on"].notna()]
+    return plans.assign(**_window_columns(plans, today))[
+        ["code", "title", "started_on", "months", "reports", "final_report_on", "window"]].reset_index(drop=True)
 
 
 def level2_plans_table(engine: Engine, flt: PortfolioFilter, today: date, limit: int = PORTFOLIO_LIMIT,

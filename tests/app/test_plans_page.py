@@ -104,3 +104,15 @@ def test_shares_show_as_whole_percents_and_time_burn_window_come_before_the_wide
         assert (params["format"], params["max_value"]) == ("%.0f%%", 100), params
     shares = grid.value["spent_share"].dropna()
     assert shares.max() > 1  # in percent, not fractions of 1
+
+
+def test_level1_plans_past_the_monitoring_window_are_flagged_as_level2_ones(run_app):
+    at = run_app(page="pages/plans.py")
+    assert not at.exception
+    assert "Level 1 plans: the monitoring window" in [s.value for s in at.subheader]
+    table = next(d.value for d in at.dataframe if "started_on" in d.value.columns and "burn" not in d.value.columns)
+    past = sorted(table[table["window"] == queries.PAST_WINDOW]["code"])
+    assert "INC-2025-001" in past  # the demo's Level 1 plan started 2025-09-01 with no final report
+    warning = next(w.value for w in at.warning if "Level 1 plan" in w.value)
+    assert "past the 12-month monitoring window with no final report" in warning
+    assert all(code in warning for code in past)

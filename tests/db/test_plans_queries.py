@@ -1,7 +1,9 @@
 """Level 2 plan aggregates in SQL agree with the records, on both backends."""
 
+from datetime import date
 from decimal import Decimal
 
+from remediation.domain.monitoring import monitoring_window
 from remediation.domain.vocab import FUNDING_SOURCES
 from remediation.services.demo import read_fixture
 from remediation.storage import queries
@@ -62,3 +64,22 @@ def test_the_plans_table_carries_each_plans_burn_rate_and_monitoring_window(demo
         assert isinstance(row.budget, Decimal) and display.budget == float(row.budget)  # exact for exports
         labels.add(row.burn)
     assert len(labels) >= 2  # the fixture has plans in more than one state
+
+
+def test_level1_plans_carry_the_same_monitoring_window_flag_as_level2(demo_engine):
+    """Issue #12 item 5: the 6-12-month window flags Level 1 plans as it does Level 2 ones, in the plans view."""
+    today = date(2026, 11, 1)
+    plans = queries.level1_windows(demo_engine, PortfolioFilter(), today)
+    records = {r.incident.code: r.plan(1) for r in read_fixture() if r.plan(1) and r.plan(1).implementation_started_on}
+    assert set(plans["code"]) == set(records) and records
+    for row in plans.itertuples():
+        window = monitoring_window(records[row.code], today)
+        assert row.months == window.months and row.reports == window.reports_received, row.code
+        assert (row.window == queries.PAST_WINDOW) == window.flagged, row.code
+    flagged = set(plans[plans["window"] != ""]["code"])
+    assert flagged, "the demo shows the Level 1 flag at least once"
+    # the same words as a Level 2 plan past its window
+    level2 = queries.with_burn(queries.level2_plans(demo_engine)[0], date(2030, 1, 1))
+    assert set(level2["window"]) - {""} <= {queries.PAST_WINDOW}
+    # the filters apply, and a plan whose final report is in is not flagged however long ago it started
+    assert queries.level1_windows(demo_engine, PortfolioFilter(status="closed"), date(2040, 1, 1))["window"].eq("").all()
