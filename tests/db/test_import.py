@@ -492,3 +492,33 @@ def test_cli_refuses_a_huge_file(tmp_path):
         f.write("INC-2019-001\n" * (tr.MAX_ROWS + 1))
     result = cli("import", str(path), url=f"sqlite:///{tmp_path / 'cli.db'}")
     assert result.returncode == 1 and "more than 100,000 incident rows" in result.stderr
+
+
+def test_a_date_out_of_order_names_its_row_and_column_and_nothing_of_the_file_is_saved(engine):
+    """The import's chronology backstop (issue #12 item 1): each date out of the guideline's order is named with its
+    row, the file's own column and both dates; the valid rows around it are not imported either."""
+    header = ("Ref,Title,Mineral,Country,Smelter/refiner,Audit programme,Violation types,Allegation source,Logged,"
+              "Incident date,Affected persons,Made public")
+    row = "{code},Forced labour at a tin pit,tin,Rwanda,Kestrel Tin Smelting,rmi_rmap,forced_labour,Trade union,{rec},{inc},4,{pub}"
+    lines = [header,
+             row.format(code="INC-2019-201", rec="2025-03-01", inc="2025-01-15", pub="2025-02-01"),
+             row.format(code="INC-2019-202", rec="2025-03-01", inc="2025-01-15", pub="2024-12-31"),
+             row.format(code="INC-2019-203", rec="2024-12-01", inc="2025-01-15", pub=""),
+             row.format(code="INC-2019-204", rec="2025-03-01", inc="2025-01-15", pub="")]
+    df = tr.read_table("\n".join(lines).encode(), "log.csv")
+    mapping = {**tr.suggest_mapping(df.columns), "code": "Ref", "date_received": "Logged",
+               "became_public_date": "Made public"}
+    before = snapshot(engine)
+    plan = tr.plan_import(df, mapping, engine)
+    assert [r.status for r in plan.rows] == ["new", "error", "error", "new"]
+    assert [(e.row, e.column) for e in plan.errors] == [(3, "Made public"), (4, "Logged")]
+    assert "(2024-12-31) is before the incident date (2025-01-15)" in plan.errors[0].reason
+    assert "(2024-12-01) is before the incident date (2025-01-15)" in plan.errors[1].reason
+    with pytest.raises(tr.ImportRefused) as refused:
+        tr.apply_import(plan, engine, ACTOR)
+    assert [(e.row, e.column) for e in refused.value.errors] == [(3, "Made public"), (4, "Logged")]
+    assert snapshot(engine) == before  # all or nothing: rows 2 and 5 were valid, and are not saved either
+    fixed = tr.read_table("\n".join([*lines[:2], lines[2].replace("2024-12-31", "2025-02-01"),
+                                     lines[3].replace("2024-12-01", "2025-03-01"), lines[4]]).encode(), "log.csv")
+    assert tr.apply_import(tr.plan_import(fixed, mapping, engine), engine, ACTOR).created == [
+        "INC-2019-201", "INC-2019-202", "INC-2019-203", "INC-2019-204"]
