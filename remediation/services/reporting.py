@@ -1,0 +1,48 @@
+"""Locking a reporting period: once a period is reported, an admin locks it and its figures are stored as
+published. A later correction of a dated fact inside it does not change them: the Reporting page and the board
+pack show the stored figures and, beside them, the restatement (:func:`remediation.storage.reporting.restatement`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from remediation.domain.periods import Period, combine
+from remediation.services.access import require
+from remediation.services.base import LOCAL_USER, Actor, ConflictError, Refused, write_audit
+from remediation.storage import schema as t
+from remediation.storage.queries import settings_in
+from remediation.storage.reporting import Lock, contributions, lock_of, scoped_records
+
+
+def lock_period(engine: Engine, period: Period, actor: Actor = LOCAL_USER, today: date | None = None) -> Lock:
+    """Store ``period``'s figures (the whole portfolio) as published, with each incident's contribution, in one
+    transaction with one audit entry. A period not yet over, or already locked, is refused."""
+    today = today or date.today()
+    try:
+        with engine.begin() as conn:
+            require(actor, "admin", "locking a reporting period", conn)
+            if period.end >= today:
+                raise Refused(f"period: {period.label} ends on {period.end.isoformat()}; only a period that is "
+                              "over can be locked")
+            if (existing := lock_of(conn, period)) is not None:
+                raise ConflictError(f"period: {period.label} was already locked by {existing.locked_by}; its "
+                                    "figures stay as published")
+            time_frames = settings_in(conn).time_frames
+            parts = contributions(scoped_records(conn), period, time_frames)
+            figures = combine(list(parts.values()))
+            write_audit(conn, actor, f"locked reporting period {period.label}",
+                        [{"field": "period", "before": None, "after": period.dates},
+                         *({"field": k, "before": None, "after": v} for k, v in figures.items() if v)])
+            audit_id = conn.execute(select(func.max(t.audit_log.c.id))).scalar_one()
+            conn.execute(insert(t.reporting_periods).values(
+                period_start=period.start, period_end=period.end, kind=period.kind, label=period.label,
+                figures=figures, contributions=parts, time_frames={str(k): v for k, v in time_frames.items()},
+                locked_by=actor.user, audit_log_id=audit_id))
+            return lock_of(conn, period)
+    except IntegrityError as exc:  # locked by someone else at the same moment
+        raise ConflictError(f"period: {period.label} was locked by someone else just now; its figures stay as "
+                            "published") from exc
