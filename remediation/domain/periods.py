@@ -233,6 +233,8 @@ FIGURES: dict[str, str] = {
     "substantiated": "Substantiated",
     "unsubstantiated": "Unsubstantiated (closed)",
     "assessments": "Level assessments made",
+    "corrective_actions": "Corrective actions / enhanced due diligence agreed",
+    "relationships_terminated": "… of which the relationship was terminated",
     "assessments_level1_mandatory": "… with Level 1 mandatory",
     "plans_approved": "Plans approved by the audit programme",
     "implementation_started": "Plans whose implementation started",
@@ -247,6 +249,8 @@ FIGURES: dict[str, str] = {
     "overdue_start": "Overdue at the start",
     "overdue_end": "Overdue at the end",
     "lessons_captured": "Lessons learned captured",
+    "lessons_objectives_met": "… objectives met (review answer yes)",
+    "lessons_victims_satisfied": "… victims satisfied (review answer yes)",
     "actions_closed": "Remediation plans completed (final report received)",
 }
 VICTIM_FIGURES = ("victims_assisted", "children_assisted")  # suppressed below the small-count threshold
@@ -318,7 +322,7 @@ def incident_figures(record: IncidentRecord, period: Period,
     time_frames = time_frames or DEFAULT_TIME_FRAMES
     out: Counter = Counter()
     money: dict[str, Decimal] = {}
-    inc, v = record.incident, record.verification
+    inc, v, r = record.incident, record.verification, record.response
     if inc.date_received in period:
         out["received"] += 1
     if v.credibility and v.credibility.decided_on in period:
@@ -349,8 +353,13 @@ def incident_figures(record: IncidentRecord, period: Period,
             if e.spent_on in period:
                 key = money_key("spent", p.currency)
                 money[key] = money.get(key, Decimal(0)) + e.amount
+    if r.corrective_action and r.corrective_action.decided_on in period:
+        out["corrective_actions"] += 1
+        out["relationships_terminated"] += r.corrective_action.relationship_terminated
     if record.lessons and record.lessons.reviewed_on in period:
         out["lessons_captured"] += 1
+        out["lessons_objectives_met"] += record.lessons.objectives_met == "yes"
+        out["lessons_victims_satisfied"] += record.lessons.victims_satisfied == "yes"
 
     before = period.start - timedelta(days=1)
     start, end = state_on(record, before), state_on(record, period.end)

@@ -20,7 +20,9 @@ from remediation.storage.reporting import Lock, contributions, lock_of, scoped_r
 
 def lock_period(engine: Engine, period: Period, actor: Actor = LOCAL_USER, today: date | None = None) -> Lock:
     """Store ``period``'s figures (the whole portfolio) as published, with each incident's contribution, in one
-    transaction with one audit entry. A period not yet over, or already locked, is refused."""
+    transaction with one audit entry. Locking a half year or a year also locks the quarters inside it that are not
+    locked yet: their figures are published with it (the quarter-by-quarter view). A period not yet over, or
+    already locked, is refused."""
     today = today or date.today()
     try:
         with engine.begin() as conn:
@@ -32,16 +34,20 @@ def lock_period(engine: Engine, period: Period, actor: Actor = LOCAL_USER, today
                 raise ConflictError(f"period: {period.label} was already locked by {existing.locked_by}; its "
                                     "figures stay as published")
             time_frames = settings_in(conn).time_frames
-            parts = contributions(scoped_records(conn), period, time_frames)
-            figures = combine(list(parts.values()))
-            write_audit(conn, actor, f"locked reporting period {period.label}",
+            records = scoped_records(conn)
+            periods = [period, *(q for q in period.quarters() if q != period and lock_of(conn, q) is None)]
+            parts = {p: contributions(records, p, time_frames) for p in periods}
+            figures = {p: combine(list(parts[p].values())) for p in periods}
+            write_audit(conn, actor, f"locked reporting period {period.label}"[:80],
                         [{"field": "period", "before": None, "after": period.dates},
-                         *({"field": k, "before": None, "after": v} for k, v in figures.items() if v)])
+                         *({"field": "with quarter", "before": None, "after": p.label} for p in periods[1:]),
+                         *({"field": k, "before": None, "after": v} for k, v in figures[period].items() if v)])
             audit_id = conn.execute(select(func.max(t.audit_log.c.id))).scalar_one()
-            conn.execute(insert(t.reporting_periods).values(
-                period_start=period.start, period_end=period.end, kind=period.kind, label=period.label,
-                figures=figures, contributions=parts, time_frames={str(k): v for k, v in time_frames.items()},
-                locked_by=actor.user, audit_log_id=audit_id))
+            for p in periods:
+                conn.execute(insert(t.reporting_periods).values(
+                    period_start=p.start, period_end=p.end, kind=p.kind, label=p.label, figures=figures[p],
+                    contributions=parts[p], time_frames={str(k): v for k, v in time_frames.items()},
+                    locked_by=actor.user, audit_log_id=audit_id))
             return lock_of(conn, period)
     except IntegrityError as exc:  # locked by someone else at the same moment
         raise ConflictError(f"period: {period.label} was locked by someone else just now; its figures stay as "

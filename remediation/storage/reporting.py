@@ -134,12 +134,15 @@ def figures_table(report: PeriodReport, settings: Settings) -> pd.DataFrame:
 
 def quarter_by_quarter(engine: Engine, year_period: Period, where=None, settings: Settings | None = None
                        ) -> pd.DataFrame:
-    """Every figure for each quarter of ``year_period`` side by side (and the year itself)."""
+    """Every figure for each quarter of ``year_period`` side by side (and the period itself); for the whole
+    portfolio (``where`` None) a locked quarter shows its published figures."""
     settings = settings or Settings()
     with engine.connect() as conn:
         records = scoped_records(conn, where)
+        stored = {p: lock_of(conn, p) for p in [*year_period.quarters(), year_period]} if where is None else {}
     periods = [*year_period.quarters(), year_period]
-    sets = [combine(list(contributions(records, p, settings.time_frames).values())) for p in periods]
+    sets = [stored[p].figures if stored.get(p) else combine(list(contributions(records, p, settings.time_frames)
+                                                                 .values())) for p in periods]
     rows = []
     for key in figure_keys(*sets):
         row = {"Figure": label_of(key)}
@@ -201,6 +204,7 @@ def locks(engine: Engine) -> list[Lock]:
 
 
 def lock_of(conn: Connection, period: Period) -> Lock | None:
+    """The lock of exactly this period (its start and end), if any."""
     row = conn.execute(select(t.reporting_periods).where(t.reporting_periods.c.period_start == period.start,
                                                          t.reporting_periods.c.period_end == period.end)).first()
     return None if row is None else _lock(row)
@@ -260,3 +264,35 @@ def restatement(engine: Engine, lock: Lock, settings: Settings | None = None) ->
         columns=["When", "Who", "Incident", "What", "Changed"])
     return Restatement(lock, recomputed, pd.DataFrame(rows, columns=["Figure", "Stored (published)", "Recomputed",
                                                                       "Difference"]), codes, changes)
+
+
+def restatements_within(engine: Engine, period: Period, settings: Settings | None = None) -> list[Restatement]:
+    """The restatements of ``period`` and of the locked quarters inside it, those whose figures changed only."""
+    candidates = [period, *(q for q in period.quarters() if q != period)]
+    with engine.connect() as conn:
+        found = [lock for p in candidates if (lock := lock_of(conn, p)) is not None]
+    return [r for lock in found if (r := restatement(engine, lock, settings)).restated]
+
+
+@dataclass
+class Published:
+    """A period's figures as a report shows them: the stored ones where the period is locked (and the report
+    covers the whole portfolio, as a lock does), else computed now; the same for the previous period."""
+    report: PeriodReport
+    lock: Lock | None
+    previous_lock: Lock | None
+    restatement: Restatement | None
+    restated: list[Restatement] = field(default_factory=list)  # this period's and its locked quarters'
+
+
+def published(engine: Engine, period: Period, where=None, settings: Settings | None = None) -> Published:
+    """``where`` None: the whole portfolio, the scope a lock covers."""
+    settings = settings or Settings()
+    computed = period_report(engine, period, where, settings.time_frames)
+    if where is not None:
+        return Published(computed, None, None, None)
+    lock, previous_lock = locked(engine, period), locked(engine, computed.previous)
+    report = PeriodReport(period, computed.previous, lock.figures if lock else computed.current,
+                          previous_lock.figures if previous_lock else computed.before)
+    return Published(report, lock, previous_lock, restatement(engine, lock, settings) if lock else None,
+                     restatements_within(engine, period, settings))
