@@ -55,7 +55,7 @@ def period_picker(today: date) -> Period:
     dates. Each control is bound to the URL."""
     default = last_complete_quarter(today)
     years = list(range(today.year, today.year - 11, -1))
-    cols = st.columns([2, 1, 1, 2])
+    cols = st.columns([3, 1, 1, 2])
     kind = cols[0].segmented_control("Period", options=list(PERIOD_KINDS), format_func=PERIOD_KINDS.get,
                                      default="quarter", required=True, key="period_kind", bind="query-params")
     if kind in ("quarter", "half", "year"):

@@ -89,7 +89,7 @@ def _n(figures: dict, key: str) -> int:
 
 cols = st.columns(6)
 for col, (key, label) in zip(cols, (("received", "Allegations received"), ("substantiated", "Substantiated"),
-                                    ("plans_approved", "Plans approved"), ("closed_remediated", "Closed after remediation"),
+                                    ("plans_approved", "Plans approved"), ("closed_remediated", "Remediated, closed"),
                                     ("overdue_end", "Overdue at the end"))):
     delta = _n(c, key) - _n(b, key)
     col.metric(label, f"{_n(c, key):,}", delta=f"{delta:+,} vs {report.previous.label}", delta_color="off",
@@ -132,12 +132,18 @@ if quarters is not None:
 st.subheader("Disclosure tables", anchor=False)
 st.caption(md(f"Aggregates only, ready to paste into the annual statements. {disclosures.period_line(period)}; "
               f"scope: {scope}."))
-for tab, (sheet, (title, _, serves)) in zip(st.tabs([t.removeprefix("Disclosure: ") for t, _, _ in
-                                                     disclosures.DISCLOSURES.values()]),
-                                           disclosures.DISCLOSURES.items()):
-    with tab:
+if board:  # a slide shows every table; tabs are controls
+    for sheet, (title, _, serves) in disclosures.DISCLOSURES.items():
+        st.markdown(f"**{md(title.removeprefix('Disclosure: '))}**")
         st.caption(md(serves))
         st.dataframe(tables[sheet], hide_index=True, width="stretch", key=f"disclosure_{sheet}")
+else:
+    for tab, (sheet, (title, _, serves)) in zip(st.tabs([t.removeprefix("Disclosure: ") for t, _, _ in
+                                                         disclosures.DISCLOSURES.values()]),
+                                               disclosures.DISCLOSURES.items()):
+        with tab:
+            st.caption(md(serves))
+            st.dataframe(tables[sheet], hide_index=True, width="stretch", key=f"disclosure_{sheet}")
 
 if board:
     st.stop()

@@ -274,7 +274,7 @@ def label_of(key: str) -> str:
         return f"Money {MONEY_KINDS[kind]} ({currency})"
     if key.startswith("median_days_step_"):
         n = int(key.rsplit("_", 1)[1])
-        return f"Median days in Step {n} ({STEPS[n]}), incidents that left it"
+        return f"Median days in Step {n} ({STEPS[n]})"
     if key.startswith("steps_left_"):
         return f"Incidents that left Step {key.rsplit('_', 1)[1]}"
     return key
