@@ -164,3 +164,23 @@ def test_victims_small_counts_are_suppressed_and_quarters_add_up_to_the_year(dem
     assert whole["received"] > 0
     table = reporting.quarter_by_quarter(demo_engine, y)
     assert list(table.columns) == ["Figure", *(q.label for q in y.quarters()), y.label]
+
+
+def test_locking_a_year_publishes_its_quarters_and_reports_read_the_stored_figures(engine):
+    record_q3(engine)
+    lock_period(engine, year(2025), ADMIN)
+    locked = {x.period for x in reporting.locks(engine)}
+    assert locked == {year(2025), *(quarter(2025, n) for n in range(1, 5))}
+    with pytest.raises(ConflictError):
+        lock_period(engine, Q3, ADMIN)  # locked with its year
+    stored = reporting.locked(engine, Q3).figures
+    services.correct_date(engine, "INC-2025-102", "credibility", date(2025, 10, 3), EDITOR)
+    pub = reporting.published(engine, Q4)
+    assert pub.report.before == stored  # the previous period, as published
+    assert pub.report.current == reporting.locked(engine, Q4).figures
+    restated = {r.lock.period: r for r in reporting.restatements_within(engine, year(2025))}
+    assert set(restated) == {year(2025), Q3, Q4}  # the year: the median days in Step 1 moved
+    assert "Incidents closed: not credible" not in list(restated[year(2025)].changed["Figure"])
+    table = reporting.quarter_by_quarter(engine, year(2025))
+    row = table.set_index("Figure").loc["Incidents closed: not credible"]
+    assert (row["Q3 2025"], row["Q4 2025"]) == ("1", "0")  # the quarters as published, not as recomputed
