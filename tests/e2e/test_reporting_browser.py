@@ -65,6 +65,7 @@ def test_year_end_lock_restatement_and_pack(streamlit_app, page, artifacts_dir, 
     expect(main.get_by_text("Restated: a correction of a dated fact changed published figures of")).to_be_visible()
     expect(page.get_by_role("heading", name="Restatement", exact=True)).to_be_visible()
     expect(main.get_by_text("the figures below are as published")).to_be_visible()
+    page.get_by_role("heading", name="Restatement", exact=True).scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts_dir / "reporting-restated.png"), full_page=True)
 
     # Download the pack with the disclosure tables.
