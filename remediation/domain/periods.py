@@ -315,10 +315,11 @@ def step_exits(record: IncidentRecord) -> list[tuple[int, date, date]]:
     return out
 
 
-def incident_figures(record: IncidentRecord, period: Period,
-                     time_frames: dict[int, int] | None = None) -> dict[str, int | str]:
+def incident_figures(record: IncidentRecord, period: Period, time_frames: dict[int, int] | None = None,
+                     exits: list[tuple[int, date, date]] | None = None) -> dict[str, int | str]:
     """One incident's contribution to the period's figures: counts, money (as text, exact) and the days it
-    spent in each step it left in the period (``days_step_N``, a list as comma-separated text)."""
+    spent in each step it left in the period (``days_step_N``, a list as comma-separated text). ``exits``:
+    :func:`step_exits` of the record, when the caller computed it once for several periods (the costly part)."""
     time_frames = time_frames or DEFAULT_TIME_FRAMES
     out: Counter = Counter()
     money: dict[str, Decimal] = {}
@@ -384,7 +385,7 @@ def incident_figures(record: IncidentRecord, period: Period,
 
     days: dict[str, list[int]] = {}
     if record.incident.date_received <= period.end:
-        for step, entered, left in step_exits(record):
+        for step, entered, left in (step_exits(record) if exits is None else exits):
             if left in period:
                 days.setdefault(f"days_step_{step}", []).append((left - entered).days)
     result: dict[str, int | str] = {k: n for k, n in out.items() if n}

@@ -15,7 +15,7 @@ from remediation.services.access import require
 from remediation.services.base import LOCAL_USER, Actor, ConflictError, Refused, write_audit
 from remediation.storage import schema as t
 from remediation.storage.queries import settings_in
-from remediation.storage.reporting import Lock, contributions, lock_of, scoped_records
+from remediation.storage.reporting import Exits, Lock, contributions, lock_of, scoped_records
 
 
 def lock_period(engine: Engine, period: Period, actor: Actor = LOCAL_USER, today: date | None = None) -> Lock:
@@ -36,7 +36,8 @@ def lock_period(engine: Engine, period: Period, actor: Actor = LOCAL_USER, today
             time_frames = settings_in(conn).time_frames
             records = scoped_records(conn)
             periods = [period, *(q for q in period.quarters() if q != period and lock_of(conn, q) is None)]
-            parts = {p: contributions(records, p, time_frames) for p in periods}
+            exits = Exits()
+            parts = {p: contributions(records, p, time_frames, exits) for p in periods}
             figures = {p: combine(list(parts[p].values())) for p in periods}
             write_audit(conn, actor, f"locked reporting period {period.label}"[:80],
                         [{"field": "period", "before": None, "after": period.dates},

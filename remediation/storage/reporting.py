@@ -27,6 +27,7 @@ from remediation.domain.periods import (
     label_of,
     money_on,
     pipeline_on,
+    step_exits,
 )
 from remediation.domain.settings import DEFAULT_TIME_FRAMES, Settings
 from remediation.domain.vocab import STEPS
@@ -50,12 +51,25 @@ def scoped_records(conn: Connection, where=None) -> list[IncidentRecord]:
     return out
 
 
-def contributions(records: list[IncidentRecord], period: Period,
-                  time_frames: dict[int, int]) -> dict[str, dict]:
+class Exits(dict):
+    """Each record's :func:`~remediation.domain.periods.step_exits`, computed once however many periods read it
+    (replaying a record day by day is the costly part of a period's figures)."""
+
+    def of(self, record: IncidentRecord):
+        key = id(record)
+        if key not in self:
+            self[key] = step_exits(record)
+        return self[key]
+
+
+def contributions(records: list[IncidentRecord], period: Period, time_frames: dict[int, int],
+                  exits: Exits | None = None) -> dict[str, dict]:
     """Each incident's contribution to the period's figures, by incident code (empty ones left out)."""
+    exits = Exits() if exits is None else exits
     out = {}
     for r in records:
-        c = incident_figures(r, period, time_frames)
+        c = incident_figures(r, period, time_frames,
+                             exits.of(r) if r.incident.date_received <= period.end else [])
         if c:
             out[r.incident.code] = c
     return out
@@ -82,10 +96,10 @@ def period_report(engine: Engine, period: Period, where=None,
     time_frames = time_frames or DEFAULT_TIME_FRAMES
     with engine.connect() as conn:
         records = scoped_records(conn, where)
-    previous = period.previous()
+    previous, exits = period.previous(), Exits()
     return PeriodReport(period, previous,
-                        combine(list(contributions(records, period, time_frames).values())),
-                        combine(list(contributions(records, previous, time_frames).values())))
+                        combine(list(contributions(records, period, time_frames, exits).values())),
+                        combine(list(contributions(records, previous, time_frames, exits).values())))
 
 
 def figure_keys(*figure_sets: dict) -> list[str]:
@@ -140,9 +154,9 @@ def quarter_by_quarter(engine: Engine, year_period: Period, where=None, settings
     with engine.connect() as conn:
         records = scoped_records(conn, where)
         stored = {p: lock_of(conn, p) for p in [*year_period.quarters(), year_period]} if where is None else {}
-    periods = [*year_period.quarters(), year_period]
-    sets = [stored[p].figures if stored.get(p) else combine(list(contributions(records, p, settings.time_frames)
-                                                                 .values())) for p in periods]
+    periods, exits = [*year_period.quarters(), year_period], Exits()
+    sets = [stored[p].figures if stored.get(p) else combine(list(contributions(records, p, settings.time_frames,
+                                                                               exits).values())) for p in periods]
     rows = []
     for key in figure_keys(*sets):
         row = {"Figure": label_of(key)}
