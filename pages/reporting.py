@@ -48,6 +48,9 @@ def _pack(url: str, slug: str, flt: PortfolioFilter, today: date) -> tuple[bytes
     return disclosures.period_board_pack(engine, flt, today, settings(), parse_period(slug))
 
 
+DISCLOSURE_COLUMNS = {"Indicator": st.column_config.TextColumn(width="large"),
+                      "Framework and data point": st.column_config.TextColumn(width="large")}
+
 today = date.today()
 board = board_mode()
 flt = current_filter()
@@ -136,14 +139,16 @@ if board:  # a slide shows every table; tabs are controls
     for sheet, (title, _, serves) in disclosures.DISCLOSURES.items():
         st.markdown(f"**{md(title.removeprefix('Disclosure: '))}**")
         st.caption(md(serves))
-        st.dataframe(tables[sheet], hide_index=True, width="stretch", key=f"disclosure_{sheet}")
+        st.dataframe(tables[sheet], hide_index=True, width="stretch", key=f"disclosure_{sheet}",
+                     column_config=DISCLOSURE_COLUMNS)
 else:
     for tab, (sheet, (title, _, serves)) in zip(st.tabs([t.removeprefix("Disclosure: ") for t, _, _ in
                                                          disclosures.DISCLOSURES.values()]),
                                                disclosures.DISCLOSURES.items()):
         with tab:
             st.caption(md(serves))
-            st.dataframe(tables[sheet], hide_index=True, width="stretch", key=f"disclosure_{sheet}")
+            st.dataframe(tables[sheet], hide_index=True, width="stretch", key=f"disclosure_{sheet}",
+                     column_config=DISCLOSURE_COLUMNS)
 
 if board:
     st.stop()

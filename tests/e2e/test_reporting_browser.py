@@ -54,6 +54,7 @@ def test_year_end_lock_restatement_and_pack(streamlit_app, page, artifacts_dir, 
     form = main.locator("[data-testid='stForm']").filter(has_text="Correct the date")
     form.get_by_role("textbox", name="Incident code").fill(code)
     form.get_by_role("combobox", name="Date of").click()
+    page.keyboard.type("approval of the plan")  # the list is virtual: type to bring the option up
     page.get_by_role("option", name="the audit programme's approval of the plan").click()
     form.get_by_role("combobox", name="Plan level").click()
     page.get_by_role("option", name="1", exact=True).click()
