@@ -84,7 +84,7 @@ class Period:
             return quarter(*((self.start.year, (self.start.month - 1) // 3) if self.start.month > 3
                              else (self.start.year - 1, 4)))
         if self.kind == "half":
-            return half(self.start.year, 2) if self.start.month == 1 else half(self.start.year, 1)
+            return half(self.start.year - 1, 2) if self.start.month == 1 else half(self.start.year, 1)
         if self.kind == "year":
             return year(self.start.year - 1)
         days = (self.end - self.start).days
