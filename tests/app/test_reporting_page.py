@@ -98,3 +98,12 @@ def test_a_june_correction_after_locking_the_year_shows_as_a_restatement(run_app
     assert q2.set_index("Figure").loc["Plans approved by the audit programme", "Difference"] in ("-1", "+1")
     who = [df.value for df in at.dataframe if "Who" in df.value.columns]
     assert who and all(code in list(df["Incident"]) and "local user" in list(df["Who"]) for df in who)
+
+
+def test_an_empty_database_shows_zeros_and_a_custom_range(run_app):
+    at = run_app(page=PAGE, demo="0", query={"period_kind": "Custom range",
+                                             "period_range": ["2025-02-01", "2025-03-15"]})
+    assert not at.exception
+    assert "2025-02-01 to 2025-03-15 · 2025-02-01 to 2025-03-15" in _subheaders(at)
+    assert {m.label: m.value for m in at.metric}["Allegations received"] == "0"
+    assert "Disclosure tables" in _subheaders(at)
