@@ -41,6 +41,7 @@ navigation = st.navigation([
     st.Page(PAGES["incident"], title="Incident", icon=":material/folder_open:", url_path="incident"),
     st.Page(PAGES["plans"], title="Level 2 plans", icon=":material/account_balance_wallet:", url_path="plans"),
     st.Page(PAGES["lessons"], title="Lessons learned", icon=":material/school:", url_path="lessons"),
+    st.Page(PAGES["reporting"], title="Reporting", icon=":material/event_note:", url_path="reporting"),
     st.Page(PAGES["supply_chain"], title="Supply chain", icon=":material/account_tree:",
             url_path="supply_chain"),  # = the file name, as for imports below
     st.Page(PAGES["triage"], title="What-if triage", icon=":material/rule:", url_path="triage"),
@@ -49,7 +50,7 @@ navigation = st.navigation([
     *([st.Page(PAGES["admin"], title="Admin", icon=":material/admin_panel_settings:", url_path="admin")]
       if user.can("admin") else []),
 ], position="hidden" if BOARD else "sidebar")
-FILTERED_PAGES = {"", "plans", "lessons", "imports", "supply_chain"}  # url paths whose content the sidebar filters narrow
+FILTERED_PAGES = {"", "plans", "lessons", "reporting", "imports", "supply_chain"}  # url paths whose content the sidebar filters narrow
 try:
     if BOARD:  # nothing in the sidebar, so there is none: a slide, with a link back above it
         board_header()

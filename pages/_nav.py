@@ -11,8 +11,8 @@ _HERE = Path(__file__).resolve().parent
 # Absolute paths: relative ones resolve against the working directory, which differs between
 # `streamlit run` from elsewhere and the test runner.
 PAGES = {name: str(_HERE / f"{name}.py")
-         for name in ("portfolio", "incident", "plans", "lessons", "triage", "policy", "imports", "supply_chain",
-                      "admin")}
+         for name in ("portfolio", "incident", "plans", "lessons", "reporting", "triage", "policy", "imports",
+                      "supply_chain", "admin")}
 
 
 def ensure_entry_script() -> None:

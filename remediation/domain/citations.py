@@ -464,6 +464,15 @@ _ENTRIES: tuple[Citation, ...] = (
       "Capturing, documenting and discussing lessons transparently benefits future programming and, "
       "ultimately, victims.",
       ("transparent and open way", "benefit future programming")),
+    # --- Chapter 2: the OECD framework the guideline builds on (disclosure tables, issue #17) ----------------------
+    C("oecd_account_for_impacts", 282, 286,
+      "The OECD Due Diligence Guidance calls on businesses to identify, prevent and mitigate adverse impacts in "
+      "their supply chains and to account for how adverse impacts are addressed.",
+      ("identify, prevent, and mitigate", "account for how adverse impacts are addressed")),
+    C("oecd_step5_report", 292, 304,
+      "The OECD's five-step framework for risk-based due diligence in mineral supply chains ends with Step 5: "
+      "report on supply chain due diligence.",
+      ("five-step framework for risk-based due diligence", "report on supply chain due diligence")),
 )
 
 CITATIONS: dict[str, Citation] = {c.key: c for c in _ENTRIES}

@@ -155,7 +155,8 @@ def _tile(label: str, value: str) -> dict:
 
 
 def figures_to_pdf(sections: Sequence[Section], *, title: str = REPORT_TITLE, as_of: date | None = None,
-                   scope: str = "all incidents", generated_by: str = GENERATOR, cover_note: str = "") -> bytes:
+                   scope: str = "all incidents", generated_by: str = GENERATOR, cover_note: str = "",
+                   period: str = "") -> bytes:
     """A board pack: a cover (title, as-of date, the scope statement, contents with page numbers, who
     generated it when), then each section from a new page — its headline figures as tiles, its charts,
     its tables (flowing across pages, the header repeated), its note.
@@ -164,7 +165,10 @@ def figures_to_pdf(sections: Sequence[Section], *, title: str = REPORT_TITLE, as
     out and printed by WeasyPrint: real text flow, running header and footer ("Scope: …" and "Page X of
     Y" on every page), the contents' page numbers from ``target-counter``. Charts are SVG drawn by
     plotly/kaleido (Chromium), so they stay vector and their text selectable. A4 landscape, the paper a
-    board prints and annexes to its minutes."""
+    board prints and annexes to its minutes.
+
+    ``period`` ("Reporting period Q3 2025 (2025-07-01 to 2025-09-30)"): the pack is for that period; the cover,
+    the running footer and every chart's caption say so."""
     import weasyprint
 
     as_of = as_of or date.today()
@@ -176,16 +180,20 @@ def figures_to_pdf(sections: Sequence[Section], *, title: str = REPORT_TITLE, as
     svgs = iter(_render_svgs(figures))
     sizes = iter(figures)
     view = []
+    number = 0
     for section in sections:
         charts_view = []
         for fig in section.figures:
+            number += 1
             svg = next(svgs)
             _, w, h = next(sizes)
             share = w / CHART_WIDTH_PX * min(1.0, CHART_MAX_HEIGHT_PX / h)
             uri = "data:image/svg+xml;base64," + base64.b64encode(
                 svg if isinstance(svg, bytes) else str(svg).encode()).decode()
-            charts_view.append({"uri": uri, "width": round(100 * share, 2),
-                                "alt": str(fig.layout.title.text or "Chart").split("<br>")[0]})
+            alt = str(fig.layout.title.text or "Chart").split("<br>")[0]
+            caption = (f"Figure {number} · {period} pack · the chart shows the position as of {as_of.isoformat()}: "
+                       f"{alt}") if period else ""
+            charts_view.append({"uri": uri, "width": round(100 * share, 2), "alt": alt, "caption": caption})
         view.append({
             "title": section.title, "facts": [_tile(label, value) for label, value in section.facts],
             "charts": charts_view, "note": section.note,
@@ -197,7 +205,8 @@ def figures_to_pdf(sections: Sequence[Section], *, title: str = REPORT_TITLE, as
     generated = (f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by {generated_by}, following IOM's "
                  "Remediation Guidelines for Victims of Human Trafficking in Mineral Supply Chains (2018).")
     document = _ENV.get_template("board_pack.html.j2").render(
-        title=title, as_of=as_of.isoformat(), scope=scope, scope_statement=scope_statement(scope),
+        title=title, as_of=as_of.isoformat(), scope=scope,
+        scope_statement=scope_statement(scope) + (f" · {period}" if period else ""), period=period,
         generated=generated, generated_by=generated_by, cover_note=cover_note, sections=view)
     return weasyprint.HTML(string=document, base_url=str(TEMPLATES) + "/").write_pdf()
 
@@ -348,7 +357,7 @@ def portfolio_section(engine: Engine, flt: PortfolioFilter, today: date, setting
 
 def board_pack(engine: Engine, flt: PortfolioFilter, today: date, settings: Settings,
                extra_sections: Iterable[tuple[Section, Mapping[str, pd.DataFrame]]] = (), *,
-               generated_by: str = GENERATOR) -> tuple[bytes, bytes]:
+               generated_by: str = GENERATOR, period: str = "") -> tuple[bytes, bytes]:
     """The Portfolio page as a board pack: (PDF, XLSX).
 
     The PDF holds the headline figures, the pipeline and the ageing chart; the workbook the sheets
@@ -358,7 +367,9 @@ def board_pack(engine: Engine, flt: PortfolioFilter, today: date, settings: Sett
     in neither file: this function suppresses the Portfolio's; an extra section's facts and sheets
     arrive already suppressed (``settings.suppress``), as :class:`Section` asks.
 
-    ``generated_by`` names who made the pack on its cover (the signed-in user, where there is one)."""
+    ``generated_by`` names who made the pack on its cover (the signed-in user, where there is one); ``period``
+    the reporting period it is for (:func:`remediation.reports.disclosures.period_line`), on the cover, every
+    page's footer, every chart's caption and every sheet's scope line."""
     section, sheets = portfolio_section(engine, flt, today, settings)
     attention, attention_sheets = needs_attention_section(engine, flt, today, settings)
     sections = [section, attention]
@@ -368,12 +379,12 @@ def board_pack(engine: Engine, flt: PortfolioFilter, today: date, settings: Sett
         named += list(extra_sheets.items())
     threshold = settings.small_count_threshold
     pdf = figures_to_pdf(
-        sections, as_of=today, scope=flt.describe(), generated_by=generated_by,
+        sections, as_of=today, scope=flt.describe(), generated_by=generated_by, period=period,
         cover_note=f"Confidential: it concerns victims of human trafficking, forced labour and child labour. "
                    f"Victims' counts below {threshold} are shown as <{threshold}; no victim is named.",
     )
     xlsx = tables_to_xlsx(dict(zip(sheet_names(name for name, _ in named), (df for _, df in named))),
-                          scope=pack_scope(flt))
+                          scope=pack_scope(flt) + (f" · {period}" if period else ""))
     return pdf, xlsx
 
 

@@ -75,6 +75,7 @@ USE_CASES: dict[str, Need] = {
     "changing settings": "admin",
     "managing users": "admin",
     "reading the audit log": "admin",
+    "locking a reporting period": "admin",      # its figures are stored as published (services.reporting)
 }
 
 

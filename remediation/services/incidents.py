@@ -480,6 +480,66 @@ def record_lessons(engine: Engine, code: str, lessons: Lessons, actor: Actor = L
 
 
 
+# --- corrections ---------------------------------------------------------------------------------
+
+CORRECTABLE_DATES: dict[str, str] = {
+    # fact -> what it is; "plan_*" facts take the plan's level
+    "date_received": "the date the allegation was received",
+    "credibility": "the credibility decision",
+    "actionability": "the actionability decision",
+    "ap_notice": "the audit programme's notification",
+    "substantiation": "the finding on substantiation",
+    "corrective_action": "the corrective action",
+    "smelter_notice": "the notification of the smelter/refiner",
+    "plan_designed": "the plan's design date",
+    "plan_approved": "the audit programme's approval of the plan",
+    "plan_implementation_started": "the start of the plan's implementation",
+    "plan_final_report": "the facilitator's final report",
+    "verified": "the audit programme's verification",
+    "closure_report": "the closure report",
+    "closed": "the closing of the incident",
+    "lessons": "the lessons learned review",
+}
+
+
+def _date_slot(rec: IncidentRecord, fact: str, level: int | None):
+    """The object and attribute that hold ``fact``'s date in ``rec`` (None where nothing is recorded)."""
+    v, r, c = rec.verification, rec.response, rec.closure
+    if fact.startswith("plan_"):
+        plan = rec.plan(level) if level in (1, 2) else None
+        if plan is None:
+            raise Refused(f"level: there is no Level {level} plan to correct" if level in (1, 2)
+                          else "level: say which plan (Level 1 or 2) the date belongs to")
+        return {"plan_designed": (plan, "designed_on"),
+                "plan_approved": (plan.approval, "approved_by_audit_programme_on"),
+                "plan_implementation_started": (plan, "implementation_started_on"),
+                "plan_final_report": (plan.closure, "final_report_on")}[fact]
+    return {"date_received": (rec.incident, "date_received"),
+            "credibility": (v.credibility, "decided_on"), "actionability": (v.actionability, "decided_on"),
+            "ap_notice": (v.notice, "notified_on"), "substantiation": (v.substantiation, "decided_on"),
+            "corrective_action": (r.corrective_action, "decided_on"), "smelter_notice": (r.smelter_notice, "notified_on"),
+            "verified": (c, "verified_by_audit_programme_on"), "closure_report": (c, "closure_report_on"),
+            "closed": (c, "closed_on"), "lessons": (rec.lessons, "reviewed_on")}[fact]
+
+
+def correct_date(engine: Engine, code: str, fact: str, new_date: date, actor: Actor = LOCAL_USER,
+                 level: int | None = None, **kw) -> WorkflowState:
+    """Correct the date of a fact already recorded (a typo found later), closed incidents included. The dates
+    must stay in the guideline's order; the audit entry keeps the old and the new date. A correction inside a
+    locked reporting period does not change its published figures: it shows as a restatement."""
+    def mutate(rec: IncidentRecord, state: WorkflowState) -> None:
+        _require(fact in CORRECTABLE_DATES, f"fact: {fact!r} is not a date that can be corrected; choose from "
+                 + ", ".join(CORRECTABLE_DATES))
+        holder, name = _date_slot(rec, fact, level)
+        _require(holder is not None and getattr(holder, name) is not None,
+                 f"fact: {CORRECTABLE_DATES[fact]} is not recorded on {code}; record it, not correct it")
+        _require(new_date <= date.today(), f"new_date: {new_date.isoformat()} is in the future; record only what "
+                 "has happened")
+        setattr(holder, name, new_date)
+    label = CORRECTABLE_DATES.get(fact, fact)
+    return _change(engine, code, actor, f"corrected {label}"[:80], mutate, min_step=1, allow_closed=True, **kw)
+
+
 
 # --- checks over a whole database --------------------------------------------------------------------
 

@@ -461,3 +461,26 @@ declaration_products = Table(
     Column("requester_name", String(200), nullable=False, server_default=""),
     Column("product", String(200), nullable=False, index=True),  # what filters and views call it: name, else number
 )
+
+
+# --- reporting periods (remediation.storage.reporting) ---------------------------------------------------------
+
+reporting_periods = Table(
+    # A locked (published) period: its figures as they were reported, and each incident's contribution to them,
+    # so a later correction of a dated fact inside it shows as a restatement (what changed, for which incidents,
+    # by whom: the audit entries after ``audit_log_id``) rather than as a silently changed number.
+    "reporting_periods", metadata,
+    _id(),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("label", String(40), nullable=False),
+    Column("figures", JSON, nullable=False),
+    Column("contributions", JSON, nullable=False),   # incident code -> its contribution (domain.periods)
+    Column("time_frames", JSON, nullable=False),     # the overdue time frames the figures used
+    Column("locked_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("locked_by", String(200), nullable=False),
+    Column("audit_log_id", Id, nullable=False),      # the lock's own audit entry: later entries are corrections
+    UniqueConstraint("period_start", "period_end", name="uq_reporting_periods_start_end"),
+    CheckConstraint("period_end >= period_start", name="end_not_before_start"),
+)

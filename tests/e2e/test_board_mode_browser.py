@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
@@ -29,6 +30,7 @@ def test_every_page_in_board_mode(streamlit_app, browser, artifacts_dir, tmp_pat
         "incident": f"/incident?incident={at_step4.incident.code}&board=true",
         "plans": f"/plans?board=true&status=All&plan={open_l2.incident.code}",
         "lessons": "/lessons?board=true&status=All",
+        "reporting": "/reporting?board=true&period_kind=Year&period_year=" + str(date.today().year - 1),
         "triage": f"/triage?board=true&from={at_step4.incident.code}",
         "policy": "/policy?board=true",
         "supply_chain": "/supply_chain?board=true",

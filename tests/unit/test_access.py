@@ -16,7 +16,7 @@ EDITOR_USE_CASES = {
     "attaching evidence", "downloading evidence",  # issue 12 item 7: viewers see the list, not the content
 }
 ADMIN_USE_CASES = {"adopting a level policy", "changing settings", "managing users", "reading the audit log",
-                   "removing evidence"}
+                   "removing evidence", "locking a reporting period"}
 MAY = {"viewer": set(), "editor": EDITOR_USE_CASES, "admin": EDITOR_USE_CASES | ADMIN_USE_CASES}
 CASES = [(role, use_case) for role in MAY for use_case in sorted(EDITOR_USE_CASES | ADMIN_USE_CASES)]
 
