@@ -8,6 +8,7 @@
     python -m remediation check-dates                          # list records whose dates break the order (exit 1)
     python -m remediation user add EMAIL --role admin          # roles for sign-in (admin, editor, viewer)
     python -m remediation declarations import FILES...          # suppliers' CMRT/EMRT workbooks, each all or nothing
+    python -m remediation digest [--role editor] [--dry-run]    # e-mail users overdue items, follow-ups due, reports missing
     python -m remediation import log.xlsx [--mapping "Ref=code" ...] [--dry-run]   # import a grievance log
     python -m remediation export incidents.csv [--status open] [--mineral gold]    # export incidents (.csv/.xlsx)
 """
@@ -22,6 +23,7 @@ from datetime import date
 from sqlalchemy.exc import DataError, DBAPIError
 
 from remediation.cli.declarations import register as register_declaration_commands
+from remediation.cli.digest import register as register_digest_command
 from remediation.cli.users import register as register_user_commands
 from remediation.services import access, bootstrap, transfer
 from remediation.services.admin import ensure_default_policy
@@ -239,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
 
     register_user_commands(sub)
     register_declaration_commands(sub, _engine)
+    register_digest_command(sub, _engine)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
