@@ -148,5 +148,6 @@ def push_by_quarter(engine: Engine, flt: PortfolioFilter | None = None) -> pd.Da
     table = table.reindex(columns=list(ESCALATION_TIERS), fill_value=0)
     table["chases"] = table.sum(axis=1)
     out = table.reset_index()
+    out.columns.name = None
     out["party"] = out["party"].map(ROLES).fillna(out["party"])
     return out[columns].sort_values(["quarter", "party"]).reset_index(drop=True)

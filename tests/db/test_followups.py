@@ -155,3 +155,22 @@ def test_the_push_by_party_and_quarter_counts_tiers(waiting):
     assert list(push["party"]) == ["Audit programme", "Audit programme"]
     assert push.iloc[0][["reminder", "senior_contact", "leverage", "disengagement", "chases"]].tolist() == [1, 1, 0, 0, 2]
     assert push.iloc[1][["leverage", "chases"]].tolist() == [2, 2]
+
+
+def test_the_demo_portfolio_has_follow_ups_in_realistic_proportions(demo_engine):
+    """Generated from each open incident's state as it loads: about what it waits for, to the party that owes it,
+    dated between the day it entered its step and today, in the guideline's order of escalation."""
+    owed = store.owed_items(demo_engine, today=TODAY)
+    chased = owed[owed["chases"] > 0]
+    assert 0.4 <= len(chased) / len(owed) <= 0.95  # most long-owed items chased, some not yet
+    assert owed["overdue"].any() and (~owed["overdue"]).any()
+    assert (owed["chases"] <= 7).all() and owed["last_level"].dropna().str.startswith("leverage").any()
+    with demo_engine.connect() as conn:
+        rows = store.list_followups(conn)
+    by_code = owed.set_index("code")
+    for r in rows:
+        o = by_code.loc[r["code"]]
+        assert (r["item"], r["party"]) == (o["item"], o["party"])
+        assert o["since"] <= r["asked_on"] <= TODAY and r["due_on"] >= r["asked_on"]
+        assert r["answered_on"] is None or r["asked_on"] <= r["answered_on"] <= TODAY
+    assert not store.push_by_quarter(demo_engine).empty
