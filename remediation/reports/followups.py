@@ -60,9 +60,9 @@ def push_chart(df: pd.DataFrame, as_of: date, scope: str) -> go.Figure:
     for key, label in ESCALATION_TIERS.items():
         fig.add_bar(x=list(by_quarter.index), y=list(by_quarter[key]), name=label, marker_color=PUSH_COLOURS[key],
                     hovertemplate=f"{label}: %{{y}} in %{{x}}<extra></extra>")
-    fig.update_layout(barmode="stack", showlegend=True,
+    fig.update_layout(barmode="stack", showlegend=True, margin={"l": 70, "r": 30, "t": 110, "b": 60},
                       legend={"orientation": "h", "yref": "container", "y": 0.99, "yanchor": "top", "x": 1,
-                              "xanchor": "right"})
+                              "xanchor": "right", "traceorder": "normal"})
     fig.update_xaxes(type="category", title_text="Quarter of the chase")
     fig.update_yaxes(title_text="Chases", **count_axis(by_quarter.sum(axis=1).max()))
     return fig
