@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from pages._auth import can_edit, current_actor_name
+from pages._board import counted
 from pages._data import follow
 from pages._filters import board_mode, current_filter
 from pages._forms import service_form
@@ -38,7 +39,8 @@ st.caption(md(GUIDELINE_BASIS) + f" As of {today.isoformat()}"
 
 def push_section() -> None:
     push = follow("push_by_quarter", flt)
-    st.plotly_chart(report.push_chart(push, today, flt.describe(with_status=False)), key="push_chart", **plot)
+    st.plotly_chart(report.push_chart(push, today, counted(flt, "chases about open and closed incidents")),
+                    key="push_chart", **plot)
     if push.empty:
         return
     by_party = push.groupby("party")[[*ESCALATION_TIERS, "chases"]].sum().reset_index()
