@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from remediation.domain.followups import ESCALATION_TIERS, GUIDELINE_BASIS
-from remediation.reports.charts import _layout, count_axis, empty, title
+from remediation.reports.charts import _layout, count_axis, empty, plain, title
 from remediation.services.spreadsheets import tables_to_xlsx
 
 __all__ = ["CHASE_LIST_COLUMNS", "PUSH_COLOURS", "chase_list_frame", "chase_list_text", "chase_list_xlsx", "push_chart"]
@@ -58,7 +58,7 @@ def push_chart(df: pd.DataFrame, as_of: date, scope: str) -> go.Figure:
     by_quarter = df.groupby("quarter")[list(ESCALATION_TIERS)].sum().sort_index()
     fig = _layout(go.Figure(), heading, 420)
     for key, label in ESCALATION_TIERS.items():
-        fig.add_bar(x=list(by_quarter.index), y=list(by_quarter[key]), name=label, marker_color=PUSH_COLOURS[key],
+        fig.add_bar(x=[plain(q) for q in by_quarter.index], y=list(by_quarter[key]), name=label, marker_color=PUSH_COLOURS[key],
                     hovertemplate=f"{label}: %{{y}} in %{{x}}<extra></extra>")
     fig.update_layout(barmode="stack", showlegend=True, margin={"l": 70, "r": 30, "t": 110, "b": 60},
                       legend={"orientation": "h", "yref": "container", "y": 0.99, "yanchor": "top", "x": 1,
