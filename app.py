@@ -44,13 +44,14 @@ navigation = st.navigation([
     st.Page(PAGES["reporting"], title="Reporting", icon=":material/event_note:", url_path="reporting"),
     st.Page(PAGES["supply_chain"], title="Supply chain", icon=":material/account_tree:",
             url_path="supply_chain"),  # = the file name, as for imports below
+    st.Page(PAGES["followups"], title="Follow-ups", icon=":material/campaign:", url_path="followups"),
     st.Page(PAGES["triage"], title="What-if triage", icon=":material/rule:", url_path="triage"),
     st.Page(PAGES["policy"], title="Level policy", icon=":material/policy:", url_path="policy"),
     st.Page(PAGES["imports"], title="Import and export", icon=":material/upload_file:", url_path="imports"),  # = the file name: a fresh server resolves a first deep link by it
     *([st.Page(PAGES["admin"], title="Admin", icon=":material/admin_panel_settings:", url_path="admin")]
       if user.can("admin") else []),
 ], position="hidden" if BOARD else "sidebar")
-FILTERED_PAGES = {"", "plans", "lessons", "reporting", "imports", "supply_chain"}  # url paths whose content the sidebar filters narrow
+FILTERED_PAGES = {"", "plans", "lessons", "reporting", "imports", "supply_chain", "followups"}  # url paths whose content the sidebar filters narrow
 try:
     if BOARD:  # nothing in the sidebar, so there is none: a slide, with a link back above it
         board_header()

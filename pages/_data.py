@@ -16,7 +16,7 @@ import streamlit as st
 from remediation.domain.vocab import ROLES
 from remediation.services import bootstrap
 from remediation.storage import engine as db
-from remediation.storage import queries, supply_chain
+from remediation.storage import followups, queries, supply_chain
 from remediation.storage.queries import PortfolioFilter
 
 CACHE_TTL_SECONDS = 30
@@ -76,6 +76,16 @@ def _supply(key: str, query: str, *args, **kwargs):
 def supply(query: str, *args, **kwargs):
     """A cached read through :mod:`remediation.storage.supply_chain` (the register, declarations, exposure)."""
     return _supply(_url(), query, *args, **kwargs)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
+def _follow(key: str, query: str, *args, **kwargs):
+    return getattr(followups, query)(engine_for(key), *args, **kwargs)
+
+
+def follow(query: str, *args, **kwargs):
+    """A cached read through :mod:`remediation.storage.followups` (what each party owes, the push by quarter)."""
+    return _follow(_url(), query, *args, **kwargs)
 
 
 def portfolio(flt: PortfolioFilter, today: date):

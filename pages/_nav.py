@@ -12,7 +12,7 @@ _HERE = Path(__file__).resolve().parent
 # `streamlit run` from elsewhere and the test runner.
 PAGES = {name: str(_HERE / f"{name}.py")
          for name in ("portfolio", "incident", "plans", "lessons", "reporting", "triage", "policy", "imports",
-                      "supply_chain", "admin")}
+                      "supply_chain", "followups", "admin")}
 
 
 def ensure_entry_script() -> None:

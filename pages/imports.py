@@ -153,6 +153,16 @@ def import_section() -> None:
     if plan.ignored_columns:
         st.caption("Not imported (no field mapped to them): " + md(", ".join(plan.ignored_columns)))
 
+    followups = transfer.plan_file_followups(get_engine(), uploaded.getvalue(), uploaded.name, plan)
+    if followups is not None:
+        st.caption(f"Sheet '{transfer.FOLLOWUP_SHEET}': {len(followups.new):,} new follow-ups, imported with the "
+                   f"incidents; {followups.present:,} already recorded.")
+        if not followups.ok:
+            st.error("The follow-ups sheet has problems; nothing can be imported until they are fixed.",
+                     icon=":material/block:")
+            _file_errors(followups.errors)
+    ok = plan.ok and (followups is None or followups.ok)
+
     errors = plan.errors
     if errors:
         what = "this problem is" if len(errors) == 1 else f"these {len(errors):,} problems are"
@@ -178,10 +188,10 @@ def import_section() -> None:
 
     n = counts["new"]
     if st.button(f"Import {n:,} incident{'s' if n != 1 else ''}", type="primary", key="import_apply",
-                 disabled=not plan.ok or n == 0, icon=":material/upload_file:",
-                 help=None if plan.ok else "Fix every error first: an import is all or nothing."):
+                 disabled=not ok or n == 0, icon=":material/upload_file:",
+                 help=None if ok else "Fix every error first: an import is all or nothing."):
         try:
-            result = transfer.apply_import(plan, get_engine(), current_actor())
+            result = transfer.apply_import(plan, get_engine(), current_actor(), followups=followups)
         except transfer.ImportRefused as exc:
             st.session_state.pop("import_plan", None)  # the database moved on: check again on the next run
             st.error("Nothing was imported.", icon=":material/block:")

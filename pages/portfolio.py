@@ -6,7 +6,7 @@ import streamlit as st
 
 from pages._auth import can_administer, current_actor
 from pages._board import counted
-from pages._data import after_write, ageing, get_engine, headline, pipeline, portfolio, read, settings
+from pages._data import after_write, ageing, follow, get_engine, headline, pipeline, portfolio, read, settings
 from pages._filters import board_mode, current_filter
 from pages._nav import PAGES, ensure_entry_script
 from pages._text import md
@@ -156,9 +156,10 @@ if matching > PORTFOLIO_LIMIT:
 df["flag"] = df["overdue"].map({True: "Overdue", False: ""})
 missing_documents = read("documents_missing", list(df["code"]))
 df["documents"] = [missing_documents.get(code, "") for code in df["code"]]
+df["pushing"] = df["code"].map(follow("pushing_by_code", flt, today)).fillna("")
 # In board mode: the columns that matter on a slide (step, levels, who owes what, days), no row selection.
 TABLE_ROWS = 30
-BOARD_COLUMNS = ["code", "step_name", "flag", "days_in_step", "level1", "level2", "owed_by", "waiting_for"]
+BOARD_COLUMNS = ["code", "step_name", "flag", "days_in_step", "level1", "level2", "owed_by", "waiting_for", "pushing"]
 event = st.dataframe(
     df, hide_index=True, width="stretch", key="table",
     **({} if board else {"on_select": "rerun", "selection_mode": "single-row"}),
@@ -167,7 +168,8 @@ event = st.dataframe(
     # step, days, levels and who owes what first: visible at 1440 px without scrolling sideways
     column_order=BOARD_COLUMNS if board else [
         "code", "step_name", "flag", "days_in_step", "level1", "level2", "owed_by", "title", "waiting_for",
-        "closure_flag", "documents", "mineral", "country", "smelter_refiner", "audit_programme", "status", "date_received"],
+        "pushing", "closure_flag", "documents", "mineral", "country", "smelter_refiner", "audit_programme", "status",
+        "date_received"],
     column_config={
         "code": st.column_config.TextColumn("Code", pinned=True),
         "title": st.column_config.TextColumn("Title", width="medium"),
@@ -178,6 +180,10 @@ event = st.dataframe(
                                               "empty for an incident closed with nothing owed."),
         "waiting_for": st.column_config.TextColumn("Waiting for", width="large"),
         "owed_by": st.column_config.TextColumn("Owed by"),
+        "pushing": st.column_config.TextColumn(
+            "Follow-ups", width="large",
+            help="What the company did about it: owed by whom for how many days, chased how often, the last "
+                 "escalation (the Follow-ups page records them)."),
         "level1": st.column_config.TextColumn("Level 1"),
         "level2": st.column_config.TextColumn("Level 2"),
         "closure_flag": st.column_config.TextColumn(

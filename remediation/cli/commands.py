@@ -8,6 +8,7 @@
     python -m remediation check-dates                          # list records whose dates break the order (exit 1)
     python -m remediation user add EMAIL --role admin          # roles for sign-in (admin, editor, viewer)
     python -m remediation declarations import FILES...          # suppliers' CMRT/EMRT workbooks, each all or nothing
+    python -m remediation digest [--role editor] [--dry-run]    # e-mail users overdue items, follow-ups due, reports missing
     python -m remediation import log.xlsx [--mapping "Ref=code" ...] [--dry-run]   # import a grievance log
     python -m remediation export incidents.csv [--status open] [--mineral gold]    # export incidents (.csv/.xlsx)
 """
@@ -18,10 +19,12 @@ import argparse
 import sys
 import time
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy.exc import DataError, DBAPIError
 
 from remediation.cli.declarations import register as register_declaration_commands
+from remediation.cli.digest import register as register_digest_command
 from remediation.cli.users import register as register_user_commands
 from remediation.services import access, bootstrap, transfer
 from remediation.services.admin import ensure_default_policy
@@ -138,6 +141,13 @@ def cmd_import(args) -> int:
     if not plan.ok:
         _print_refusal(plan.errors)
         return 1
+    followups = transfer.plan_file_followups(engine, Path(args.file).read_bytes(), args.file, plan)
+    if followups is not None:
+        print(f"Sheet {transfer.FOLLOWUP_SHEET!r}: {len(followups.new):,} new follow-ups, {followups.present:,} "
+              "already recorded.")
+        if not followups.ok:
+            _print_refusal(followups.errors)
+            return 1
     if args.dry_run:
         codes = [i.code for i in plan.new]
         shown = ", ".join(codes[:20]) + (f" and {len(codes) - 20:,} more" if len(codes) > 20 else "")
@@ -145,12 +155,13 @@ def cmd_import(args) -> int:
               + (f": {shown}." if codes else "."))
         return 0
     try:
-        result = transfer.apply_import(plan, engine, actor)
+        result = transfer.apply_import(plan, engine, actor, followups=followups)
     except transfer.ImportRefused as exc:
         _print_refusal(exc.errors)
         return 1
     print(f"Imported {len(result.created):,} incidents from {result.filename}"
-          + (f"; {len(result.skipped):,} already present were skipped." if result.skipped else "."))
+          + (f"; {len(result.skipped):,} already present were skipped." if result.skipped else ".")
+          + (f" {len(followups.new):,} follow-ups imported." if followups is not None else ""))
     return 0
 
 
@@ -239,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
 
     register_user_commands(sub)
     register_declaration_commands(sub, _engine)
+    register_digest_command(sub, _engine)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -141,6 +141,14 @@ _ENTRIES: tuple[Citation, ...] = (
       "Once the audit programme substantiates an allegation, the downstream company uses its leverage over the "
       "audit programme and the smelter/refiner to ensure that remediation takes place.",
       ("uses its leverage over the audit programme", "ensure that remediation takes place")),
+    C("company_follows_up", 861, 865,
+      "The downstream company follows up credible, actionable allegations with its audit programme and, once "
+      "substantiated, uses its leverage over the audit programme and the smelter/refiner: follow-ups and escalation.",
+      ("follows up on credible and actionable", "uses its leverage over the audit programme")),
+    C("leverage_practical_steps", 387, 396,
+      "Downstream companies use their leverage to secure buy-in up the supply chain: there are practical steps "
+      "they can take to leverage remediation by the partners that caused or contributed to the harm.",
+      ("secure buy-in up the supply chain", "practical steps", "leverage remediation by")),
     C("dc_financial_support", 865, 866,
       "The downstream company can provide financial support for implementing the remediation action plan.",
       ("it can also provide the financial",)),

@@ -40,11 +40,13 @@ import plotly.graph_objects as go
 from sqlalchemy import Engine
 
 from remediation.domain.citations import cite
+from remediation.domain.followups import ESCALATION_TIERS
 from remediation.domain.settings import Settings
 from remediation.domain.vocab import REVIEW_QUESTIONS, STATUSES, STEPS
 from remediation.reports import charts, plan_charts, supply_charts
+from remediation.reports import followups as followup_charts
 from remediation.services.spreadsheets import sheet_names, tables_to_xlsx
-from remediation.storage import lessons, queries, supply_chain
+from remediation.storage import followups, lessons, queries, supply_chain
 from remediation.storage.queries import PIPELINE_STAGES, PORTFOLIO_LIMIT, PortfolioFilter
 
 REPORT_TITLE = "Remediation oversight — board pack"
@@ -580,13 +582,44 @@ def supply_chain_section(engine: Engine, flt: PortfolioFilter, today: date
                      "Product exposure": products.reindex(columns=list(product_columns)).rename(columns=product_columns)}
 
 
+def followups_section(engine: Engine, flt: PortfolioFilter, today: date
+                      ) -> tuple[Section, dict[str, pd.DataFrame]] | None:
+    """Follow-ups: how often and how hard the company had to push the parties that owe what incidents wait for,
+    by party and quarter (counts of the company's own chases: nothing about victims). None when none recorded."""
+    push = followups.push_by_quarter(engine, flt)
+    if push.empty:
+        return None
+    owed = followups.owed_items(engine, flt, today)
+    scope = flt.describe(with_status=False)
+    totals = push[[*ESCALATION_TIERS, "chases"]].sum()
+    facts = [("Chases recorded", f"{int(totals['chases']):,}"),
+             ("Leverage actions", f"{int(totals['leverage']):,}"),
+             ("Disengagements", f"{int(totals['disengagement']):,}"),
+             ("Items owed, answer overdue", (f"{int(owed['overdue'].sum()) if not owed.empty else 0:,}\nof "
+                                             f"{len(owed):,} owed by other parties"))]
+    labels = {"party": "Party chased", "quarter": "Quarter", **ESCALATION_TIERS, "chases": "All chases"}
+    table = push.rename(columns=labels)
+    section = Section(
+        title="Follow-ups and leverage",
+        figures=[followup_charts.push_chart(push, today, scope)],
+        facts=facts,
+        tables=[Table("Chases by party and quarter, by escalation tier", table)],
+        note=("Each chase of the party that owes what an incident waits for, at its escalation level: a reminder, a "
+              "senior-contact escalation, a leverage action (a business review, the audit programme asked to "
+              "escalate, orders suspended, disengagement considered), disengagement. The downstream company uses "
+              f"its leverage to ensure that remediation takes place ({cite('dc_leverage')})."),
+    )
+    return section, {"Follow-ups by quarter": table}
+
+
 def full_board_pack(engine: Engine, flt: PortfolioFilter, today: date, settings: Settings, *,
                     generated_by: str = GENERATOR) -> tuple[bytes, bytes]:
     """The board pack of every page: Portfolio, Level 2 plans, Lessons learned and Supply chain (PDF, XLSX)."""
     supply = supply_chain_section(engine, flt, today)
+    pushed = followups_section(engine, flt, today)
     return board_pack(engine, flt, today, settings,
                       extra_sections=[plans_section(engine, flt, today), lessons_section(engine, flt, today, settings),
-                                      *([supply] if supply else [])],
+                                      *([supply] if supply else []), *([pushed] if pushed else [])],
                       generated_by=generated_by)
 
 

@@ -66,6 +66,7 @@ from remediation.domain.vocab import ASSISTANCE_TYPES, CLOSED_STATUSES, FUNDING_
 from remediation.domain.workflow import evaluate
 from remediation.services.base import Actor, write_audit
 from remediation.services.declarations import sha256, store_declaration
+from remediation.services.demo_followups import store_demo_followups
 from remediation.services.evidence import detect_type
 from remediation.storage import schema as t
 from remediation.storage.engine import make_engine
@@ -662,8 +663,11 @@ def generate(n: int, seed: int = 7, today: date | None = None, policy: Policy = 
 # --- loading --------------------------------------------------------------------------------------
 
 def load_records_into(engine: Engine, records, actor: str = DEMO_ACTOR, batch: int = 5000,
-                      today: date | None = None, documents: bool = False) -> int:
+                      today: date | None = None, documents: bool = False, followups: bool = True) -> int:
     """Insert ``records`` in batches, one transaction per batch, with one audit entry per incident.
+
+    With ``followups`` (the default), the open incidents get the company's chases of the party that owes what
+    they wait for (:mod:`remediation.services.demo_followups`).
 
     With ``documents``, each incident also gets the small generated documents behind its reports
     (:func:`demo_documents`), in the same transaction, named in its audit entry."""
@@ -678,6 +682,8 @@ def load_records_into(engine: Engine, records, actor: str = DEMO_ACTOR, batch: i
         with engine.begin() as conn:
             ids = insert_records(conn, buffer, today)
             attached = {i: _store_demo_documents(conn, i, r, actor) if documents else [] for i, r in zip(ids, buffer)}
+            if followups:
+                store_demo_followups(conn, list(zip(ids, buffer)), today)
             conn.execute(insert(t.audit_log), [
                 {"actor": actor, "role": None, "incident_id": i, "incident_code": r.incident.code,
                  "action": "loaded incident", "changes": [{"field": "source", "before": None, "after": actor}] + (

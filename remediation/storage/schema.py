@@ -345,6 +345,40 @@ documents = Table(
     Index("ix_documents_incident_sha256", "incident_id", "sha256"),
 )
 
+followups = Table(
+    # The company chasing the party that owes what an incident waits for (remediation.domain.followups): one row
+    # per chase or escalation, with the answer when it comes. ``item`` is the workflow's text of what was owed.
+    "followups", metadata,
+    _id(),
+    _incident_fk(),
+    Column("item", String(200), nullable=False),
+    Column("party", String(40), nullable=False, index=True),       # followups.CHASED_PARTIES
+    Column("asked_on", Date, nullable=False),
+    Column("channel", String(20), nullable=False),                 # followups.CHANNELS
+    Column("escalation", String(40), nullable=False),              # followups.ESCALATION_LEVELS
+    Column("asked", Text, nullable=False, server_default=""),
+    Column("due_on", Date),
+    Column("answered_on", Date),
+    Column("answer", Text, nullable=False, server_default=""),
+    Column("recorded_by", String(200), nullable=False, server_default=""),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("version", Integer, nullable=False, server_default="1"),  # optimistic check, as incidents
+    CheckConstraint("due_on IS NULL OR due_on >= asked_on", name="due_after_asked"),
+    CheckConstraint("answered_on IS NULL OR answered_on >= asked_on", name="answer_after_asked"),
+)
+
+digests_sent = Table(
+    # One row per digest e-mail delivered (python -m remediation digest): a run that failed half-way is run again
+    # and sends only to those not yet served for that digest key (the date and the filters), never twice.
+    "digests_sent", metadata,
+    _id(),
+    Column("digest_key", String(200), nullable=False),
+    Column("recipient", String(200), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("items", Integer, nullable=False, server_default="0"),
+    UniqueConstraint("digest_key", "recipient", name="uq_digests_sent_key_recipient"),
+)
+
 settings = Table(
     "settings", metadata,
     Column("key", String(60), primary_key=True),

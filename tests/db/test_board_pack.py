@@ -217,14 +217,15 @@ def test_the_full_pack_carries_every_page(demo_engine):
     pdf, xlsx = pack(demo_engine, PortfolioFilter(status="all"), build=export.full_board_pack)
     text = " ".join(pages_text(pdf))
     for title in ("Portfolio", "Needs attention", "Level 2 plans", "Lessons learned", "Objectives met", "Budget (USD)",
-                  "Supply chain", "Suppliers carrying the most open Level 1 incidents", "Reaching a supplier now"):
+                  "Supply chain", "Suppliers carrying the most open Level 1 incidents", "Reaching a supplier now",
+                  "Follow-ups and leverage", "How often and how hard the company had to push", "Leverage actions"):
         assert squeezed(title) in squeezed(text), title
     pages = pages_text(pdf)
     for number, page in enumerate(pages, start=1):  # one scope statement on every page
         assert "Scope: all incidents" in page and f"Page {number} of {len(pages)}" in page
     wb = load_workbook(io.BytesIO(xlsx))
     assert wb.sheetnames == [*SHEETS, "Level 2 plans", "Lessons review", "Lesson themes", "Budget outcome",
-                             "Closure vs figures", "Supplier exposure", "Product exposure"]
+                             "Closure vs figures", "Supplier exposure", "Product exposure", "Follow-ups by quarter"]
     # issue #12: the demo's Level 2 closures whose declared answers the figures contradict, in words
     flagged = rows(wb, "Closure vs figures")
     assert flagged and all("declared yes; the figures:" in r[2] for r in flagged), flagged
@@ -254,3 +255,9 @@ def test_the_full_pack_carries_every_page(demo_engine):
     assert review["E3"].number_format == "0%" and review["C3"].number_format == "#,##0"
     suppliers = rows(wb, "Supplier exposure")
     assert suppliers and all(isinstance(r[3], int) for r in suppliers)  # aggregated: counts, no incident listed
+    # issue #13: how often and how hard the company pushed, by party and quarter: counts, no incident, no victim
+    pushed = wb["Follow-ups by quarter"]
+    assert [c.value for c in pushed[2]] == ["Party chased", "Quarter", "Reminder", "Senior contact", "Leverage action",
+                                           "Disengagement", "All chases"]
+    pushes = rows(wb, "Follow-ups by quarter")
+    assert pushes and all(r[6] == sum(r[2:6]) for r in pushes) and not any("INC-" in str(v) for r in pushes for v in r)

@@ -23,7 +23,7 @@ import pytest
 
 import remediation.reports
 from remediation.domain.models import Indicator
-from remediation.reports import charts, plan_charts, supply_charts
+from remediation.reports import charts, followups, plan_charts, supply_charts
 from remediation.storage.supply_chain import Flows
 
 HOSTILE = ('<a href="https://evil.example/x">click</a><span style="font-size:60px">BIG</span><i>it</i>'
@@ -103,6 +103,9 @@ CASES = {
                             "stage": ["smelter", "supplier", "product"], "open": [2, 2, 2]}),
         links=pd.DataFrame({"source": [0, 1], "target": [1, 2], "value": [2, 2], "rank": [5, 4]}),
         smelters=1, suppliers=1, products=1), TODAY, HOSTILE),
+    "followups.push_chart": lambda: followups.push_chart(
+        pd.DataFrame({"party": [HOSTILE], "quarter": [HOSTILE], "reminder": [2], "senior_contact": [1], "leverage": [1],
+                      "disengagement": [0], "chases": [4]}), TODAY, HOSTILE),
 }
 
 

@@ -41,6 +41,7 @@ Decisions (each tested in ``tests/unit/test_transfer.py`` and ``tests/db/test_im
 from remediation.services.transfer.apply import IMPORT_ACTION, ImportResult, apply_import
 from remediation.services.transfer.cells import CellError, read_cell
 from remediation.services.transfer.export import export_incidents, incidents_frame, to_bytes
+from remediation.services.transfer.followups import FOLLOWUP_SHEET, FollowUpPlan, plan_file_followups
 from remediation.services.transfer.format import (
     COLUMNS,
     EXTENSIONS,
@@ -64,5 +65,6 @@ __all__ = [
     "COLUMNS", "REQUIRED", "KINDS", "MAX_BYTES", "MAX_COLUMNS", "MAX_ROWS", "EXTENSIONS", "IMPORT_ACTION", "CellError",
     "ImportPlan", "ImportRefused", "ImportResult", "PlannedRow", "RowError", "apply_import", "export_incidents",
     "export_value", "field_for", "format_of", "incidents_frame", "plan_import", "protect_cell", "read_cell",
-    "read_path", "read_table", "suggest_mapping", "to_bytes", "unprotect_cell",
+    "read_path", "read_table", "suggest_mapping", "to_bytes", "unprotect_cell", "FOLLOWUP_SHEET", "FollowUpPlan",
+    "plan_file_followups",
 ]

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from remediation.domain.models import IncidentIn, IncidentRecord
 from remediation.services.access import require
 from remediation.services.base import LOCAL_USER, Actor, diff
+from remediation.services.transfer.followups import FollowUpPlan, insert_followups
 from remediation.services.transfer.format import ImportRefused, RowError
 from remediation.services.transfer.validate import ImportPlan
 from remediation.storage import schema as t
@@ -30,14 +31,17 @@ WRITE_BATCH = 2000  # incidents per insert_records call: bounded memory for the 
 
 
 def apply_import(plan: ImportPlan, engine: Engine, actor: Actor = LOCAL_USER,
-                 today: date | None = None) -> ImportResult:
+                 today: date | None = None, followups: FollowUpPlan | None = None) -> ImportResult:
     """Write the plan's new incidents, all in one transaction, with an audit entry each (action
     "imported incident", the file name among the changes). Refuses (:class:`ImportRefused`, nothing
     written) a plan with any error, and a code recorded by someone else since the dry run; an actor
     without the editor role gets :class:`remediation.services.access.Forbidden`. Anything failing halfway rolls
-    the whole import back."""
+    the whole import back. ``followups`` (the file's "Follow-ups" sheet, :func:`.followups.plan_followups`) are
+    written in the same transaction."""
     if not plan.ok:
         raise ImportRefused(plan.errors)
+    if followups is not None and not followups.ok:
+        raise ImportRefused(followups.errors)
     new = plan.new
     rows_of = {r.code: r.row for r in plan.rows}
     with engine.begin() as conn:
@@ -53,6 +57,8 @@ def apply_import(plan: ImportPlan, engine: Engine, actor: Actor = LOCAL_USER,
                 records = [IncidentRecord(incident=i) for i in batch]
                 ids = insert_records(conn, records, today)
                 _audit(conn, actor, plan.filename, zip(ids, batch))
+            if followups is not None:
+                insert_followups(conn, followups, actor, plan.filename)
         except IntegrityError as exc:  # a concurrent import took a code between the check and the insert
             raise ImportRefused(f"An incident of this file was recorded by someone else meanwhile; nothing was "
                                 f"imported. Preview the file again. ({type(exc).__name__})") from exc

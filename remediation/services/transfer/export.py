@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from remediation.domain.models import IncidentIn
 from remediation.services.spreadsheets import tables_to_csv, tables_to_xlsx, xml_safe
+from remediation.services.transfer.followups import FOLLOWUP_SHEET, export_rows
 from remediation.services.transfer.format import COLUMNS, SHEET_NAME, export_value, line_breaks, protect_cell
 from remediation.storage.queries import PortfolioFilter
 from remediation.storage.records import stored_intake
@@ -22,9 +23,9 @@ def incidents_frame(incidents: Iterable[IncidentIn]) -> pd.DataFrame:
     return pd.DataFrame(records, columns=list(COLUMNS.values()), dtype=object)
 
 
-def to_bytes(frame: pd.DataFrame, fmt: Literal["csv", "xlsx"]) -> bytes:
-    """The frame as a CSV (UTF-8 with a byte-order mark) or an XLSX workbook (one sheet,
-    "Incidents"), every text cell protected by :func:`protect_cell`."""
+def to_bytes(frame: pd.DataFrame, fmt: Literal["csv", "xlsx"], followups: pd.DataFrame | None = None) -> bytes:
+    """The frame as a CSV (UTF-8 with a byte-order mark) or an XLSX workbook (the sheet "Incidents", and
+    "Follow-ups" when ``followups`` has rows), every text cell protected by :func:`protect_cell`."""
     protected = frame.copy()
     for column in protected.columns:
         protected[column] = protected[column].astype(object).map(
@@ -34,7 +35,10 @@ def to_bytes(frame: pd.DataFrame, fmt: Literal["csv", "xlsx"]) -> bytes:
     if fmt == "xlsx":
         for column in protected.columns:
             protected[column] = protected[column].map(xml_safe)
-        return tables_to_xlsx({SHEET_NAME: protected})
+        sheets = {SHEET_NAME: protected}
+        if followups is not None and not followups.empty:
+            sheets[FOLLOWUP_SHEET] = followups.map(xml_safe)
+        return tables_to_xlsx(sheets)
     raise ValueError(f"unknown export format {fmt!r}: csv or xlsx")
 
 
@@ -43,6 +47,7 @@ def export_incidents(engine: Engine, fmt: Literal["csv", "xlsx"],
     """Every incident (or those matching ``flt``) in the import format, as ``fmt``; and how many."""
     with engine.connect() as conn:
         intake = stored_intake(conn, where=flt.where() if flt is not None else None)
-    return to_bytes(incidents_frame(intake.values()), fmt), len(intake)
+    followups = export_rows(engine, list(intake)) if fmt == "xlsx" else None
+    return to_bytes(incidents_frame(intake.values()), fmt, followups), len(intake)
 
 
