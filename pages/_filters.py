@@ -12,6 +12,7 @@ from pages._data import distinct
 from remediation.domain.vocab import AUDIT_PROGRAMMES, MINERALS
 from remediation.storage.queries import LEVEL_FILTERS, PortfolioFilter
 
+STATUS_LABELS = {"open": "Open", "closed": "Closed", "all": "All"}
 BOARD_CODEC = _url.flag(absent_is_default=True)  # no ``board`` in the link: not board mode
 
 
@@ -25,7 +26,7 @@ def filter_codecs() -> dict[str, _url.Codec]:
     """How each shared filter reads from and writes to the link (its key is the query parameter)."""
     return {
         "board": BOARD_CODEC,
-        "status": _url.one_of(["open", "closed", "all"]),
+        "status": _url.one_of(STATUS_LABELS, STATUS_LABELS),
         "mineral": _url.choices(MINERALS, MINERALS), "country": _url.choices(distinct("country")),
         "programme": _url.choices(AUDIT_PROGRAMMES, AUDIT_PROGRAMMES),
         "smelter": _url.choices(distinct("smelter_refiner")), "level": _url.choices(LEVEL_FILTERS, LEVEL_FILTERS),
@@ -106,7 +107,7 @@ def sidebar_filters(applies: bool = True) -> None:
 def _filter_widgets() -> None:
     # No default= / value= below: seed_filters() has put each value in the session (pages._url)
     st.segmented_control("Incidents", options=["open", "closed", "all"], key="status", required=True,
-                         format_func={"open": "Open", "closed": "Closed", "all": "All"}.get)
+                         format_func=STATUS_LABELS.get)
     st.multiselect("Mineral", options=list(MINERALS), format_func=MINERALS.get, key="mineral",
                    placeholder="All minerals")
     st.multiselect("Country", options=distinct("country"), key="country",

@@ -52,15 +52,18 @@ def free_choices() -> Codec:
     return Codec(lambda raw: list(dict.fromkeys(v for v in raw if v)), lambda value: [str(v) for v in value or ()])
 
 
-def one_of(options: Iterable[str]) -> Codec:
+def one_of(options: Iterable[str], labels: dict[str, str] | None = None) -> Codec:
+    """One choice, written as its label (``?status=All``), read as label or value (case aside)."""
     allowed = list(options)
+    labels = labels or {}
+    back = {name.casefold(): name for name in allowed} | {label.casefold(): k for k, label in labels.items()}
 
     def read(raw: list[str]) -> str:
-        if raw and raw[-1] in allowed:
-            return raw[-1]
+        if raw and raw[-1].casefold() in back:
+            return back[raw[-1].casefold()]
         raise ValueError(f"not one of {', '.join(allowed)}")
 
-    return Codec(read, lambda value: [] if value is None else [str(value)])
+    return Codec(read, lambda value: [] if value is None else [str(labels.get(value, value))])
 
 
 def flag(absent_is_default: bool = False) -> Codec:

@@ -94,7 +94,7 @@ def load_facts(code: str) -> None:
 
 
 CODECS = {  # widget key (the URL query parameter) → how it reads from and writes to the link
-    "link": _url.one_of(TRADING_LINKS), "occurred": _url.one_date(latest=today),
+    "link": _url.one_of(TRADING_LINKS, TRADING_LINKS), "occurred": _url.one_date(latest=today),
     "stopped": _url.one_date(latest=today, empty_allowed=True), "public": _url.one_date(latest=today, empty_allowed=True),
     "types": _url.choices(VIOLATION_TYPES, VIOLATION_TYPES), "repeated": _url.flag(),
     "affected": _url.whole_number(1, 1_000_000), "children": _url.whole_number(0, 1_000_000),
