@@ -18,7 +18,7 @@ from .helpers import NOT_RUNNING_SELECTOR, RUNNING_INDICATOR_SELECTOR, assert_no
 
 pytestmark = pytest.mark.e2e
 
-TITLES = {"": "Portfolio", "incident": None, "triage": "What-if triage", "plans": "Level 2 plans",
+TITLES = {"": "Portfolio", "incident": "Incidents", "triage": "What-if triage", "plans": "Level 2 plans",
           "lessons": "Lessons learned", "supply_chain": "Supply chain", "policy": "Level policy",
           "imports": "Import and export"}
 
@@ -49,13 +49,13 @@ def settled(page, timeout: int = 60_000) -> None:
     expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=timeout)
 
 
-def open_page(page, url: str, title: str | None) -> None:
+def open_page(page, url: str, title: str) -> None:
     """Go to ``url``; wait for its title (drawn by the script run) then for that run to finish."""
     from playwright.sync_api import expect
 
     page.goto(url, wait_until="domcontentloaded")
     heading = page.locator("[data-testid='stMain'] h1")
-    expect(heading.filter(has_text=title) if title else heading.first).to_be_visible(timeout=60_000)
+    expect(heading.filter(has_text=title)).to_be_visible(timeout=60_000)
     settled(page)
 
 
@@ -118,7 +118,8 @@ def test_each_page_link_opened_in_a_fresh_browser_shows_the_same_view(streamlit_
     page = sender.new_page()
     try:
         for name, path, act in _scenarios():
-            open_page(page, server.url + path, TITLES[name])
+            title = TITLES[name] if name != "incident" else path.split("incident=")[1].split("&")[0]
+            open_page(page, server.url + path, title)
             if act is not None:
                 act(page)
                 settled(page)
@@ -131,7 +132,7 @@ def test_each_page_link_opened_in_a_fresh_browser_shows_the_same_view(streamlit_
             colleague = browser.new_context(viewport={"width": 1400, "height": 900})  # nothing shared: a new session
             try:
                 other = colleague.new_page()
-                open_page(other, copied, TITLES[name])
+                open_page(other, copied, title)
                 assert_no_app_exception(other)
                 assert query(other.url) == query(copied), name  # the link is stable: nothing added, nothing lost
                 assert other.evaluate(SNAPSHOT_JS) == shown, name
@@ -161,12 +162,12 @@ def test_sidebar_round_trip_keeps_the_filter_in_the_address(streamlit_app, page,
     server = streamlit_app("app.py", database_url=f"sqlite:///{tmp_path / 'nav.db'}")
     open_page(page, server.url + "/?mineral=Gold", "Portfolio")
     nav = page.locator("[data-testid='stSidebarNav']")
-    for label, path, title in (("Incident", "/incident", None), ("What-if triage", "/triage", "What-if triage"),
+    for label, path, title in (("Incident", "/incident", "Incidents"), ("What-if triage", "/triage", "What-if triage"),
                                ("Level 2 plans", "/plans", "Level 2 plans"), ("Portfolio", "/", "Portfolio")):
         nav.get_by_role("link", name=label).click()
         expect(page).to_have_url(re.compile(rf"{re.escape(server.url + path)}\?.*mineral=Gold"))
         heading = page.locator("[data-testid='stMain'] h1")
-        expect(heading.filter(has_text=title) if title else heading.first).to_be_visible()
+        expect(heading.filter(has_text=title)).to_be_visible()  # the new page's run, not the last page's title
         settled(page)
         assert ("mineral", "Gold") in query(page.url), label
         if path != "/triage":
