@@ -80,20 +80,29 @@ def _toggle_repeated(page):
     expect(page).to_have_url(param("affected", "12"))
 
 
-def _click(selector: str, name: str, value: str):
+def _click(selector: str, name: str, value: str, gone: str | None = None):
+    """Click the option ``value``; wait for the address to hold it and, for a widget Streamlit binds to the URL
+    itself (its address changes before the rerun), for the old view's heading ``gone`` to leave."""
     def act(page):
         from playwright.sync_api import expect
 
         page.locator(selector).filter(has_text=re.compile(rf"^{re.escape(value)}$")).click()
         expect(page).to_have_url(param(name, value.replace(" ", "+")))
+        if gone:
+            expect(page.locator("[data-testid='stMain']").get_by_role("heading", name=gone)).to_have_count(0)
     return act
 
 
 def _second_breakdown(page):
+    """The breakdown is bound to the URL by Streamlit (the address changes before the rerun): wait for the chart's
+    new title instead."""
     from playwright.sync_api import expect
 
-    page.locator(".st-key-lessons_by button").nth(1).click()
+    option = page.locator(".st-key-lessons_by button").nth(1)
+    label = option.inner_text().strip().lower()
+    option.click()
     expect(page).to_have_url(re.compile(r"[?&]lessons_by="))
+    expect(page.locator(".js-plotly-plot").filter(has_text=f"answers by {label}")).to_have_count(1)
 
 
 def _scenarios():
@@ -106,7 +115,9 @@ def _scenarios():
         ("triage", f"/triage?from={repeated}", _toggle_repeated),
         ("plans", f"/plans?status=All&plan={plan}", _click(".st-key-status button", "status", "Closed")),
         ("lessons", "/lessons?status=All&mineral=Tin", _second_breakdown),
-        ("supply_chain", "/supply_chain?mineral=Tin", _click(".st-key-view button", "view", "Flows")),
+        ("supply_chain", "/supply_chain?mineral=Tin", _click(".st-key-view button", "view", "Flows",
+                                                              gone="Suppliers ranked by the highest level of response "
+                                                                   "required")),
         ("policy", "/policy?mineral=Gold&status=Closed", None),
         ("imports", "/imports?mineral=Gold", _click(".st-key-status button", "status", "All")),
     ]
