@@ -12,14 +12,16 @@ admin: ``remediation.services.access``). Without it the app runs in single-user 
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
+from pages import _url
 from pages._auth import account_sidebar, sign_in
 from pages._board import board_header
 from pages._data import get_engine
-from pages._filters import board_mode, sidebar_filters
-from pages._nav import PAGES
+from pages._filters import BOARD_CODEC, board_mode, publish_filters, seed_filters, sidebar_filters
+from pages._nav import PAGES, TRIAGE_KEYS
 from pages._pack import board_pack_downloads
 from pages._text import database_error
 
+_url.seed("board", BOARD_CODEC, False)  # the link says whether this is a slide (the rest: seed_filters below)
 BOARD = board_mode()  # a presentation mode: no sidebar, no input, selection or edit control
 st.set_page_config(page_title="Remediation oversight", page_icon=":material/shield_person:", layout="wide",
                    initial_sidebar_state="collapsed" if BOARD else "auto")
@@ -53,13 +55,18 @@ navigation = st.navigation([
 ], position="hidden" if BOARD else "sidebar")
 FILTERED_PAGES = {"", "plans", "lessons", "reporting", "imports", "supply_chain", "followups"}  # url paths whose content the sidebar filters narrow
 try:
+    seed_filters()  # from the link (or this session's last choice): every page, so none loses them
+    if navigation.url_path != "triage":  # its inputs belong to its link only
+        _url.drop(TRIAGE_KEYS)
     if BOARD:  # nothing in the sidebar, so there is none: a slide, with a link back above it
-        board_header()
+        publish_filters()
+        board_header(navigation)
     else:
         with st.sidebar:
             account_sidebar()
             sidebar_filters(applies=navigation.url_path in FILTERED_PAGES)
             board_pack_downloads()
+        publish_filters()  # the address holds every filter, whichever page the sidebar came through
     navigation.run()
 except DBAPIError as exc:  # the database went away, is locked or mid-migration: say so, never a traceback
     database_error(exc)

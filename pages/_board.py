@@ -36,14 +36,14 @@ def counted(flt: PortfolioFilter, what: str) -> str:
     return what + ("" if described == "all incidents" else f"; {described}")
 
 
-def board_header() -> None:
-    """Drawn above every page in board mode."""
+def board_header(page) -> None:
+    """Drawn above every page in board mode (``page``: the ``st.Page`` shown, for the way back)."""
     flt = current_filter()
     today = date.today()
     left, right = st.columns([6, 1], vertical_alignment="center")
     left.markdown(f"**{md(summary_line(flt, today))}**")
     with right:
-        exit_board_mode_link()
+        exit_board_mode_link(page)
     st.caption(md(scope_line(flt)))
 
 

@@ -1,16 +1,19 @@
-"""The sidebar's shared filters and board-mode toggle, each bound to a URL query parameter so a copied
-link reproduces the view."""
+"""The sidebar's shared filters and board-mode toggle, each kept in a URL query parameter of its key's name
+(pages._url: on every page, whichever page the sidebar came through), so a copied link reproduces the view."""
 
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import urlencode
 
 import streamlit as st
 
+from pages import _url
 from pages._data import distinct
 from remediation.domain.vocab import AUDIT_PROGRAMMES, MINERALS
 from remediation.storage.queries import LEVEL_FILTERS, PortfolioFilter
+
+STATUS_LABELS = {"open": "Open", "closed": "Closed", "all": "All"}
+BOARD_CODEC = _url.flag(absent_is_default=True)  # no ``board`` in the link: not board mode
 
 
 def board_mode() -> bool:
@@ -19,11 +22,39 @@ def board_mode() -> bool:
     return str(st.query_params.get("board", "")).lower() == "true" or bool(st.session_state.get("board"))
 
 
-def exit_board_mode_link() -> None:
-    """The small way back from board mode: a link to this same view without ``board``."""
+def filter_codecs() -> dict[str, _url.Codec]:
+    """How each shared filter reads from and writes to the link (its key is the query parameter)."""
+    return {
+        "board": BOARD_CODEC,
+        "status": _url.one_of(STATUS_LABELS, STATUS_LABELS),
+        "mineral": _url.choices(MINERALS, MINERALS), "country": _url.choices(distinct("country")),
+        "programme": _url.choices(AUDIT_PROGRAMMES, AUDIT_PROGRAMMES),
+        "smelter": _url.choices(distinct("smelter_refiner")), "level": _url.choices(LEVEL_FILTERS, LEVEL_FILTERS),
+        "received": _url.date_range(), "supplier": _url.choices(distinct("supplier")),
+        "product": _url.choices(distinct("product")),
+    }
+
+
+FILTER_DEFAULTS = {"board": False, "status": "open", "received": ()}  # the rest: [] (every value)
+
+
+def seed_filters() -> None:
+    """Before anything reads them: each filter's value from the link, or the session's, or its default."""
+    for key, codec in filter_codecs().items():
+        _url.seed(key, codec, FILTER_DEFAULTS.get(key, []))
+
+
+def publish_filters() -> None:
+    """After the sidebar is drawn: the address holds every filter, on whichever page this is."""
+    _url.publish(filter_codecs())
+
+
+def exit_board_mode_link(page) -> None:
+    """The small way back from board mode: a link to this same view (``page``, an ``st.Page``) without
+    ``board``, in the same tab (a markdown link would open a new one)."""
     params = [(k, v) for k in st.query_params for v in st.query_params.get_all(k) if k != "board"]
-    st.markdown(f"[Exit board mode](?{urlencode(params)})", help="Back to the dashboard with its filters and "
-                "edit controls.")
+    st.page_link(page, label="Exit board mode", icon=":material/close_fullscreen:", query_params=params or None,
+                 help="Back to the dashboard with its filters and edit controls.")
 
 
 def _from_url(key: str, labels: dict[str, str] | None = None) -> tuple[str, ...]:
@@ -60,7 +91,7 @@ def sidebar_filters(applies: bool = True) -> None:
     """The filters every page shares. Each is bound to a URL query parameter of the same name, so a
     copied link reproduces the view. On a page they do not narrow (``applies`` false: an incident, the
     triage, the policy), they fold away under a label saying so, keeping their values for the next page."""
-    st.toggle("Board mode", key="board", bind="query-params",
+    st.toggle("Board mode", key="board",
               help="Screenshot-ready pages for board reports: no edit controls; victims' counts below the "
                    "small-count threshold shown as '<N'.")
     if applies:
@@ -74,26 +105,26 @@ def sidebar_filters(applies: bool = True) -> None:
 
 
 def _filter_widgets() -> None:
-    st.segmented_control("Incidents", options=["open", "closed", "all"], default="open", key="status",
-                         format_func={"open": "Open", "closed": "Closed", "all": "All"}.get,
-                         bind="query-params")
+    # No default= / value= below: seed_filters() has put each value in the session (pages._url)
+    st.segmented_control("Incidents", options=["open", "closed", "all"], key="status", required=True,
+                         format_func=STATUS_LABELS.get)
     st.multiselect("Mineral", options=list(MINERALS), format_func=MINERALS.get, key="mineral",
-                   bind="query-params", placeholder="All minerals")
-    st.multiselect("Country", options=distinct("country"), key="country", bind="query-params",
+                   placeholder="All minerals")
+    st.multiselect("Country", options=distinct("country"), key="country",
                    placeholder="All countries")
     st.multiselect("Audit programme", options=list(AUDIT_PROGRAMMES), format_func=AUDIT_PROGRAMMES.get,
-                   key="programme", bind="query-params", placeholder="All programmes")
-    st.multiselect("Smelter/refiner", options=distinct("smelter_refiner"), key="smelter", bind="query-params",
+                   key="programme", placeholder="All programmes")
+    st.multiselect("Smelter/refiner", options=distinct("smelter_refiner"), key="smelter",
                    placeholder="All smelters/refiners")
     st.multiselect("Level of response", options=list(LEVEL_FILTERS), format_func=LEVEL_FILTERS.get,
-                   key="level", bind="query-params", placeholder="Any level")
-    st.date_input("Received between", value=(), key="received", bind="query-params", format="YYYY-MM-DD",
+                   key="level", placeholder="Any level")
+    st.date_input("Received between", key="received", format="YYYY-MM-DD",
                   help="The date the allegation was received.")
-    st.multiselect("Supplier", options=distinct("supplier"), key="supplier", bind="query-params",
+    st.multiselect("Supplier", options=distinct("supplier"), key="supplier",
                    placeholder="All suppliers",
                    help="Incidents at a smelter that a declaration of these suppliers lists (their current or an "
                         "earlier one). Only incidents linked to the smelter register can match.")
-    st.multiselect("Product", options=distinct("product"), key="product", bind="query-params",
+    st.multiselect("Product", options=distinct("product"), key="product",
                    placeholder="All products",
                    help="Incidents at a smelter listed in a supplier's declaration that covers these products. "
                         "A company-wide declaration names no product: choose its supplier instead.")

@@ -14,6 +14,10 @@ PAGES = {name: str(_HERE / f"{name}.py")
          for name in ("portfolio", "incident", "plans", "lessons", "reporting", "triage", "policy", "imports",
                       "supply_chain", "followups", "admin")}
 
+# The triage page's own query parameters (its inputs and where it started from): dropped from the address on
+# any other page, so a sidebar link does not carry a scenario along.
+TRIAGE_KEYS = ("from", "link", "occurred", "stopped", "public", "types", "repeated", "affected", "children")
+
 
 def ensure_entry_script() -> None:
     """Call first in every page. Streamlit runs a page file on its own (its legacy ``pages/`` folder

@@ -1,5 +1,6 @@
 """What-if triage: the guideline's level matrix, live. Change one fact and the answer, its reasons
-and the nearest changes that would flip it follow in the same rerun. Every input is in the URL."""
+and the nearest changes that would flip it follow in the same rerun. Every input is in the URL, defaults and
+dates included (pages._url), so a copied link shows the same scenario whichever day it is opened."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import date, timedelta
 import streamlit as st
 from pydantic import ValidationError
 
+from pages import _url
 from pages._auth import can_edit, current_actor
 from pages._board import facts_sentence
 from pages._data import after_write, get_engine, load_incident, policy_in_force
@@ -91,24 +93,43 @@ def load_facts(code: str) -> None:
     st.session_state["triage_incident"] = code
 
 
-# ?from=INC-… (from an incident's "Open in what-if triage", or the form below) loads that incident's facts
-# once; after that the inputs are the user's to change, and the link still says where they started.
-source = (st.query_params.get("from") or "").strip()
-source = source.upper() if source.isascii() else source  # "ı".upper() is "I": check a look-alike before upper-casing
-if source and st.session_state.get("triage_loaded") != source:
-    st.session_state["triage_loaded"] = source
-    load_facts(source)
-elif not source:
-    st.session_state.pop("triage_loaded", None)
-    st.session_state.pop("triage_incident", None)
+CODECS = {  # widget key (the URL query parameter) → how it reads from and writes to the link
+    "link": _url.one_of(TRADING_LINKS, TRADING_LINKS), "occurred": _url.one_date(latest=today),
+    "stopped": _url.one_date(latest=today, empty_allowed=True), "public": _url.one_date(latest=today, empty_allowed=True),
+    "types": _url.choices(VIOLATION_TYPES, VIOLATION_TYPES), "repeated": _url.flag(),
+    "affected": _url.whole_number(1, 1_000_000), "children": _url.whole_number(0, 1_000_000),
+}
+DEFAULTS = {"link": "past", "occurred": today - timedelta(days=300), "stopped": today - timedelta(days=120),
+            "public": None, "types": ["forced_labour"], "repeated": False, "affected": 5, "children": 0}
 
-# A number the inputs cannot read (?affected=inf, 1e309…: Streamlit's own reading of the link stops with an
-# OverflowError) is dropped from the link, and the page opened again on the rest of it, saying which field and why.
+# A number the inputs cannot read (?affected=inf, 1e309, abc…) is dropped from the link, and the page opened again on
+# the rest of it, saying which field and why.
 if link_problems := [p for p in (link_number_problem("affected", "Affected persons", 1, 1_000_000),
                                  link_number_problem("children", "Of whom children", 0, 1_000_000)) if p]:
     st.session_state["triage_link_problems"] = link_problems
     st.switch_page(PAGES["triage"], query_params=[(k, v) for k in st.query_params for v in st.query_params.get_all(k)])
 link_problems = st.session_state.pop("triage_link_problems", [])
+
+for key, codec in CODECS.items():  # the link's inputs, else this session's, else the defaults: before any widget
+    _url.seed(key, codec, DEFAULTS[key])
+
+# ?from=INC-… (from an incident's "Open in what-if triage", or the form below) with no inputs in the link loads that
+# incident's recorded facts; the inputs are then written to the link with it, so a copied link holds the whole
+# scenario and, opened elsewhere, shows those inputs (compared with the incident), not the recorded facts again.
+source = (st.query_params.get("from") or "").strip()
+source = source.upper() if source.isascii() else source  # "ı".upper() is "I": check a look-alike before upper-casing
+if source and not any(key in st.query_params for key in CODECS):
+    st.session_state["triage_checked"] = source
+    load_facts(source)
+elif source and st.session_state.get("triage_checked") != source:  # a whole scenario's link: compare, keep its inputs
+    st.session_state["triage_checked"] = source
+    if not link_code_problem(source, "from") and load_incident(source) is not None:
+        st.session_state["triage_incident"] = source
+    else:
+        load_facts(source)  # says, once, why it cannot compare (no such incident, an unusable code)
+elif not source:
+    for key in ("triage_checked", "triage_incident"):
+        st.session_state.pop(key, None)
 
 st.title("What-if triage")
 for problem in link_problems:
@@ -133,31 +154,32 @@ with inputs.container(key="triage_inputs"):
             st.form("load_incident", border=False):
         typed = st.text_input("Incident code", placeholder="INC-2025-014")
         if st.form_submit_button("Load its recorded facts"):
-            st.session_state.pop("triage_loaded", None)
+            _url.drop(CODECS)  # a "from" link with no inputs: the recorded facts are loaded
             st.query_params["from"] = typed.strip().upper()
             st.rerun()
+    # No default= / value= on the inputs: the seeding above put every value in the session (and a value set
+    # both ways is what Streamlit warns about).
     link = st.segmented_control("Trading link with the smelter/refiner", options=list(TRADING_LINKS),
-                                format_func=TRADING_LINKS.get, default="past", key="link", bind="query-params",
+                                format_func=TRADING_LINKS.get, key="link", required=True,
                                 help="Whether the incident is linked to the smelter/refiner through current or past "
                                      f"trading ({cite('trading_link_assessment')}).")
     slots["trading_link"] = st.empty()
-    st.date_input("Incident date", value=today - timedelta(days=300), max_value=today, key="occurred",
-                  bind="query-params", format="YYYY-MM-DD")
+    st.date_input("Incident date", max_value=today, key="occurred", format="YYYY-MM-DD")
     slots["incident_date"] = st.empty()
-    st.date_input("Date the smelter/refiner stopped trading", value=today - timedelta(days=120), max_value=today,
-                  key="stopped", bind="query-params", format="YYYY-MM-DD", disabled=link == "current",
+    st.date_input("Date the smelter/refiner stopped trading", max_value=today,
+                  key="stopped", format="YYYY-MM-DD", disabled=link == "current",
                   help="Past trading only: recency is the time from the incident to this date "
                        f"({cite('footnote23_recency')}).")
     slots["stopped_trading_date"] = st.empty()
-    st.date_input("Date it became public (empty: not public)", value=None, max_value=today, key="public",
-                  bind="query-params", format="YYYY-MM-DD",
+    st.date_input("Date it became public (empty: not public)", max_value=today, key="public",
+                  format="YYYY-MM-DD",
                   help="Ties must be cut well before this date, or trading counts as current "
                        f"({cite('footnote23_cut_ties')}).")
     slots["became_public_date"] = st.empty()
     st.multiselect("Violation types", options=list(VIOLATION_TYPES), format_func=VIOLATION_TYPES.get,
-                   default=["forced_labour"], key="types", bind="query-params")
+                   key="types")
     slots["violation_types"] = st.empty()
-    st.toggle("Repeated (not an isolated event)", value=False, key="repeated", bind="query-params")
+    st.toggle("Repeated (not an isolated event)", key="repeated")
     slots["repeated"] = st.empty()
     started_from = st.session_state.get("triage_incident")
     recorded = load_incident(started_from) if started_from else None
@@ -165,12 +187,11 @@ with inputs.container(key="triage_inputs"):
         occurrence_suggestion(started_from, recorded[0].incident.incident_date, bool(st.session_state.get("repeated")),
                               policy)
     left, right = st.columns(2)
-    left.number_input("Affected persons", min_value=1, max_value=1_000_000, value=5, step=1, key="affected",
-                      bind="query-params")
-    right.number_input("Of whom children", min_value=0, max_value=1_000_000, value=0, step=1, key="children",
-                       bind="query-params")
+    left.number_input("Affected persons", min_value=1, max_value=1_000_000, step=1, key="affected")
+    right.number_input("Of whom children", min_value=0, max_value=1_000_000, step=1, key="children")
     slots["affected_persons"] = st.empty()
     slots["children_affected"] = st.empty()
+_url.publish(CODECS)  # every input, defaults and dates included, whether changed or loaded from an incident
 
 values = {name: st.session_state.get(key) for name, key in FIELDS.items()}
 if values["trading_link"] == "current":

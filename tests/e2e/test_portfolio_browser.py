@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -41,7 +42,8 @@ def test_portfolio_shows_the_pipeline_and_a_row_opens_its_incident(streamlit_app
     grid.scroll_into_view_if_needed()
     box = grid.bounding_box()
     page.mouse.click(box["x"] + 14, box["y"] + 36 + 17)
-    page.wait_for_url(f"**/incident?incident={open_records[0].incident.code}", timeout=15_000)
+    # the sidebar filters follow it in the link (status=Open…)
+    page.wait_for_url(re.compile(rf"/incident\?incident={open_records[0].incident.code}(&|$)"), timeout=15_000)
     wait_for_app(page)
     expect(page.locator("h1").first).to_contain_text(open_records[0].incident.code)
     assert_no_app_exception(page)
