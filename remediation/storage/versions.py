@@ -91,6 +91,10 @@ class VersionTracker:
                     self._newest = newest
                     self._seen = set(conn.execute(select(a.id).where(a.id > newest - WINDOW)).scalars())
                     return dict(self._versions)
+                newest = conn.execute(select(func.coalesce(func.max(a.id), 0))).scalar_one()
+                if newest < self._newest:  # the log was emptied (a database made again at this URL): all new
+                    self._versions = {area: version + 1 for area, version in self._versions.items()}
+                    self._newest, self._seen = newest, set()
                 rows = conn.execute(select(a.id, a.action, a.incident_code).where(a.id > self._newest - WINDOW)).all()
             for entry, action, incident in rows:
                 if entry in self._seen:
