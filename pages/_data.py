@@ -15,6 +15,7 @@ import threading
 import time
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
 from remediation.domain.vocab import ROLES
@@ -69,6 +70,13 @@ def data_key() -> str:
     return _key((data_versions.RECORDS, data_versions.SUPPLY))
 
 
+def lessons_key() -> str:
+    """The key of lessons learned's reads: they read only the incidents closed after remediation (and the
+    supply chain, for the supplier and product filters), so a write to an open incident leaves them warm
+    (:data:`remediation.storage.versions.CLOSED`)."""
+    return _key((data_versions.CLOSED, data_versions.SUPPLY))
+
+
 def _url() -> str:
     """The key of a read of incident records alone (no supplier or product filter)."""
     return _key((data_versions.RECORDS,))
@@ -102,16 +110,22 @@ def supply(query: str, *args, **kwargs):
     return _supply(data_key(), query, *args, **kwargs)
 
 
+FIGURE_ROWS = 10_000  # larger frames are drawn without the cache: Streamlit hashes a sample of a large frame
+
+
 @st.cache_resource(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
-def _figure(key: str, chart: str, *args, **kwargs):
+def _figure(chart: str, *args, **kwargs):
     return getattr(charts, chart)(*args, **kwargs)
 
 
 def figure(chart: str, *args, **kwargs):
-    """``remediation.reports.charts.<chart>(*args, **kwargs)``, built once per data version and arguments and
-    shared by every session (``st.plotly_chart`` copies a figure, never changes it): a warm rerun draws the
-    figure it built before instead of validating every trace again."""
-    return _figure(data_key(), chart, *args, **kwargs)
+    """``remediation.reports.charts.<chart>(*args, **kwargs)``, built once per arguments and shared by every
+    session (``st.plotly_chart`` copies a figure, never changes it): a warm rerun, or a rerun after a write that
+    left the chart's data as it was, draws the figure built before instead of validating every trace again.
+    Keyed by the data themselves (the aggregated frames the chart is drawn from), so it is exact."""
+    if any(isinstance(a, pd.DataFrame) and len(a) > FIGURE_ROWS for a in (*args, *kwargs.values())):
+        return getattr(charts, chart)(*args, **kwargs)
+    return _figure(chart, *args, **kwargs)
 
 
 PAGE_ROWS = 100  # rows of the portfolio table a view sends to the browser

@@ -10,7 +10,7 @@ from datetime import date
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
-from pages._data import CACHE_TTL_SECONDS, data_key, engine_for, figure, settings
+from pages._data import CACHE_TTL_SECONDS, engine_for, figure, lessons_key, settings
 from pages._filters import board_mode, current_filter
 from pages._nav import PAGES, ensure_entry_script
 from pages._text import database_error, link_text_problem, md
@@ -30,7 +30,7 @@ def _read(url: str, query: str, flt, *args):
 
 
 def read(query: str, flt, *args):
-    return _read(data_key(), query, flt, *args)
+    return _read(lessons_key(), query, flt, *args)
 
 
 def _from_url(key: str, labels: dict[str, str], default: str) -> str:

@@ -46,7 +46,12 @@ FIGURES = {
     "portfolio": ((v.RECORDS,), lambda e: queries.portfolio(e, OPEN, today=TODAY, time_frames=_frames(e))),
     "settings": ((v.RECORDS,), queries.settings),
     "plans": ((v.RECORDS,), lambda e: queries.level2_plans_table(e, PortfolioFilter(), TODAY)),
-    "lessons": ((v.RECORDS, v.SUPPLY), lambda e: (lessons.coverage(e, GOLD), lessons.tag_counts(e, GOLD))),
+    "lessons": ((v.CLOSED, v.SUPPLY), lambda e: (lessons.coverage(e, GOLD), lessons.tag_counts(e, GOLD),
+                                                 lessons.review_outcomes(e, PortfolioFilter(), "mineral"))),
+    "lessons money": ((v.CLOSED, v.SUPPLY), lambda e: (lessons.budget_totals(e, PortfolioFilter()),
+                                                       lessons.days_to_closure(e, PortfolioFilter()),
+                                                       lessons.search(e, PortfolioFilter(), "", ()))),
+    "lessons by supplier": ((v.CLOSED, v.SUPPLY), lambda e: lessons.coverage(e, _supplier(e))),
     "suppliers filter": ((v.RECORDS, v.SUPPLY), lambda e: queries.portfolio(e, _supplier(e), today=TODAY)),
     "register": ((v.RECORDS, v.SUPPLY), supply_chain.register),
     "exposure": ((v.RECORDS, v.SUPPLY), lambda e: supply_chain.supplier_exposure(e, OPEN)),
@@ -133,7 +138,21 @@ def link(engine, n: int) -> None:
     services.link_smelter(engine, code, None if linked else smelter_id, ADMIN, today=TODAY)
 
 
-WRITES = [credibility, time_frames, smelter, user, download, unknown_writer, unknown_supply_writer, link]
+def flip(engine, n: int) -> None:
+    """A colleague's write to one incident that moves it into or out of lessons learned's scope (closed after
+    remediation ↔ closed unsubstantiated), with an audit entry about it: lessons learned must see it."""
+    c = t.incidents.c
+    with engine.begin() as conn:
+        rows = conn.execute(select(c.id, c.code, c.status)
+                            .where(c.status.in_(["closed_unsubstantiated", "closed_remediated"])).order_by(c.code)).all()
+        incident_id, code, status = rows[n % len(rows)]
+        conn.execute(update(t.incidents).where(c.id == incident_id)
+                     .values(status="closed_unsubstantiated" if status == "closed_remediated" else "closed_remediated"))
+        conn.execute(insert(t.audit_log).values(actor="x", action="a follow-up", changes=[],
+                                                incident_id=incident_id, incident_code=code))
+
+
+WRITES = [credibility, time_frames, smelter, user, download, unknown_writer, unknown_supply_writer, link, flip]
 
 
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -176,6 +195,7 @@ def test_a_write_leaves_the_figures_of_other_areas_warm(demo_engine):
     credibility(demo_engine, 4)
     last = tracker.refresh(demo_engine)
     assert last[v.RECORDS] > again[v.RECORDS] and last[v.SUPPLY] == again[v.SUPPLY]
+    assert last[v.CLOSED] == again[v.CLOSED]  # a Step 1 incident, still open: lessons learned stays warm
 
 
 @pytest.mark.parametrize("action, about_incident, areas", [
