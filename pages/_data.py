@@ -83,7 +83,9 @@ def _url() -> str:
 
 
 def _needs_supply(query: str, args, kwargs) -> bool:
-    """A read that depends on the supply chain: the supplier and product filters, and their choices."""
+    """A read that depends on the supply chain: the supplier and product filters, and their choices. A new
+    query in :mod:`remediation.storage.queries` that reads the register or the declarations belongs here too
+    (or in :func:`supply`), or it may show a declaration's import up to ``CACHE_TTL_SECONDS`` late."""
     if query == "distinct_values" and args and args[0] in ("supplier", "product"):
         return True
     return any(isinstance(a, PortfolioFilter) and (a.supplier or a.product) for a in (*args, *kwargs.values()))

@@ -155,14 +155,22 @@ if not board:
                  format_func=lambda s: "Every stage: the sidebar filters apply" if s is None else STAGE_LABELS[s])
 flt = current_filter(stage=st.session_state["stage"])
 # The table pages and sorts on the server: a view sends one page of rows, whatever the portfolio's size.
+
+
+def _first_page() -> None:
+    """A new order starts again at its first page."""
+    st.session_state["table_page"] = 1
+
+
 if board:
     sort_by, descending, page_no = "date_received", True, 1
 else:
     sort_col, order_col, page_col = st.columns([2, 1, 1])
     sort_by = sort_col.selectbox("Sort by", options=list(PORTFOLIO_SORTS), format_func=PORTFOLIO_SORTS.get,
-                                 key="table_sort", help="Sorts every matching incident, not only this page.")
+                                 key="table_sort", help="Sorts every matching incident, not only this page.",
+                                 on_change=_first_page)
     descending = order_col.segmented_control("Order", options=["Descending", "Ascending"], default="Descending",
-                                             key="table_order", required=True) != "Ascending"
+                                             key="table_order", required=True, on_change=_first_page) != "Ascending"
     page_no = int(page_col.number_input("Page", min_value=1, step=1, key="table_page"))
 df, matching = portfolio(flt, today, sort=sort_by, descending=descending, page=page_no)
 pages_n = max(1, -(-matching // PAGE_ROWS))

@@ -22,4 +22,7 @@ def test_the_table_sends_one_page_sorted_on_the_server_and_reaches_every_inciden
         seen += list(at.dataframe[0].value["code"])
     assert seen == codes  # page by page: every incident once, in order
     assert at.subheader[0].value == f"41–{len(codes)} of {len(codes)} incidents · all"
+    at.segmented_control(key="table_order").set_value("Descending").run()  # a new order: its first page
+    assert at.number_input(key="table_page").value == 1
+    assert list(at.dataframe[0].value["code"]) == codes[::-1][:10]
     assert any(b.proto.label == f"Export all {len(codes)} incidents (CSV)" for b in at.get("download_button"))
