@@ -64,6 +64,13 @@ TARGET_NAIVE = 0.25  # a page's warm rerun at most this share of the naive page
 TARGET_FLOOR = 3.0  # … and at most this multiple of the floor
 TARGET_GROWTH = 3.0  # warm rerun at the largest size / at the smallest, per page
 TARGET_MEMORY = 2.0  # server peak memory at the largest size / at the smallest
+# Targets of issue #15, as ratios to the reference read (the whole incidents table into pandas), at 100,000.
+TARGET_COLD = 0.2  # a page's first run in a new session with empty caches
+TARGET_WARM = 0.05  # a page's warm rerun
+TARGET_AFTER_WRITE = 0.2  # another session's rerun after a write to one incident (portfolio, plans, lessons)
+TARGET_WRITE = 0.1  # recording a change: the service call and the incident page's rerun that shows it
+TARGET_BYTES = 300_000  # bytes received on the websocket per portfolio view (a reload), any size
+AFTER_WRITE_PAGES = ("portfolio", "plans", "lessons")
 
 
 @dataclass(frozen=True)
@@ -110,6 +117,11 @@ class Measures:
     browser_first: float | None = None
     browser_warm: float | None = None
     memory: int | None = None  # bytes, server VmHWM after the browser pages
+    reference: float = 0.0  # the whole incidents table into pandas (issue #15's reference)
+    after_write: dict[str, float] = field(default_factory=dict)  # another session's rerun after a write
+    write_call: float | None = None  # the service call alone
+    write_page: float | None = None  # the service call and the incident page's rerun that shows it
+    ws_bytes: int | None = None  # websocket bytes received per portfolio view (reload), median
     open_incidents: int = 0
 
 
@@ -135,6 +147,7 @@ def _existing_incidents(target: Target, postgres_base: str) -> int | None:
     """How many incidents a previous run left at the target (migrated to the newest schema); None: nothing usable."""
     from sqlalchemy import create_engine, text
 
+    from remediation.services import bootstrap
     from remediation.storage import engine as db
 
     if target.kind == "sqlite":
@@ -155,7 +168,7 @@ def _existing_incidents(target: Target, postgres_base: str) -> int | None:
         if db.current_revision(engine) is None:
             return None
         db.migrate(engine)  # a portfolio generated under an older schema: bring it up to date, as the app would
-        return db.incident_count(engine)
+        return bootstrap.incident_count(engine)
     except Exception:  # noqa: BLE001 - a half-made or unmigratable database is generated again
         return None
     finally:
@@ -229,6 +242,17 @@ def median_time(fn, repeat: int) -> tuple[float, object]:
     return statistics.median(times), result
 
 
+def reference_read(engine):
+    """Issue #15's reference: the whole ``incidents`` table read into pandas."""
+    import pandas as pd
+    from sqlalchemy import select
+
+    from remediation.storage import schema as t
+
+    with engine.connect() as conn:
+        return pd.read_sql(select(t.incidents), conn)
+
+
 def references(target: Target, engine, repeat: int, measures: Measures):
     """Floor and naive page, alternated so that a noisy moment hits both; their figures must agree.
     Returns the page's figures (:class:`benchmarks.naive.PortfolioFigures`)."""
@@ -237,8 +261,11 @@ def references(target: Target, engine, repeat: int, measures: Measures):
 
     today = date.today()
     frames = queries.settings(engine).time_frames
-    floor_times, naive_times = [], []
+    floor_times, naive_times, reference_times = [], [], []
     for _ in range(repeat):
+        started = time.perf_counter()
+        reference_read(engine)
+        reference_times.append(time.perf_counter() - started)
         started = time.perf_counter()
         page = floor(engine, today, frames)
         floor_times.append(time.perf_counter() - started)
@@ -250,6 +277,7 @@ def references(target: Target, engine, repeat: int, measures: Measures):
         raise SystemExit(f"{target.kind} {target.size:,}: the naive page and the portfolio page disagree, so "
                          "comparing them means nothing:\n" + "\n".join(wrong))
     measures.floor, measures.naive = statistics.median(floor_times), statistics.median(naive_times)
+    measures.reference = statistics.median(reference_times)
     measures.open_incidents = page.open_incidents
     return page
 
@@ -280,8 +308,25 @@ def _cold_caches() -> None:
 
     from pages import _data, _pack
     st.cache_data.clear()
+    _data._figure.clear()
     _data._data_version.cache_clear()
     _pack._board_pack.cache_clear()
+
+
+def toggle_smelter(engine, code: str) -> None:
+    """A write to one incident, repeatable on the same data: link its smelter to the register, or unlink it."""
+    from sqlalchemy import select
+
+    from remediation.services.incidents import link_smelter
+    from remediation.storage import schema as t
+
+    with engine.connect() as conn:
+        linked = conn.execute(select(t.incidents.c.smelter_id).where(t.incidents.c.code == code)).scalar_one()
+        smelter = conn.execute(select(t.smelters.c.smelter_id).order_by(t.smelters.c.smelter_id).limit(1)
+                               ).scalar_one_or_none()
+    if linked is None and smelter is None:
+        raise SystemExit("no smelter in the register to link an incident to")
+    link_smelter(engine, code, None if linked else smelter)
 
 
 def _check(at, page: Page, code: str, where: str) -> None:
@@ -300,7 +345,9 @@ def _portfolio_matches(at, figures, where: str) -> None:
     expected = {"Open incidents": f"{figures.open_incidents:,}", "Need Level 1": f"{figures.level1_mandatory:,}",
                 "Overdue": f"{figures.overdue:,}"}
     shown = {k: metrics.get(k) for k in expected}
-    heading = (f"{len(figures.table):,} of {figures.matching:,}" if figures.matching > len(figures.table)
+    from pages._data import PAGE_ROWS
+
+    heading = (f"1–{min(PAGE_ROWS, figures.matching):,} of {figures.matching:,}" if figures.matching > PAGE_ROWS
                else f"{figures.matching:,}") + " incidents · open"
     if shown != expected or heading not in [s.value for s in at.subheader]:
         raise SystemExit(f"{where}: the portfolio page shows {shown} / {[s.value for s in at.subheader]}, the naive "
@@ -341,6 +388,38 @@ def run_pages(target: Target, code: str, repeat: int, measures: Measures, figure
             times.append(time.perf_counter() - started)
             _check(at, page, code, where)
         measures.warm[page.key] = statistics.median(times)
+    measure_after_write(target, code, repeat, measures, session, where)
+
+
+def measure_after_write(target: Target, code: str, repeat: int, measures: Measures, session, where: str) -> None:
+    """Issue #15: a write to one incident (its smelter linked or unlinked, through the service), then another
+    session's rerun of each page in :data:`AFTER_WRITE_PAGES` (median of ``repeat`` writes); and the write as
+    its editor sees it: the service call, ``after_write`` and the incident page's rerun."""
+    from pages import _data
+    from remediation.storage import engine as db
+
+    engine = db.get_engine(target.url)
+    pages = {p.key: p for p in PAGES}
+    viewers = {key: session(pages[key]).run() for key in AFTER_WRITE_PAGES}  # warm sessions, as a viewer's
+    editor = session(pages["incident"]).run()
+    times: dict[str, list[float]] = {key: [] for key in AFTER_WRITE_PAGES}
+    calls, writes = [], []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        toggle_smelter(engine, code)
+        calls.append(time.perf_counter() - started)
+        _data.after_write()
+        editor.run()
+        writes.append(time.perf_counter() - started)
+        _check(editor, pages["incident"], code, where)
+        for key, at in viewers.items():
+            _data._data_version.cache_clear()  # the next second: the viewer's server reads the new version
+            started = time.perf_counter()
+            at.run()
+            times[key].append(time.perf_counter() - started)
+            _check(at, pages[key], code, where)
+    measures.write_call, measures.write_page = statistics.median(calls), statistics.median(writes)
+    measures.after_write = {key: statistics.median(v) for key, v in times.items()}
 
 
 # --- the browser ------------------------------------------------------------------------------------
@@ -394,6 +473,12 @@ def run_browser(target: Target, code: str, repeat: int, measures: Measures, log_
             browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
             try:
                 page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+                received = [0]
+
+                def on_websocket(ws) -> None:
+                    ws.on("framereceived", lambda payload: received.__setitem__(0, received[0] + len(payload)))
+
+                page.on("websocket", on_websocket)
 
                 def load(go, chart: bool = True) -> float:
                     started = time.perf_counter()
@@ -407,8 +492,13 @@ def run_browser(target: Target, code: str, repeat: int, measures: Measures, log_
                     return elapsed
 
                 measures.browser_first = load(lambda: page.goto(server.url + "/", wait_until="commit"))
-                measures.browser_warm = statistics.median(
-                    load(lambda: page.reload(wait_until="commit")) for _ in range(repeat))
+                reloads, sizes = [], []
+                for _ in range(repeat):
+                    received[0] = 0
+                    reloads.append(load(lambda: page.reload(wait_until="commit")))
+                    page.wait_for_timeout(300)  # frames still in flight after the app said it was done
+                    sizes.append(received[0])
+                measures.browser_warm, measures.ws_bytes = statistics.median(reloads), int(statistics.median(sizes))
                 for path in BROWSER_PAGES:
                     load(lambda: page.goto(f"{server.url}/{path.format(code=code)}", wait_until="commit"), chart=False)
                     page.wait_for_selector("h1", timeout=60_000)
@@ -582,6 +672,7 @@ def report(results: dict[tuple[str, int], Measures], targets: list[Target], args
             lines.append(f"| Server peak memory, MB (VmHWM) | {kind} | {mb(top.memory)} | | | | "
                          f"{'—' if g_mem is None else f'{g_mem:.2f}'} | | "
                          f"{verdict([('memory growth', g_mem, TARGET_MEMORY, small != big)])} |")
+    lines += issue15(results, kinds, big)
     lines += [
         "",
         "## Every size",
@@ -643,6 +734,62 @@ def report(results: dict[tuple[str, int], Measures], targets: list[Target], args
         "",
     ]
     return "\n".join(lines)
+
+
+def issue15(results: dict[tuple[str, int], Measures], kinds: list[str], big: int) -> list[str]:
+    """The targets of issue #15 at the largest size: every time as a ratio to the reference read."""
+    lines = [
+        "",
+        f"## Issue #15 targets at {big:,} incidents",
+        "",
+        "Ratios to the **reference read** (the whole `incidents` table into pandas, median), measured in the same "
+        f"run. Targets: cold ≤ {TARGET_COLD:g}×, warm ≤ {TARGET_WARM:g}×, another session's rerun after a write ≤ "
+        f"{TARGET_AFTER_WRITE:g}× (portfolio, plans, lessons), recording a change ≤ {TARGET_WRITE:g}×, websocket "
+        f"bytes per portfolio view ≤ {TARGET_BYTES / 1000:,.0f} KB"
+        + (" (set for 100,000 incidents: at this size the verdicts are only indicative)." if big < 100_000 else "."),
+        "",
+        "| measure | database | ms (bytes) | × reference | target | verdict |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+
+    def add(label: str, kind: str, value: float | None, ref: float, target: float) -> None:
+        r = None if value is None or not ref else value / ref
+        verdict = "not measured" if r is None else ("met" if r <= target else "MISSED")
+        lines.append(f"| {label} | {kind} | {ms(value)} | {'—' if r is None else f'{r:.3f}'} | ≤ {target:g} | {verdict} |")
+
+    for kind in kinds:
+        m = results.get((kind, big))
+        if m is None:
+            continue
+        lines.append(f"| Reference read (`incidents` into pandas) | {kind} | {ms(m.reference)} | 1.000 | | reference |")
+        for page in PAGES:
+            add(f"{page.label}: cold (new session, caches empty)", kind, m.first.get(page.key), m.reference, TARGET_COLD)
+        for page in PAGES:
+            add(f"{page.label}: warm rerun", kind, m.warm.get(page.key), m.reference, TARGET_WARM)
+        for key in AFTER_WRITE_PAGES:
+            label = next(p.label for p in PAGES if p.key == key)
+            add(f"{label}: another session's rerun after a write", kind, m.after_write.get(key), m.reference,
+                TARGET_AFTER_WRITE)
+        add("A write to one incident: service call", kind, m.write_call, m.reference, TARGET_WRITE)
+        add("A write to one incident: service call + the incident page's rerun", kind, m.write_page, m.reference,
+            TARGET_WRITE)
+        if m.ws_bytes is None:
+            lines.append(f"| Portfolio view: bytes received on the websocket | {kind} | — | | ≤ {TARGET_BYTES:,} | "
+                         "not measured (--skip-browser) |")
+        else:
+            lines.append(f"| Portfolio view: bytes received on the websocket (reload, median) | {kind} | "
+                         f"{m.ws_bytes:,} B | | ≤ {TARGET_BYTES:,} | {'met' if m.ws_bytes <= TARGET_BYTES else 'MISSED'} |")
+    lines += [
+        "",
+        ("- *Cold*: a new AppTest session after every data cache and cached figure was emptied. *After a write*: "
+        "a viewer's session, warm, reruns after `link_smelter` linked or unlinked one incident's smelter (a "
+        "records-area write); its server reads the new data version as it would a second later. *Recording a "
+        "change*: that service call, then `after_write()` and the editor's incident page rerun (AppTest; not a "
+        "form click in a browser). *Bytes*: every websocket frame Chromium received from the page's reload "
+        "(a new session) until the app finished, plus 300 ms."),
+        "- Not measured here: the load test (`benchmarks/load.py`, see `benchmarks/LOAD.md`).",
+    ]
+    return lines
 
 
 def quiet_streamlit() -> None:

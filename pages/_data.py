@@ -1,22 +1,29 @@
 """Data access for pages: the engine, and bounded caches over :mod:`remediation.storage.queries`.
 
-Caching lives here, at the data-access edge, and nowhere else: every cache has a ``ttl`` (so a write
-made through another server shows within seconds) and ``max_entries``, takes the database URL and its data
-version as its first argument (so it is part of the key), and :func:`after_write` clears them so a user sees
-their own change at once."""
+Caching lives here, at the data-access edge, and nowhere else: every cache has a ``ttl`` and ``max_entries``,
+and takes the database URL and the data versions of what it depends on as its first argument (so they are part
+of the key). The versions come from the database (:mod:`remediation.storage.versions`), so a write through any
+server shows on every server's next rerun, and only the figures that depend on what it changed are computed
+again: a write to an incident leaves the supply chain warm, a document downloaded or a user added leaves
+everything warm. :func:`after_write` only makes this session read the versions again at once; it clears no
+cache."""
 
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
 from remediation.domain.vocab import ROLES
+from remediation.reports import charts
 from remediation.services import bootstrap
 from remediation.storage import engine as db
 from remediation.storage import followups, queries, supply_chain
+from remediation.storage import versions as data_versions
 from remediation.storage.queries import PortfolioFilter
 
 CACHE_TTL_SECONDS = 30
@@ -38,23 +45,50 @@ def get_engine():
 VERSION_MARK = "#data-version="
 
 
+_trackers: dict[str, data_versions.VersionTracker] = {}
+_trackers_lock = threading.Lock()
+
+
 @functools.lru_cache(maxsize=16)
-def _data_version(url: str, second: int) -> int:
-    """The newest audit entry's id: every write adds one, whichever server made it. Read at most once a
-    second per process."""
-    return queries.data_version(_bootstrapped(url))
+def _data_version(url: str, second: int) -> dict[str, int]:
+    """Every area's data version (:mod:`remediation.storage.versions`), whichever server wrote. Read at most
+    once a second per process, and then only the audit entries newer than the last read."""
+    with _trackers_lock:
+        tracker = _trackers.setdefault(url, data_versions.VersionTracker())
+    return tracker.refresh(_bootstrapped(url))
+
+
+def _key(areas: tuple[str, ...]) -> str:
+    url = db.database_url()
+    found = _data_version(url, int(time.time()))
+    return url + VERSION_MARK + ".".join(f"{a}{found[a]}" for a in areas)
 
 
 def data_key() -> str:
-    """Public name of the cache key, for pages that cache their own reads."""
-    return _url()
+    """Public name of the cache key, for pages that cache their own reads: the database URL and the versions
+    of the incident records and the supply chain (what any page figure may depend on)."""
+    return _key((data_versions.RECORDS, data_versions.SUPPLY))
+
+
+def lessons_key() -> str:
+    """The key of lessons learned's reads: they read only the incidents closed after remediation (and the
+    supply chain, for the supplier and product filters), so a write to an open incident leaves them warm
+    (:data:`remediation.storage.versions.CLOSED`)."""
+    return _key((data_versions.CLOSED, data_versions.SUPPLY))
 
 
 def _url() -> str:
-    """The key every cached read starts with: the database URL and its data version, so a write through
-    any server (several app servers share one PostgreSQL) shows on every server's next rerun."""
-    url = db.database_url()
-    return f"{url}{VERSION_MARK}{_data_version(url, int(time.time()))}"
+    """The key of a read of incident records alone (no supplier or product filter)."""
+    return _key((data_versions.RECORDS,))
+
+
+def _needs_supply(query: str, args, kwargs) -> bool:
+    """A read that depends on the supply chain: the supplier and product filters, and their choices. A new
+    query in :mod:`remediation.storage.queries` that reads the register or the declarations belongs here too
+    (or in :func:`supply`), or it may show a declaration's import up to ``CACHE_TTL_SECONDS`` late."""
+    if query == "distinct_values" and args and args[0] in ("supplier", "product"):
+        return True
+    return any(isinstance(a, PortfolioFilter) and (a.supplier or a.product) for a in (*args, *kwargs.values()))
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=256, show_spinner=False)
@@ -65,7 +99,7 @@ def _read(key: str, query: str, *args, **kwargs):
 
 def read(query: str, *args, **kwargs):
     """A cached read through :mod:`remediation.storage.queries`: the one place pages' reads are cached."""
-    return _read(_url(), query, *args, **kwargs)
+    return _read(data_key() if _needs_supply(query, args, kwargs) else _url(), query, *args, **kwargs)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=128, show_spinner=False)
@@ -75,7 +109,7 @@ def _supply(key: str, query: str, *args, **kwargs):
 
 def supply(query: str, *args, **kwargs):
     """A cached read through :mod:`remediation.storage.supply_chain` (the register, declarations, exposure)."""
-    return _supply(_url(), query, *args, **kwargs)
+    return _supply(data_key(), query, *args, **kwargs)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
@@ -85,11 +119,45 @@ def _follow(key: str, query: str, *args, **kwargs):
 
 def follow(query: str, *args, **kwargs):
     """A cached read through :mod:`remediation.storage.followups` (what each party owes, the push by quarter)."""
-    return _follow(_url(), query, *args, **kwargs)
+    return _follow(data_key(), query, *args, **kwargs)
 
 
-def portfolio(flt: PortfolioFilter, today: date):
-    return read("portfolio", flt, today=today, time_frames=settings().time_frames)
+FIGURE_ROWS = 10_000  # larger frames are drawn without the cache: Streamlit hashes a sample of a large frame
+
+
+@st.cache_resource(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
+def _figure(chart: str, *args, **kwargs):
+    return getattr(charts, chart)(*args, **kwargs)
+
+
+def figure(chart: str, *args, **kwargs):
+    """``remediation.reports.charts.<chart>(*args, **kwargs)``, built once per arguments and shared by every
+    session (``st.plotly_chart`` copies a figure, never changes it): a warm rerun, or a rerun after a write that
+    left the chart's data as it was, draws the figure built before instead of validating every trace again.
+    Keyed by the data themselves (the aggregated frames the chart is drawn from), so it is exact."""
+    if any(isinstance(a, pd.DataFrame) and len(a) > FIGURE_ROWS for a in (*args, *kwargs.values())):
+        return getattr(charts, chart)(*args, **kwargs)
+    return _figure(chart, *args, **kwargs)
+
+
+PAGE_ROWS = 100  # rows of the portfolio table a view sends to the browser
+
+
+def portfolio(flt: PortfolioFilter, today: date, sort: str = "date_received", descending: bool = True,
+              page: int = 1):
+    """One page (:data:`PAGE_ROWS` rows, 1-based ``page``) of the portfolio table, sorted on the server, and the
+    number of incidents matching."""
+    return read("portfolio", flt, PAGE_ROWS, today=today, time_frames=settings().time_frames,
+                offset=(max(page, 1) - 1) * PAGE_ROWS, sort=sort, descending=descending)
+
+
+def export_csv(engine, flt: PortfolioFilter, today: date, time_frames: dict[int, int], sort: str,
+               descending: bool) -> bytes:
+    """Every incident matching ``flt``, sorted as the table, as CSV (UTF-8 with a BOM, for spreadsheets): the
+    portfolio table's export, built when the button is clicked (outside a script run: no cache, no session)."""
+    df, _ = queries.portfolio(engine, flt, None, today=today, time_frames=time_frames, sort=sort,
+                              descending=descending)
+    return df.drop(columns=["step", "step_entered_on"]).to_csv(index=False).encode("utf-8-sig")
 
 
 def pipeline(flt: PortfolioFilter):
@@ -134,7 +202,7 @@ def _incident_audit(url, code):
 
 
 def incident_audit(code: str):
-    return _incident_audit(_url(), code)
+    return _incident_audit(_key((data_versions.LOG,)), code)
 
 
 def _changes_text(changes) -> str:
@@ -155,7 +223,8 @@ def policy_versions():
 
 
 def after_write() -> None:
-    """Drop every cached read so the next rerun shows what was just written."""
-    st.cache_data.clear()
+    """Make this session's next rerun read the data versions at once (not up to a second later), so it shows
+    what was just written: the reads that depend on what changed miss their cache, every other stays warm."""
+    _data_version.cache_clear()
 
 

@@ -10,13 +10,12 @@ from datetime import date
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
-from pages._data import CACHE_TTL_SECONDS, data_key, engine_for, settings
+from pages._data import CACHE_TTL_SECONDS, engine_for, figure, lessons_key, settings
 from pages._filters import board_mode, current_filter
 from pages._nav import PAGES, ensure_entry_script
 from pages._text import database_error, link_text_problem, md
 from remediation.domain.citations import CITATIONS
 from remediation.domain.vocab import REVIEW_ANSWERS, REVIEW_QUESTIONS
-from remediation.reports import charts
 from remediation.storage import lessons
 from remediation.storage.lessons import BREAKDOWNS, PERIODS, REVIEW_ITEMS, SEARCH_LIMIT, VARIANCE_BANDS
 
@@ -31,7 +30,7 @@ def _read(url: str, query: str, flt, *args):
 
 
 def read(query: str, flt, *args):
-    return _read(data_key(), query, flt, *args)
+    return _read(lessons_key(), query, flt, *args)
 
 
 def _from_url(key: str, labels: dict[str, str], default: str) -> str:
@@ -92,14 +91,14 @@ if not board:
     st.caption(f"The guideline's review at closure ({CITATIONS['lessons_review_four_items'].lines}): were the plan's "
                "objectives met, the victims satisfied, the communities benefited, the budget sufficient? Each bar "
                "shows the share of reviewed incidents giving each answer, with the number of incidents behind it.")
-st.plotly_chart(charts.review_overall(overall, today, scope), key="review_overall", **plot)
+st.plotly_chart(figure("review_overall", overall, today, scope), key="review_overall", **plot)
 if board:
     by = _from_url("lessons_by", BREAKDOWNS, "mineral")
 else:
     by = st.segmented_control("Break down by", options=list(BREAKDOWNS), format_func=BREAKDOWNS.get,
                               default="mineral", required=True, key="lessons_by", bind="query-params") or "mineral"
 breakdown = read("review_outcomes", flt, by)
-st.plotly_chart(charts.review_breakdown(breakdown, BREAKDOWNS[by], today, scope, few=few), key="review_breakdown",
+st.plotly_chart(figure("review_breakdown", breakdown, BREAKDOWNS[by], today, scope, few=few), key="review_breakdown",
                 **plot)
 st.caption(f"n is the number of reviewed incidents in the group; groups of fewer than {few} are marked "
            "*(few)*: read their shares with care. By level, an incident with a Level 1 and a Level 2 plan "
@@ -122,7 +121,7 @@ st.subheader("Challenges, risks and recommendations", anchor=False)
 tags = read("tag_counts", flt)
 left, right = st.container(), st.container()  # one under the other: side by side, each is cut at 1024 px
 with left:
-    st.plotly_chart(charts.lesson_themes(tags, max(cover.reviewed, 1), today, scope), key="themes", **plot)
+    st.plotly_chart(figure("lesson_themes", tags, max(cover.reviewed, 1), today, scope), key="themes", **plot)
 with right:
     trend_chart = st.container()  # drawn above its control, so the two charts' titles line up
     if board:
@@ -132,7 +131,7 @@ with right:
                                       default="closure_year", required=True, key="lessons_period",
                                       bind="query-params") or "closure_year"
     trend = read("tag_trend", flt, period)
-    trend_chart.plotly_chart(charts.lesson_theme_trend(trend, list(tags["tag"].head(12)), PERIODS[period], today,
+    trend_chart.plotly_chart(figure("lesson_theme_trend", trend, list(tags["tag"].head(12)), PERIODS[period], today,
                                                        scope, few=few), key="theme_trend", **plot)
 
 
@@ -220,11 +219,11 @@ st.subheader("Budget outcome and time to closure", anchor=False)
 left, right = st.container(), st.container()  # one under the other: side by side, each is cut at 1024 px
 with left:
     bands = read("budget_bands", flt)
-    st.plotly_chart(charts.budget_variance(bands, [b[0] for b in VARIANCE_BANDS], today, scope),
+    st.plotly_chart(figure("budget_variance", bands, [b[0] for b in VARIANCE_BANDS], today, scope),
                     key="budget_variance", **plot)
 with right:
     days = lessons.distribution(read("days_to_closure", flt))
-    st.plotly_chart(charts.days_to_closure(days, today, scope), key="days_to_closure", **plot)
+    st.plotly_chart(figure("days_to_closure", days, today, scope), key="days_to_closure", **plot)
 
 totals = read("budget_totals", flt)
 if not totals.empty:

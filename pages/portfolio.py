@@ -6,17 +6,29 @@ import streamlit as st
 
 from pages._auth import can_administer, current_actor
 from pages._board import counted
-from pages._data import after_write, ageing, follow, get_engine, headline, pipeline, portfolio, read, settings
+from pages._data import (
+    PAGE_ROWS,
+    after_write,
+    ageing,
+    export_csv,
+    figure,
+    follow,
+    get_engine,
+    headline,
+    pipeline,
+    portfolio,
+    read,
+    settings,
+)
 from pages._filters import board_mode, current_filter
 from pages._nav import PAGES, ensure_entry_script
 from pages._text import md
 from remediation.domain.citations import cite
 from remediation.domain.settings import DEFAULT_TIME_FRAMES, Settings
 from remediation.domain.vocab import STEPS
-from remediation.reports import charts
 from remediation.reports.charts import compact
 from remediation.services import admin
-from remediation.storage.queries import PIPELINE_STAGES, PORTFOLIO_LIMIT
+from remediation.storage.queries import PIPELINE_STAGES, PORTFOLIO_SORTS
 from remediation.storage.queries import settings as stored_settings  # uncached: what is stored this moment
 from remediation.storage.records import ConflictError
 
@@ -85,14 +97,14 @@ if h.open_incidents == 0 and pipeline(flt)["count"].sum() == 0:
 
 # --- the pipeline and ageing ------------------------------------------------------------------------
 if board:
-    st.plotly_chart(charts.pipeline(pipeline(flt), today, pipeline_scope, st.session_state["stage"]),
+    st.plotly_chart(figure("pipeline", pipeline(flt), today, pipeline_scope, st.session_state["stage"]),
                     key="pipeline_chart", theme=None, config={"displayModeBar": False, "staticPlot": True})
 else:
-    st.plotly_chart(charts.pipeline(pipeline(flt), today, pipeline_scope, st.session_state["stage"]),
+    st.plotly_chart(figure("pipeline", pipeline(flt), today, pipeline_scope, st.session_state["stage"]),
                     key="pipeline_chart", on_select=_stage_from_chart, selection_mode="points", theme=None,
                     config={"displayModeBar": False})
     st.caption("Click a bar to list its incidents below.")
-st.plotly_chart(charts.ageing(ageing(flt, today), conf.time_frames, today, ageing_scope),
+st.plotly_chart(figure("ageing", ageing(flt, today), conf.time_frames, today, ageing_scope),
                 key="ageing_chart", theme=None, config={"displayModeBar": False})
 st.caption("Open incidents only: a closed incident has an outcome, not an age in a step.")
 
@@ -143,16 +155,40 @@ if not board:
                  placeholder="Every stage: the sidebar filters apply",
                  format_func=lambda s: "Every stage: the sidebar filters apply" if s is None else STAGE_LABELS[s])
 flt = current_filter(stage=st.session_state["stage"])
-df, matching = portfolio(flt, today)
+# The table pages and sorts on the server: a view sends one page of rows, whatever the portfolio's size.
+
+
+def _first_page() -> None:
+    """A new order starts again at its first page."""
+    st.session_state["table_page"] = 1
+
+
+if board:
+    sort_by, descending, page_no = "date_received", True, 1
+else:
+    sort_col, order_col, page_col = st.columns([2, 1, 1])
+    sort_by = sort_col.selectbox("Sort by", options=list(PORTFOLIO_SORTS), format_func=PORTFOLIO_SORTS.get,
+                                 key="table_sort", help="Sorts every matching incident, not only this page.",
+                                 on_change=_first_page)
+    descending = order_col.segmented_control("Order", options=["Descending", "Ascending"], default="Descending",
+                                             key="table_order", required=True, on_change=_first_page) != "Ascending"
+    page_no = int(page_col.number_input("Page", min_value=1, step=1, key="table_page"))
+df, matching = portfolio(flt, today, sort=sort_by, descending=descending, page=page_no)
+pages_n = max(1, -(-matching // PAGE_ROWS))
+if page_no > pages_n and matching:  # a narrower filter than the page asked: its last page
+    page_no = pages_n
+    df, matching = portfolio(flt, today, sort=sort_by, descending=descending, page=page_no)
 if df.empty:
     st.info("No incident in this stage matches the filters.", icon=":material/filter_alt_off:")
     st.stop()
 
-shown = f"{len(df):,} of {matching:,}" if matching > len(df) else f"{matching:,}"
+first_row = (page_no - 1) * PAGE_ROWS
+shown = (f"{first_row + 1:,}–{first_row + len(df):,} of {matching:,}" if matching > len(df) else f"{matching:,}")
 scope = STAGE_LABELS[flt.stage] if flt.stage else {"open": "open", "closed": "closed", "all": "all"}[flt.status]
 st.subheader(f"{shown} incidents · {scope}", anchor=False)
-if matching > PORTFOLIO_LIMIT:
-    st.caption(f"The newest {PORTFOLIO_LIMIT:,} are listed; narrow the filters to see others.")
+if matching > len(df):
+    st.caption(f"Page {page_no:,} of {pages_n:,}, {PAGE_ROWS} incidents a page, sorted by "
+               f"{PORTFOLIO_SORTS[sort_by].lower()} ({'descending' if descending else 'ascending'}).")
 df["flag"] = df["overdue"].map({True: "Overdue", False: ""})
 missing_documents = read("documents_missing", list(df["code"]))
 df["documents"] = [missing_documents.get(code, "") for code in df["code"]]
@@ -204,6 +240,13 @@ event = st.dataframe(
 )
 if board:
     st.stop()
-st.caption("Select a row to open the incident. Sort by any column header.")
+st.caption("Select a row to open the incident. Sort every incident with *Sort by* above (a column header sorts "
+           "this page only).")
+export_engine, export_frames = get_engine(), conf.time_frames
+st.download_button(
+    f"Export all {matching:,} incidents (CSV)", file_name=f"portfolio-{today.isoformat()}.csv", mime="text/csv",
+    on_click="ignore", icon=":material/download:",
+    # built only when clicked: every matching incident, in the order shown
+    data=lambda: export_csv(export_engine, flt, today, export_frames, sort_by, descending))
 if event.selection.rows:
     st.switch_page(PAGES["incident"], query_params={"incident": df.iloc[event.selection.rows[0]]["code"]})

@@ -152,9 +152,50 @@ def overdue_clause(today: date, time_frames: dict[int, int]):
                  for n, days in time_frames.items()))
 
 
-def portfolio(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), limit: int = PORTFOLIO_LIMIT,
-              today: date | None = None, time_frames: dict[int, int] | None = None) -> tuple[pd.DataFrame, int]:
-    """The incident list (newest first, at most ``limit`` rows) and the exact number matching."""
+# The portfolio table's columns a lead can sort by (server-side, over every matching incident), by label.
+PORTFOLIO_SORTS: dict[str, str] = {
+    "date_received": "Received", "code": "Code", "step_name": "Step or outcome", "overdue": "Overdue",
+    "days_in_step": "Days in step", "level1": "Level 1", "level2": "Level 2", "owed_by": "Owed by", "title": "Title",
+    "waiting_for": "Waiting for", "closure_flag": "Closure vs figures", "mineral": "Mineral", "country": "Country",
+    "smelter_refiner": "Smelter/refiner", "audit_programme": "Audit programme", "status": "Status",
+}
+_SORT_LABELS: dict[str, tuple[dict[str, str], str | None]] = {  # columns shown by label: sorted by label
+    "mineral": (MINERALS, None), "audit_programme": (AUDIT_PROGRAMMES, None), "status": (STATUSES, None),
+    "level1": (REQUIREMENTS, "Not assessed"), "level2": (REQUIREMENTS, "Not assessed"), "owed_by": (ROLES, ""),
+}
+
+
+def portfolio_order(sort: str, descending: bool, today: date, time_frames: dict[int, int]) -> list:
+    """ORDER BY of the portfolio table sorted by ``sort`` (a key of :data:`PORTFOLIO_SORTS`) as the page shows
+    it: coded columns by their label, days in step by the date the step began, empty values last, then by
+    code; unknown keys sort by date received."""
+    c = t.incidents.c
+    sort = sort if sort in PORTFOLIO_SORTS else "date_received"
+    def direction(expr):
+        return (expr.desc() if descending else expr.asc()).nulls_last()
+
+    if sort in _SORT_LABELS:
+        labels, missing = _SORT_LABELS[sort]
+        expr = case(labels, value=c[sort], else_=c[sort])
+        keys = [direction(func.coalesce(expr, missing) if missing is not None else expr)]
+    elif sort == "overdue":
+        keys = [direction(case((overdue_clause(today, time_frames), 1), else_=0))]
+    elif sort == "days_in_step":  # more days = an earlier date; closed with nothing owed: no days, last
+        shown = or_(c.status == "open", c.owed_by.is_not(None))
+        keys = [case((shown, 0), else_=1),
+                (c.step_entered_on.asc() if descending else c.step_entered_on.desc()).nulls_last()]
+    elif sort == "step_name":  # open incidents by step, then the closed outcomes
+        keys = [direction(case((c.status == "open", 0), else_=1)), direction(c.step), direction(c.status)]
+    else:
+        keys = [direction(c[sort])]
+    return [*keys, direction(c.code)]
+
+
+def portfolio(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), limit: int | None = PORTFOLIO_LIMIT,
+              today: date | None = None, time_frames: dict[int, int] | None = None, offset: int = 0,
+              sort: str = "date_received", descending: bool = True) -> tuple[pd.DataFrame, int]:
+    """One page of the incident list (``limit`` rows from ``offset``; ``limit=None``: every row), sorted on the
+    server by ``sort`` (:data:`PORTFOLIO_SORTS`; newest first by default), and the exact number matching."""
     today = today or date.today()
     time_frames = time_frames or DEFAULT_TIME_FRAMES
     c = t.incidents.c
@@ -169,7 +210,8 @@ def portfolio(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), limit: i
                    overdue_clause(today, time_frames).label("overdue"), c.closure_flag,
                    t.lessons.c.reviewed_on)
             .select_from(t.incidents.outerjoin(t.lessons, t.lessons.c.incident_id == c.id))
-            .where(flt.where()).order_by(c.date_received.desc(), c.code.desc()).limit(limit)
+            .where(flt.where()).order_by(*portfolio_order(sort, descending, today, time_frames))
+            .limit(limit).offset(offset or None)
         ).all()
     df = pd.DataFrame(rows, columns=[*columns, "lessons_on"])
     df["overdue"] = df["overdue"].astype(bool)

@@ -1,0 +1,143 @@
+"""Data versions by what changed: which cached figures a write makes stale, read from the database.
+
+Every write records an audit entry (``remediation.services.base.write_audit``, the importers, the demo
+loader) in its own transaction, so the audit log, which every app server shares, says what changed and in
+which order. Each entry's action falls in one *area*:
+
+* ``records``: incidents and everything recorded about them (steps, plans, money, lessons, documents), the
+  settings and the level policy: every portfolio, plans and lessons figure depends on them;
+* ``supply``: the smelter register and suppliers' declarations (the supply-chain page, the supplier and
+  product filters);
+* ``access``: who may sign in; no cached figure depends on it;
+* none: a write that changes no data (a document downloaded is audited, nothing else).
+
+:data:`LOG` moves with every entry, for what shows the audit log itself. :data:`CLOSED` keys what reads only
+the incidents closed after remediation (lessons learned): it moves when their number changes, when an entry
+about one of them is added, or when a ``records`` entry about no incident is (settings, policy, an unknown
+write), so a write to an open incident leaves lessons learned warm (:func:`closed_key`).
+
+An entry about one incident (it names the incident) is in ``records``, whatever its action: a change to an
+incident's record never changes the register, the declarations or who may sign in. Any other action this module
+does not know counts in every area: a new kind of write can only make caches colder, never stale. An area's version is the id of the newest audit entry in it; a cached read keys on
+the versions of the areas it depends on, so a write leaves every other area's figures warm.
+
+:class:`VersionTracker` keeps the versions of one database without rescanning the log: each refresh reads
+only the entries after the newest it has seen, less a window (:data:`WINDOW` ids), because on PostgreSQL
+ids are taken in one order and committed in another; an entry committed later than :data:`WINDOW` newer ids
+is still caught by the caches' lifetime (``ttl``)."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import Engine, func, select
+
+from remediation.storage import schema as t
+
+RECORDS, SUPPLY, ACCESS = "records", "supply", "access"
+AREAS: tuple[str, ...] = (RECORDS, SUPPLY, ACCESS)
+LOG = "log"  # not an area: the newest audit entry of any kind (an incident's audit trail keys on it)
+CLOSED = "closed"  # not an area: lessons learned's scope, the incidents closed after remediation
+
+NO_DATA_ACTIONS = frozenset({"downloaded document"})
+ACTION_AREAS: dict[str, frozenset[str]] = {
+    "added user": frozenset({ACCESS}),
+    "changed user role": frozenset({ACCESS}),
+    "removed user": frozenset({ACCESS}),
+    "added a smelter to the register": frozenset({SUPPLY}),
+    "imported supplier declaration": frozenset({SUPPLY}),
+    "loaded demo declaration": frozenset({SUPPLY}),
+}
+WINDOW = 256  # ids re-read below the newest seen (PostgreSQL commits ids out of order)
+
+
+def areas_of(action: str, about_incident: bool = False) -> frozenset[str]:
+    """The areas an audit entry changes, by its action and whether it names an incident: every area for an
+    action not known here about no incident."""
+    if action in NO_DATA_ACTIONS:
+        return frozenset()
+    return ACTION_AREAS.get(action, frozenset({RECORDS}) if about_incident else frozenset(AREAS))
+
+
+def versions(engine: Engine) -> dict:
+    """Every area's version, computed from the whole audit log (the reference :class:`VersionTracker` keeps
+    up with incrementally)."""
+    out: dict = dict.fromkeys((*AREAS, LOG), 0)
+    a = t.audit_log.c
+    general = 0
+    with engine.connect() as conn:
+        about = a.incident_code.is_not(None)
+        for action, about_incident, newest in conn.execute(
+                select(a.action, about, func.max(a.id)).group_by(a.action, about)):
+            for area in (*areas_of(action, bool(about_incident)), LOG):
+                out[area] = max(out[area], newest)
+            if RECORDS in areas_of(action, bool(about_incident)) and not about_incident:
+                general = max(general, newest)
+        out[CLOSED] = closed_key(conn, general)
+    return out
+
+
+def closed_key(conn, general: int) -> str:
+    """:data:`CLOSED`'s version: the number of incidents closed after remediation, the newest audit entry about
+    one of them that changed data, and ``general`` (the newest ``records`` entry about no incident). An incident that joins the
+    set adds an entry about it (the newest moves); one that leaves it lowers the number, or, if another joins
+    at once, that one's entry moves the newest."""
+    i, a = t.incidents.c, t.audit_log.c
+    closed = i.status == "closed_remediated"
+    n = conn.execute(select(func.count()).where(closed)).scalar_one()
+    newest = conn.execute(select(func.coalesce(func.max(a.id), 0))
+                          .select_from(t.audit_log.join(t.incidents, a.incident_id == i.id))
+                          .where(closed, a.action.not_in(NO_DATA_ACTIONS))).scalar_one()
+    return f"{n}-{newest}-{general}"
+
+
+class VersionTracker:
+    """The areas' versions of one database, kept up to date by reading only the newest audit entries.
+
+    Starts with every area at the newest entry's id (all of it may have changed before this process saw
+    it, and its caches are empty anyway); thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._versions: dict[str, int] | None = None
+        self._newest = 0
+        self._seen: set[int] = set()  # ids in the window below the newest, already counted
+        self._general = 0  # the newest records entry about no incident (see closed_key)
+        self._closed_for: int | None = None  # the records version CLOSED was computed at
+
+    def refresh(self, engine: Engine) -> dict:
+        a = t.audit_log.c
+        with self._lock:
+            with engine.connect() as conn:
+                if self._versions is None:
+                    newest = conn.execute(select(func.coalesce(func.max(a.id), 0))).scalar_one()
+                    self._versions = dict.fromkeys((*AREAS, LOG), newest)
+                    self._newest = self._general = newest
+                    self._seen = set(conn.execute(select(a.id).where(a.id > newest - WINDOW)).scalars())
+                    self._versions[CLOSED] = closed_key(conn, self._general)
+                    self._closed_for = self._versions[RECORDS]
+                    return dict(self._versions)
+                newest = conn.execute(select(func.coalesce(func.max(a.id), 0))).scalar_one()
+                if newest < self._newest:  # the log was emptied (a database made again at this URL): all new
+                    self._versions = {area: version + 1 for area, version in self._versions.items() if area != CLOSED}
+                    self._newest, self._seen, self._closed_for = newest, set(), None
+                    self._general += 1
+                rows = conn.execute(select(a.id, a.action, a.incident_code).where(a.id > self._newest - WINDOW)).all()
+            for entry, action, incident in rows:
+                if entry in self._seen:
+                    continue
+                self._seen.add(entry)
+                areas = areas_of(action, incident is not None)
+                for area in (*areas, LOG):
+                    # an entry committed late (a smaller id than one seen) still moves its area on
+                    self._versions[area] = max(self._versions[area] + 1, entry) if entry <= self._versions[area] \
+                        else entry
+                if RECORDS in areas and incident is None:
+                    self._general = max(self._general + 1, entry) if entry <= self._general else entry
+                self._newest = max(self._newest, entry)
+            self._seen = {i for i in self._seen if i > self._newest - WINDOW}
+            if self._closed_for != self._versions[RECORDS]:  # only after a records write: two cheap queries
+                with engine.connect() as conn:
+                    self._versions[CLOSED] = closed_key(conn, self._general)
+                self._closed_for = self._versions[RECORDS]
+            return dict(self._versions)
