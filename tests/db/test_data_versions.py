@@ -93,7 +93,7 @@ def credibility(engine, n: int) -> None:
 
 
 def time_frames(engine, n: int) -> None:
-    frames = {**DEFAULT_TIME_FRAMES, 1: 10 + n}
+    frames = {**DEFAULT_TIME_FRAMES, 1: 10 + n % 3000}  # the setting allows 1-3650 days
     admin.update_settings(engine, Settings(time_frames=frames), ADMIN)
 
 
