@@ -21,7 +21,7 @@ from remediation.domain.settings import DEFAULT_TIME_FRAMES, Settings
 from remediation.domain.vocab import AUDIT_PROGRAMMES, FUNDING_SOURCES, MINERALS, REQUIREMENTS, ROLES, STATUSES, STEPS
 from remediation.domain.workflow import WorkflowState, evaluate
 from remediation.storage import schema as t
-from remediation.storage.records import find_incident, load_records
+from remediation.storage.records import find_incident, load_records, reporting_cadence
 
 PORTFOLIO_LIMIT = 5000  # rows sent to a browser table at most; counts are always exact
 
@@ -365,7 +365,8 @@ def incident(engine: Engine, code: str, today: date | None = None
             return None
         incident_id, version = found
         record = load_records(conn, [incident_id])[incident_id]
-    return record, evaluate(record, today), version
+        cadence = reporting_cadence(conn)
+    return record, evaluate(record, today, cadence), version
 
 
 def audit_trail(engine: Engine, code: str) -> pd.DataFrame:
