@@ -12,7 +12,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from pages._auth import current_actor
+from pages._data import after_write, get_engine, read, settings
 from pages._forms import for_plan
+from pages._text import md
 from remediation.domain import models as m
 from remediation.domain.citations import cite
 from remediation.domain.involvement import meaning
@@ -24,11 +27,15 @@ from remediation.domain.vocab import (
     INVOLVEMENTS,
     RELATIONSHIP_DECISIONS,
     REMEDY_TYPES,
+    REPORTING_CADENCES,
     REPORTING_CHAIN,
     ROLES,
     STAKEHOLDERS,
 )
+from remediation.services import admin
 from remediation.services import company_work as work
+from remediation.services.base import Refused
+from remediation.storage.records import ConflictError
 
 DC, AP, SR, RF, VSC = ("downstream_company", "audit_programme", "smelter_refiner", "remediation_facilitator",
                        "victim_service_coordinator")
@@ -45,7 +52,7 @@ def involvement(rec: m.IncidentRecord, form: Form, editable: bool) -> None:
         st.markdown(f"**Company involvement: {found.label}** — {found.action}. {found.summary} ({found.citation})")
     if editable:
         with st.expander("Record the company's involvement" if found is None else "Change the company's involvement"):
-            form(m.InvolvementDecision, "involvement", DC, work.record_involvement, "Involvement recorded",
+            form(m.InvolvementDecision, "involvement_decision", DC, work.record_involvement, "Involvement recorded",
                  submit_label="Record involvement", choices={"involvement": INVOLVEMENTS})
 
 
@@ -210,3 +217,32 @@ def lesson_actions(rec: m.IncidentRecord, form: Form, can_write: bool) -> None:
                  defaults={"status": actions[pick].status},
                  labels={"policy_version": "Policy version it led to",
                          "due_diligence_change": "Due-diligence change it led to"})
+
+
+def cadence_editor() -> None:
+    """The admin page's form for the reporting cadence: how often the reporting chain passes a monitoring report on.
+    Saved against the version shown when the form was drawn (an admin who saved since is not overwritten)."""
+    memo = "cadence_settings.__seen"
+    shown = (read("settings_versions"), settings())
+    seen_versions, seen = st.session_state.get(memo, shown)
+    st.session_state[memo] = shown
+    st.subheader("Reporting chain", anchor=False)
+    with st.form("cadence_settings"):
+        cadence = st.segmented_control(
+            "Reporting cadence", options=list(REPORTING_CADENCES), format_func=REPORTING_CADENCES.get,
+            default=seen.reporting_cadence, required=True, key="cadence_settings.cadence",
+            help="While a plan is implemented, each monitoring report travels facilitator → smelter/refiner → audit "
+                 f"programme → company ({cite('regular_monitoring_reports')}). A hop not made within this cadence is "
+                 "an item the incident waits for, owed by whoever should have sent the report.")
+        if st.form_submit_button("Save reporting cadence"):
+            try:
+                wanted = Settings(**{**seen.model_dump(), "reporting_cadence": cadence})
+                admin.update_settings(get_engine(), wanted, current_actor(), expected_versions=seen_versions)
+            except (ConflictError, Refused, ValueError) as exc:
+                after_write()
+                st.session_state.pop(memo, None)
+                st.error(md(str(exc)), icon=":material/sync_problem:")
+            else:
+                after_write()
+                st.session_state.pop(memo, None)
+                st.rerun()

@@ -15,8 +15,8 @@ import streamlit as st
 
 from remediation.domain.vocab import ROLES
 from remediation.services import bootstrap
+from remediation.storage import company_work, queries, supply_chain
 from remediation.storage import engine as db
-from remediation.storage import queries, supply_chain
 from remediation.storage.queries import PortfolioFilter
 
 CACHE_TTL_SECONDS = 30
@@ -76,6 +76,16 @@ def _supply(key: str, query: str, *args, **kwargs):
 def supply(query: str, *args, **kwargs):
     """A cached read through :mod:`remediation.storage.supply_chain` (the register, declarations, exposure)."""
     return _supply(_url(), query, *args, **kwargs)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
+def _work(key: str, query: str, *args, **kwargs):
+    return getattr(company_work, query)(engine_for(key), *args, **kwargs)
+
+
+def work(query: str, *args, **kwargs):
+    """A cached read through :mod:`remediation.storage.company_work` (involvement, remedy, lessons actions)."""
+    return _work(_url(), query, *args, **kwargs)
 
 
 def portfolio(flt: PortfolioFilter, today: date):

@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from pages._data import distinct
-from remediation.domain.vocab import AUDIT_PROGRAMMES, MINERALS
-from remediation.storage.queries import LEVEL_FILTERS, PortfolioFilter
+from remediation.domain.vocab import AUDIT_PROGRAMMES, MINERALS, REMEDY_TYPES
+from remediation.storage.queries import INVOLVEMENT_FILTERS, LEVEL_FILTERS, PortfolioFilter
 
 
 def board_mode() -> bool:
@@ -48,6 +48,7 @@ def _url_filter(stage: str | None) -> PortfolioFilter:
         level=_from_url("level", LEVEL_FILTERS),
         received_from=dates[0] if dates else None, received_to=dates[1] if len(dates) > 1 else None,
         supplier=_from_url("supplier"), product=_from_url("product"),
+        involvement=_from_url("involvement", INVOLVEMENT_FILTERS), remedy_type=_from_url("remedy", REMEDY_TYPES),
     )
 
 
@@ -97,6 +98,13 @@ def _filter_widgets() -> None:
                    placeholder="All products",
                    help="Incidents at a smelter listed in a supplier's declaration that covers these products. "
                         "A company-wide declaration names no product: choose its supplier instead.")
+    st.multiselect("Company involvement", options=list(INVOLVEMENT_FILTERS), format_func=INVOLVEMENT_FILTERS.get,
+                   key="involvement", bind="query-params", placeholder="Any involvement",
+                   help="How the company relates to the harm: caused it (remediate directly), contributed to it, or "
+                        "directly linked through a business relationship (use leverage).")
+    st.multiselect("Remedy type", options=list(REMEDY_TYPES), format_func=REMEDY_TYPES.get, key="remedy",
+                   bind="query-params", placeholder="Any remedy",
+                   help="Incidents with a plan that provides any of these types of remedy.")
 
 
 def current_filter(stage: str | None = None) -> PortfolioFilter:
@@ -112,6 +120,7 @@ def current_filter(stage: str | None = None) -> PortfolioFilter:
         received_from=received[0] if len(received) > 0 else None,
         received_to=received[1] if len(received) > 1 else None,
         supplier=tuple(s.get("supplier") or ()), product=tuple(s.get("product") or ()),
+        involvement=tuple(s.get("involvement") or ()), remedy_type=tuple(s.get("remedy") or ()),
     )
 
 

@@ -89,7 +89,7 @@ def load_facts(code: str) -> None:
         return
     for name, key in FIELDS.items():
         st.session_state[key] = getattr(inc, name)
-    st.session_state["involvement"] = inc.involvement
+    st.session_state["role_in_harm"] = inc.involvement
     st.session_state["triage_incident"] = code
 
 
@@ -174,7 +174,7 @@ with inputs.container(key="triage_inputs"):
     slots["affected_persons"] = st.empty()
     slots["children_affected"] = st.empty()
     st.segmented_control("The company's involvement in the harm", options=list(INVOLVEMENTS),
-                         format_func=INVOLVEMENTS.get, key="involvement", bind="query-params",
+                         format_func=INVOLVEMENTS.get, key="role_in_harm", bind="query-params",
                          help="Caused, contributed, or directly linked through a business relationship "
                               f"({cite('company_role_in_harm')}): what the company remediates itself and what it "
                               "presses others to remediate. Not a fact the level rules read.")
@@ -215,7 +215,7 @@ with band:
         for tile, level, requirement in ((tiles[0], 1, result.level1), (tiles[1], 2, result.level2)):
             with tile.container(key=f"answer_level{level}"):
                 st.markdown(f"Level {level}: {MARKS[requirement]} {REQUIREMENTS[requirement]}")
-        involved = meaning(st.session_state.get("involvement"))
+        involved = meaning(st.session_state.get("role_in_harm"))
         with st.container(key="involvement_note"):
             if involved is None:
                 st.caption("Company involvement not chosen: choose caused, contributed or directly linked to see "

@@ -31,10 +31,10 @@ def test_triage_says_what_each_involvement_means_beside_the_levels(run_app):
     at = run_app(page=TRIAGE)
     assert not at.exception
     assert "Company involvement not chosen" in shown(at)
-    at.segmented_control(key="involvement").set_value("caused").run()
+    at.segmented_control(key="role_in_harm").set_value("caused").run()
     assert "Company involvement: Caused → remediate directly." in shown(at)
     assert "guideline lines 348-353" in shown(at)
-    at.segmented_control(key="involvement").set_value("directly_linked").run()
+    at.segmented_control(key="role_in_harm").set_value("directly_linked").run()
     assert "Company involvement: Directly linked → use leverage." in shown(at)
     assert "remediate directly" not in shown(at)
 
@@ -51,7 +51,7 @@ def test_triage_loads_the_involvement_recorded_on_an_incident(run_app, tmp_path)
 
 def test_the_involvement_is_recorded_on_the_incident_page(run_app):
     at, _ = open_demo(run_app, lambda s, r: s.is_open and s.step == 1 and r.incident.involvement is None)
-    record(at, "involvement", involvement="directly_linked")
+    record(at, "involvement_decision", involvement="directly_linked")
     assert not errors(at)
     assert "Company involvement: Directly linked" in shown(at)
 

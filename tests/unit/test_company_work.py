@@ -158,3 +158,20 @@ def test_caused_means_remediate_directly_and_linked_means_leverage():
     assert meaning("contributed").action == "contribute to remediation and use leverage"
     assert meaning("directly_linked").action == "use leverage"
     assert meaning(None) is None
+
+
+# --- the import and export format: the company's involvement is a column ---------------------------------------
+
+def test_the_involvement_column_reads_labels_and_identifiers_and_exports_its_label():
+    from remediation.services.transfer.cells import CellError, read_cell
+    from remediation.services.transfer.format import COLUMNS, export_value
+    from remediation.services.transfer.mapping import suggest_mapping
+
+    assert COLUMNS["involvement"] == "Company involvement"
+    assert read_cell("involvement", "Directly linked") == "directly_linked"
+    assert read_cell("involvement", "caused") == "caused"
+    assert read_cell("involvement", "") is None
+    with pytest.raises(CellError, match="not a known involvement. Use one of: Caused, Contributed, Directly linked"):
+        read_cell("involvement", "Complicit")
+    assert export_value("involvement", "contributed") == "Contributed" and export_value("involvement", None) is None
+    assert suggest_mapping(["Code", "Company involvement"])["involvement"] == "Company involvement"
