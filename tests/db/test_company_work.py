@@ -239,3 +239,40 @@ def test_a_viewer_cannot_record_and_a_stale_version_is_refused(engine):
                            expected_version=version, **kw)
     rec, _, _ = _record(engine)
     assert [m.title for m in rec.response.corrective_action.milestones] == ["Audit"]
+
+
+# --- the read side: filters, charts' data, the actions list ----------------------------------------------------
+
+def test_the_sidebar_filters_by_involvement_and_remedy_type(demo_engine):
+    from remediation.services.demo import read_fixture
+    from remediation.storage import company_work as reads
+    from remediation.storage.queries import PortfolioFilter
+
+    fixture = read_fixture()
+    with demo_engine.connect() as conn:
+        def codes(flt):
+            return set(conn.execute(select(t.incidents.c.code).where(flt.where(with_status=False))).scalars())
+        assert codes(PortfolioFilter(involvement=("caused", "not_determined"))) == {
+            r.incident.code for r in fixture if r.incident.involvement in ("caused", None)}
+        assert codes(PortfolioFilter(remedy_type=("compensation",))) == {
+            r.incident.code for r in fixture if any("compensation" in p.remedy_types for p in r.plans)} != set()
+    counts = reads.involvement_counts(demo_engine).set_index("involvement")["incidents"]
+    assert counts["directly_linked"] == sum(r.incident.involvement == "directly_linked" for r in fixture)
+    remedy = reads.remedy_by_involvement(demo_engine)
+    assert remedy["plans"].sum() == sum(max(1, len(p.remedy_types)) for r in fixture for p in r.plans)
+    assert "Involvement caused, not determined" in PortfolioFilter(involvement=("caused", "not_determined")).describe() \
+        .replace("involvement", "Involvement")
+
+
+def test_the_actions_list_puts_overdue_first_and_counts_closed(demo_engine):
+    from remediation.services.demo import read_fixture
+    from remediation.storage import company_work as reads
+
+    today = date(2027, 1, 1)
+    actions = reads.lesson_actions(demo_engine, today=today)
+    fixture = [a for r in read_fixture() if r.lessons for a in r.lessons.actions]
+    assert len(actions) == len(fixture) > 0
+    assert int(actions["overdue"].sum()) == sum(a.overdue(today) for a in fixture)
+    flags = actions["overdue"].tolist()
+    assert flags == sorted(flags, reverse=True)  # overdue first
+    assert int((~actions["open"]).sum()) == sum(a.status in ("done", "dropped") for a in fixture)
