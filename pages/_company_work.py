@@ -12,10 +12,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from pages._auth import current_actor
-from pages._data import after_write, get_engine, read, settings
+from pages._data import read, settings
+from pages._evidence import save_settings
 from pages._forms import for_plan
-from pages._text import md
 from remediation.domain import models as m
 from remediation.domain.citations import cite
 from remediation.domain.involvement import meaning
@@ -32,10 +31,7 @@ from remediation.domain.vocab import (
     ROLES,
     STAKEHOLDERS,
 )
-from remediation.services import admin
 from remediation.services import company_work as work
-from remediation.services.base import Refused
-from remediation.storage.records import ConflictError
 
 DC, AP, SR, RF, VSC = ("downstream_company", "audit_programme", "smelter_refiner", "remediation_facilitator",
                        "victim_service_coordinator")
@@ -235,14 +231,4 @@ def cadence_editor() -> None:
                  f"programme → company ({cite('regular_monitoring_reports')}). A hop not made within this cadence is "
                  "an item the incident waits for, owed by whoever should have sent the report.")
         if st.form_submit_button("Save reporting cadence"):
-            try:
-                wanted = Settings(**{**seen.model_dump(), "reporting_cadence": cadence})
-                admin.update_settings(get_engine(), wanted, current_actor(), expected_versions=seen_versions)
-            except (ConflictError, Refused, ValueError) as exc:
-                after_write()
-                st.session_state.pop(memo, None)
-                st.error(md(str(exc)), icon=":material/sync_problem:")
-            else:
-                after_write()
-                st.session_state.pop(memo, None)
-                st.rerun()
+            save_settings({"reporting_cadence": cadence}, seen, seen_versions, memo)

@@ -122,6 +122,17 @@ def not_before(value: date | None, earlier: date | None, what: str, earlier_what
         raise ValueError(f"{what} ({value.isoformat()}) is before {earlier_what} ({earlier.isoformat()})")
 
 
+def chain_order_error(chain: list[tuple[str, str, date | None]]) -> str | None:
+    """The first link of a chain of (field, what happened, date) recorded without the one before it, or dated before
+    it: ``"field: …"``, or None when the chain is in order."""
+    for (name, what, value), (_, prev_what, prev) in zip(chain[1:], chain[:-1]):
+        if value is not None and prev is None:
+            return f"{name}: {prev_what} must be recorded before {what}"
+        if value is not None and prev is not None and value < prev:
+            return f"{name}: {what} ({value}) is before {prev_what} ({prev})"
+    return None
+
+
 # --- The incident (intake) -----------------------------------------------------------------------
 
 class IncidentIn(Model):
@@ -530,12 +541,7 @@ class ReportForwarding(Model):
                   self.sent_to_audit_programme_on),
                  ("sent_to_company_on", "the audit programme's sending to the downstream company",
                   self.sent_to_company_on)]
-        for (name, what, value), (_, prev_what, prev) in zip(chain[1:], chain[:-1]):
-            if value is not None and prev is None:
-                return f"{name}: {prev_what} must be recorded before {what}"
-            if value is not None and prev is not None and value < prev:
-                return f"{name}: {what} ({value}) is before {prev_what} ({prev})"
-        return None
+        return chain_order_error(chain)
 
 
 class Consultation(Model):
@@ -586,12 +592,7 @@ class PlanApproval(Model):
             ("submitted_by_smelter_on", "the smelter/refiner's submission", self.submitted_by_smelter_on),
             ("approved_by_audit_programme_on", "the audit programme's approval", self.approved_by_audit_programme_on),
         ]
-        for (name, what, value), (_, prev_what, prev) in zip(chain[1:], chain[:-1]):
-            if value is not None and prev is None:
-                return f"{name}: {prev_what} must be recorded before {what}"
-            if value is not None and prev is not None and value < prev:
-                return f"{name}: {what} ({value}) is before {prev_what} ({prev})"
-        return None
+        return chain_order_error(chain)
 
 
 class ImplementationStart(Model):

@@ -108,3 +108,17 @@ def test_a_lessons_review_raises_an_action_that_lessons_learned_counts(run_app):
     assert "Add debt-bondage questions to supplier audits" in frames(at)
     submit(at, "lesson_action")  # the same title again: refused under the title
     assert "an action" in errors(at) and "already recorded" in errors(at)
+
+
+def test_an_admin_sets_the_reporting_cadence_and_the_waiting_items_follow(run_app, tmp_path):
+    from remediation.storage import queries
+
+    at = run_app(page="pages/admin.py")
+    assert not at.exception
+    assert at.segmented_control(key="cadence_settings.cadence").value == "quarterly"  # the default
+    at.segmented_control(key="cadence_settings.cadence").set_value("half_yearly")
+    submit(at, "cadence_settings")
+    assert not at.exception
+    engine = db.get_engine(f"sqlite:///{tmp_path / 'app.db'}")
+    assert queries.settings(engine).reporting_cadence == "half_yearly"
+    assert at.segmented_control(key="cadence_settings.cadence").value == "half_yearly"
