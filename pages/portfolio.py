@@ -96,7 +96,7 @@ st.plotly_chart(charts.ageing(ageing(flt, today), conf.time_frames, today, agein
                 key="ageing_chart", theme=None, config={"displayModeBar": False})
 st.caption("Open incidents only: a closed incident has an outcome, not an age in a step.")
 
-# --- the company's involvement and the remedy provided (guideline lines 346-396, 446-481) ---------------------
+# --- the company's involvement and the remedy provided (issue #13) --------------------------------------------
 involved, remedied = st.container(), st.container()  # one under the other: side by side, each is cut at 1024 px
 involved.plotly_chart(company_charts.involvement(work("involvement_counts", flt), today, pipeline_scope),
                       key="involvement_chart", theme=None, config={"displayModeBar": False})

@@ -1,4 +1,4 @@
-"""What the company's involvement in the harm means for what it must do (guideline lines 346-396).
+"""What the company's involvement in the harm means for what it must do (guideline lines 346-376, 378-396).
 
 The guideline's chart: a company that *caused* the harm ceases it and remediates; one that *contributed* ceases its
 contribution, uses its leverage and contributes to remediation; one *linked* to it through its operations, products

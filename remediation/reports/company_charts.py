@@ -31,9 +31,9 @@ def remedy_by_involvement(df: pd.DataFrame, as_of: date, scope: str) -> go.Figur
             continue
         values = [int(part.get(r, 0)) for r in remedies]
         fig.add_bar(x=values, y=[plain(remedy_label(r)) for r in remedies], orientation="h",
-                    name=involvement_label(involvement), marker={"color": colour},
+                    name=plain(involvement_label(involvement)), marker={"color": colour},
                     text=[v or "" for v in values], textposition="inside", insidetextanchor="middle",
-                    hovertemplate="%{y}: %{x} plans (" + involvement_label(involvement) + ")<extra></extra>")
+                    hovertemplate="%{y}: %{x} plans (" + plain(involvement_label(involvement)) + ")<extra></extra>")
     totals = df.groupby("remedy_type")["plans"].sum()
     _layout(fig, heading, height=max(300, 150 + 40 * len(remedies)))
     fig.update_layout(barmode="stack", showlegend=True,

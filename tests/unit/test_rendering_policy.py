@@ -23,7 +23,7 @@ import pytest
 
 import remediation.reports
 from remediation.domain.models import Indicator
-from remediation.reports import charts, plan_charts, supply_charts
+from remediation.reports import charts, company_charts, plan_charts, supply_charts
 from remediation.storage.supply_chain import Flows
 
 HOSTILE = ('<a href="https://evil.example/x">click</a><span style="font-size:60px">BIG</span><i>it</i>'
@@ -103,6 +103,12 @@ CASES = {
                             "stage": ["smelter", "supplier", "product"], "open": [2, 2, 2]}),
         links=pd.DataFrame({"source": [0, 1], "target": [1, 2], "value": [2, 2], "rank": [5, 4]}),
         smelters=1, suppliers=1, products=1), TODAY, HOSTILE),
+    "company_charts.involvement": lambda: company_charts.involvement(
+        pd.DataFrame({"involvement": ["caused", "directly_linked"], "label": [HOSTILE, "Directly linked"],
+                      "incidents": [1, 3]}), TODAY, HOSTILE),
+    "company_charts.remedy_by_involvement": lambda: company_charts.remedy_by_involvement(
+        pd.DataFrame({"remedy_type": [HOSTILE, "compensation"], "involvement": ["caused", "directly_linked"],
+                      "plans": [1, 2]}), TODAY, HOSTILE),
 }
 
 
