@@ -276,11 +276,11 @@ def reports_overdue(plan: Plan, today: date, cadence: str = DEFAULT_REPORTING_CA
         return []
     months = CADENCE_MONTHS[cadence]
     reports = plan.monitoring_reports
-    for field, sender, receiver in REPORTING_CHAIN:
-        if field == "sent_to_smelter_on":  # a report the facilitator sent: received, if not dated as sent
+    for hop, sender, receiver in REPORTING_CHAIN:
+        if hop == "sent_to_smelter_on":  # a report the facilitator sent: received, if not dated as sent
             sent = [r.sent_to_smelter_on or r.received_on for r in reports]
         else:
-            sent = [d for r in reports if (d := getattr(r, field)) is not None]
+            sent = [d for r in reports if (d := getattr(r, hop)) is not None]
         due = _add_months(max(sent, default=start), months)
         if due < today:
             last = f"last on {max(sent)}" if sent else "none since implementation started on " + str(start)
@@ -393,9 +393,9 @@ def events(record: IncidentRecord) -> list[tuple[date, str, str]]:
         out += [(m.received_on, "remediation_facilitator", f"{name}: monitoring report for {m.period_start} to "
                  f"{m.period_end}") for m in p.monitoring_reports]
         for m in p.monitoring_reports:
-            for field, sender, receiver in REPORTING_CHAIN:
-                out.append((getattr(m, field), sender, f"{name}: monitoring report ending {m.period_end} sent to the "
-                            f"{ROLES[receiver].lower()}"))
+            for hop, sender, receiver in REPORTING_CHAIN:
+                sent_to = f"{name}: monitoring report ending {m.period_end} sent to the {ROLES[receiver].lower()}"
+                out.append((getattr(m, hop), sender, sent_to))
         out += [(c.consulted_on, "remediation_facilitator", f"{name}: {c.stakeholder.replace('_', ' ')} consulted")
                 for c in p.consultations]
         out += [(f.collected_on, "remediation_facilitator", f"{name}: feedback collected from {f.source}")
