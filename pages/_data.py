@@ -21,8 +21,9 @@ import streamlit as st
 from remediation.domain.vocab import ROLES
 from remediation.reports import charts
 from remediation.services import bootstrap
+from remediation.storage import company_work, queries, supply_chain
 from remediation.storage import engine as db
-from remediation.storage import followups, queries, supply_chain
+from remediation.storage import followups
 from remediation.storage import versions as data_versions
 from remediation.storage.queries import PortfolioFilter
 
@@ -158,6 +159,16 @@ def export_csv(engine, flt: PortfolioFilter, today: date, time_frames: dict[int,
     df, _ = queries.portfolio(engine, flt, None, today=today, time_frames=time_frames, sort=sort,
                               descending=descending)
     return df.drop(columns=["step", "step_entered_on"]).to_csv(index=False).encode("utf-8-sig")
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
+def _work(key: str, query: str, *args, **kwargs):
+    return getattr(company_work, query)(engine_for(key), *args, **kwargs)
+
+
+def work(query: str, *args, **kwargs):
+    """A cached read through :mod:`remediation.storage.company_work` (involvement, remedy, lessons actions)."""
+    return _work(data_key(), query, *args, **kwargs)
 
 
 def pipeline(flt: PortfolioFilter):

@@ -158,15 +158,21 @@ def settings_editor() -> None:
             format_func=lambda k: f"{fact_label(k)}, before {NEXT_STEP[k].words}", key="evidence_settings.required",
             help="Recording the step that follows a listed document is refused until the document is attached.")
         if st.form_submit_button("Save evidence settings"):
-            try:
-                wanted = Settings(**{**seen.model_dump(), "document_size_limit_mb": int(limit),
-                                     "documents_required": required})
-                admin.update_settings(get_engine(), wanted, current_actor(), expected_versions=seen_versions)
-            except (ConflictError, Refused, ValueError) as exc:
-                after_write()
-                st.session_state.pop(memo, None)
-                st.error(md(str(exc)), icon=":material/sync_problem:")
-            else:
-                after_write()
-                st.session_state.pop(memo, None)
-                st.rerun()
+            save_settings({"document_size_limit_mb": int(limit), "documents_required": required}, seen,
+                          seen_versions, memo)
+
+
+def save_settings(changes: dict, seen: Settings, seen_versions: dict, memo: str) -> None:
+    """Save ``changes`` to the settings as a form showed them (``seen``, at ``seen_versions``): a setting another
+    admin saved since is not overwritten; the refusal is shown under the form and the form's memo dropped."""
+    try:
+        wanted = Settings(**{**seen.model_dump(), **changes})
+        admin.update_settings(get_engine(), wanted, current_actor(), expected_versions=seen_versions)
+    except (ConflictError, Refused, ValueError) as exc:
+        after_write()
+        st.session_state.pop(memo, None)
+        st.error(md(str(exc)), icon=":material/sync_problem:")
+    else:
+        after_write()
+        st.session_state.pop(memo, None)
+        st.rerun()

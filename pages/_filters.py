@@ -9,8 +9,8 @@ import streamlit as st
 
 from pages import _url
 from pages._data import distinct
-from remediation.domain.vocab import AUDIT_PROGRAMMES, MINERALS
-from remediation.storage.queries import LEVEL_FILTERS, PortfolioFilter
+from remediation.domain.vocab import AUDIT_PROGRAMMES, MINERALS, REMEDY_TYPES
+from remediation.storage.queries import INVOLVEMENT_FILTERS, LEVEL_FILTERS, PortfolioFilter
 
 STATUS_LABELS = {"open": "Open", "closed": "Closed", "all": "All"}
 BOARD_CODEC = _url.flag(absent_is_default=True)  # no ``board`` in the link: not board mode
@@ -32,6 +32,8 @@ def filter_codecs() -> dict[str, _url.Codec]:
         "smelter": _url.choices(distinct("smelter_refiner")), "level": _url.choices(LEVEL_FILTERS, LEVEL_FILTERS),
         "received": _url.date_range(), "supplier": _url.choices(distinct("supplier")),
         "product": _url.choices(distinct("product")),
+        "involvement": _url.choices(INVOLVEMENT_FILTERS, INVOLVEMENT_FILTERS),
+        "remedy": _url.choices(REMEDY_TYPES, REMEDY_TYPES),
     }
 
 
@@ -79,6 +81,7 @@ def _url_filter(stage: str | None) -> PortfolioFilter:
         level=_from_url("level", LEVEL_FILTERS),
         received_from=dates[0] if dates else None, received_to=dates[1] if len(dates) > 1 else None,
         supplier=_from_url("supplier"), product=_from_url("product"),
+        involvement=_from_url("involvement", INVOLVEMENT_FILTERS), remedy_type=_from_url("remedy", REMEDY_TYPES),
     )
 
 
@@ -128,6 +131,13 @@ def _filter_widgets() -> None:
                    placeholder="All products",
                    help="Incidents at a smelter listed in a supplier's declaration that covers these products. "
                         "A company-wide declaration names no product: choose its supplier instead.")
+    st.multiselect("Company involvement", options=list(INVOLVEMENT_FILTERS), format_func=INVOLVEMENT_FILTERS.get,
+                   key="involvement", placeholder="Any involvement",
+                   help="How the company relates to the harm: caused it (remediate directly), contributed to it, or "
+                        "directly linked through a business relationship (use leverage).")
+    st.multiselect("Remedy type", options=list(REMEDY_TYPES), format_func=REMEDY_TYPES.get, key="remedy",
+                   placeholder="Any remedy",
+                   help="Incidents with a plan that provides any of these types of remedy.")
 
 
 def current_filter(stage: str | None = None) -> PortfolioFilter:
@@ -143,6 +153,7 @@ def current_filter(stage: str | None = None) -> PortfolioFilter:
         received_from=received[0] if len(received) > 0 else None,
         received_to=received[1] if len(received) > 1 else None,
         supplier=tuple(s.get("supplier") or ()), product=tuple(s.get("product") or ()),
+        involvement=tuple(s.get("involvement") or ()), remedy_type=tuple(s.get("remedy") or ()),
     )
 
 

@@ -150,7 +150,8 @@ def humanise(name: object) -> str:
 
 
 def _vocabularies() -> dict[frozenset, dict]:
-    return {frozenset(v): v for v in vars(vocab).values() if isinstance(v, dict) and v}
+    return {frozenset(v): v for v in vars(vocab).values()
+            if isinstance(v, dict) and v and all(isinstance(label, str) for label in v.values())}  # id → label only
 
 
 VOCABULARIES = _vocabularies()

@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from pages import _evidence
+from pages import _company_work, _evidence
 from pages._auth import current_actor, is_admin, local_mode
 from pages._data import _changes_text, after_write, get_engine
 from pages._filters import board_mode
@@ -88,6 +88,7 @@ if not board_mode():  # a slide: the users and the log, no form
 
 if not board_mode():
     _evidence.settings_editor()
+    _company_work.cadence_editor()
 
 # --- audit log ----------------------------------------------------------------------------------------
 st.subheader("Audit log", anchor=False)

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
-from pages import _evidence, _exposure
+from pages import _company_work, _evidence, _exposure
 from pages._auth import can_edit, current_actor, read_only_notice
 from pages._data import (
     after_write,
@@ -27,10 +27,12 @@ from pages._nav import PAGES, ensure_entry_script
 from pages._text import link_code_problem, md
 from remediation.domain import models as m
 from remediation.domain.citations import CITATIONS, cite
+from remediation.domain.involvement import meaning
 from remediation.domain.record_rules import closure_figures, coverage, step1_closure_document
 from remediation.domain.rules import assess
 from remediation.domain.vocab import (
     AUDIT_PROGRAMMES,
+    CORRECTIVE_STATUSES,
     INITIATIVE_KINDS,
     MINERALS,
     REQUIREMENTS,
@@ -191,6 +193,8 @@ with st.container(border=True):
         st.caption(f"Assessed on {latest.assessed_on} under policy version {latest.policy_version}.")
         for reason in latest.reasons:
             st.markdown(f"- {md(reason)}")
+    if (involved := meaning(inc.involvement)) is not None:  # beside the levels: what the company itself must do
+        st.caption(f"Company involvement: **{involved.label}** — {involved.action} ({involved.citation}).")
     if inc.trading_link in ("current", "past") and not board_mode():
         if st.button("Open these facts in what-if triage", icon=":material/rule:", key="to_triage"):
             st.switch_page(PAGES["triage"], query_params={"from": code})
@@ -293,6 +297,8 @@ with tabs[0]:
                   submit_label="Record the investigation's finding",
                   document=(step1_closure_document("substantiation"), None),
                   labels={"stopped_trading_date": "Date the smelter/refiner stopped trading (past trading)"})
+    if state.is_open or inc.involvement:
+        _company_work.involvement(rec, step_form, editable)
 
 with tabs[1]:
     if state.step < 2:
@@ -321,7 +327,9 @@ with tabs[1]:
             step_form(m.CorrectiveAction, "corrective", AP, services.record_corrective_action,
                       "Corrective action recorded", submit_label="Record corrective action",
                       document=("corrective_action", None),
+                      exclude={"milestones"}, choices={"status": CORRECTIVE_STATUSES},
                       labels={"relationship_terminated": "Relationship with the mine operator or entity terminated"})
+        _company_work.corrective(rec, step_form, editable)
         if r.smelter_notice:
             st.markdown(f"Smelter/refiner notified on {r.smelter_notice.notified_on}.")
         elif editable and latest:
@@ -369,6 +377,10 @@ with tabs[2]:
             step_form(m.PlanApproval, f"approval{lvl}", role, for_plan(services.record_plan_approval, lvl),
                       "Approval chain updated", submit_label="Record", fields=[field], labels={field: label},
                       document=("plan_approval", lvl))
+    if state.step >= 3:
+        for plan in rec.plans:
+            st.markdown(f"**Level {plan.level} plan: remedy, engagement and the victims' voice**")
+            _company_work.plan_engagement(plan, step_form, editable, conf)
 
 with tabs[3]:
     if state.step < 4:
@@ -412,6 +424,9 @@ with tabs[3]:
                           "Final report recorded", submit_label="Record the final report", fields=["final_report_on"],
                           document=("final_report", lvl),
                           labels={"final_report_on": "Facilitator's final report received on"})
+    if state.step >= 4:
+        for plan in rec.plans:
+            _company_work.plan_reporting(plan, step_form, editable)
 
 with tabs[4]:
     if state.step < 5:
@@ -456,7 +471,8 @@ with tabs[5]:
                                   ("objectives_met", "victims_satisfied", "communities_benefited", "budget_sufficient")))
         step_form(m.Lessons, "lessons", DC, services.record_lessons, "Lessons recorded",
                   submit_label="Record lessons learned", defaults=rec.lessons.model_dump() if rec.lessons else None,
-                  document=("lessons_review", None))
+                  document=("lessons_review", None), exclude={"actions"})
+        _company_work.lesson_actions(rec, step_form, not board_mode())
 
 _evidence.section(code, rec, state)
 

@@ -10,12 +10,13 @@ from datetime import date
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
-from pages._data import CACHE_TTL_SECONDS, engine_for, figure, lessons_key, settings
+from pages._data import CACHE_TTL_SECONDS, engine_for, figure, lessons_key, settings, work
 from pages._filters import board_mode, current_filter
 from pages._nav import PAGES, ensure_entry_script
 from pages._text import database_error, link_text_problem, md
-from remediation.domain.citations import CITATIONS
-from remediation.domain.vocab import REVIEW_ANSWERS, REVIEW_QUESTIONS
+from remediation.domain.citations import CITATIONS, cite
+from remediation.domain.vocab import ACTION_STATUSES, REVIEW_ANSWERS, REVIEW_QUESTIONS
+from remediation.reports import company_charts
 from remediation.storage import lessons
 from remediation.storage.lessons import BREAKDOWNS, PERIODS, REVIEW_ITEMS, SEARCH_LIMIT, VARIANCE_BANDS
 
@@ -248,3 +249,48 @@ if not board:
                "currency and never added across currencies; the bands compare each plan with its own budget. Time "
                "to closure runs from the audit programme's substantiation to the downstream company's closing; by "
                "level, an incident with both plans counts in both.")
+
+# --- lessons into action (guideline lines 1454-1459) ------------------------------------------------------------
+st.subheader("Lessons into action", anchor=False)
+actions = work("lesson_actions", flt, today)
+open_actions = actions[actions["open"]]
+a, b, c = st.columns(3)
+a.metric("Open actions", f"{len(open_actions):,}", help="Raised by a lessons review and not yet done or dropped.")
+b.metric("Overdue", f"{int(actions['overdue'].sum()):,}", help="Open past their due date.")
+c.metric("Closed", f"{len(actions) - len(open_actions):,}", delta=f"of {len(actions):,} raised", delta_color="off",
+         delta_arrow="off", help="Done or dropped.")
+if not board:
+    st.caption(f"A lessons review raises actions so the learning reaches due diligence and management systems "
+               f"({cite('lessons_into_due_diligence')}): each with an owner, a due date and what it led to (a "
+               "policy version, a due-diligence change). Record them on the incident's Lessons tab. Actions of every "
+               "incident matching the filters, open or closed.")
+if open_actions.empty:
+    st.info("No open action." if len(actions) else "No lessons review has raised an action yet.",
+            icon=":material/task_alt:")
+else:
+    st.dataframe(open_actions.assign(status=open_actions["status"].map(ACTION_STATUSES),
+                                     overdue=open_actions["overdue"].map({True: "Overdue", False: ""})),
+                 hide_index=True, width="stretch",
+                 column_order=["code", "title", "owner", "due_on", "overdue", "status", "incident"],
+                 column_config={"code": "Incident", "title": st.column_config.TextColumn("Action", width="large"),
+                                "owner": "Owner", "due_on": st.column_config.DateColumn("Due"),
+                                "overdue": "Overdue", "status": "Status",
+                                "incident": st.column_config.TextColumn("Incident title", width="medium")})
+led = actions[actions["policy_version"].notna() | (actions["due_diligence_change"].fillna("") != "")]
+if not led.empty and not board:
+    with st.expander(f"What the actions led to ({len(led):,})"):
+        st.dataframe(led, hide_index=True, width="stretch",
+                     column_order=["code", "title", "status", "closed_on", "policy_version", "due_diligence_change"],
+                     column_config={"code": "Incident", "title": "Action", "status": "Status",
+                                    "closed_on": st.column_config.DateColumn("Closed"),
+                                    "policy_version": st.column_config.NumberColumn("Policy version", format="%d"),
+                                    "due_diligence_change": "Due-diligence change"})
+
+# --- remedy and involvement -------------------------------------------------------------------------------------
+st.subheader("Remedy provided and the company's involvement", anchor=False)
+st.plotly_chart(company_charts.remedy_by_involvement(work("remedy_by_involvement", flt, True), today, scope),
+                key="remedy_by_involvement", **plot)
+if not board:
+    st.caption("Plans of the incidents closed after remediation, by the types of remedy they provide "
+               f"({cite('remedy_types')}) and how the company relates to the harm ({cite('company_role_in_harm')}). "
+               "Break the review items down by the company's involvement above; filter both in the sidebar.")

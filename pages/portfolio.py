@@ -19,6 +19,7 @@ from pages._data import (
     portfolio,
     read,
     settings,
+    work,
 )
 from pages._filters import board_mode, current_filter
 from pages._nav import PAGES, ensure_entry_script
@@ -26,6 +27,7 @@ from pages._text import md
 from remediation.domain.citations import cite
 from remediation.domain.settings import DEFAULT_TIME_FRAMES, Settings
 from remediation.domain.vocab import STEPS
+from remediation.reports import company_charts
 from remediation.reports.charts import compact
 from remediation.services import admin
 from remediation.storage.queries import PIPELINE_STAGES, PORTFOLIO_SORTS
@@ -107,6 +109,18 @@ else:
 st.plotly_chart(figure("ageing", ageing(flt, today), conf.time_frames, today, ageing_scope),
                 key="ageing_chart", theme=None, config={"displayModeBar": False})
 st.caption("Open incidents only: a closed incident has an outcome, not an age in a step.")
+
+# --- the company's involvement and the remedy provided (issue #13) --------------------------------------------
+involved, remedied = st.container(), st.container()  # one under the other: side by side, each is cut at 1024 px
+involved.plotly_chart(company_charts.involvement(work("involvement_counts", flt), today, pipeline_scope),
+                      key="involvement_chart", theme=None, config={"displayModeBar": False})
+remedied.plotly_chart(company_charts.remedy_by_involvement(work("remedy_by_involvement", flt), today, pipeline_scope),
+                      key="remedy_chart", theme=None, config={"displayModeBar": False})
+if not board:
+    st.caption(f"Caused: the company remediates directly; contributed: it contributes to remediation and uses its "
+               f"leverage; directly linked: it uses its leverage over the audit programme and the smelter/refiner "
+               f"({cite('company_role_in_harm')}). Remedy types as the plans record them ({cite('remedy_types')}). "
+               "Filter both in the sidebar.")
 
 
 def time_frames_editor() -> None:

@@ -19,9 +19,10 @@ from pages._filters import board_mode
 from pages._nav import PAGES, ensure_entry_script
 from pages._text import link_code_problem, link_number_problem, md, plain_error
 from remediation.domain.citations import CITATIONS, cite
+from remediation.domain.involvement import meaning
 from remediation.domain.models import field_of_error
 from remediation.domain.rules import TriageInput, assess
-from remediation.domain.vocab import REQUIREMENTS, SCENARIOS, TRADING_LINKS, VIOLATION_TYPES
+from remediation.domain.vocab import INVOLVEMENTS, REQUIREMENTS, SCENARIOS, TRADING_LINKS, VIOLATION_TYPES
 from remediation.domain.whatif import counterfactuals
 from remediation.services import incidents as services
 
@@ -90,6 +91,7 @@ def load_facts(code: str) -> None:
         return
     for name, key in FIELDS.items():
         st.session_state[key] = getattr(inc, name)
+    st.session_state["role_in_harm"] = inc.involvement
     st.session_state["triage_incident"] = code
 
 
@@ -191,6 +193,11 @@ with inputs.container(key="triage_inputs"):
     right.number_input("Of whom children", min_value=0, max_value=1_000_000, step=1, key="children")
     slots["affected_persons"] = st.empty()
     slots["children_affected"] = st.empty()
+    st.segmented_control("The company's involvement in the harm", options=list(INVOLVEMENTS),
+                         format_func=INVOLVEMENTS.get, key="role_in_harm", bind="query-params",
+                         help="Caused, contributed, or directly linked through a business relationship "
+                              f"({cite('company_role_in_harm')}): what the company remediates itself and what it "
+                              "presses others to remediate. Not a fact the level rules read.")
 _url.publish(CODECS)  # every input, defaults and dates included, whether changed or loaded from an incident
 
 values = {name: st.session_state.get(key) for name, key in FIELDS.items()}
@@ -229,6 +236,14 @@ with band:
         for tile, level, requirement in ((tiles[0], 1, result.level1), (tiles[1], 2, result.level2)):
             with tile.container(key=f"answer_level{level}"):
                 st.markdown(f"Level {level}: {MARKS[requirement]} {REQUIREMENTS[requirement]}")
+        involved = meaning(st.session_state.get("role_in_harm"))
+        with st.container(key="involvement_note"):
+            if involved is None:
+                st.caption("Company involvement not chosen: choose caused, contributed or directly linked to see "
+                           "whether the company remediates directly or uses its leverage.")
+            else:
+                st.markdown(f"**Company involvement: {involved.label} → {involved.action}.** {involved.summary} "
+                            f"({involved.citation})")
     code = st.session_state.get("triage_incident")
     found = load_incident(code) if code else None
     latest = found[0].latest_assessment if found is not None else None

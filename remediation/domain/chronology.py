@@ -90,6 +90,27 @@ KINDS: dict[str, Kind] = {
     "closure_report": Kind("closure_report_on", "the closure report", "the closure report was sent", 5),
     "closed": Kind("closed_on", "the closing of the incident", "the incident was closed", 5),
     "lessons": Kind("reviewed_on", "the lessons-learned review", "the lessons were reviewed", 6),
+    # the company's own work (issue #13)
+    "corrective_completed": Kind("completed_on", "the completion of the corrective action",
+                                 "the corrective action was completed", 2),
+    "corrective_verified": Kind("verified_on", "the verification of the corrective action",
+                                "the corrective action was verified", 2),
+    "milestone_due": Kind("due_on", "a corrective-action milestone's due date", "a milestone was due", 2,
+                          future_allowed=True),
+    "milestone_done": Kind("done_on", "a corrective-action milestone", "a milestone was done", 2),
+    "do_no_harm_check": Kind("do_no_harm_checked_on", "a do-no-harm check", "the do-no-harm check was made", 2),
+    "relationship_decision": Kind("decided_on", "a relationship decision", "the relationship was decided on", 2),
+    "consultation": Kind("consulted_on", "a consultation on the {plan}", "a stakeholder was consulted", 3),
+    "feedback": Kind("collected_on", "a feedback round on the {plan}", "feedback was collected", 4),
+    "report_to_smelter": Kind("sent_to_smelter_on", "the facilitator's sending of a monitoring report of the {plan}",
+                              "the facilitator sent the report to the smelter/refiner", 4),
+    "report_to_audit_programme": Kind("sent_to_audit_programme_on",
+                                      "the smelter/refiner's sending of a monitoring report of the {plan}",
+                                      "the smelter/refiner sent the report to the audit programme", 4),
+    "report_to_company": Kind("sent_to_company_on", "the audit programme's sending of a monitoring report of the "
+                              "{plan}", "the audit programme sent the report to the company", 4),
+    "action_due": Kind("due_on", "a lessons action's due date", "a lessons action was due", 6, future_allowed=True),
+    "action_closed": Kind("closed_on", "the closing of a lessons action", "a lessons action was closed", 6),
 }
 
 CHAIN: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -105,7 +126,7 @@ CHAIN: dict[str, tuple[tuple[str, ...], ...]] = {
     "corrective_action": (("substantiation", "ap_notice", "date_received"),),
     "smelter_notice": (("first_assessment", "substantiation", "date_received"),),
     "plan_designed": (("smelter_notice", "first_assessment", "substantiation", "date_received"),),
-    "facilitator_submitted": (("plan_designed",),),
+    "facilitator_submitted": (("plan_designed",), ("consultation",)),
     "smelter_submitted": (("facilitator_submitted", "plan_designed"),),
     "plan_approved": (("smelter_submitted", "facilitator_submitted", "plan_designed"),),
     "referral": (("plan_designed",),),
@@ -125,6 +146,19 @@ CHAIN: dict[str, tuple[tuple[str, ...], ...]] = {
     "closure_report": (("verification",),),
     "closed": (("closure_report",),),
     "lessons": (("substantiation", "date_received"),),
+    "corrective_completed": (("corrective_action",),),
+    "corrective_verified": (("corrective_completed",),),
+    "milestone_due": (("corrective_action",),),
+    "milestone_done": (("corrective_action",),),
+    "do_no_harm_check": (("date_received",),),
+    "relationship_decision": (("do_no_harm_check",), ("substantiation", "date_received")),
+    "consultation": (("date_received",),),
+    "feedback": (("implementation_started", "plan_designed"),),
+    "report_to_smelter": (("monitoring_start",),),
+    "report_to_audit_programme": (("report_to_smelter", "monitoring_start"),),
+    "report_to_company": (("report_to_audit_programme", "report_to_smelter", "monitoring_start"),),
+    "action_due": (("lessons",),),
+    "action_closed": (("lessons",),),
 }
 """Each dated fact → the facts it must not precede: a tuple per rule, alternatives nearest first."""
 
@@ -205,10 +239,23 @@ def facts(record: IncidentRecord) -> list[Fact]:
     if record.assessments:
         add("first_assessment", record.assessments[0].assessed_on)
     add("corrective_action", r.corrective_action.decided_on if r.corrective_action else None)
+    if r.corrective_action:
+        add("corrective_completed", r.corrective_action.completed_on)
+        add("corrective_verified", r.corrective_action.verified_on)
+        for i, ms in enumerate(r.corrective_action.milestones):
+            add("milestone_due", ms.due_on, ("milestone", i))
+            add("milestone_done", ms.done_on, ("milestone", i))
+    for i, d in enumerate(r.relationship_decisions):
+        add("do_no_harm_check", d.do_no_harm_checked_on, ("decision", i))
+        add("relationship_decision", d.decided_on, ("decision", i))
     add("smelter_notice", r.smelter_notice.notified_on if r.smelter_notice else None)
     for p in record.plans:
         s, lv = ("plan", p.level), p.level
         add("plan_designed", p.designed_on, s, lv)
+        for i, cons in enumerate(p.consultations):
+            add("consultation", cons.consulted_on, (*s, "consultation", i), lv)
+        for i, fb in enumerate(p.feedback):
+            add("feedback", fb.collected_on, (*s, "feedback", i), lv)
         add("facilitator_submitted", p.approval.submitted_by_facilitator_on, s, lv)
         add("smelter_submitted", p.approval.submitted_by_smelter_on, s, lv)
         add("plan_approved", p.approval.approved_by_audit_programme_on, s, lv)
@@ -232,6 +279,9 @@ def facts(record: IncidentRecord) -> list[Fact]:
             add("monitoring_start", m.period_start, sm, lv)
             add("monitoring_end", m.period_end, sm, lv)
             add("monitoring_received", m.received_on, sm, lv)
+            add("report_to_smelter", m.sent_to_smelter_on, sm, lv)
+            add("report_to_audit_programme", m.sent_to_audit_programme_on, sm, lv)
+            add("report_to_company", m.sent_to_company_on, sm, lv)
         add("final_report", p.closure.final_report_on, s, lv)
         add("financial_report", p.closure.financial_report_on, s, lv)
         add("referral_confirmed", p.closure.referral_confirmed_on, s, lv)
@@ -239,6 +289,9 @@ def facts(record: IncidentRecord) -> list[Fact]:
     add("closure_report", c.closure_report_on)
     add("closed", c.closed_on)
     add("lessons", record.lessons.reviewed_on if record.lessons else None)
+    for i, action in enumerate(record.lessons.actions if record.lessons else ()):
+        add("action_due", action.due_on, ("action", i))
+        add("action_closed", action.closed_on, ("action", i))
     return out
 
 

@@ -481,6 +481,46 @@ _ENTRIES: tuple[Citation, ...] = (
       "The OECD's five-step framework for risk-based due diligence in mineral supply chains ends with Step 5: "
       "report on supply chain due diligence.",
       ("five-step framework for risk-based due diligence", "report on supply chain due diligence")),
+    # --- The company's own work (issue #13) -------------------------------------------------------------
+    C("terminate_mine_operator", 994, 996,
+      "Corrective action may require terminating the relationship with the mine operator or the entity "
+      "directly responsible for the harmful practices.",
+      ("terminating the relationship with the mine operator", "directly responsible for the harmful")),
+    C("involvement_caused", 348, 353,
+      "A company that caused the harm should cease or prevent the action causing it and remediate the harm.",
+      ("caused (or may cause)", "remediate the harm")),
+    C("involvement_contributed", 355, 364,
+      "A company that contributed to the harm should cease its contribution, use leverage to mitigate what "
+      "remains, and contribute to the remediation.",
+      ("contributed to (or may", "contribute to the remediation")),
+    C("involvement_linked", 366, 376,
+      "A company linked to the harm through its operations, products or services, with no cause or "
+      "contribution, should use leverage to mitigate the risk of the impact continuing or recurring.",
+      ("identified linkage", "use leverage to mitigate")),
+    C("remedy_restitution", 449, 451,
+      "Restitution restores the victims to their situation before the violation.",
+      ("restitution, which is concerned with restoring",)),
+    C("remedy_compensation", 453, 459,
+      "Compensation is money paid to a trafficked person to remedy the damage suffered.",
+      ("compensation, which is money paid",)),
+    C("remedy_rehabilitation", 461, 466,
+      "Rehabilitation and recovery: medical and psychological care, legal and social services, return and "
+      "reintegration.",
+      ("rehabilitation and recovery, which can",)),
+    C("remedy_satisfaction", 468, 471,
+      "Satisfaction is a non-financial measure: verifying and acknowledging the violation and ensuring it stops.",
+      ("satisfaction, which is a non-financial measure",)),
+    C("remedy_non_repetition", 473, 476,
+      "Guarantees of non-repetition: measures against traffickers, protection from retrafficking, prevention.",
+      ("guarantees of non-repetition, which require",)),
+    C("level2_consult_stakeholders", 1290, 1294,
+      "For a Level 2 plan the facilitator consults local stakeholders: affected communities, government "
+      "agencies, NGOs and international organizations.",
+      ("consults with local stakeholders", "affected communities, government agencies")),
+    C("regular_monitoring_reports", 1390, 1391,
+      "The smelter/refiner keeps the audit programme updated through regular monitoring reports prepared by "
+      "the facilitator.",
+      ("through regular monitoring reports",)),
 )
 
 CITATIONS: dict[str, Citation] = {c.key: c for c in _ENTRIES}

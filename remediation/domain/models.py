@@ -35,21 +35,34 @@ from remediation.domain.supply_chain import METALS, SMELTER_ID_PATTERN
 from remediation.domain.text import SafeText, check_code
 from remediation.domain.vocab import (
     ASSISTANCE_TYPES,
+    CLOSED_ACTION_STATUSES,
     CURRENCIES,
+    ENDING_DECISIONS,
+    RELATIONSHIP_DECISIONS,
+    RELATIONSHIP_PARTIES,
+    REMEDY_TYPES,
     VIOLATION_TYPES,
+    ActionStatus,
     AgeGroup,
     AssistanceType,
     AuditProgramme,
+    CorrectiveStatus,
     FacilitatorType,
+    FeedbackFrom,
     FundingSource,
     IndicatorKind,
     InitiativeKind,
+    Involvement,
     Mineral,
     QualitativeStatus,
+    RelationshipDecisionKind,
+    RelationshipParty,
+    RemedyType,
     Requirement,
     ReviewAnswer,
     Scenario,
     ShortfallReason,
+    Stakeholder,
     ViolationType,
     in_vocab_order,
 )
@@ -109,6 +122,17 @@ def not_before(value: date | None, earlier: date | None, what: str, earlier_what
         raise ValueError(f"{what} ({value.isoformat()}) is before {earlier_what} ({earlier.isoformat()})")
 
 
+def chain_order_error(chain: list[tuple[str, str, date | None]]) -> str | None:
+    """The first link of a chain of (field, what happened, date) recorded without the one before it, or dated before
+    it: ``"field: …"``, or None when the chain is in order."""
+    for (name, what, value), (_, prev_what, prev) in zip(chain[1:], chain[:-1]):
+        if value is not None and prev is None:
+            return f"{name}: {prev_what} must be recorded before {what}"
+        if value is not None and prev is not None and value < prev:
+            return f"{name}: {what} ({value}) is before {prev_what} ({prev})"
+    return None
+
+
 # --- The incident (intake) -----------------------------------------------------------------------
 
 class IncidentIn(Model):
@@ -137,6 +161,10 @@ class IncidentIn(Model):
     repeated: bool = False
     trading_link: Literal["current", "past", "none"] = "none"
     stopped_trading_date: PastDate | None = None
+    involvement: Involvement | None = Field(
+        default=None, description="How the company relates to the harm: caused it, contributed to it, or is directly "
+                                  "linked to it through a business relationship (" + cite("company_role_in_harm") + "). Empty: "
+                                  "not yet determined.")
 
     @field_validator("violation_types")
     @classmethod
@@ -167,6 +195,11 @@ class IncidentIn(Model):
             violation_types=self.violation_types, repeated=self.repeated,
             affected_persons=self.affected_persons, children_affected=self.children_affected,
         )
+
+
+class InvolvementDecision(Model):
+    """The company's involvement in the harm (guideline lines 346-376)."""
+    involvement: Involvement
 
 
 class SmelterEntry(Model):
@@ -250,11 +283,89 @@ class AssessmentRequest(Model):
     assessed_on: PastDate = Field(description="The date the audit programme made the assessment.")
 
 
+class Milestone(Model):
+    """A dated milestone of the corrective action: due (may lie ahead), and done once it is."""
+    title: Name
+    due_on: date
+    done_on: PastDate | None = None
+
+
 class CorrectiveAction(Model):
-    """Enhanced due diligence / corrective action under the AP's incident response process."""
+    """Enhanced due diligence / corrective action under the AP's incident response process (guideline lines
+    988-996), with its progress: planned, in progress, completed, verified, and dated milestones."""
     description: Description
     relationship_terminated: bool = False
     decided_on: PastDate
+    status: CorrectiveStatus = "planned"
+    completed_on: PastDate | None = Field(default=None, description="Completed (status completed or verified).")
+    verified_on: PastDate | None = Field(default=None, description="Verified by the audit programme (status "
+                                                                  "verified).")
+    milestones: list[Milestone] = []
+
+    @model_validator(mode="after")
+    def _status_dates(self) -> CorrectiveAction:
+        done = self.status in ("completed", "verified")
+        if done and self.completed_on is None:
+            raise ValueError(f"completed_on: a {self.status} corrective action records the date it was completed")
+        if not done and self.completed_on is not None:
+            raise ValueError(f"completed_on: a corrective action that is {self.status.replace('_', ' ')} has no "
+                             "completion date; set the status to completed")
+        if self.status == "verified" and self.verified_on is None:
+            raise ValueError("verified_on: a verified corrective action records the date it was verified")
+        if self.status != "verified" and self.verified_on is not None:
+            raise ValueError("verified_on: only a verified corrective action has a verification date")
+        if self.verified_on is not None and self.completed_on is not None and self.verified_on < self.completed_on:
+            raise ValueError(f"verified_on: the verification ({self.verified_on}) is before the completion "
+                             f"({self.completed_on})")
+        if done and (open_ := [m.title for m in self.milestones if m.done_on is None]):
+            raise ValueError(f"status: a {self.status} corrective action has every milestone done; still open: "
+                             + ", ".join(open_))
+        return self
+
+
+class CorrectiveProgress(Model):
+    """A change of the corrective action's status, with the dates it needs."""
+    status: CorrectiveStatus
+    completed_on: PastDate | None = None
+    verified_on: PastDate | None = None
+
+
+class MilestoneDone(Model):
+    """A milestone of the corrective action done."""
+    done_on: PastDate
+
+
+class RelationshipDecision(Model):
+    """A decision on a business relationship: the mine operator's (continue, suspend, terminate; guideline lines
+    994-996) or the company's own on the smelter/refiner (continue, suspend, disengage). Ending a relationship
+    can harm the victims and communities, so a do-no-harm check comes first (lines 644-647)."""
+    party: RelationshipParty
+    decision: RelationshipDecisionKind
+    decided_on: PastDate
+    reasons: Description
+    do_no_harm_checked_on: PastDate | None = Field(
+        default=None, description="Ending the relationship: the date the do-no-harm check was made (on or before "
+                                  "the decision).")
+    do_no_harm_findings: Text = Field(
+        default="", description="Ending the relationship: what the do-no-harm check found about the effect on "
+                                "victims, workers and communities, and how it is mitigated.")
+
+    @model_validator(mode="after")
+    def _decision_of_party(self) -> RelationshipDecision:
+        allowed = RELATIONSHIP_DECISIONS[self.party]
+        if self.decision not in allowed:
+            raise ValueError(f"decision: the {RELATIONSHIP_PARTIES[self.party].lower()} decision is one of "
+                             + ", ".join(v.lower() for v in allowed.values()))
+        if self.decision in ENDING_DECISIONS:
+            if self.do_no_harm_checked_on is None:
+                raise ValueError(f"do_no_harm_checked_on: check first that ending the relationship does no harm to "
+                                 f"the victims and communities ({cite('do_no_harm')}); record when")
+            if len(self.do_no_harm_findings) < 3:
+                raise ValueError("do_no_harm_findings: say what the do-no-harm check found")
+            if self.decided_on < self.do_no_harm_checked_on:
+                raise ValueError(f"decided_on: the decision ({self.decided_on}) is before the do-no-harm check "
+                                 f"({self.do_no_harm_checked_on}); check first")
+        return self
 
 
 class SmelterNotice(Model):
@@ -265,6 +376,11 @@ class SmelterNotice(Model):
 class Response(Model):
     corrective_action: CorrectiveAction | None = None
     smelter_notice: SmelterNotice | None = None
+    relationship_decisions: list[RelationshipDecision] = []  # in the order decided; the latest per party stands
+
+    def decision(self, party: str) -> RelationshipDecision | None:
+        """The decision standing for ``party``: the one recorded last."""
+        return next((d for d in reversed(self.relationship_decisions) if d.party == party), None)
 
 
 # --- Step 3: plans (guideline lines 1094-1103) ---------------------------------------------------
@@ -286,6 +402,11 @@ class CasePlan(Model):
         default="", description="The child-protection organisation that determined the child's best interest.")
     child_protection_organisation: ShortText = Field(
         default="", description="The specialised child-protection organisation involved in the child's case.")
+    informed_consent: bool | None = Field(
+        default=None, description=f"Did the victim give informed consent to the plan? ({cite('informed_consent')})")
+    wishes_shaped_plan: bool | None = Field(
+        default=None, description="Was the plan designed in accordance with the victim's wishes? "
+                                  f"({cite('victim_wishes')})")
     notes: Text = Field(default="", description=NO_NAMES_REMINDER)
 
     @field_validator("assistance_types")
@@ -299,6 +420,13 @@ class CasePlan(Model):
             raise ValueError("guardian_consent: a child victim's plan records the legal guardian's consent "
                              f"({cite('child_guardian_consent')})")
         return self
+
+
+class CaseVoice(Model):
+    """The victim's voice in a case plan already recorded: informed consent (guideline line 676) and whether the
+    plan follows the victim's wishes (lines 1164-1168)."""
+    informed_consent: bool
+    wishes_shaped_plan: bool
 
 
 class Measurement(Model):
@@ -382,12 +510,71 @@ class MonitoringReport(Model):
     period_end: PastDate
     received_on: PastDate
     summary: Text = Field(default="", description=NO_NAMES_REMINDER)
+    sent_to_smelter_on: PastDate | None = Field(default=None, description="The facilitator sent it to the "
+                                                                          "smelter/refiner on.")
+    sent_to_audit_programme_on: PastDate | None = Field(default=None, description="The smelter/refiner sent it to "
+                                                                                  "the audit programme on.")
+    sent_to_company_on: PastDate | None = Field(default=None, description="The audit programme sent it to the "
+                                                                          "downstream company on.")
 
     @model_validator(mode="after")
     def _ordered(self) -> "MonitoringReport":
         not_before(self.period_end, self.period_start, "period_end", "period_start")
         not_before(self.received_on, self.period_start, "received_on", "the start of the period")
+        if (error := ReportForwarding.model_construct(**self.model_dump(include=set(ReportForwarding.model_fields))
+                                                      ).order_error()) is not None:
+            raise ValueError(error)
         return self
+
+
+class ReportForwarding(Model):
+    """Who passed a monitoring report on to whom, and when: facilitator → smelter/refiner → audit programme →
+    downstream company (guideline lines 894-895, 883-884, 874-876). Any subset can be given (a service merges
+    it into what was recorded)."""
+    sent_to_smelter_on: PastDate | None = None
+    sent_to_audit_programme_on: PastDate | None = None
+    sent_to_company_on: PastDate | None = None
+
+    def order_error(self) -> str | None:
+        chain = [("sent_to_smelter_on", "the facilitator's sending to the smelter/refiner", self.sent_to_smelter_on),
+                 ("sent_to_audit_programme_on", "the smelter/refiner's sending to the audit programme",
+                  self.sent_to_audit_programme_on),
+                 ("sent_to_company_on", "the audit programme's sending to the downstream company",
+                  self.sent_to_company_on)]
+        return chain_order_error(chain)
+
+
+class Consultation(Model):
+    """A stakeholder consulted in the plan's design (guideline lines 1107-1111, 1290-1294)."""
+    stakeholder: Stakeholder
+    consulted_on: PastDate
+    notes: Text = Field(default="", description=NO_NAMES_REMINDER)
+
+
+class FeedbackRound(Model):
+    """Aggregate feedback from victims or beneficiaries, collected once (guideline lines 1373-1375): counts only,
+    never who said what."""
+    collected_on: PastDate
+    source: FeedbackFrom
+    respondents: int = Field(ge=1, le=1_000_000)
+    satisfied: int = Field(ge=0, le=1_000_000, description="How many of the respondents were satisfied.")
+    summary: Text = Field(default="", description=NO_NAMES_REMINDER)
+
+    @model_validator(mode="after")
+    def _within(self) -> FeedbackRound:
+        if self.satisfied > self.respondents:
+            raise ValueError(f"satisfied: {self.satisfied} satisfied is more than the {self.respondents} respondents")
+        return self
+
+
+class RemedyTypes(Model):
+    """The types of remedy a plan provides (guideline lines 446-476)."""
+    remedy_types: Annotated[list[RemedyType], Field(min_length=1)]
+
+    @field_validator("remedy_types")
+    @classmethod
+    def _canonical(cls, v: list[str]) -> list[str]:
+        return in_vocab_order(v, REMEDY_TYPES)
 
 
 class PlanApproval(Model):
@@ -405,12 +592,7 @@ class PlanApproval(Model):
             ("submitted_by_smelter_on", "the smelter/refiner's submission", self.submitted_by_smelter_on),
             ("approved_by_audit_programme_on", "the audit programme's approval", self.approved_by_audit_programme_on),
         ]
-        for (name, what, value), (_, prev_what, prev) in zip(chain[1:], chain[:-1]):
-            if value is not None and prev is None:
-                return f"{name}: {prev_what} must be recorded before {what}"
-            if value is not None and prev is not None and value < prev:
-                return f"{name}: {what} ({value}) is before {prev_what} ({prev})"
-        return None
+        return chain_order_error(chain)
 
 
 class ImplementationStart(Model):
@@ -459,6 +641,9 @@ class PlanHeader(Model):
 
 
 class Plan(PlanHeader):
+    remedy_types: list[RemedyType] = []
+    consultations: list[Consultation] = []
+    feedback: list[FeedbackRound] = []
     approval: PlanApproval = Field(default_factory=PlanApproval)
     implementation_started_on: PastDate | None = None
     case_plans: list[CasePlan] = []
@@ -530,6 +715,38 @@ class Closure(Model):
         return None
 
 
+class LessonAction(Model):
+    """An action a lessons review raises, so that lessons feed back into due diligence and management systems
+    (guideline lines 1454-1459)."""
+    title: Name
+    owner: Name = Field(description="Who in the company owns the action (a role or team, not a victim).")
+    due_on: date
+    status: ActionStatus = "open"
+    closed_on: PastDate | None = Field(default=None, description="Done or dropped on.")
+    policy_version: int | None = Field(default=None, ge=1, description="The policy version it led to, if any.")
+    due_diligence_change: Text = Field(default="", description="The due-diligence change it led to, if any.")
+
+    @model_validator(mode="after")
+    def _closed_has_date(self) -> LessonAction:
+        closed = self.status in CLOSED_ACTION_STATUSES
+        if closed and self.closed_on is None:
+            raise ValueError(f"closed_on: an action {self.status} records the date")
+        if not closed and self.closed_on is not None:
+            raise ValueError("closed_on: only a done or dropped action has a closing date")
+        return self
+
+    def overdue(self, today: date) -> bool:
+        return self.status not in CLOSED_ACTION_STATUSES and self.due_on < today
+
+
+class ActionUpdate(Model):
+    """A change of an action's status (and what it led to)."""
+    status: ActionStatus
+    closed_on: PastDate | None = None
+    policy_version: int | None = Field(default=None, ge=1)
+    due_diligence_change: Text = ""
+
+
 class Lessons(Model):
     """Step 6: the guideline's review items (lines 1443-1452) plus challenges, risks, tags."""
     reviewed_on: PastDate
@@ -543,6 +760,7 @@ class Lessons(Model):
     communication_channels: Text = ""
     recommendations: Text = ""
     tags: list[Tag] = []
+    actions: list[LessonAction] = []
 
     @field_validator("tags")
     @classmethod

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from remediation.domain.evidence import DEFAULT_DOCUMENTS_REQUIRED, NEXT_STEP
-from remediation.domain.vocab import EVIDENCE_KINDS, STEPS, EvidenceKind
+from remediation.domain.vocab import EVIDENCE_KINDS, STEPS, EvidenceKind, ReportingCadence
 
 DEFAULT_TIME_FRAMES: dict[int, int] = {
     1: 90,   # credibility, actionability, notification and the audit programme's investigation
@@ -43,6 +43,13 @@ class Settings(BaseModel):
     documents_required: list[EvidenceKind] = Field(
         default_factory=lambda: list(DEFAULT_DOCUMENTS_REQUIRED),
         description="Kinds of evidence document that must be attached before the step that follows them is recorded.",
+    )
+
+    reporting_cadence: ReportingCadence = Field(
+        default="quarterly",
+        description="How often the reporting chain passes a monitoring report on (facilitator → smelter/refiner → "
+                    "audit programme → company) while a plan is implemented; a report missing past it is an item "
+                    "the incident waits for, owed by whoever should have sent it.",
     )
 
     @field_validator("documents_required")

@@ -252,3 +252,81 @@ def in_vocab_order(values, vocabulary: dict) -> list:
 def label(vocabulary: dict, key) -> str:
     """The user-facing label of ``key``; the key itself when it is not in the vocabulary."""
     return vocabulary.get(key, str(key))
+
+
+# --- The company's own work (issue #13, items 3-7) ------------------------------------------------
+
+# Corrective action / enhanced due diligence under the audit programme's incident response process
+# (guideline lines 988-996).
+CORRECTIVE_STATUSES: dict[str, str] = {
+    "planned": "Planned",
+    "in_progress": "In progress",
+    "completed": "Completed",
+    "verified": "Verified",
+}
+CorrectiveStatus = Literal["planned", "in_progress", "completed", "verified"]
+
+# The relationship decisions: the mine operator's (lines 994-996) and the company's own on the smelter/refiner.
+RELATIONSHIP_PARTIES: dict[str, str] = {
+    "mine_operator": "Mine operator",
+    "smelter_refiner": "Smelter/refiner",
+}
+RelationshipParty = Literal["mine_operator", "smelter_refiner"]
+RELATIONSHIP_DECISIONS: dict[str, dict[str, str]] = {
+    "mine_operator": {"continue": "Continue", "suspend": "Suspend", "terminate": "Terminate"},
+    "smelter_refiner": {"continue": "Continue", "suspend": "Suspend", "disengage": "Disengage"},
+}
+RelationshipDecisionKind = Literal["continue", "suspend", "terminate", "disengage"]
+ENDING_DECISIONS: tuple[str, ...] = ("terminate", "disengage")  # need a do-no-harm check first (lines 644-647)
+
+# Who passes a progress report to whom (lines 894-895, 883-884, 874-876): facilitator → smelter/refiner →
+# audit programme → downstream company. Each hop: the date field on the report, its sender, its receiver.
+REPORTING_CHAIN: tuple[tuple[str, str, str], ...] = (
+    ("sent_to_smelter_on", "remediation_facilitator", "smelter_refiner"),
+    ("sent_to_audit_programme_on", "smelter_refiner", "audit_programme"),
+    ("sent_to_company_on", "audit_programme", "downstream_company"),
+)
+REPORTING_CADENCES: dict[str, str] = {"monthly": "Monthly", "quarterly": "Quarterly", "half_yearly": "Half-yearly"}
+ReportingCadence = Literal["monthly", "quarterly", "half_yearly"]
+CADENCE_MONTHS: dict[str, int] = {"monthly": 1, "quarterly": 3, "half_yearly": 6}
+
+# Stakeholders consulted in a plan's design (lines 1107-1111, 1290-1294).
+STAKEHOLDERS: dict[str, str] = {
+    "mine_operator": "Mine operator",
+    "victims": "Victims",
+    "affected_communities": "Affected communities",
+    "government": "Government",
+    "ngos": "NGOs",
+    "upstream_programmes": "Upstream programmes",
+    "local_experts": "Local experts",
+}
+Stakeholder = Literal["mine_operator", "victims", "affected_communities", "government", "ngos",
+                      "upstream_programmes", "local_experts"]
+
+# Whose feedback an aggregate feedback round collected (lines 1373-1375, 1383-1388).
+FEEDBACK_FROM: dict[str, str] = {"victims": "Victims", "beneficiaries": "Beneficiaries"}
+FeedbackFrom = Literal["victims", "beneficiaries"]
+
+# The types of remedy (lines 446-476).
+REMEDY_TYPES: dict[str, str] = {
+    "restitution": "Restitution",
+    "compensation": "Compensation",
+    "rehabilitation": "Rehabilitation and recovery",
+    "satisfaction": "Satisfaction",
+    "non_repetition": "Guarantees of non-repetition",
+}
+RemedyType = Literal["restitution", "compensation", "rehabilitation", "satisfaction", "non_repetition"]
+
+# How the company relates to the harm (lines 346-376): what it must do itself and what it must press others to do.
+INVOLVEMENTS: dict[str, str] = {
+    "caused": "Caused",
+    "contributed": "Contributed",
+    "directly_linked": "Directly linked",
+}
+Involvement = Literal["caused", "contributed", "directly_linked"]
+
+# Action items a lessons review raises (lines 1454-1459).
+ACTION_STATUSES: dict[str, str] = {"open": "Open", "in_progress": "In progress", "done": "Done",
+                                   "dropped": "Dropped"}
+ActionStatus = Literal["open", "in_progress", "done", "dropped"]
+CLOSED_ACTION_STATUSES: tuple[str, ...] = ("done", "dropped")

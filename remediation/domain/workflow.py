@@ -34,9 +34,10 @@ from remediation.domain.citations import CITATIONS, cite
 from remediation.domain.models import IncidentRecord, Plan
 from remediation.domain.monitoring import monitoring_window
 from remediation.domain.record_rules import closure_flags, coverage_gap
-from remediation.domain.vocab import ROLES, STEPS, Role, Status
+from remediation.domain.vocab import CADENCE_MONTHS, REPORTING_CADENCES, REPORTING_CHAIN, ROLES, STEPS, Role, Status
 
 MONITORING_ADVISED_MONTHS = (6, 12)  # guideline lines 1393-1396
+DEFAULT_REPORTING_CADENCE = "quarterly"  # a company setting (remediation.domain.settings.Settings)
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,10 @@ def _latest(*dates: date | None) -> date | None:
     return max(known) if known else None
 
 
-def evaluate(record: IncidentRecord, today: date | None = None) -> WorkflowState:
-    """Where ``record`` stands in the six steps, and what it needs to move on."""
+def evaluate(record: IncidentRecord, today: date | None = None,
+             cadence: str = DEFAULT_REPORTING_CADENCE) -> WorkflowState:
+    """Where ``record`` stands in the six steps, and what it needs to move on. ``cadence`` is the company's
+    reporting cadence (a setting): a monitoring report missing past it is an item the incident waits for."""
     today = today or date.today()
     inc, v = record.incident, record.verification
 
@@ -168,6 +171,7 @@ def evaluate(record: IncidentRecord, today: date | None = None) -> WorkflowState
     for plan in record.plans:
         gaps, plan_warnings = plan_implementation_gaps(plan, today)
         missing.extend(gaps)
+        missing.extend(reports_overdue(plan, today, cadence))
         warnings.extend(plan_warnings)
     if missing:
         return WorkflowState(4, "open", entered, missing, warnings)
@@ -261,6 +265,31 @@ def plan_implementation_gaps(plan: Plan, today: date) -> tuple[list[Missing], li
     return gaps, warnings
 
 
+def reports_overdue(plan: Plan, today: date, cadence: str = DEFAULT_REPORTING_CADENCE) -> list[Missing]:
+    """The reporting chain held up past the company's cadence, while the plan is implemented (started, no final
+    report yet): the facilitator reports to the smelter/refiner, which reports to the audit programme, which
+    reports to the downstream company (guideline lines 894-895, 883-884, 874-876; regular reports, lines
+    1390-1393). Each hop is due a cadence after it last happened (or after the start of implementation); the
+    first hop overdue is owed by its sender: a later hop cannot move before it."""
+    start = plan.implementation_started_on
+    if start is None or plan.closure.final_report_on is not None:
+        return []
+    months = CADENCE_MONTHS[cadence]
+    reports = plan.monitoring_reports
+    for hop, sender, receiver in REPORTING_CHAIN:
+        if hop == "sent_to_smelter_on":  # a report the facilitator sent: received, if not dated as sent
+            sent = [r.sent_to_smelter_on or r.received_on for r in reports]
+        else:
+            sent = [d for r in reports if (d := getattr(r, hop)) is not None]
+        due = _add_months(max(sent, default=start), months)
+        if due < today:
+            last = f"last on {max(sent)}" if sent else "none since implementation started on " + str(start)
+            return [Missing(f"Level {plan.level} plan: a monitoring report from the {ROLES[sender].lower()} to the "
+                            f"{ROLES[receiver].lower()}, due {due} ({REPORTING_CADENCES[cadence].lower()} reporting; "
+                            f"{last}; {cite('regular_monitoring_reports')})", sender, 4)]
+    return []
+
+
 def plan_closure_gaps(plan: Plan) -> tuple[list[Missing], list[str]]:
     name = f"Level {plan.level} plan"
     c = plan.closure
@@ -338,6 +367,15 @@ def events(record: IncidentRecord) -> list[tuple[date, str, str]]:
     if r.corrective_action:
         out.append((r.corrective_action.decided_on, "audit_programme", "Corrective action / enhanced due diligence "
                     "agreed" + (": relationship terminated" if r.corrective_action.relationship_terminated else "")))
+    if r.corrective_action:
+        ca = r.corrective_action
+        out += [(ca.completed_on, "smelter_refiner", "Corrective action completed"),
+                (ca.verified_on, "audit_programme", "Corrective action verified")]
+        out += [(ms.done_on, "smelter_refiner", f"Corrective-action milestone done: {ms.title}") for ms in ca.milestones]
+    for d in r.relationship_decisions:
+        who, party = (("audit_programme", "mine operator") if d.party == "mine_operator"
+                      else ("downstream_company", "smelter/refiner"))
+        out.append((d.decided_on, who, f"Relationship with the {party}: {d.decision}"))
     if r.smelter_notice:
         out.append((r.smelter_notice.notified_on, "audit_programme", "Smelter/refiner notified for follow-up"))
     for p in record.plans:
@@ -354,6 +392,14 @@ def events(record: IncidentRecord) -> list[tuple[date, str, str]]:
                 for f in p.funding]
         out += [(m.received_on, "remediation_facilitator", f"{name}: monitoring report for {m.period_start} to "
                  f"{m.period_end}") for m in p.monitoring_reports]
+        for m in p.monitoring_reports:
+            for hop, sender, receiver in REPORTING_CHAIN:
+                sent_to = f"{name}: monitoring report ending {m.period_end} sent to the {ROLES[receiver].lower()}"
+                out.append((getattr(m, hop), sender, sent_to))
+        out += [(c.consulted_on, "remediation_facilitator", f"{name}: {c.stakeholder.replace('_', ' ')} consulted")
+                for c in p.consultations]
+        out += [(f.collected_on, "remediation_facilitator", f"{name}: feedback collected from {f.source}")
+                for f in p.feedback]
     out += [(c.verified_by_audit_programme_on, "audit_programme", "Completion verified"),
             (c.closure_report_on, "audit_programme",
              "Closure report sent" + (", recommending closure" if c.recommend_close else "")),

@@ -42,11 +42,11 @@ from sqlalchemy import Engine
 from remediation.domain.citations import cite
 from remediation.domain.followups import ESCALATION_TIERS
 from remediation.domain.settings import Settings
-from remediation.domain.vocab import REVIEW_QUESTIONS, STATUSES, STEPS
+from remediation.domain.vocab import ACTION_STATUSES, REVIEW_QUESTIONS, STATUSES, STEPS
 from remediation.reports import charts, plan_charts, supply_charts
 from remediation.reports import followups as followup_charts
 from remediation.services.spreadsheets import sheet_names, tables_to_xlsx
-from remediation.storage import followups, lessons, queries, supply_chain
+from remediation.storage import company_work, followups, lessons, queries, supply_chain
 from remediation.storage.queries import PIPELINE_STAGES, PORTFOLIO_LIMIT, PortfolioFilter
 
 REPORT_TITLE = "Remediation oversight — board pack"
@@ -541,10 +541,33 @@ def lessons_section(engine: Engine, flt: PortfolioFilter, today: date,
     if not flagged.empty:
         section.note += (f" {len(flagged)} closed incident{'s' if len(flagged) != 1 else ''} declared Level 2 closure "
                          "answers the recorded figures contradict, e.g. " + flagged["Closure vs figures"].iloc[0] + ".")
+    overdue = _overdue_actions(engine, flt, today, section)
     return section, {"Lessons review": review,
                      "Lesson themes": tags.rename(columns={"tag": "Theme", "incidents": "Reviews mentioning it"}),
                      "Budget outcome": budget.reindex(columns=list(BUDGET_COLUMNS)).rename(columns=BUDGET_COLUMNS),
-                     "Closure vs figures": flagged}
+                     "Closure vs figures": flagged, "Overdue actions": overdue}
+
+
+OVERDUE_ACTION_COLUMNS = {"code": "Incident", "title": "Action", "owner": "Owner", "due_on": "Due",
+                          "days_overdue": "Days overdue", "status": "Status"}
+
+
+def _overdue_actions(engine: Engine, flt: PortfolioFilter, today: date, section: Section) -> pd.DataFrame:
+    """The actions lessons reviews raised that are open past their due date (guideline lines 1454-1459): a table in
+    the section and its count among the facts; returned as the workbook's sheet."""
+    actions = company_work.lesson_actions(engine, flt, today)
+    overdue = actions[actions["overdue"]].copy()
+    overdue["days_overdue"] = [(today - d).days for d in overdue["due_on"]]
+    overdue["status"] = overdue["status"].map(ACTION_STATUSES)
+    table = overdue.reindex(columns=list(OVERDUE_ACTION_COLUMNS)).rename(columns=OVERDUE_ACTION_COLUMNS)
+    closed = int((~actions["open"]).sum())
+    summary = f"{int(actions['open'].sum()):,} open, {len(overdue):,} overdue\n{closed:,} closed of {len(actions):,}"
+    section.facts.append(("Actions from lessons", summary))
+    section.tables.append(Table(
+        f"Actions overdue: raised by a lessons review so that lessons reach due diligence "
+        f"({cite('lessons_into_due_diligence')}), open past their due date", table,
+        empty="No action is overdue."))
+    return table
 
 
 def supply_chain_section(engine: Engine, flt: PortfolioFilter, today: date

@@ -32,19 +32,24 @@ from remediation.domain.models import (
     BudgetLine,
     CasePlan,
     Closure,
+    Consultation,
     CorrectiveAction,
     Credibility,
     Expenditure,
+    FeedbackRound,
     Funding,
     IncidentIn,
     IncidentRecord,
     Indicator,
     Initiative,
+    LessonAction,
     Lessons,
     Measurement,
+    Milestone,
     MonitoringReport,
     Plan,
     PlanClosure,
+    RelationshipDecision,
     Response,
     SmelterNotice,
     Substantiation,
@@ -62,7 +67,15 @@ from remediation.domain.record_rules import (
 )
 from remediation.domain.rules import assess
 from remediation.domain.supply_chain import DeclaredProduct, DeclaredSmelter, ParsedDeclaration
-from remediation.domain.vocab import ASSISTANCE_TYPES, CLOSED_STATUSES, FUNDING_SOURCES, STEPS
+from remediation.domain.vocab import (
+    ASSISTANCE_TYPES,
+    CLOSED_STATUSES,
+    FUNDING_SOURCES,
+    REMEDY_TYPES,
+    STAKEHOLDERS,
+    STEPS,
+    in_vocab_order,
+)
 from remediation.domain.workflow import evaluate
 from remediation.services.base import Actor, write_audit
 from remediation.services.declarations import sha256, store_declaration
@@ -321,6 +334,40 @@ RECOMMENDATIONS = ["Agree the funding split before the plan is approved.",
                    "Hold a mid-term review at month six."]
 
 
+# --- the company's own work (issue #13) --------------------------------------------------------------
+# A downstream company is most often linked to the harm through its business relationships (guideline lines
+# 378-396); now and then it contributed (sourcing pressure) and rarely caused it. Some incidents are not yet
+# determined.
+INVOLVEMENT_WEIGHTS = {"directly_linked": 64, "contributed": 14, "caused": 2, None: 20}
+MILESTONES = ["Third-party audit of the supplier", "Worker interviews at the site", "Supplier code of conduct signed",
+              "Grievance channel opened for workers", "Traceability of the site's output checked",
+              "Supplier's recruitment practices reviewed"]
+TERMINATION_REASONS = ["Bondage continued after two written warnings.",
+                       "The operator refused the audit programme's site visit."]
+MINE_REASONS = {"continue": "The operator accepted the corrective action plan and quarterly site visits.",
+                "suspend": "Purchases suspended until the corrective action plan is verified."}
+SMELTER_REASONS = {"continue": "The smelter/refiner leads remediation; leverage used through the business review.",
+                   "suspend": "New orders suspended until the smelter/refiner funds the remediation plan.",
+                   "disengage": "No remediation after two business reviews and a request to the audit programme."}
+DO_NO_HARM_FINDINGS = ["Workers can sell to the cooperative's other buyers; the facilitator monitors incomes.",
+                       "Victims' assistance is funded independently of the relationship; no retaliation risk found."]
+CONSULTATION_NOTES = {"victims": "Through the victim service coordinator; in private, with consent.",
+                      "affected_communities": "Community meeting with local leaders.",
+                      "government": "Provincial labour inspectorate.",
+                      "mine_operator": "Site management."}
+REMEDY_WEIGHTS = {1: {"rehabilitation": 0.95, "compensation": 0.4, "restitution": 0.3, "satisfaction": 0.2},
+                  2: {"non_repetition": 0.9, "rehabilitation": 0.3, "satisfaction": 0.25}}
+FEEDBACK_SUMMARIES = ["Most feel safer and value the follow-up visits.", "Requests for faster payment of support.",
+                      "Training found useful; some asked for other trades.", "Mixed views on the pace of change."]
+LESSON_ACTIONS = [
+    ("Add debt-bondage questions to supplier audits", "Sourcing team", "Supplier audit checklist revised"),
+    ("Budget a contingency for remediation plans", "Sustainability lead", "Remediation budget policy updated"),
+    ("Agree reporting dates with the audit programme", "Sustainability lead", ""),
+    ("Map the province's service providers before the next plan", "Human rights manager", ""),
+    ("Train buyers on leverage and escalation", "Procurement", "Buyer training added to onboarding"),
+]
+
+
 class _Life:
     """Builds one incident's record event by event, stopping at the first event after ``today``."""
 
@@ -363,6 +410,10 @@ class _Life:
             became_public_date=public if public and public <= self.today else None,
             affected_persons=affected, children_affected=children, repeated=rng.random() < 0.4,
         )
+        # The company's own work (issue #13) draws from a stream of its own, seeded by the code, so the draws above
+        # and in the steps below stay as they were and a seed still gives the same portfolio.
+        self.work = random.Random(zlib.crc32(f"company-work:{code}:{received.isoformat()}".encode()))
+        incident.involvement = self.work.choices(list(INVOLVEMENT_WEIGHTS), weights=list(INVOLVEMENT_WEIGHTS.values()))[0]
         rec = IncidentRecord(incident=incident)
         self._verify(rec)
         return rec
@@ -432,6 +483,7 @@ class _Life:
                          "Corrective action plan with the supplier: third-party site visits every quarter and "
                          "worker interviews."),
             relationship_terminated=terminated, decided_on=d))
+        self._corrective_work(rec, d, terminated)
         d += self.days(2, 10)
         if not self._on(d):
             return
@@ -463,6 +515,7 @@ class _Life:
             plan.estimated_cost = cost
             plans.append(plan)
         rec.plans = plans
+        self._engagement(rec, plans, designed)
         # Approval chain: RF → SR → AP.
         chain = designed
         for field in ("submitted_by_facilitator_on", "submitted_by_smelter_on", "approved_by_audit_programme_on"):
@@ -488,6 +541,10 @@ class _Life:
                 guardian_consent=consent,
                 best_interest_determined_on=designed if consent is False else None,
                 best_interest_determined_by=organisation, child_protection_organisation=organisation))
+        w = self.work
+        for case in plan.case_plans:  # most consent and are heard; a few records are incomplete
+            case.informed_consent = w.choices([True, False, None], weights=[88, 4, 8])[0]
+            case.wishes_shaped_plan = w.choices([True, False, None], weights=[78, 12, 10])[0]
 
     def _initiatives(self, plan: Plan, designed: date) -> None:
         rng = self.rng
@@ -560,6 +617,9 @@ class _Life:
                 period_start=period_start, period_end=period_end, received_on=received,
                 summary=("Victims safe and engaged with their case plans; follow-up visits held." if plan.level == 1
                          else "Activities on schedule; site visit and beneficiary interviews held.")))
+            self._pass_on(plan.monitoring_reports[-1])
+            if q % 6 == 3 or (q == 0 and months <= 3):
+                self._feedback(plan, period_end)
             for initiative in plan.initiatives:
                 for ind in initiative.indicators:
                     if not self._on(period_end) or period_end < ind.baseline_date:
@@ -626,6 +686,108 @@ class _Life:
             "support and confidential reporting.", monitoring_tools="Quarterly site visits; beneficiary interviews.",
             communication_channels="Monthly call between facilitator, smelter/refiner and audit programme.",
             recommendations=rng.choice(RECOMMENDATIONS), tags=rng.sample(LESSON_TAGS, rng.randint(1, 3)))
+        self._lesson_actions(rec, d)
+
+    # --- the company's own work (issue #13): its own random stream, ``self.work`` ------------------------
+
+    def _corrective_work(self, rec: IncidentRecord, decided: date, terminated: bool) -> None:
+        """Milestones and status of the corrective action; the mine operator's and the smelter/refiner's
+        relationship decisions, ending ones after a do-no-harm check."""
+        w, ca = self.work, rec.response.corrective_action
+        for title in w.sample(MILESTONES, w.randint(1, 3)):
+            due = decided + timedelta(days=w.randint(30, 200))
+            done = due - timedelta(days=w.randint(0, 20))
+            ca.milestones.append(Milestone(title=title, due_on=due,
+                                           done_on=done if done <= self.today and w.random() < 0.8 else None))
+        done_dates = [m.done_on for m in ca.milestones]
+        if all(done_dates):
+            completed = max(done_dates) + timedelta(days=w.randint(3, 20))
+            if completed <= self.today:
+                ca.status, ca.completed_on = "completed", completed
+                verified = completed + timedelta(days=w.randint(10, 45))
+                if verified <= self.today and w.random() < 0.6:
+                    ca.status, ca.verified_on = "verified", verified
+        if ca.status == "planned" and (any(done_dates) or decided + timedelta(days=30) <= self.today):
+            ca.status = "in_progress"
+        checked = decided - timedelta(days=w.randint(1, 5))
+        if terminated:
+            decision = RelationshipDecision(
+                party="mine_operator", decision="terminate", decided_on=decided, reasons=w.choice(TERMINATION_REASONS),
+                do_no_harm_checked_on=checked, do_no_harm_findings=w.choice(DO_NO_HARM_FINDINGS))
+        else:
+            kind = w.choices(["continue", "suspend"], weights=[55, 45])[0]
+            decision = RelationshipDecision(party="mine_operator", decision=kind, decided_on=decided,
+                                            reasons=MINE_REASONS[kind])
+        rec.response.relationship_decisions.append(decision)
+        on = decided + timedelta(days=w.randint(1, 15))
+        if on > self.today:
+            return
+        kind = w.choices(["continue", "suspend", "disengage"], weights=[84, 13, 3])[0]
+        rec.response.relationship_decisions.append(RelationshipDecision(
+            party="smelter_refiner", decision=kind, decided_on=on, reasons=SMELTER_REASONS[kind],
+            **({"do_no_harm_checked_on": on - timedelta(days=w.randint(2, 10)),
+                "do_no_harm_findings": w.choice(DO_NO_HARM_FINDINGS)} if kind == "disengage" else {})))
+
+    def _engagement(self, rec: IncidentRecord, plans: list[Plan], designed: date) -> None:
+        """Stakeholders consulted in each plan's design, and the remedy types it provides."""
+        w = self.work
+        for plan in plans:
+            usual = ["victims", "mine_operator", "government"] if plan.level == 1 else \
+                ["affected_communities", "government", "ngos"]
+            others = [s for s in STAKEHOLDERS if s not in usual]
+            chosen = [s for s in usual if w.random() < 0.85] + w.sample(others, w.randint(0, 2))
+            for stakeholder in chosen:
+                plan.consultations.append(Consultation(
+                    stakeholder=stakeholder, consulted_on=designed - timedelta(days=w.randint(0, 18)),
+                    notes=CONSULTATION_NOTES.get(stakeholder, "")))
+            plan.consultations.sort(key=lambda c: c.consulted_on)
+            if w.random() < 0.9:  # a few plans do not say yet
+                weights = REMEDY_WEIGHTS[plan.level]
+                plan.remedy_types = in_vocab_order([r for r, p in weights.items() if w.random() < p], REMEDY_TYPES) \
+                    or [max(weights, key=weights.get)]
+
+    def _pass_on(self, report: MonitoringReport) -> None:
+        """The reporting chain: most reports travel facilitator → smelter/refiner → audit programme → company
+        within weeks; some stall with the smelter/refiner or the audit programme."""
+        w = self.work
+        report.sent_to_smelter_on = report.received_on
+        on = report.received_on + timedelta(days=w.randint(3, 20))
+        if on > self.today or w.random() < 0.08:
+            return
+        report.sent_to_audit_programme_on = on
+        on += timedelta(days=w.randint(5, 30))
+        if on > self.today or w.random() < 0.1:
+            return
+        report.sent_to_company_on = on
+
+    def _feedback(self, plan: Plan, collected: date) -> None:
+        """Aggregate feedback: from victims (Level 1) or beneficiaries (Level 2), counts only."""
+        w = self.work
+        if collected > self.today or w.random() < 0.2:
+            return
+        if plan.level == 1:
+            respondents = max(1, len(plan.case_plans) - w.randint(0, 2))
+        else:
+            respondents = w.randint(12, 90)
+        satisfied = min(respondents, round(respondents * w.uniform(0.45, 0.95)))
+        plan.feedback.append(FeedbackRound(collected_on=collected, source="victims" if plan.level == 1 else
+                                           "beneficiaries", respondents=respondents, satisfied=satisfied,
+                                           summary=w.choice(FEEDBACK_SUMMARIES)))
+
+    def _lesson_actions(self, rec: IncidentRecord, reviewed: date) -> None:
+        """Actions the review raised: most done on time, some open past their due date."""
+        w = self.work
+        for title, owner, change in w.sample(LESSON_ACTIONS, w.choices([0, 1, 2, 3], weights=[20, 40, 30, 10])[0]):
+            due = reviewed + timedelta(days=w.randint(30, 200))
+            action = LessonAction(title=title, owner=owner, due_on=due)
+            closed = due + timedelta(days=w.randint(-25, 20))
+            if closed <= self.today and closed >= reviewed and w.random() < 0.7:
+                action.status, action.closed_on = ("done", closed) if w.random() < 0.92 else ("dropped", closed)
+                if action.status == "done" and change:
+                    action.due_diligence_change = change
+            elif due <= self.today + timedelta(days=60) and w.random() < 0.5:
+                action.status = "in_progress"
+            rec.lessons.actions.append(action)
 
 
 def generate(n: int, seed: int = 7, today: date | None = None, policy: Policy = DEFAULT_POLICY,

@@ -475,7 +475,9 @@ def record_closure(engine: Engine, code: str, closure: Closure, actor: Actor = L
 def record_lessons(engine: Engine, code: str, lessons: Lessons, actor: Actor = LOCAL_USER, **kw) -> WorkflowState:
     """Lessons are captured throughout and formally at closure (guideline lines 1433-1436)."""
     def mutate(rec: IncidentRecord, state: WorkflowState) -> None:
-        rec.lessons = lessons
+        # The review's action items have services of their own: a review recorded again keeps them.
+        keep = rec.lessons.actions if rec.lessons is not None and not lessons.actions else lessons.actions
+        rec.lessons = lessons.model_copy(update={"actions": list(keep)})
     return _change(engine, code, actor, "recorded lessons learned", mutate, min_step=3, allow_closed=True, **kw)
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, Integer, and_, case, cast, exists, extract, func, or_, select
 
-from remediation.domain.vocab import AUDIT_PROGRAMMES, MINERALS, REVIEW_ANSWERS
+from remediation.domain.vocab import AUDIT_PROGRAMMES, INVOLVEMENTS, MINERALS, REVIEW_ANSWERS
 from remediation.storage import schema as t
 from remediation.storage.queries import PortfolioFilter
 
@@ -40,6 +40,7 @@ BREAKDOWNS: dict[str, str] = {
     "country": "Country",
     "audit_programme": "Audit programme",
     "level": "Level of response",
+    "involvement": "Company involvement",
     "closure_year": "Year of closure",
 }
 """What the review items can be broken down by. ``level`` groups incidents by the plans they had: an
@@ -106,7 +107,7 @@ def _group(by: str | None):
     c = t.incidents.c
     if by is None:
         return None, None
-    if by in ("mineral", "country", "audit_programme"):
+    if by in ("mineral", "country", "audit_programme", "involvement"):
         return c[by], None
     if by == "level":
         return t.plans.c.level, "plans"
@@ -134,6 +135,8 @@ def group_label(by: str | None, value) -> str:
         return LEVEL_GROUPS.get(int(value), f"Level {value} plan")
     if by == "closure_year":
         return str(int(value)) if value is not None else "No closing date"
+    if by == "involvement":
+        return INVOLVEMENTS.get(value, "Not determined")
     return str(value)
 
 
@@ -143,6 +146,9 @@ def _group_order(by: str | None, values: list) -> list:
         return sorted(values, key=lambda v: order.get(v, len(order)))
     if by == "audit_programme":
         order = {a: i for i, a in enumerate(AUDIT_PROGRAMMES)}
+        return sorted(values, key=lambda v: order.get(v, len(order)))
+    if by == "involvement":
+        order = {a: i for i, a in enumerate(INVOLVEMENTS)}
         return sorted(values, key=lambda v: order.get(v, len(order)))
     return sorted(values, key=lambda v: (v is None, v))
 

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, and_, case, func, or_, select, true
+from sqlalchemy import Connection, Engine, Text, and_, case, cast, false, func, or_, select, true
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from remediation.domain.evidence import FROM_STEP, documents_flag, lacking
@@ -19,10 +19,20 @@ from remediation.domain.models import IncidentRecord
 from remediation.domain.monitoring import BURN_LABELS, MONITORING_MONTHS, burn_rate
 from remediation.domain.policy import DEFAULT_POLICY, Policy
 from remediation.domain.settings import DEFAULT_TIME_FRAMES, Settings
-from remediation.domain.vocab import AUDIT_PROGRAMMES, FUNDING_SOURCES, MINERALS, REQUIREMENTS, ROLES, STATUSES, STEPS
+from remediation.domain.vocab import (
+    AUDIT_PROGRAMMES,
+    FUNDING_SOURCES,
+    INVOLVEMENTS,
+    MINERALS,
+    REMEDY_TYPES,
+    REQUIREMENTS,
+    ROLES,
+    STATUSES,
+    STEPS,
+)
 from remediation.domain.workflow import WorkflowState, evaluate
 from remediation.storage import schema as t
-from remediation.storage.records import find_incident, load_records
+from remediation.storage.records import find_incident, load_records, reporting_cadence
 
 PORTFOLIO_LIMIT = 5000  # rows sent to a browser table at most; counts are always exact
 
@@ -80,6 +90,8 @@ class PortfolioFilter:
     received_to: date | None = None
     supplier: tuple[str, ...] = ()  # suppliers' names: incidents at a smelter any of their declarations lists
     product: tuple[str, ...] = ()  # declared products: incidents at a smelter a declaration covering one lists
+    involvement: tuple[str, ...] = ()  # keys of INVOLVEMENT_FILTERS: the company's involvement, or not determined
+    remedy_type: tuple[str, ...] = ()  # keys of vocab.REMEDY_TYPES: incidents with a plan providing any of them
 
     def where(self, *, with_status: bool = True):
         c = t.incidents.c
@@ -108,6 +120,12 @@ class PortfolioFilter:
             clauses.append(c.date_received <= self.received_to)
         if self.supplier or self.product:
             clauses.append(exposure_clause(self.supplier, self.product))
+        if self.involvement:
+            known = [v for v in self.involvement if v in INVOLVEMENTS]
+            clauses.append(or_(c.involvement.in_(known), *([c.involvement.is_(None)]
+                                                          if "not_determined" in self.involvement else [])))
+        if self.remedy_type:
+            clauses.append(remedy_clause(self.remedy_type))
         return and_(true(), *clauses)
 
     def describe(self, *, with_status: bool = True) -> str:
@@ -119,12 +137,28 @@ class PortfolioFilter:
                  ", ".join(AUDIT_PROGRAMMES.get(a, a) for a in self.audit_programme), ", ".join(self.smelter_refiner),
                  ", ".join(LEVEL_FILTERS.get(x, x) for x in self.level),
                  "supplier " + ", ".join(self.supplier) if self.supplier else "",
-                 "product " + ", ".join(self.product) if self.product else ""]
+                 "product " + ", ".join(self.product) if self.product else "",
+                 "involvement " + ", ".join(INVOLVEMENT_FILTERS.get(v, v).lower() for v in self.involvement)
+                 if self.involvement else "",
+                 "remedy " + ", ".join(REMEDY_TYPES.get(v, v).lower() for v in self.remedy_type)
+                 if self.remedy_type else ""]
         if self.received_from or self.received_to:
             parts.append(f"received {self.received_from or '…'} to {self.received_to or '…'}")
         parts = [p for p in parts if p]
         filters = "filters: " + "; ".join(parts) if parts else None
         return "; ".join(p for p in (status, filters) if p) or "all incidents"
+
+
+INVOLVEMENT_FILTERS: dict[str, str] = {**INVOLVEMENTS, "not_determined": "Not determined"}
+
+
+def remedy_clause(remedy_types: tuple[str, ...]):
+    """Incidents with a plan that provides any of ``remedy_types``. The plan's list is JSON; its text holds each
+    identifier in quotes on SQLite and PostgreSQL alike (identifiers are plain ASCII words)."""
+    p = t.plans.c
+    wanted = [r for r in remedy_types if r in REMEDY_TYPES]
+    return t.incidents.c.id.in_(select(p.incident_id).where(
+        or_(false(), *(cast(p.remedy_types, Text).like(f'%"{r}"%') for r in wanted))))
 
 
 def exposure_clause(suppliers: tuple[str, ...], products: tuple[str, ...]):
@@ -440,7 +474,8 @@ def incident(engine: Engine, code: str, today: date | None = None
             return None
         incident_id, version = found
         record = load_records(conn, [incident_id])[incident_id]
-    return record, evaluate(record, today), version
+        cadence = reporting_cadence(conn)
+    return record, evaluate(record, today, cadence), version
 
 
 def audit_trail(engine: Engine, code: str) -> pd.DataFrame:

@@ -22,20 +22,25 @@ from remediation.domain.models import (
     BudgetLine,
     CasePlan,
     Closure,
+    Consultation,
     CorrectiveAction,
     Credibility,
     Expenditure,
+    FeedbackRound,
     Funding,
     IncidentIn,
     IncidentRecord,
     Indicator,
     Initiative,
+    LessonAction,
     Lessons,
     Measurement,
+    Milestone,
     MonitoringReport,
     Plan,
     PlanApproval,
     PlanClosure,
+    RelationshipDecision,
     Response,
     SmelterNotice,
     Substantiation,
@@ -43,7 +48,7 @@ from remediation.domain.models import (
 )
 from remediation.domain.record_rules import figures_flag
 from remediation.domain.vocab import VIOLATION_TYPES, in_vocab_order
-from remediation.domain.workflow import WorkflowState, evaluate
+from remediation.domain.workflow import DEFAULT_REPORTING_CADENCE, WorkflowState, evaluate
 from remediation.storage import schema as t
 
 BATCH = 2000  # rows per INSERT batch, and ids per IN (...) when loading
@@ -98,20 +103,32 @@ def _verification_row(v: Verification) -> dict | None:
 
 
 def _response_row(r: Response) -> dict | None:
-    if r == Response():
+    if r.corrective_action is None and r.smelter_notice is None:
         return None
     ca = r.corrective_action
     return {
         "corrective_action": ca.description if ca else None,
         "relationship_terminated": ca.relationship_terminated if ca else None,
         "corrective_decided_on": ca.decided_on if ca else None,
+        "corrective_status": ca.status if ca else None,
+        "corrective_completed_on": ca.completed_on if ca else None,
+        "corrective_verified_on": ca.verified_on if ca else None,
         "smelter_notified_on": r.smelter_notice.notified_on if r.smelter_notice else None,
     }
 
 
+def reporting_cadence(conn: Connection) -> str:
+    """The company's reporting cadence setting (:class:`remediation.domain.settings.Settings`), read where a write
+    re-derives the workflow state; the default where none is stored."""
+    stored = conn.execute(select(t.settings.c.value).where(t.settings.c.key == "reporting_cadence")
+                          ).scalar_one_or_none()
+    return stored if isinstance(stored, str) else DEFAULT_REPORTING_CADENCE
+
+
 def _plan_row(p: Plan) -> dict:
     row = p.model_dump(include={"level", "facilitator", "facilitator_type", "victim_service_coordinator",
-                                "currency", "estimated_cost", "designed_on", "implementation_started_on"})
+                                "currency", "estimated_cost", "designed_on", "implementation_started_on",
+                                "remedy_types"})
     row.update(p.approval.model_dump())
     row.update(p.closure.model_dump())
     return row
@@ -181,16 +198,23 @@ def _insert_children(conn: Connection, pairs: Sequence[tuple[int, IncidentRecord
         rows[t.assessments].extend({"incident_id": incident_id, **a.model_dump()} for a in rec.assessments)
         if (r := _response_row(rec.response)) is not None:
             rows[t.responses].append({"incident_id": incident_id, **r})
+        if rec.response.corrective_action is not None:
+            rows[t.corrective_milestones].extend({"incident_id": incident_id, **ms.model_dump()}
+                                                 for ms in rec.response.corrective_action.milestones)
+        rows[t.relationship_decisions].extend({"incident_id": incident_id, **d.model_dump()}
+                                              for d in rec.response.relationship_decisions)
         if rec.closure != Closure():
             rows[t.closures].append({"incident_id": incident_id, **rec.closure.model_dump()})
         if rec.lessons is not None:
-            rows[t.lessons].append({"incident_id": incident_id, **rec.lessons.model_dump(exclude={"tags"})})
+            rows[t.lessons].append({"incident_id": incident_id,
+                                    **rec.lessons.model_dump(exclude={"tags", "actions"})})
+            rows[t.lesson_actions].extend({"incident_id": incident_id, **a.model_dump()} for a in rec.lessons.actions)
             rows[t.lesson_tags].extend({"incident_id": incident_id, "tag": tag} for tag in rec.lessons.tags)
         for plan in rec.plans:
             plan_rows.append({"incident_id": incident_id, **_plan_row(plan)})
             plan_objs.append(plan)
     for table in (t.incident_violations, t.verifications, t.assessments, t.responses, t.closures, t.lessons,
-                  t.lesson_tags):
+                  t.lesson_tags, t.corrective_milestones, t.relationship_decisions, t.lesson_actions):
         _insert(conn, table, rows[table])
 
     plan_ids = _insert_with_ids(conn, t.plans, plan_rows)
@@ -205,7 +229,10 @@ def _insert_children(conn: Connection, pairs: Sequence[tuple[int, IncidentRecord
         rows[t.funding].extend({"plan_id": plan_id, **f.model_dump()} for f in plan.funding)
         rows[t.expenditures].extend({"plan_id": plan_id, **e.model_dump()} for e in plan.expenditures)
         rows[t.monitoring_reports].extend({"plan_id": plan_id, **m.model_dump()} for m in plan.monitoring_reports)
-    for table in (t.budget_lines, t.funding, t.expenditures, t.monitoring_reports):
+        rows[t.plan_consultations].extend({"plan_id": plan_id, **c.model_dump()} for c in plan.consultations)
+        rows[t.plan_feedback].extend({"plan_id": plan_id, **f.model_dump()} for f in plan.feedback)
+    for table in (t.budget_lines, t.funding, t.expenditures, t.monitoring_reports, t.plan_consultations,
+                  t.plan_feedback):
         _insert(conn, table, rows[table])
 
     _insert(conn, t.case_plans, case_rows)
@@ -224,7 +251,8 @@ def _insert_children(conn: Connection, pairs: Sequence[tuple[int, IncidentRecord
 
 def insert_records(conn: Connection, records: Sequence[IncidentRecord], today: date | None = None) -> list[int]:
     """Insert new incidents with everything recorded about them; returns their ids in order."""
-    incident_rows = [incident_row(rec, evaluate(rec, today)) for rec in records]
+    cadence = reporting_cadence(conn)
+    incident_rows = [incident_row(rec, evaluate(rec, today, cadence)) for rec in records]
     ids = _insert_with_ids(conn, t.incidents, incident_rows)
     _insert_children(conn, list(zip(ids, records)))
     return ids
@@ -237,7 +265,7 @@ def replace_record(conn: Connection, incident_id: int, expected_version: int, re
     Returns the new workflow state and the new version. Raises :class:`ConflictError` (and writes
     nothing) when the stored version moved on.
     """
-    state = evaluate(record, today)
+    state = evaluate(record, today, reporting_cadence(conn))
     values = incident_row(record, state)
     values.update(version=expected_version + 1, updated_at=func.now())
     result = conn.execute(
@@ -251,7 +279,7 @@ def replace_record(conn: Connection, incident_id: int, expected_version: int, re
             "changes, then record yours again. Nothing was saved."
         )
     for table in (t.incident_violations, t.verifications, t.assessments, t.responses, t.plans, t.closures,
-                  t.lessons, t.lesson_tags):
+                  t.lessons, t.lesson_tags, t.corrective_milestones, t.relationship_decisions, t.lesson_actions):
         conn.execute(delete(table).where(table.c.incident_id == incident_id))
     _insert_children(conn, [(incident_id, record)])
     return state, expected_version + 1
@@ -295,10 +323,17 @@ def load_records(conn: Connection, incident_ids: Sequence[int]) -> dict[int, Inc
     fund = _by(conn, t.funding, t.funding.c.plan_id, plan_ids)
     spend = _by(conn, t.expenditures, t.expenditures.c.plan_id, plan_ids)
     mon = _by(conn, t.monitoring_reports, t.monitoring_reports.c.plan_id, plan_ids)
+    consulted = _by(conn, t.plan_consultations, t.plan_consultations.c.plan_id, plan_ids)
+    feedback = _by(conn, t.plan_feedback, t.plan_feedback.c.plan_id, plan_ids)
+    milestones = _by(conn, t.corrective_milestones, t.corrective_milestones.c.incident_id, ids)
+    decisions = _by(conn, t.relationship_decisions, t.relationship_decisions.c.incident_id, ids)
+    actions = _by(conn, t.lesson_actions, t.lesson_actions.c.incident_id, ids)
 
     def plan_of(p: dict) -> Plan:
         return Plan.model_construct(
-            **_pick(p, Plan),
+            **_pick(p, Plan) | {"remedy_types": p["remedy_types"] or []},
+            consultations=[Consultation.model_construct(**_pick(c, Consultation)) for c in consulted[p["id"]]],
+            feedback=[FeedbackRound.model_construct(**_pick(f, FeedbackRound)) for f in feedback[p["id"]]],
             approval=PlanApproval.model_construct(**_pick(p, PlanApproval)),
             closure=PlanClosure.model_construct(**_pick(p, PlanClosure)),
             case_plans=[CasePlan.model_construct(**_pick(c, CasePlan)) for c in cases[p["id"]]],
@@ -338,9 +373,14 @@ def load_records(conn: Connection, incident_ids: Sequence[int]) -> dict[int, Inc
         response = Response.model_construct(
             corrective_action=CorrectiveAction.model_construct(
                 description=r["corrective_action"], relationship_terminated=r["relationship_terminated"],
-                decided_on=r["corrective_decided_on"]) if r and r["corrective_action"] is not None else None,
+                decided_on=r["corrective_decided_on"], status=r["corrective_status"] or "planned",
+                completed_on=r["corrective_completed_on"], verified_on=r["corrective_verified_on"],
+                milestones=[Milestone.model_construct(**_pick(ms, Milestone)) for ms in milestones[iid]])
+            if r and r["corrective_action"] is not None else None,
             smelter_notice=SmelterNotice.model_construct(notified_on=r["smelter_notified_on"])
             if r and r["smelter_notified_on"] is not None else None,
+            relationship_decisions=[RelationshipDecision.model_construct(**_pick(d, RelationshipDecision))
+                                    for d in decisions[iid]],
         )
         out[iid] = IncidentRecord.model_construct(
             incident=IncidentIn.model_construct(
@@ -351,7 +391,9 @@ def load_records(conn: Connection, incident_ids: Sequence[int]) -> dict[int, Inc
             response=response,
             plans=sorted((plan_of(p) for p in plans[iid]), key=lambda p: p.level),
             closure=Closure.model_construct(**_pick(c, Closure)) if c else Closure(),
-            lessons=Lessons.model_construct(**_pick(le, Lessons), tags=sorted(x["tag"] for x in tags[iid]))
+            lessons=Lessons.model_construct(**_pick(le, Lessons), tags=sorted(x["tag"] for x in tags[iid]),
+                                            actions=[LessonAction.model_construct(**_pick(a, LessonAction))
+                                                     for a in actions[iid]])
             if le else None,
         )
     return out

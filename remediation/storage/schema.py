@@ -98,6 +98,7 @@ incidents = Table(
     Column("repeated", Boolean, nullable=False, server_default="0"),
     Column("trading_link", String(10), nullable=False, server_default="none"),
     Column("stopped_trading_date", Date),
+    Column("involvement", String(20), index=True),  # vocab.INVOLVEMENTS; None: not yet determined
     # Derived by remediation.domain.workflow.evaluate on every write; never typed in.
     Column("step", Integer, nullable=False, index=True),
     Column("status", String(30), nullable=False, index=True),
@@ -162,6 +163,33 @@ responses = Table(
     Column("relationship_terminated", Boolean),
     Column("corrective_decided_on", Date),
     Column("smelter_notified_on", Date),
+    Column("corrective_status", String(20)),  # vocab.CORRECTIVE_STATUSES
+    Column("corrective_completed_on", Date),
+    Column("corrective_verified_on", Date),
+)
+
+corrective_milestones = Table(
+    "corrective_milestones", metadata,
+    _id(),
+    _incident_fk(),
+    Column("title", String(200), nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("done_on", Date),
+)
+
+relationship_decisions = Table(
+    # The mine operator's relationship (continue / suspend / terminate) and the company's own with the
+    # smelter/refiner (continue / suspend / disengage), in the order decided; ending one needs a do-no-harm check.
+    "relationship_decisions", metadata,
+    _id(),
+    _incident_fk(),
+    Column("party", String(20), nullable=False),
+    Column("decision", String(20), nullable=False),
+    Column("decided_on", Date, nullable=False),
+    Column("reasons", Text, nullable=False),
+    Column("do_no_harm_checked_on", Date),
+    Column("do_no_harm_findings", Text, nullable=False, server_default=""),
+    CheckConstraint("party IN ('mine_operator', 'smelter_refiner')", name="party_known"),
 )
 
 plans = Table(
@@ -192,6 +220,7 @@ plans = Table(
     Column("coverage_shortfall_reason", String(40)),
     Column("coverage_shortfall_note", Text, nullable=False, server_default=""),
     Column("figures_explanation", Text, nullable=False, server_default=""),
+    Column("remedy_types", JSON),  # identifiers of vocab.REMEDY_TYPES; None as []
     UniqueConstraint("incident_id", "level", name="uq_plans_incident_level"),
     CheckConstraint("level IN (1, 2)", name="level_1_or_2"),
     CheckConstraint("estimated_cost >= 0", name="cost_not_negative"),
@@ -211,7 +240,31 @@ case_plans = Table(
     Column("child_protection_organisation", String(200), nullable=False, server_default=""),
     Column("assistance_types", JSON, nullable=False),  # identifiers of vocab.ASSISTANCE_TYPES
     Column("notes", Text, nullable=False, server_default=""),
+    Column("informed_consent", Boolean),
+    Column("wishes_shaped_plan", Boolean),
     UniqueConstraint("plan_id", "victim_code", name="uq_case_plans_plan_victim"),
+)
+
+plan_consultations = Table(
+    "plan_consultations", metadata,
+    _id(),
+    _plan_fk(),
+    Column("stakeholder", String(30), nullable=False),  # vocab.STAKEHOLDERS
+    Column("consulted_on", Date, nullable=False),
+    Column("notes", Text, nullable=False, server_default=""),
+)
+
+plan_feedback = Table(
+    # Aggregate feedback of victims or beneficiaries: counts only, never who said what.
+    "plan_feedback", metadata,
+    _id(),
+    _plan_fk(),
+    Column("collected_on", Date, nullable=False),
+    Column("source", String(20), nullable=False),  # vocab.FEEDBACK_FROM
+    Column("respondents", Integer, nullable=False),
+    Column("satisfied", Integer, nullable=False),
+    Column("summary", Text, nullable=False, server_default=""),
+    CheckConstraint("satisfied >= 0 AND satisfied <= respondents", name="satisfied_within_respondents"),
 )
 
 initiatives = Table(
@@ -288,6 +341,9 @@ monitoring_reports = Table(
     Column("period_end", Date, nullable=False),
     Column("received_on", Date, nullable=False),
     Column("summary", Text, nullable=False, server_default=""),
+    Column("sent_to_smelter_on", Date),
+    Column("sent_to_audit_programme_on", Date),
+    Column("sent_to_company_on", Date),
 )
 
 closures = Table(
@@ -312,6 +368,19 @@ lessons = Table(
     Column("monitoring_tools", Text, nullable=False, server_default=""),
     Column("communication_channels", Text, nullable=False, server_default=""),
     Column("recommendations", Text, nullable=False, server_default=""),
+)
+
+lesson_actions = Table(
+    "lesson_actions", metadata,
+    _id(),
+    _incident_fk(),
+    Column("title", String(200), nullable=False),
+    Column("owner", String(200), nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("status", String(20), nullable=False),  # vocab.ACTION_STATUSES
+    Column("closed_on", Date),
+    Column("policy_version", Integer),
+    Column("due_diligence_change", Text, nullable=False, server_default=""),
 )
 
 lesson_tags = Table(

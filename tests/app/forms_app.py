@@ -29,7 +29,7 @@ EXTRA: dict[str, dict] = {
     "Expenditure": dict(choices={"category": {"shelter": "Shelter", "legal": "Legal fees"}}),
 }
 # Nested lists are recorded by forms of their own.
-NESTED = {"indicators", "measurements"}
+NESTED = {"indicators", "measurements", "milestones", "actions"}
 
 form = st.query_params.get("form") or st.session_state.get("form", "Funding")
 model = getattr(models, form)

@@ -14,7 +14,7 @@ from remediation.storage.lessons import REVIEW_ITEMS, TEXT_FIELDS
 
 PAGE = "pages/lessons.py"
 TODAY = date.today()
-CHARTS = 6  # overall, breakdown, themes, theme trend, budget outcome, time to closure
+CHARTS = 7  # overall, breakdown, themes, theme trend, budget outcome, time to closure, remedy by involvement
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import date, timedelta
+
+import numpy as np
 
 from remediation.domain.settings import DEFAULT_TIME_FRAMES
 from remediation.domain.workflow import evaluate
@@ -31,7 +35,14 @@ def test_headline_figures_pipeline_and_table_on_the_demo_portfolio(run_app):
     assert metrics["Overdue"] == str(sum(
         1 for _, s in open_ if s.step_entered_on < TODAY - timedelta(days=DEFAULT_TIME_FRAMES[s.step])))
     assert metrics["L2 budget spent"].endswith("%")
-    assert len(at.get("plotly_chart")) == 2  # the pipeline and the ageing chart
+    # the pipeline, the ageing chart, and (issue #13) incidents by involvement and remedy types by involvement
+    charts = at.get("plotly_chart")
+    assert [c.key for c in charts] == ["pipeline_chart", "ageing_chart", "involvement_chart", "remedy_chart"]
+    involvement = json.loads(charts[2].proto.spec)
+    xs = involvement["data"][0]["x"]  # plotly packs numbers as base64 typed arrays
+    xs = np.frombuffer(base64.b64decode(xs["bdata"]), dtype=xs["dtype"]).tolist() if isinstance(xs, dict) else xs
+    counted = dict(zip(involvement["data"][0]["y"], xs))
+    assert counted["Directly linked"] == sum(1 for r in read_fixture() if r.incident.involvement == "directly_linked")
     table = at.dataframe[0].value
     assert len(table) == len(open_) and set(table["status"]) == {"Open"}
     assert table["waiting_for"].str.len().min() > 10 and (table["owed_by"] != "").all()

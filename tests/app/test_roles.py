@@ -79,7 +79,7 @@ def test_local_mode_is_labelled_and_its_single_user_may_do_everything(run_app):
     assert at.session_state[_auth.SESSION_USER] == access.LOCAL_ADMIN
     at.switch_page(str(APP.parent / "pages/admin.py")).run()
     assert not at.exception and at.title[0].value == "Administration"
-    assert [s.value for s in at.main.subheader] == ["Users and roles", "Evidence documents", "Audit log"]
+    assert [s.value for s in at.main.subheader] == ["Users and roles", "Evidence documents", "Reporting chain", "Audit log"]
 
 
 # --- the gate -----------------------------------------------------------------------------------------

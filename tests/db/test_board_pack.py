@@ -225,7 +225,13 @@ def test_the_full_pack_carries_every_page(demo_engine):
         assert "Scope: all incidents" in page and f"Page {number} of {len(pages)}" in page
     wb = load_workbook(io.BytesIO(xlsx))
     assert wb.sheetnames == [*SHEETS, "Level 2 plans", "Lessons review", "Lesson themes", "Budget outcome",
-                             "Closure vs figures", "Supplier exposure", "Product exposure", "Follow-ups by quarter"]
+                             "Closure vs figures", "Overdue actions", "Supplier exposure", "Product exposure",
+                             "Follow-ups by quarter"]
+    # issue #13: the actions lessons reviews raised that are open past their due date, in the PDF and the workbook
+    overdue = rows(wb, "Overdue actions")
+    assert overdue and all(r[4] > 0 for r in overdue), overdue
+    assert squeezed("Actions overdue") in squeezed(text) and squeezed(overdue[0][1]) in squeezed(text)
+    assert "Actions from lessons" in text
     # issue #12: the demo's Level 2 closures whose declared answers the figures contradict, in words
     flagged = rows(wb, "Closure vs figures")
     assert flagged and all("declared yes; the figures:" in r[2] for r in flagged), flagged

@@ -380,6 +380,7 @@ CELLS = {  # one strategy per field, mixing valid and invalid cells
     "repeated": st.sampled_from(["yes", "no", "maybe", ""]),
     "trading_link": st.sampled_from(["current", "Past trading", "none", ""]),
     "stopped_trading_date": st.one_of(PAST.map(str), st.just("")),
+    "involvement": st.sampled_from(["", "Directly linked", "caused", "complicit"]),
 }
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from remediation.domain.models import Lessons
-from remediation.domain.vocab import AUDIT_PROGRAMMES, MINERALS, REVIEW_QUESTIONS
+from remediation.domain.vocab import AUDIT_PROGRAMMES, INVOLVEMENTS, MINERALS, REVIEW_QUESTIONS
 from remediation.domain.workflow import evaluate
 from remediation.services import incidents as services
 from remediation.services.demo import read_fixture
@@ -47,6 +47,7 @@ def _groups(r, by: str | None) -> list[str]:
         "audit_programme": lambda: [AUDIT_PROGRAMMES[i.audit_programme]],
         "level": lambda: [LEVEL_GROUPS[p.level] for p in r.plans],
         "closure_year": lambda: [str(r.closure.closed_on.year)],
+        "involvement": lambda: [INVOLVEMENTS.get(i.involvement, "Not determined")],  # issue #13
     }[by]()
 
 

@@ -31,6 +31,17 @@ def test_fixture_has_the_content_the_pages_need():
     indicators = [i for p in plans for init in p.initiatives for i in init.indicators]
     assert any(len(i.measurements) >= 2 for i in indicators)
     assert sum(r.lessons is not None for r in records) >= 5
+    # the company's own work (issue #13), in realistic proportions
+    involvements = [r.incident.involvement for r in records]
+    assert involvements.count("directly_linked") > len(records) / 3 and "contributed" in involvements
+    assert {"in_progress", "completed"} <= {r.response.corrective_action.status for r in records
+                                            if r.response.corrective_action}
+    assert any(d.decision == "terminate" and d.do_no_harm_checked_on for r in records
+               for d in r.response.relationship_decisions)
+    assert any(p.consultations for p in plans) and any(p.feedback for p in plans) and any(p.remedy_types for p in plans)
+    assert any(m.sent_to_company_on for p in plans for m in p.monitoring_reports)
+    actions = [a for r in records if r.lessons for a in r.lessons.actions]
+    assert {"open", "done"} <= {a.status for a in actions}
 
 
 def test_fixture_holds_no_victim_names_only_pseudonymous_codes():
@@ -40,7 +51,8 @@ def test_fixture_holds_no_victim_names_only_pseudonymous_codes():
     # What a victim's record may hold: a pseudonymous code, age group, assistance, provider, dates, consent.
     assert case_keys <= {"victim_code", "age_group", "assistance_types", "provider", "referral_date",
                          "guardian_consent", "notes", "best_interest_determined_on", "best_interest_determined_by",
-                         "child_protection_organisation"}  # organisations and a date: nothing about the child
+                         "child_protection_organisation",  # organisations and a date: nothing about the child
+                         "informed_consent", "wishes_shaped_plan"}  # two yes/no answers (issue #13)
     assert "victim_code" in case_keys
     codes = [c.victim_code for r in read_fixture() for p in r.plans for c in p.case_plans]
     assert codes and all(re.fullmatch(r"V-\d{3}", c) for c in codes)

@@ -23,7 +23,7 @@ import pytest
 
 import remediation.reports
 from remediation.domain.models import Indicator
-from remediation.reports import charts, followups, plan_charts, supply_charts
+from remediation.reports import charts, company_charts, followups, plan_charts, supply_charts
 from remediation.storage.supply_chain import Flows
 
 HOSTILE = ('<a href="https://evil.example/x">click</a><span style="font-size:60px">BIG</span><i>it</i>'
@@ -106,6 +106,12 @@ CASES = {
     "followups.push_chart": lambda: followups.push_chart(
         pd.DataFrame({"party": [HOSTILE], "quarter": [HOSTILE], "reminder": [2], "senior_contact": [1], "leverage": [1],
                       "disengagement": [0], "chases": [4]}), TODAY, HOSTILE),
+    "company_charts.involvement": lambda: company_charts.involvement(
+        pd.DataFrame({"involvement": ["caused", "directly_linked"], "label": [HOSTILE, "Directly linked"],
+                      "incidents": [1, 3]}), TODAY, HOSTILE),
+    "company_charts.remedy_by_involvement": lambda: company_charts.remedy_by_involvement(
+        pd.DataFrame({"remedy_type": [HOSTILE, "compensation"], "involvement": ["caused", "directly_linked"],
+                      "plans": [1, 2]}), TODAY, HOSTILE),
 }
 
 

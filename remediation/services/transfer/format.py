@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 from remediation.domain.models import IncidentIn
-from remediation.domain.vocab import AUDIT_PROGRAMMES, MINERALS, TRADING_LINKS, VIOLATION_TYPES
+from remediation.domain.vocab import AUDIT_PROGRAMMES, INVOLVEMENTS, MINERALS, TRADING_LINKS, VIOLATION_TYPES
 from remediation.services.base import Refused
 from remediation.services.spreadsheets import neutralise
 from remediation.services.workbooks import ReadBudget
@@ -36,6 +36,7 @@ COLUMNS: dict[str, str] = {
     "repeated": "Repeated",
     "trading_link": "Trading link",
     "stopped_trading_date": "Stopped trading",
+    "involvement": "Company involvement",
 }
 """Field of :class:`IncidentIn` → its column header in an import or export file, in the model's order."""
 
@@ -49,13 +50,14 @@ KINDS: dict[str, Kind] = {
     "smelter_refiner": "text", "smelter_id": "text", "audit_programme": "choice", "violation_types": "choices",
     "allegation_source": "text", "date_received": "date", "incident_date": "date", "became_public_date": "date",
     "affected_persons": "int", "children_affected": "int", "repeated": "bool", "trading_link": "choice",
-    "stopped_trading_date": "date",
+    "stopped_trading_date": "date", "involvement": "choice",
 }
 VOCABULARIES: dict[str, tuple[str, dict[str, str]]] = {
     "mineral": ("mineral", MINERALS),
     "audit_programme": ("audit programme", AUDIT_PROGRAMMES),
     "trading_link": ("trading link", TRADING_LINK_LABELS),
     "violation_types": ("violation type", VIOLATION_TYPES),
+    "involvement": ("involvement", INVOLVEMENTS),
 }
 
 # Other headers grievance logs use for the same thing (compared like headers: case, spaces and
@@ -80,6 +82,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "repeated": ("repeat", "repeated incident", "recurring"),
     "trading_link": ("trading", "trading relationship"),
     "stopped_trading_date": ("stopped trading date", "stopped trading on", "trading stopped", "date trading stopped"),
+    "involvement": ("involvement", "company role", "caused contributed linked", "relationship to the harm"),
 }
 
 MAX_BYTES = 50 * 1024 * 1024

@@ -1,0 +1,85 @@
+"""Read-side queries for the company's own work across the portfolio (issue #13): remedy types by the company's
+involvement (items 6), and the action items lessons reviews raised (item 7). DataFrames for the pages, charts and
+board pack; every query takes the sidebar's :class:`~remediation.storage.queries.PortfolioFilter`."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Engine, func, select
+
+from remediation.domain.vocab import CLOSED_ACTION_STATUSES, REMEDY_TYPES
+from remediation.storage import schema as t
+from remediation.storage.lessons import closed_scope
+from remediation.storage.queries import INVOLVEMENT_FILTERS, PortfolioFilter
+
+NOT_DETERMINED = "not_determined"
+NO_REMEDY = "not_recorded"
+
+
+def involvement_counts(engine: Engine, flt: PortfolioFilter | None = None) -> pd.DataFrame:
+    """Incidents per involvement, open and closed (as the pipeline counts them, whatever the open/closed choice):
+    ``involvement`` (a key of INVOLVEMENT_FILTERS), ``label``, ``incidents``, in the vocabulary's order, every
+    involvement present (0 where none)."""
+    flt = flt or PortfolioFilter()
+    c = t.incidents.c
+    with engine.connect() as conn:
+        rows = dict(conn.execute(select(c.involvement, func.count()).where(flt.where(with_status=False)).group_by(c.involvement)).all())
+    return pd.DataFrame([{"involvement": key, "label": label,
+                          "incidents": int(rows.get(None if key == NOT_DETERMINED else key, 0))}
+                         for key, label in INVOLVEMENT_FILTERS.items()])
+
+
+def remedy_by_involvement(engine: Engine, flt: PortfolioFilter | None = None, closed: bool = False) -> pd.DataFrame:
+    """Plans per remedy type and the company's involvement: ``remedy_type``, ``involvement`` (keys; a plan with
+    no remedy recorded is ``not_recorded``; an incident without involvement ``not_determined``) and ``plans``.
+    A plan providing several types counts once under each. ``closed``: incidents closed after remediation only,
+    as lessons learned reads them; else open and closed, as the pipeline counts them."""
+    flt = flt or PortfolioFilter()
+    p, c = t.plans.c, t.incidents.c
+    where = closed_scope(flt) if closed else flt.where(with_status=False)
+    with engine.connect() as conn:
+        rows = conn.execute(select(p.remedy_types, c.involvement).select_from(
+            t.plans.join(t.incidents, p.incident_id == c.id)).where(where)).all()
+    counts: dict[tuple[str, str], int] = {}
+    for remedies, involvement in rows:
+        for remedy in (remedies or [NO_REMEDY]):
+            key = (remedy, involvement or NOT_DETERMINED)
+            counts[key] = counts.get(key, 0) + 1
+    order_r = {k: i for i, k in enumerate([*REMEDY_TYPES, NO_REMEDY])}
+    order_i = {k: i for i, k in enumerate(INVOLVEMENT_FILTERS)}
+    df = pd.DataFrame([{"remedy_type": r, "involvement": i, "plans": n} for (r, i), n in counts.items()],
+                      columns=["remedy_type", "involvement", "plans"])
+    return df.assign(_r=df["remedy_type"].map(order_r), _i=df["involvement"].map(order_i)) \
+        .sort_values(["_r", "_i"]).drop(columns=["_r", "_i"]).reset_index(drop=True)
+
+
+def lesson_actions(engine: Engine, flt: PortfolioFilter | None = None, today: date | None = None) -> pd.DataFrame:
+    """Every action lessons reviews raised, for incidents matching ``flt`` (whatever their open/closed status:
+    lessons are captured throughout): ``code``, ``incident``, ``title``, ``owner``, ``due_on``, ``status``,
+    ``closed_on``, ``policy_version``, ``due_diligence_change``, ``open`` and ``overdue`` (open past its due date);
+    overdue first, then by due date."""
+    flt = flt or PortfolioFilter()
+    today = today or date.today()
+    a, c = t.lesson_actions.c, t.incidents.c
+    with engine.connect() as conn:
+        rows = conn.execute(select(c.code, c.title.label("incident"), a.title, a.owner, a.due_on, a.status,
+                                   a.closed_on, a.policy_version, a.due_diligence_change)
+                            .select_from(t.lesson_actions.join(t.incidents, a.incident_id == c.id))
+                            .where(flt.where(with_status=False)).order_by(a.due_on, c.code, a.id)).mappings().all()
+    df = pd.DataFrame(rows, columns=["code", "incident", "title", "owner", "due_on", "status", "closed_on",
+                                     "policy_version", "due_diligence_change"])
+    df["open"] = ~df["status"].isin(CLOSED_ACTION_STATUSES)
+    df["overdue"] = df["open"] & (pd.to_datetime(df["due_on"]) < pd.Timestamp(today))
+    return df.sort_values(["overdue", "due_on"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def involvement_label(key: str) -> str:
+    return INVOLVEMENT_FILTERS.get(key, key)
+
+
+def remedy_label(key: str) -> str:
+    return REMEDY_TYPES.get(key, "Not recorded" if key == NO_REMEDY else key)
+
+
