@@ -123,8 +123,8 @@ st.dataframe(reporting.figures_table(report, conf), hide_index=True, width="stre
              height="content")
 st.caption("Money received is recorded on a pledge without a date of its own: it counts with the pledge's date. "
            "Money in each plan's currency, never summed across currencies. Median days: for incidents that left the "
-           "step in the period, the days from entering it to leaving it. Actions closed: remediation plans whose "
-           "facilitator's final report was received.")
+           "step in the period, the days from entering it to leaving it. Plans completed: the facilitator's final "
+           "report received. Actions closed: actions raised by lessons reviews, done or dropped in the period.")
 st.subheader("Open stock at the start and the end", anchor=False)
 st.dataframe(stock, hide_index=True, width="stretch", key="open_stock")
 if quarters is not None:

@@ -16,7 +16,8 @@ What is counted where the record has no date of its own:
 - case-management plans carry no date: a victim counts as assisted in a period when the Level 1 plan holding
   their case plan was being implemented during it (started on or before the period's end, the incident not
   closed before its start);
-- "actions closed" are remediation plans whose facilitator's final report was received in the period.
+- "plans completed" are remediation plans whose facilitator's final report was received in the period;
+  "actions closed" are the actions lessons reviews raised, done or dropped in the period (their closing date).
 """
 
 from __future__ import annotations
@@ -28,9 +29,18 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Literal
 
-from remediation.domain.models import Closure, IncidentRecord, Plan, PlanApproval, PlanClosure, Response, Verification
+from remediation.domain.models import (
+    Closure,
+    IncidentRecord,
+    Lessons,
+    Plan,
+    PlanApproval,
+    PlanClosure,
+    Response,
+    Verification,
+)
 from remediation.domain.settings import DEFAULT_TIME_FRAMES
-from remediation.domain.vocab import STATUSES, STEPS
+from remediation.domain.vocab import CLOSED_ACTION_STATUSES, STATUSES, STEPS
 from remediation.domain.workflow import WorkflowState, evaluate
 
 PeriodKind = Literal["quarter", "half", "year", "custom"]
@@ -192,7 +202,8 @@ def as_of(record: IncidentRecord, day: date) -> IncidentRecord | None:
     response = Response.model_construct(
         corrective_action=r.corrective_action if r.corrective_action and r.corrective_action.decided_on <= day
         else None,
-        smelter_notice=r.smelter_notice if r.smelter_notice and r.smelter_notice.notified_on <= day else None)
+        smelter_notice=r.smelter_notice if r.smelter_notice and r.smelter_notice.notified_on <= day else None,
+        relationship_decisions=[d for d in r.relationship_decisions if d.decided_on <= day])
     c = record.closure
     reported = _on(c.closure_report_on, day)
     closure = Closure.model_construct(
@@ -204,8 +215,19 @@ def as_of(record: IncidentRecord, day: date) -> IncidentRecord | None:
         "response": response,
         "plans": [_plan_as_of(p, day) for p in record.plans if p.designed_on <= day],
         "closure": closure,
-        "lessons": record.lessons if record.lessons and record.lessons.reviewed_on <= day else None,
+        "lessons": _lessons_as_of(record.lessons, day),
     })
+
+
+def _lessons_as_of(lessons: Lessons | None, day: date) -> Lessons | None:
+    """The lessons review as it stood on ``day``: none before it was held; an action closed later still open."""
+    if lessons is None or lessons.reviewed_on > day:
+        return None
+    if not any(a.closed_on and a.closed_on > day for a in lessons.actions):
+        return lessons
+    return lessons.model_copy(update={"actions": [
+        a.model_copy(update={"status": "open", "closed_on": None}) if a.closed_on and a.closed_on > day else a
+        for a in lessons.actions]})
 
 
 def state_on(record: IncidentRecord, day: date) -> WorkflowState | None:
@@ -251,7 +273,8 @@ FIGURES: dict[str, str] = {
     "lessons_captured": "Lessons learned captured",
     "lessons_objectives_met": "… objectives met (review answer yes)",
     "lessons_victims_satisfied": "… victims satisfied (review answer yes)",
-    "actions_closed": "Remediation plans completed (final report received)",
+    "plans_completed": "Remediation plans completed (final report received)",
+    "actions_closed": "Actions from lessons closed (done or dropped)",
 }
 VICTIM_FIGURES = ("victims_assisted", "children_assisted")  # suppressed below the small-count threshold
 MONEY_KINDS = {"pledged": "pledged", "received": "received", "spent": "spent"}
@@ -344,7 +367,7 @@ def incident_figures(record: IncidentRecord, period: Period, time_frames: dict[i
         if p.implementation_started_on in period:
             out["implementation_started"] += 1
         if p.closure.final_report_on in period:
-            out["actions_closed"] += 1
+            out["plans_completed"] += 1
         for f in p.funding:
             if f.pledged_on in period:
                 for kind, amount in (("pledged", f.pledged), ("received", f.received)):
@@ -361,6 +384,9 @@ def incident_figures(record: IncidentRecord, period: Period, time_frames: dict[i
         out["lessons_captured"] += 1
         out["lessons_objectives_met"] += record.lessons.objectives_met == "yes"
         out["lessons_victims_satisfied"] += record.lessons.victims_satisfied == "yes"
+    for action in record.lessons.actions if record.lessons else ():
+        if action.status in CLOSED_ACTION_STATUSES and action.closed_on in period:
+            out["actions_closed"] += 1
 
     before = period.start - timedelta(days=1)
     start, end = state_on(record, before), state_on(record, period.end)

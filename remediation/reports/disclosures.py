@@ -80,6 +80,7 @@ def msa_rows(figures: list[dict]) -> list[Row]:
         ("Open incidents past their step's indicative time frame, at the end", "overdue_end", p),
         ("Median days in each step, incidents that left it", _median_all, p + " (timeliness)"),
         ("Lessons learned captured", "lessons_captured", p + " (continuous improvement)"),
+        ("Actions from lessons closed (done or dropped)", "actions_closed", p + " (continuous improvement)"),
     ]
 
 
@@ -93,7 +94,7 @@ def esrs_rows(figures: list[dict]) -> list[Row]:
         ("Remediation plans whose implementation started", "implementation_started", remedy),
         ("Victims assisted (case-management plans in implementation)", "victims_assisted", remedy),
         *_money_rows(figures, "spent", "Money spent on remediation", ESRS + " §31, MDR-A (resources)"),
-        ("Remediation plans completed (final report received)", "actions_closed", effect),
+        ("Remediation plans completed (final report received)", "plans_completed", effect),
         ("Incidents closed after remediation", "closed_remediated", effect),
         ("Reviews: plan objectives met", "lessons_objectives_met", effect),
         ("Reviews: victims satisfied", "lessons_victims_satisfied", effect),

@@ -7,7 +7,17 @@ from datetime import date
 
 import pytest
 
-from remediation.domain.periods import Period, as_of, half, last_complete_quarter, parse_period, quarter, state_on, year
+from remediation.domain.periods import (
+    Period,
+    as_of,
+    half,
+    incident_figures,
+    last_complete_quarter,
+    parse_period,
+    quarter,
+    state_on,
+    year,
+)
 from remediation.domain.workflow import evaluate
 from remediation.services.demo import read_fixture
 
@@ -54,3 +64,16 @@ def test_a_record_as_it_stood_leaves_out_what_is_dated_later():
     assert before.closure.closed_on is None and before.lessons is None
     assert state_on(closed, closed.closure.closed_on).status == "closed_remediated"
     assert as_of(closed, date(2100, 1, 1)) == closed  # nothing later: the record itself
+
+
+def test_an_action_from_lessons_closed_later_is_open_as_it_stood_and_counts_when_closed():
+    closed = next(r for r in read_fixture() if r.lessons and any(a.closed_on for a in r.lessons.actions))
+    action = next(a for a in closed.lessons.actions if a.closed_on)
+    before = as_of(closed, date.fromordinal(action.closed_on.toordinal() - 1))
+    if before.lessons is not None:
+        then = next(a for a in before.lessons.actions if a.title == action.title)
+        assert then.status == "open" and then.closed_on is None
+    on_the_day = as_of(closed, action.closed_on)
+    assert next(a for a in on_the_day.lessons.actions if a.title == action.title).status == action.status
+    assert incident_figures(closed, Period(action.closed_on, action.closed_on)).get("actions_closed", 0) >= 1
+    assert incident_figures(closed, Period(date(1990, 1, 1), date(1990, 12, 31))).get("actions_closed", 0) == 0
