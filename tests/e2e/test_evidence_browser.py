@@ -99,6 +99,7 @@ def test_an_editor_records_a_step_with_its_document_and_downloads_it(server, pag
         0 if len(record.plans) == 1 else 1, timeout=20_000)  # recorded: this plan's form is gone
 
     page.get_by_role("combobox", name="Document to download").click()
+    page.keyboard.type("final-report")  # the list is virtualised: type to bring the option into view
     page.get_by_role("option", name=re.compile("final-report.txt")).click()
     wait_for_app(page)
     with page.expect_download(timeout=60_000) as download:

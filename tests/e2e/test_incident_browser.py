@@ -28,8 +28,8 @@ def test_deep_link_and_an_unknown_code(streamlit_app, page, artifacts_dir, tmp_p
     # The filters do not narrow an incident: folded away, saying so.
     expect(page.locator("[data-testid='stSidebar']").get_by_text("Filters: not used on this page")).to_be_visible()
     nav = page.locator("[data-testid='stSidebarNav'] a")  # each link's text is its icon name, then its title
-    titles = ["Portfolio", "Incident", "Level 2 plans", "Lessons learned", "Reporting", "Supply chain", "What-if triage",
-              "Level policy", "Import and export", "Admin"]  # Admin: local mode is a single user with every right
+    titles = ["Portfolio", "Incident", "Level 2 plans", "Lessons learned", "Reporting", "Supply chain", "Follow-ups",
+              "What-if triage", "Level policy", "Import and export", "Admin"]  # Admin: local mode is a single user with every right
     expect(nav).to_have_count(len(titles))
     for link, title in zip(nav.all(), titles):
         expect(link).to_contain_text(title)

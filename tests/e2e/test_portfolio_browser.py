@@ -32,7 +32,7 @@ def test_portfolio_shows_the_pipeline_and_a_row_opens_its_incident(streamlit_app
     open_records = _open_records()
     expect(page.get_by_role("heading", name="Portfolio")).to_be_visible()
     expect(page.get_by_text(f"{len(open_records)} incidents · open", exact=True)).to_be_visible()
-    expect(page.locator("[data-testid='stPlotlyChart']")).to_have_count(2)
+    expect(page.locator("[data-testid='stPlotlyChart']")).to_have_count(4)  # pipeline, ageing, involvement, remedy
     expect(page.locator(".js-plotly-plot").first).to_contain_text("Incidents by step and closed outcome")
     grid = page.locator("[data-testid='stDataFrame']")
     expect(grid).to_contain_text(open_records[0].incident.code, timeout=15_000)
