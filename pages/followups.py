@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
+from pages import _url
 from pages._auth import can_edit, current_actor_name
 from pages._board import counted
 from pages._data import follow
@@ -75,8 +76,10 @@ def party_label(p: str) -> str:
 
 if st.session_state.get("party") not in parties:
     st.session_state.pop("party", None)
-party = st.segmented_control("Party", parties, format_func=party_label, key="party", default=parties[0],
-                             bind="query-params") or parties[0]
+PARTY_LINK = {"party": _url.one_of(parties)}  # in the link even when it is the first party (pages._url)
+_url.seed("party", PARTY_LINK["party"], parties[0])
+party = st.segmented_control("Party", parties, format_func=party_label, key="party") or parties[0]
+_url.publish(PARTY_LINK)
 mine = owed[owed["party"] == party].reset_index(drop=True)
 label = CHASED_PARTIES[party]
 

@@ -4,6 +4,7 @@ from datetime import date
 
 import streamlit as st
 
+from pages import _url
 from pages._auth import can_administer, current_actor
 from pages._board import counted
 from pages._data import (
@@ -172,6 +173,11 @@ flt = current_filter(stage=st.session_state["stage"])
 # The table pages and sorts on the server: a view sends one page of rows, whatever the portfolio's size.
 
 
+TABLE_LINK = (("table_sort", _url.one_of(PORTFOLIO_SORTS, PORTFOLIO_SORTS), "date_received"),
+              ("table_order", _url.one_of(["Descending", "Ascending"]), "Descending"),
+              ("table_page", _url.whole_number(1, 10_000_000), 1))
+
+
 def _first_page() -> None:
     """A new order starts again at its first page."""
     st.session_state["table_page"] = 1
@@ -180,13 +186,17 @@ def _first_page() -> None:
 if board:
     sort_by, descending, page_no = "date_received", True, 1
 else:
+    # The order and the page are in the link, defaults included (pages._url): a copied link shows the same rows.
+    for key, codec, default in TABLE_LINK:
+        _url.seed(key, codec, default)
     sort_col, order_col, page_col = st.columns([2, 1, 1])
     sort_by = sort_col.selectbox("Sort by", options=list(PORTFOLIO_SORTS), format_func=PORTFOLIO_SORTS.get,
                                  key="table_sort", help="Sorts every matching incident, not only this page.",
                                  on_change=_first_page)
-    descending = order_col.segmented_control("Order", options=["Descending", "Ascending"], default="Descending",
+    descending = order_col.segmented_control("Order", options=["Descending", "Ascending"],
                                              key="table_order", required=True, on_change=_first_page) != "Ascending"
     page_no = int(page_col.number_input("Page", min_value=1, step=1, key="table_page"))
+    _url.publish({key: codec for key, codec, _ in TABLE_LINK})
 df, matching = portfolio(flt, today, sort=sort_by, descending=descending, page=page_no)
 pages_n = max(1, -(-matching // PAGE_ROWS))
 if page_no > pages_n and matching:  # a narrower filter than the page asked: its last page

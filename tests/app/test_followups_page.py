@@ -9,7 +9,7 @@ from datetime import date
 from conftest import submit
 from sqlalchemy import select
 
-from remediation.domain.followups import FollowUpIn
+from remediation.domain.followups import CHASED_PARTIES, FollowUpIn
 from remediation.services import followups
 from remediation.services.base import LOCAL_USER
 from remediation.storage import engine as db
@@ -88,3 +88,16 @@ def test_the_portfolio_shows_each_open_item_owed_chased_and_last_escalation(run_
                                     "times, last: leverage action: orders suspended")
     other = owed[owed["chases"] == 0].iloc[0]
     assert pushing[other["code"]] == f"owed by {other['party_label']} for {other['days']} days, not chased yet"
+
+
+def test_the_party_shown_is_in_the_link_even_the_first(run_app, tmp_path):
+    """#18: the party a lead looks at is in the link, the first one included, so a colleague opens the same list."""
+    at = run_app(page=PAGE)
+    assert not at.exception
+    first = at.session_state["party"]
+    assert at.query_params["party"] == first
+    owed = owed_items(db.get_engine(f"sqlite:///{tmp_path / 'app.db'}"), today=TODAY)
+    other = next(p for p in owed["party"].unique() if p != first)
+    colleague = run_app(page=PAGE, query={"party": other})
+    assert colleague.session_state["party"] == other and colleague.query_params["party"] == other
+    assert f"{CHASED_PARTIES[other]} owes" in colleague.subheader[0].value

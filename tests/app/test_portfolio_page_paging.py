@@ -26,3 +26,20 @@ def test_the_table_sends_one_page_sorted_on_the_server_and_reaches_every_inciden
     assert at.number_input(key="table_page").value == 1
     assert list(at.dataframe[0].value["code"]) == codes[::-1][:10]
     assert any(b.proto.label == f"Export all {len(codes)} incidents (CSV)" for b in at.get("download_button"))
+
+
+def test_the_order_and_the_page_are_in_the_link_defaults_included(run_app, monkeypatch):
+    """#18: a copied link shows the same rows — the sort, the order and the page are written even when untouched."""
+    monkeypatch.setattr("pages._data.PAGE_ROWS", 10)
+    at = run_app(query={"status": "All"})
+    assert (at.query_params["table_sort"], at.query_params["table_order"], at.query_params["table_page"]) == (
+        "Received", "Descending", "1")
+    at.selectbox(key="table_sort").set_value("code").run()
+    at.number_input(key="table_page").set_value(2).run()
+    link = {k: at.query_params[k] for k in ("status", "table_sort", "table_order", "table_page")}
+    assert link["table_sort"] == "Code" and link["table_page"] == "2"
+    colleague = run_app(query=link)
+    assert not colleague.exception
+    assert list(colleague.dataframe[0].value["code"]) == list(at.dataframe[0].value["code"])
+    garbage = run_app(query={"table_sort": "<script>", "table_page": "-3", "table_order": "sideways"})
+    assert not garbage.exception and garbage.query_params["table_sort"] == "Received"

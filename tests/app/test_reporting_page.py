@@ -107,3 +107,22 @@ def test_an_empty_database_shows_zeros_and_a_custom_range(run_app):
     assert "2025-02-01 to 2025-03-15 · 2025-02-01 to 2025-03-15" in _subheaders(at)
     assert {m.label: m.value for m in at.metric}["Allegations received"] == "0"
     assert "Disclosure tables" in _subheaders(at)
+
+
+def test_the_default_period_is_written_to_the_link_so_it_does_not_move_with_the_day(run_app):
+    """#18: a link copied without touching the picker names its period (kind, year, quarter), so a colleague
+    opening it next quarter sees the same period, not that day's last complete quarter."""
+    at = run_app(page=PAGE)
+    assert not at.exception
+    default = last_complete_quarter(date.today())
+    q = at.query_params
+    assert (q["period_kind"], q["period_year"], q["period_quarter"]) == (
+        "Quarter", str(default.start.year), f"Q{(default.start.month - 1) // 3 + 1}")
+    assert "period_half" not in q and "period_range" not in q
+    colleague = run_app(page=PAGE, query={"period_kind": "Quarter", "period_year": "2024", "period_quarter": "Q2"})
+    assert not colleague.exception
+    assert (colleague.selectbox(key="period_year").value, colleague.selectbox(key="period_quarter").value) == (2024, 2)
+    assert "Q2 2024" in " ".join(str(h.value) for h in [*colleague.title, *colleague.header, *colleague.subheader,
+                                                         *colleague.markdown, *colleague.caption])
+    wrong = run_app(page=PAGE, query={"period_kind": "Custom range", "period_range": ["2025-01-01", "2999-01-01"]})
+    assert not wrong.exception  # a range past today: the default range, not a crash

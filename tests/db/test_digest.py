@@ -104,7 +104,8 @@ def _victim_data(engine) -> list[str]:
 def test_the_digest_arrives_addressed_right_with_the_right_items(portfolio, smtp):
     url, engine, chased = portfolio
     inbox, env = smtp
-    result = subprocess.run([sys.executable, "-m", "remediation", "--database-url", url, "digest", "--role", "editor",
+    result = subprocess.run([sys.executable, "-m", "remediation", "--database-url", url, "digest",  # the test's day:
+                             "--today", TODAY.isoformat(), "--role", "editor",  # a run across midnight stays one day
                              "--role", "admin"], cwd=REPO, capture_output=True, text=True, timeout=300, check=False,
                             env={**os.environ, **env})
     assert result.returncode == 0, result.stderr
@@ -123,7 +124,8 @@ def test_the_digest_arrives_addressed_right_with_the_right_items(portfolio, smtp
         for secret in _victim_data(engine):
             assert " ".join(secret.split()) not in body_text, secret
     # The same digest again: nobody gets it twice.
-    again = main(["--database-url", url, "digest", "--role", "editor", "--role", "admin"])
+    again = main(["--database-url", url, "digest", "--today", TODAY.isoformat(), "--role", "editor", "--role",
+                  "admin"])
     assert again == 0 and len(inbox.messages) == 2
 
 
@@ -131,14 +133,14 @@ def test_a_failing_server_says_so_and_a_second_run_sends_only_to_the_others(port
     url, _, _ = portfolio
     inbox, _ = smtp
     inbox.refuse = ("eddie@brand.example",)
-    assert main(["--database-url", url, "digest"]) == 2
+    assert main(["--database-url", url, "digest", "--today", TODAY.isoformat()]) == 2
     err = capsys.readouterr().err
     assert f"The SMTP server 127.0.0.1:{os.environ['REMEDIATION_SMTP_PORT']} refused the message to " \
            "eddie@brand.example" in err
     assert "Sent to ana@brand.example before it failed; running the command again sends only to the others" in err
     assert [tos for tos, _ in inbox.messages] == [["ana@brand.example"]]
     inbox.refuse = ()
-    assert main(["--database-url", url, "digest"]) == 0
+    assert main(["--database-url", url, "digest", "--today", TODAY.isoformat()]) == 0
     out = capsys.readouterr().out
     assert "sent to 2: eddie@brand.example, vera@board.example" in out and "already sent before to 1" in out
     assert sorted(tos[0] for tos, _ in inbox.messages) == ["ana@brand.example", "eddie@brand.example",
@@ -150,7 +152,7 @@ def test_an_unreachable_server_is_a_clear_error_and_nothing_is_recorded_as_sent(
     monkeypatch.setenv("REMEDIATION_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("REMEDIATION_SMTP_PORT", str(_free_port()))  # nobody listens
     monkeypatch.setenv("REMEDIATION_SMTP_SENDER", "remediation@brand.example")
-    assert main(["--database-url", url, "digest", "--to", "lead@brand.example"]) == 2
+    assert main(["--database-url", url, "digest", "--today", TODAY.isoformat(), "--to", "lead@brand.example"]) == 2
     err = capsys.readouterr().err
     assert "could not be reached" in err and "Nothing was sent." in err
     with engine.connect() as conn:
@@ -160,7 +162,7 @@ def test_an_unreachable_server_is_a_clear_error_and_nothing_is_recorded_as_sent(
 def test_dry_run_prints_the_message_and_sends_nothing(portfolio, smtp, capsys):
     url, _, chased = portfolio
     inbox, _ = smtp
-    assert main(["--database-url", url, "digest", "--dry-run", "--role", "viewer"]) == 0
+    assert main(["--database-url", url, "digest", "--today", TODAY.isoformat(), "--dry-run", "--role", "viewer"]) == 0
     out = capsys.readouterr().out
     assert "To: vera@board.example" in out and "Follow-ups due" in out and chased in out
     assert inbox.messages == []
