@@ -34,6 +34,7 @@ def test_every_page_in_board_mode(streamlit_app, browser, artifacts_dir, tmp_pat
         "triage": f"/triage?board=true&from={at_step4.incident.code}",
         "policy": "/policy?board=true",
         "supply_chain": "/supply_chain?board=true",
+        "followups": "/followups?board=true",
         "admin": "/admin?board=true",
         "imports": "/imports?board=true",
     }
