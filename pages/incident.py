@@ -169,8 +169,11 @@ if state.missing:
     st.subheader(f"Needed to move on from Step {state.step}", anchor=False)
     st.caption(f"{days} days in this step since {state.step_entered_on}; indicative time frame {frame} days"
                + (" — **overdue**" if over else "") + ".")
-    st.dataframe(pd.DataFrame([{"What is missing": gap.text, "Owed by": gap.role_label} for gap in state.missing]),
-                 hide_index=True, width="stretch")
+    if board_mode():  # a slide: the items wrap (a table cell clips a long one, e.g. a report owed up the chain)
+        st.markdown("\n".join(f"- {md(gap.text)} — **{md(gap.role_label)}**" for gap in state.missing))
+    else:
+        st.dataframe(pd.DataFrame([{"What is missing": gap.text, "Owed by": gap.role_label} for gap in state.missing]),
+                     hide_index=True, width="stretch")
 for warning in state.warnings:
     st.warning(warning, icon=":material/info:")
 if lacking := read("documents_missing", [code]).get(code):  # e.g. imported, or recorded before the setting

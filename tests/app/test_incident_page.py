@@ -239,3 +239,14 @@ def test_a_childs_case_plan_without_consent_is_refused_until_the_best_interest_i
            child_protection_organisation="Child Safe Futures")
     assert not errors(at), errors(at)
     assert f"Coverage: {before + 1} case-management plans" in " ".join(m.value for m in at.markdown)
+
+
+def test_board_mode_lists_what_is_missing_as_wrapping_text_not_a_clipping_table(run_app):
+    """In board mode a long item (a report owed up the reporting chain) wraps on the slide; no grid clips it."""
+    rec = next(r for r in read_fixture() if (s := evaluate(r)).is_open and s.missing)
+    at = run_app(page=INCIDENT_PAGE, query={"incident": rec.incident.code, "board": "true"})
+    assert not at.exception
+    assert not [d for d in at.dataframe if "What is missing" in d.value.columns]
+    shown = " ".join(m.value for m in at.markdown)
+    first = evaluate(rec).missing[0]
+    assert first.role_label in shown and first.text.split(":")[0] in shown.replace("\\", "")
