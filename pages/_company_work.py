@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from pages._data import read, settings
+from pages._data import settings_as_drawn
 from pages._evidence import save_settings
 from pages._forms import for_plan
 from remediation.domain import models as m
@@ -219,9 +219,7 @@ def cadence_editor() -> None:
     """The admin page's form for the reporting cadence: how often the reporting chain passes a monitoring report on.
     Saved against the version shown when the form was drawn (an admin who saved since is not overwritten)."""
     memo = "cadence_settings.__seen"
-    shown = (read("settings_versions"), settings())
-    seen_versions, seen = st.session_state.get(memo, shown)
-    st.session_state[memo] = shown
+    seen_versions, seen = settings_as_drawn(memo)
     st.subheader("Reporting chain", anchor=False)
     with st.form("cadence_settings"):
         cadence = st.segmented_control(

@@ -199,6 +199,16 @@ def settings():
     return read("settings")
 
 
+def settings_as_drawn(memo: str):
+    """``(settings versions, settings)`` as a settings form showed them when last drawn, kept in the session under
+    ``memo``: a submit reruns the page, which rereads the settings first, so the save is checked against what was on
+    screen (an admin who saved in between is not overwritten)."""
+    shown = (read("settings_versions"), settings())
+    seen = st.session_state.get(memo, shown)
+    st.session_state[memo] = shown
+    return seen
+
+
 def load_incident(code: str):
     """(record, workflow state, version) of one incident, or None for an unknown code."""
     return read("incident", code, date.today())

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from pages._auth import can_edit, current_actor, is_admin, read_only_notice
-from pages._data import after_write, get_engine, read, settings
+from pages._data import after_write, get_engine, settings, settings_as_drawn
 from pages._filters import board_mode
 from pages._text import md
 from remediation.domain.citations import cite
@@ -146,9 +146,7 @@ def settings_editor() -> None:
     """The admin page's form for the evidence settings: the size limit and the documents required before the next
     step. Saved against the versions shown when the form was drawn (an admin who saved since is not overwritten)."""
     memo = "evidence_settings.__seen"
-    shown = (read("settings_versions"), settings())
-    seen_versions, seen = st.session_state.get(memo, shown)
-    st.session_state[memo] = shown
+    seen_versions, seen = settings_as_drawn(memo)
     st.subheader("Evidence documents", anchor=False)
     with st.form("evidence_settings"):
         limit = st.number_input("Largest document accepted (MB)", min_value=1, max_value=200, step=1,

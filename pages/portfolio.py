@@ -20,6 +20,7 @@ from pages._data import (
     portfolio,
     read,
     settings,
+    settings_as_drawn,
     work,
 )
 from pages._filters import board_mode, current_filter
@@ -127,10 +128,7 @@ if not board:
 def time_frames_editor() -> None:
     """Edit the indicative time frame of each step (a stored setting, with an audit entry). Saved against
     the versions shown when the form was drawn: an admin who saved in between is not overwritten."""
-    memo = "time_frames.__seen"  # on submit the page rereads the settings first: keep what was on screen
-    shown = (read("settings_versions"), conf)
-    seen_versions, seen = st.session_state.get(memo, shown)
-    st.session_state[memo] = shown
+    seen_versions, seen = settings_as_drawn("time_frames.__seen")
     conflict = st.session_state.pop("time_frames_conflict", None)
     with st.expander("Indicative time frame per step", expanded=conflict is not None):
         if conflict:
