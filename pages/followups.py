@@ -35,7 +35,8 @@ plot = {"theme": None, "config": {"displayModeBar": False}}
 
 st.title("Follow-ups")
 st.caption(md(GUIDELINE_BASIS) + f" As of {today.isoformat()}"
-           + ("" if board else f"; {md(flt.describe(with_status=False))}") + ".")
+           + ("" if board else f"; {md(flt.describe(with_status=False))}, whatever the status chosen: what is "
+              "owed is always open incidents', and the chases count open and closed ones") + ".")
 
 
 def push_section() -> None:

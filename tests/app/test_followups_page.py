@@ -101,3 +101,12 @@ def test_the_party_shown_is_in_the_link_even_the_first(run_app, tmp_path):
     colleague = run_app(page=PAGE, query={"party": other})
     assert colleague.session_state["party"] == other and colleague.query_params["party"] == other
     assert f"{CHASED_PARTIES[other]} owes" in colleague.subheader[0].value
+
+
+def test_the_caption_says_the_status_filter_does_not_apply(run_app, tmp_path):
+    """The sidebar shows 'Open' by default, but what is owed is open incidents' by nature and the chase chart counts
+    open and closed ones: the caption says so instead of 'all incidents' alone."""
+    at = run_app(page=PAGE, database_url=f"sqlite:///{tmp_path / 'app.db'}")
+    assert not at.exception
+    caption = at.caption[0].value
+    assert "whatever the status chosen" in caption and "always open incidents'" in caption
