@@ -24,7 +24,7 @@ from pages._data import (
 from pages._filters import board_mode
 from pages._forms import for_plan, guard_stale_submissions, model_form, service_form, show_conflict, show_errors
 from pages._nav import PAGES, ensure_entry_script
-from pages._text import link_code_problem, md
+from pages._text import link_code_problem, md, md_unbroken
 from remediation.domain import models as m
 from remediation.domain.citations import CITATIONS, cite
 from remediation.domain.involvement import meaning
@@ -144,8 +144,8 @@ conf = settings()
 
 # --- header -------------------------------------------------------------------------------------------
 top.title(f"{inc.code}: {md(inc.title)}")
-top.caption(" · ".join([MINERALS[inc.mineral], md(inc.country), md(inc.site) or "site not recorded",
-                       f"smelter/refiner {md(inc.smelter_refiner)}"
+top.caption(" · ".join([MINERALS[inc.mineral], md(inc.country), md_unbroken(inc.site) or "site not recorded",
+                       f"smelter/refiner {md_unbroken(inc.smelter_refiner)}"
                        + (f" ({inc.smelter_id})" if inc.smelter_id else " (not linked to the register)"),
                        AUDIT_PROGRAMMES[inc.audit_programme],
                        f"received {inc.date_received}"]))
@@ -170,7 +170,7 @@ if state.missing:
     st.caption(f"{days} days in this step since {state.step_entered_on}; indicative time frame {frame} days"
                + (" — **overdue**" if over else "") + ".")
     if board_mode():  # a slide: the items wrap (a table cell clips a long one, e.g. a report owed up the chain)
-        st.markdown("\n".join(f"- {md(gap.text)} — **{md(gap.role_label)}**" for gap in state.missing))
+        st.markdown("\n".join(f"- {md_unbroken(gap.text)} — **{md(gap.role_label)}**" for gap in state.missing))
     else:
         st.dataframe(pd.DataFrame([{"What is missing": gap.text, "Owed by": gap.role_label} for gap in state.missing]),
                      hide_index=True, width="stretch")

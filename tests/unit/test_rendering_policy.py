@@ -185,6 +185,21 @@ def test_md_leaves_no_markup(text):
     assert parser.render(escaped).count("evil") == text.count("evil")
 
 
+@pytest.mark.parametrize("text", [*MARKDOWN_HOSTILE, "Sanjo-30", "lines 1390-1391", "- a list? -x- a-b"])
+def test_md_unbroken_leaves_no_markup_and_holds_hyphenated_words_together(text):
+    """md_unbroken (site names and citation ranges on a slide) is md() plus word joiners around a hyphen between
+    letters or digits: no markup survives, the text reads as typed, and "Sanjo-30" has no break opportunity."""
+    markdown_it = pytest.importorskip("markdown_it")
+    from pages._text import md, md_unbroken
+
+    parser = markdown_it.MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    joined = md_unbroken(text)
+    assert parser.render(joined).replace("\u2060", "") == parser.render(md(text)).replace("\u2060", "")
+    for word in re.findall(r"\w+-\w+", text):
+        left, right = word.split("-", 1)
+        assert f"{left}\u2060\\-\u2060{right}" in joined, (word, joined)
+
+
 def test_every_message_helper_shows_typed_text_as_text():
     """The helpers that put user text into errors and warnings (plain_error for a refusal or a fault, the link
     checks) escape it as md() does; a database failure never carries SQL or parameters."""
