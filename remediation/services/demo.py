@@ -824,6 +824,9 @@ def generate(n: int, seed: int = 7, today: date | None = None, policy: Policy = 
 
 # --- loading --------------------------------------------------------------------------------------
 
+SHARD_WAIT_MS = 600_000  # a generating shard waits up to 10 minutes for the other's write batch (SQLite)
+
+
 def load_records_into(engine: Engine, records, actor: str = DEMO_ACTOR, batch: int = 5000,
                       today: date | None = None, documents: bool = False, followups: bool = True) -> int:
     """Insert ``records`` in batches, one transaction per batch, with one audit entry per incident.
@@ -842,6 +845,8 @@ def load_records_into(engine: Engine, records, actor: str = DEMO_ACTOR, batch: i
     def flush() -> None:
         nonlocal count
         with engine.begin() as conn:
+            if conn.dialect.name == "sqlite":  # another shard's batch holds the file: wait for it however slow the
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={SHARD_WAIT_MS}")  # machine (10 s failed at load 18)
             ids = insert_records(conn, buffer, today)
             attached = {i: _store_demo_documents(conn, i, r, actor) if documents else [] for i, r in zip(ids, buffer)}
             if followups:
