@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from remediation.domain.workflow import evaluate
 from remediation.services import incidents as incident_services
 from remediation.services.demo import read_fixture
+from remediation.storage import engine as db
 from remediation.storage import lessons, queries
 
 TRIAGE, LESSONS, INCIDENT = "pages/triage.py", "pages/lessons.py", "pages/incident.py"
@@ -160,6 +161,34 @@ def test_a_read_only_database_file_at_start_is_named_not_unreachable(tmp_path, r
     text = shown(at)
     assert "The database file is read-only." in text and str(path) in text and "writable" in text
     assert "cannot be reached" not in text
+
+
+@pytest.mark.parametrize("journal", ["delete", "wal"])
+def test_a_read_only_database_file_that_is_set_up_serves_its_pages_and_refuses_changes(tmp_path, run_app, journal):
+    """#16 item 11: a read-only SQLite file at start served no page at all (a file in the default rollback journal:
+    switching it to the write-ahead log is a write). One already set up is read; every page says it is read-only,
+    and a save says so in the form, with nothing written."""
+    path = tmp_path / "set-up.db"
+    writable = f"sqlite:///{path}"
+    code, notified = _step1_incident(writable)
+    run_app(database_url=writable, demo="1")  # set up: schema, default policy, demo portfolio
+    db.dispose_engines()
+    with sqlite3.connect(path) as conn:  # a copy or backup of the file, as a reader would be given it
+        conn.execute(f"PRAGMA journal_mode={journal}")
+    read_only = f"sqlite:///file:{path}?mode=ro&uri=true"
+    for page in (None, INCIDENT, LESSONS, TRIAGE):
+        at = run_app(page=page, query={"incident": code} if page == INCIDENT else None, database_url=read_only)
+        assert not at.exception and at.title, page
+        text = shown(at)
+        assert "The database file is read-only." in text and "every change will be refused" in text, (page, text)
+        assert "cannot be reached" not in text and not any(leak in text for leak in LEAKS)
+    audit_before = len(queries.audit_trail(db.get_engine(writable), code))
+    at = _substantiate(run_app(page=INCIDENT, query={"incident": code}, database_url=read_only),
+                       notified + timedelta(days=3))
+    assert not at.exception
+    errors = "\n".join(e.value for e in at.error)
+    assert "The database file is read-only." in errors and not any(leak in errors for leak in LEAKS), errors
+    _assert_nothing_written(db.get_engine(writable), code, audit_before)
 
 
 def test_a_crafted_from_link_is_shown_as_text(run_app):
