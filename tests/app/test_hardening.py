@@ -7,6 +7,7 @@ import sqlite3
 from datetime import timedelta
 
 import pytest
+import streamlit as st
 from sqlalchemy.exc import OperationalError
 
 from remediation.domain.workflow import evaluate
@@ -151,6 +152,26 @@ def test_a_database_fault_recording_a_what_if_assessment_is_plain(run_app, monke
     assert not at.exception
     text = shown(at)
     assert "The database is busy." in text and not any(leak in text for leak in LEAKS), text
+
+
+def test_a_database_fault_reading_the_policy_for_the_level_preview_is_plain(run_app, monkeypatch):
+    """The incident page's preview of the level rules caught every exception to say the facts were unreadable,
+    and so showed a database fault's SQL and parameters (as Markdown) in that sentence."""
+    code = next(r.incident.code for r in read_fixture() if (s := evaluate(r)).is_open and s.step == 2)
+    run_app()  # set up, with the demo portfolio
+
+    def gone(*args, **kwargs):
+        raise OperationalError("SELECT policies.rules FROM policies WHERE policies.notes = %(n)s", {"n": "secret"},
+                               Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(queries, "policy_in_force", gone)
+    st.cache_data.clear()  # the set-up run read the policy: read it again, past the cache
+    at = run_app(page=INCIDENT, query={"incident": code})
+    assert not at.exception
+    text = shown(at)
+    assert "The database cannot be reached." in text, text
+    assert "cannot read the recorded facts" not in text and "secret" not in text
+    assert not any(leak in text for leak in LEAKS), text
 
 
 def test_a_read_only_database_file_at_start_is_named_not_unreachable(tmp_path, run_app):
