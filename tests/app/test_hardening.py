@@ -8,9 +8,11 @@ from datetime import timedelta
 
 import pytest
 import streamlit as st
+from conftest import submit
 from sqlalchemy.exc import OperationalError
 
 from remediation.domain.workflow import evaluate
+from remediation.services import access
 from remediation.services import incidents as incident_services
 from remediation.services.demo import read_fixture
 from remediation.storage import engine as db
@@ -161,7 +163,7 @@ def test_a_database_fault_reading_the_policy_for_the_level_preview_is_plain(run_
     run_app()  # set up, with the demo portfolio
 
     def gone(*args, **kwargs):
-        raise OperationalError("SELECT policies.rules FROM policies WHERE policies.notes = %(n)s", {"n": "secret"},
+        raise OperationalError("SELECT policies.rules FROM policies WHERE policies.notes = %(n)s", {"n": "zq-hidden"},
                                Exception("server closed the connection unexpectedly"))
 
     monkeypatch.setattr(queries, "policy_in_force", gone)
@@ -170,8 +172,32 @@ def test_a_database_fault_reading_the_policy_for_the_level_preview_is_plain(run_
     assert not at.exception
     text = shown(at)
     assert "The database cannot be reached." in text, text
-    assert "cannot read the recorded facts" not in text and "secret" not in text
+    assert "cannot read the recorded facts" not in text and "zq-hidden" not in text
     assert not any(leak in text for leak in LEAKS), text
+
+
+def test_a_fault_on_a_form_outside_the_form_helper_is_plain_and_writes_nothing(backend, database_url_factory, run_app,
+                                                                             monkeypatch):
+    """A form that catches only its own refusals (here the admin's role form) leaves a database fault to app.py's
+    handler: plain words, the first line of the driver's message at most, never the SQL or its parameters."""
+    url, engine = database_url_factory(backend)
+    at = run_app(page="pages/admin.py", database_url=url, demo="1")
+    assert not at.exception
+
+    def dropped(*args, **kwargs):
+        raise OperationalError("INSERT INTO users (email, role) VALUES (%(email)s, %(role)s)",
+                               {"email": "zq-hidden@example.org", "role": "admin"},
+                               Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(access, "set_role", dropped)
+    at.text_input[0].set_value("someone@example.org")
+    at.radio[0].set_value("editor")
+    at = submit(at, "user_role")
+    assert not at.exception
+    text = shown(at)
+    assert "The database cannot be reached." in text and "zq-hidden" not in text, text
+    assert not any(leak in text for leak in LEAKS), text
+    assert access.list_users(engine, access.COMMAND_LINE) == []
 
 
 def test_a_read_only_database_file_at_start_is_named_not_unreachable(tmp_path, run_app):
