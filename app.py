@@ -19,7 +19,7 @@ from pages._data import get_engine
 from pages._filters import BOARD_CODEC, board_mode, publish_filters, seed_filters, sidebar_filters
 from pages._nav import PAGES, TRIAGE_KEYS
 from pages._pack import board_pack_downloads
-from pages._text import database_error
+from pages._text import database_error, read_only_banner
 
 _url.seed("board", BOARD_CODEC, False)  # the link says whether this is a slide (the rest: seed_filters below)
 BOARD = board_mode()  # a presentation mode: no sidebar, no input, selection or edit control
@@ -31,6 +31,7 @@ try:
 except Exception as exc:  # unreachable or unmigratable database: say so, never a traceback
     database_error(exc)
     st.stop()
+read_only_banner()  # a read-only SQLite file that is set up: every page can be read, every change is refused
 
 try:
     user = sign_in()  # with [auth]: only a sign-in screen (and stop) until someone with a role signs in

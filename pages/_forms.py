@@ -555,7 +555,7 @@ def service_form(model: type[BaseModel], key: str, call, *, code: str, role: str
         if "documents" in extra:
             round_key = f"__upload_round.{key}"
             st.session_state[round_key] = st.session_state.get(round_key, 0) + 1
-            success += f", with {extra['documents'][0].name}"
+            success += f", with {md(extra['documents'][0].name)}"  # the user's file name, shown as typed
         st.toast(success, icon=":material/check:")
         st.rerun()
 

@@ -66,10 +66,10 @@ def database_problem(exc: Exception) -> tuple[str, str]:
         url = db.database_url()
         where = url.split("@")[-1] if "@" in url else url
         return ("The database file is read-only.",
-                (f"The dashboard uses `{where}` and cannot write to it: it must set the database up at start "
-                 "(schema, default policy, demo data) and record every change there. Make the file and its folder "
-                 "writable by the user running the dashboard, or set `DATABASE_URL` to a writable database, then "
-                 "reload this page. Nothing was changed."))
+                (f"The dashboard uses `{where}` and cannot write to it: a database not yet set up (schema, default "
+                 "policy, demo data) cannot be opened at all, and no change can be recorded. Make the file and its "
+                 "folder writable by the user running the dashboard, or set `DATABASE_URL` to a writable database, "
+                 "then reload this page. Nothing was changed."))
     if "locked" in text or "busy" in text:
         return ("The database is busy.", "Another save is holding it; wait a moment and reload the page. Nothing "
                 "was lost: a write either completes or leaves everything as it was.")
@@ -87,6 +87,15 @@ def database_problem(exc: Exception) -> tuple[str, str]:
     shown = url.split("@")[-1] if "@" in url else url  # never show credentials
     return ("The database cannot be reached.", f"The dashboard uses `{shown}` (set `DATABASE_URL` to change it). "
             "Check that it is running and reachable, then reload this page: it recovers on its own.")
+
+
+def read_only_banner() -> None:
+    """Said on every page of a read-only SQLite file that is set up: its records can be read, nothing can be
+    changed (a save says so too, in the form)."""
+    if db.read_only():
+        what, advice = database_problem(OperationalError("", {}, Exception("readonly database")))
+        st.warning(f"**{what}** Its records are shown, but every change will be refused. {advice}",
+                   icon=":material/edit_off:")
 
 
 def database_error(exc: Exception) -> None:

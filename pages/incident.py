@@ -310,13 +310,14 @@ with tabs[1]:
         if exposure is not None and state.step == 2:
             _exposure.trading_evidence(exposure)
         if editable and state.step <= 3:
+            policy = policy_in_force()  # a database fault: app.py's plain words, never in the sentence below
             try:
-                preview = assess(inc.triage_input(), policy_in_force())
+                preview = assess(inc.triage_input(), policy)
                 st.info(f"The level rules on the recorded facts: **{SCENARIOS[preview.scenario]}** — Level 1 "
                         f"{preview.level1.replace('_', ' ')}, Level 2 {preview.level2.replace('_', ' ')} "
                         f"(policy v{preview.policy_version}).", icon=":material/rule:")
             except Exception as exc:  # facts the rules cannot read: say which
-                st.warning(f"The level rules cannot read the recorded facts: {exc}")
+                st.warning(f"The level rules cannot read the recorded facts: {md(str(exc))}")
             _exposure.occurrence_suggestion(code, inc.incident_date, inc.repeated, policy_in_force(),
                                             how_to_change="open these facts in what-if triage, change 'Repeated over a "
                                                           "period' and record the assessment there")

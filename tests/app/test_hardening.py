@@ -7,11 +7,15 @@ import sqlite3
 from datetime import timedelta
 
 import pytest
+import streamlit as st
+from conftest import submit
 from sqlalchemy.exc import OperationalError
 
 from remediation.domain.workflow import evaluate
+from remediation.services import access
 from remediation.services import incidents as incident_services
 from remediation.services.demo import read_fixture
+from remediation.storage import engine as db
 from remediation.storage import lessons, queries
 
 TRIAGE, LESSONS, INCIDENT = "pages/triage.py", "pages/lessons.py", "pages/incident.py"
@@ -152,6 +156,50 @@ def test_a_database_fault_recording_a_what_if_assessment_is_plain(run_app, monke
     assert "The database is busy." in text and not any(leak in text for leak in LEAKS), text
 
 
+def test_a_database_fault_reading_the_policy_for_the_level_preview_is_plain(run_app, monkeypatch):
+    """The incident page's preview of the level rules caught every exception to say the facts were unreadable,
+    and so showed a database fault's SQL and parameters (as Markdown) in that sentence."""
+    code = next(r.incident.code for r in read_fixture() if (s := evaluate(r)).is_open and s.step == 2)
+    run_app()  # set up, with the demo portfolio
+
+    def gone(*args, **kwargs):
+        raise OperationalError("SELECT policies.rules FROM policies WHERE policies.notes = %(n)s", {"n": "zq-hidden"},
+                               Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(queries, "policy_in_force", gone)
+    st.cache_data.clear()  # the set-up run read the policy: read it again, past the cache
+    at = run_app(page=INCIDENT, query={"incident": code})
+    assert not at.exception
+    text = shown(at)
+    assert "The database cannot be reached." in text, text
+    assert "cannot read the recorded facts" not in text and "zq-hidden" not in text
+    assert not any(leak in text for leak in LEAKS), text
+
+
+def test_a_fault_on_a_form_outside_the_form_helper_is_plain_and_writes_nothing(backend, database_url_factory, run_app,
+                                                                             monkeypatch):
+    """A form that catches only its own refusals (here the admin's role form) leaves a database fault to app.py's
+    handler: plain words, the first line of the driver's message at most, never the SQL or its parameters."""
+    url, engine = database_url_factory(backend)
+    at = run_app(page="pages/admin.py", database_url=url, demo="1")
+    assert not at.exception
+
+    def dropped(*args, **kwargs):
+        raise OperationalError("INSERT INTO users (email, role) VALUES (%(email)s, %(role)s)",
+                               {"email": "zq-hidden@example.org", "role": "admin"},
+                               Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(access, "set_role", dropped)
+    at.text_input[0].set_value("someone@example.org")
+    at.radio[0].set_value("editor")
+    at = submit(at, "user_role")
+    assert not at.exception
+    text = shown(at)
+    assert "The database cannot be reached." in text and "zq-hidden" not in text, text
+    assert not any(leak in text for leak in LEAKS), text
+    assert access.list_users(engine, access.COMMAND_LINE) == []
+
+
 def test_a_read_only_database_file_at_start_is_named_not_unreachable(tmp_path, run_app):
     path = tmp_path / "empty.db"
     sqlite3.connect(path).execute("CREATE TABLE placeholder (a)").connection.commit()
@@ -160,6 +208,34 @@ def test_a_read_only_database_file_at_start_is_named_not_unreachable(tmp_path, r
     text = shown(at)
     assert "The database file is read-only." in text and str(path) in text and "writable" in text
     assert "cannot be reached" not in text
+
+
+@pytest.mark.parametrize("journal", ["delete", "wal"])
+def test_a_read_only_database_file_that_is_set_up_serves_its_pages_and_refuses_changes(tmp_path, run_app, journal):
+    """#16 item 11: a read-only SQLite file at start served no page at all (a file in the default rollback journal:
+    switching it to the write-ahead log is a write). One already set up is read; every page says it is read-only,
+    and a save says so in the form, with nothing written."""
+    path = tmp_path / "set-up.db"
+    writable = f"sqlite:///{path}"
+    code, notified = _step1_incident(writable)
+    run_app(database_url=writable, demo="1")  # set up: schema, default policy, demo portfolio
+    db.dispose_engines()
+    with sqlite3.connect(path) as conn:  # a copy or backup of the file, as a reader would be given it
+        conn.execute(f"PRAGMA journal_mode={journal}")
+    read_only = f"sqlite:///file:{path}?mode=ro&uri=true"
+    for page in (None, INCIDENT, LESSONS, TRIAGE):
+        at = run_app(page=page, query={"incident": code} if page == INCIDENT else None, database_url=read_only)
+        assert not at.exception and at.title, page
+        text = shown(at)
+        assert "The database file is read-only." in text and "every change will be refused" in text, (page, text)
+        assert "cannot be reached" not in text and not any(leak in text for leak in LEAKS)
+    audit_before = len(queries.audit_trail(db.get_engine(writable), code))
+    at = _substantiate(run_app(page=INCIDENT, query={"incident": code}, database_url=read_only),
+                       notified + timedelta(days=3))
+    assert not at.exception
+    errors = "\n".join(e.value for e in at.error)
+    assert "The database file is read-only." in errors and not any(leak in errors for leak in LEAKS), errors
+    _assert_nothing_written(db.get_engine(writable), code, audit_before)
 
 
 def test_a_crafted_from_link_is_shown_as_text(run_app):

@@ -118,3 +118,18 @@ def test_the_required_closure_report_is_attached_from_the_closing_form(run_app, 
     assert after.closure.closed_on == verified
     assert [(d["kind"], d["level"]) for d in docs if d["file_name"] == "closure-report.txt"] == [
         ("closure_report", None)]
+
+
+def test_the_saved_toast_shows_a_typed_file_name_as_text(run_app, tmp_path):
+    """#16 rendering policy (toasts): the file's name is the user's text; the success toast showed it as Markdown."""
+    at = run_app(query={"incident": AT_STEP_4}, page=INCIDENT_PAGE)
+    record, _ = stored(tmp_path, AT_STEP_4)
+    at.date_input(key="final1.final_report_on").set_value(record.plan(1).implementation_started_on)
+    name = "**[report](evil.example)** :red[urgent] $x$.txt"
+    choose_file(at, "final1", name, REPORT)
+    next(b for b in at.button if b.proto.form_id == "final1").click()
+    at.run(timeout=240)  # a save with a document, then the rerun that shows the toast
+    assert not at.exception and not at.error
+    toast = next(t.value for t in at.toast if "final-report" in t.value.lower() or "with" in t.value)
+    assert "\\*\\*\\[report\\]\\(evil\\.example\\)\\*\\*" in toast and "\\:\u2060red\\[urgent\\]" in toast, toast
+    assert "\\$x\\$" in toast, toast

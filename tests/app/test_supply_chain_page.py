@@ -13,6 +13,7 @@ import pytest
 from conftest import submit
 from sqlalchemy import select
 
+from remediation.domain.workflow import evaluate
 from remediation.services.demo import read_declarations_fixture, read_fixture
 from remediation.storage import engine as db
 from remediation.storage import schema as t
@@ -117,6 +118,37 @@ def test_an_incident_shows_its_suppliers_products_and_whether_the_link_is_curren
     assert list(suppliers["supplier"]) == list(expected["supplier"])
     assert set(suppliers["link"]) == {"Current", "Past"}
     assert any("supplier" in m.value and "current declaration" in m.value for m in at.markdown)
+
+
+def test_step_1_shows_the_exposure_as_evidence_for_actionability_and_then_for_the_trading_link(run_app):
+    """#14 Build 3: while actionability is open the suppliers reached are evidence that the allegation is
+    actionable; once the audit programme investigates, evidence for the trading link (current or past)."""
+    run_app()  # the demo portfolio, loaded
+    engine = db.get_engine()
+
+    def open_with_exposure(awaiting):
+        for rec in read_fixture():
+            v, state = rec.verification, evaluate(rec)
+            if state.is_open and state.step == 1 and rec.incident.smelter_id and awaiting(v):
+                ex = sc.incident_exposure(engine, rec.incident.code)
+                if ex.current or ex.past:
+                    return rec.incident.code, ex
+        raise AssertionError("the demo has such an incident")
+
+    code, ex = open_with_exposure(lambda v: v.credibility is not None and v.actionability is None)
+    at = run_app(page=INCIDENT, query={"incident": code})
+    assert not at.exception
+    evidence = [i.value for i in at.info if "Evidence for actionability" in i.value]
+    assert len(evidence) == 1 and f"{ex.current} supplier" in evidence[0], [i.value for i in at.info]
+    assert not any("Evidence for the trading link" in i.value for i in at.info)
+
+    code, ex = open_with_exposure(lambda v: v.notice is not None and v.substantiation is None)
+    at = run_app(page=INCIDENT, query={"incident": code})
+    assert not at.exception
+    evidence = [i.value for i in at.info if "Evidence for the trading link" in i.value]
+    link = "current: suppliers still declare the smelter" if ex.current else "past: only superseded declarations"
+    assert len(evidence) == 1 and link in evidence[0], [i.value for i in at.info]
+    assert not any("Evidence for actionability" in i.value for i in at.info)
 
 
 def test_linking_an_unlinked_incident_from_its_page(run_app):

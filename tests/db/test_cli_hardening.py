@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import OperationalError
 
 from remediation.cli import commands
@@ -88,6 +88,33 @@ def test_a_connection_dropped_mid_import_is_a_plain_message(backend, database_ur
     assert not any(leak in err for leak in ("INSERT", "[SQL", "secret", "Traceback"))
     assert _counts(engine) == before
     db.dispose_engines()
+
+
+def test_a_postgresql_connection_killed_mid_import_is_a_plain_message(database_url_factory, capsys):
+    """Not a stand-in exception: the server ends the import's own connection as it writes its first incident."""
+    url, engine = migrated("postgresql", database_url_factory)
+    before = _counts(engine)
+    cli_engine = db.get_engine(url)  # the engine the command will use
+    killed = []
+
+    def kill_own_connection(conn, cursor, statement, parameters, context, executemany):
+        if not killed and statement.lstrip().upper().startswith("INSERT INTO INCIDENTS"):
+            killed.append(conn.connection.dbapi_connection.info.backend_pid)
+            with engine.connect() as other:  # another connection: the server ends this one
+                other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": killed[0]})
+
+    event.listen(cli_engine, "before_cursor_execute", kill_own_connection)
+    try:
+        code = commands.main(["--database-url", url, "import", str(GOOD)])
+    finally:
+        event.remove(cli_engine, "before_cursor_execute", kill_own_connection)
+        db.dispose_engines()
+    err = capsys.readouterr().err
+    assert killed, "the import never wrote an incident"
+    assert code == 3, err
+    assert "cannot be reached, or the connection was lost" in err and "Nothing was written" in err
+    assert not any(leak in err for leak in ("INSERT", "[SQL", "Traceback", "parameters")), err
+    assert _counts(engine) == before
 
 
 def test_an_unreachable_database_is_a_plain_message():
