@@ -38,6 +38,10 @@ from remediation.domain.vocab import CADENCE_MONTHS, REPORTING_CADENCES, REPORTI
 
 MONITORING_ADVISED_MONTHS = (6, 12)  # guideline lines 1393-1396
 DEFAULT_REPORTING_CADENCE = "quarterly"  # a company setting (remediation.domain.settings.Settings)
+# The steps whose state depends on the day it is evaluated for (and on the cadence): Step 4's overdue reports and
+# monitoring warnings. Every other step's state follows from the record alone, so a stored state of an incident
+# in another step never goes stale as days pass (remediation.services.waiting refreshes only these).
+DATED_STEPS = frozenset({4})
 
 
 @dataclass(frozen=True)
@@ -167,11 +171,14 @@ def evaluate(record: IncidentRecord, today: date | None = None,
         return WorkflowState(3, "open", entered, missing, warnings)
 
     # Step 4 — implement and monitor.
+    # A report overdue by the cadence comes first: it is the one item with a date already passed, so it is what
+    # the incident waits for (the portfolio, Follow-ups and the digest show the first item).
     entered = _latest(*(p.approval.approved_by_audit_programme_on for p in record.plans))
+    for plan in record.plans:
+        missing.extend(reports_overdue(plan, today, cadence))
     for plan in record.plans:
         gaps, plan_warnings = plan_implementation_gaps(plan, today)
         missing.extend(gaps)
-        missing.extend(reports_overdue(plan, today, cadence))
         warnings.extend(plan_warnings)
     if missing:
         return WorkflowState(4, "open", entered, missing, warnings)

@@ -80,9 +80,9 @@ def derived_columns(record: IncidentRecord, state: WorkflowState) -> dict:
     }
 
 
-def incident_row(record: IncidentRecord, state: WorkflowState) -> dict:
+def incident_row(record: IncidentRecord, state: WorkflowState, as_of: date) -> dict:
     row = record.incident.model_dump(include=set(INCIDENT_FIELDS))
-    row.update(derived_columns(record, state))
+    row.update(derived_columns(record, state), state_as_of=as_of)
     return row
 
 
@@ -252,7 +252,8 @@ def _insert_children(conn: Connection, pairs: Sequence[tuple[int, IncidentRecord
 def insert_records(conn: Connection, records: Sequence[IncidentRecord], today: date | None = None) -> list[int]:
     """Insert new incidents with everything recorded about them; returns their ids in order."""
     cadence = reporting_cadence(conn)
-    incident_rows = [incident_row(rec, evaluate(rec, today, cadence)) for rec in records]
+    today = today or date.today()
+    incident_rows = [incident_row(rec, evaluate(rec, today, cadence), today) for rec in records]
     ids = _insert_with_ids(conn, t.incidents, incident_rows)
     _insert_children(conn, list(zip(ids, records)))
     return ids
@@ -265,8 +266,9 @@ def replace_record(conn: Connection, incident_id: int, expected_version: int, re
     Returns the new workflow state and the new version. Raises :class:`ConflictError` (and writes
     nothing) when the stored version moved on.
     """
+    today = today or date.today()
     state = evaluate(record, today, reporting_cadence(conn))
-    values = incident_row(record, state)
+    values = incident_row(record, state, today)
     values.update(version=expected_version + 1, updated_at=func.now())
     result = conn.execute(
         update(t.incidents)

@@ -105,6 +105,9 @@ incidents = Table(
     Column("step_entered_on", Date, nullable=False),
     Column("waiting_for", Text, nullable=False, server_default=""),
     Column("owed_by", String(40)),
+    # The day the derived state was evaluated for: Step 4's overdue reports and warnings depend on it, so
+    # remediation.services.waiting re-evaluates open Step 4 incidents whose state is older than today.
+    Column("state_as_of", Date),
     Column("warnings", Integer, nullable=False, server_default="0"),
     # Level 2 closure answers the figures contradict: "Within budget: declared yes; the figures: …" (issue #12)
     Column("closure_flag", Text, nullable=False, server_default=""),
