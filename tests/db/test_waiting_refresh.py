@@ -10,10 +10,11 @@ from datetime import date
 from sqlalchemy import func, select, update
 from test_services import AP, CODE, SR, TODAY, run_until  # the path from intake to lessons
 
+from remediation.cli.commands import main
 from remediation.domain.models import ReportForwarding
 from remediation.domain.workflow import evaluate
 from remediation.services import company_work as work
-from remediation.services.admin import update_settings
+from remediation.services.admin import ensure_default_policy, update_settings
 from remediation.services.digest import compose
 from remediation.services.waiting import ACTION, refresh_waiting
 from remediation.storage import queries, versions
@@ -43,7 +44,8 @@ def _forwarded_then_saved_on(engine, day: date) -> None:
 def _stored(engine) -> tuple:
     c = t.incidents.c
     with engine.connect() as conn:
-        return conn.execute(select(c.waiting_for, c.owed_by, c.state_as_of, c.version).where(c.code == CODE)).one()
+        return conn.execute(select(c.waiting_for, c.owed_by, c.state_as_of, c.state_until, c.version)
+                            .where(c.code == CODE)).one()
 
 
 def _audits(engine) -> int:
@@ -56,6 +58,7 @@ def test_a_report_overdue_by_the_date_alone_reaches_portfolio_followups_and_dige
     _forwarded_then_saved_on(engine, SAVED)
     before = _stored(engine)
     assert not before.waiting_for.startswith(LATE) and before.state_as_of == SAVED
+    assert before.state_until == date(2025, 4, 11)  # the day after the facilitator's next report was due
 
     digest = compose(engine, LATER)  # the digest brings the state up to its day before it reads
     assert any(LATE in line and "owed by Remediation facilitator" in line for line in digest.reports_missing), \
@@ -63,6 +66,7 @@ def test_a_report_overdue_by_the_date_alone_reaches_portfolio_followups_and_dige
     after = _stored(engine)
     assert after.waiting_for.startswith(LATE) and after.owed_by == "remediation_facilitator"
     assert after.state_as_of == LATER and after.version == before.version  # a user's open form is not made stale
+    assert refresh_waiting(engine, LATER).evaluated == 0  # the same day again: nothing to do
     df, _ = queries.portfolio(engine, today=LATER)
     assert df.loc[df["code"] == CODE, "waiting_for"].iloc[0].startswith(LATE)
     owed = owed_items(engine, today=LATER)
@@ -70,6 +74,11 @@ def test_a_report_overdue_by_the_date_alone_reaches_portfolio_followups_and_dige
     rec, live, _ = queries.incident(engine, CODE, LATER)  # the incident page's live evaluation agrees
     assert live.waiting_for == after.waiting_for
     assert _audits(engine) == 1
+    with engine.connect() as conn:
+        entry = conn.execute(select(t.audit_log).where(t.audit_log.c.action == ACTION)).one()
+    assert entry.incident_code is None and entry.actor.startswith("system")
+    assert [(c["field"], c["after"]) for c in entry.changes] == [
+        ("evaluated for", LATER.isoformat()), ("incidents whose state moved", 1), ("codes", CODE)]
 
 
 def test_a_second_run_changes_nothing_and_writes_no_audit_entry(engine):
@@ -82,10 +91,16 @@ def test_a_second_run_changes_nothing_and_writes_no_audit_entry(engine):
     with engine.connect() as conn:
         assert conn.execute(select(t.incidents).order_by(t.incidents.c.id)).all() == rows
     assert _audits(engine) == 1
-    # a new day with nothing newly overdue: the day is confirmed, nothing else written, no audit entry
-    nothing = refresh_waiting(engine, date(2025, 4, 16))
+    # a new day on which nothing falls due: nothing evaluated
+    assert refresh_waiting(engine, date(2025, 4, 16)).evaluated == 0
+    # the day the next hop falls due (the company's report, 2025-04-21): evaluated again, the first item is still
+    # the facilitator's report, so only the days are written, and no audit entry
+    with engine.connect() as conn:
+        until = conn.execute(select(t.incidents.c.state_until).where(t.incidents.c.code == CODE)).scalar_one()
+    assert until == date(2025, 4, 22)
+    nothing = refresh_waiting(engine, until)
     assert (nothing.evaluated, nothing.changed) == (1, 0) and _audits(engine) == 1
-    assert _stored(engine).state_as_of == date(2025, 4, 16)
+    assert _stored(engine).state_as_of == until and _stored(engine).waiting_for.startswith(LATE)
 
 
 def test_a_state_evaluated_for_a_later_day_is_not_moved_back(engine):
@@ -134,3 +149,13 @@ def test_a_refresh_moves_the_records_version_but_leaves_lessons_learned_warm(dem
     assert second[versions.RECORDS] > first[versions.RECORDS] and second[versions.SUPPLY] == first[versions.SUPPLY]
     assert again[versions.RECORDS] == second[versions.RECORDS] > reference[versions.RECORDS]
     assert second[versions.CLOSED] == first[versions.CLOSED] and again[versions.CLOSED] == reference[versions.CLOSED]
+
+
+def test_the_refresh_command_brings_the_state_up_to_its_day(database_url_factory, backend, capsys):
+    url, engine = database_url_factory(backend)
+    assert main(["--database-url", url, "init-db"]) == 0
+    ensure_default_policy(engine)
+    _forwarded_then_saved_on(engine, SAVED)
+    assert main(["--database-url", url, "refresh", "--today", LATER.isoformat()]) == 0
+    assert f"1 open incidents evaluated for {LATER}, 1 changed" in capsys.readouterr().out
+    assert _stored(engine).waiting_for.startswith(LATE)
