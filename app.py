@@ -9,13 +9,15 @@ sees only a sign-in screen until they have signed in with an e-mail that has a r
 admin: ``remediation.services.access``). Without it the app runs in single-user local mode, labelled in the sidebar.
 """
 
+import logging
+
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
 from pages import _url
 from pages._auth import account_sidebar, sign_in
 from pages._board import board_header
-from pages._data import get_engine
+from pages._data import get_engine, waiting_up_to_date
 from pages._filters import BOARD_CODEC, board_mode, publish_filters, seed_filters, sidebar_filters
 from pages._nav import PAGES, TRIAGE_KEYS
 from pages._pack import board_pack_downloads
@@ -32,6 +34,10 @@ except Exception as exc:  # unreachable or unmigratable database: say so, never 
     database_error(exc)
     st.stop()
 read_only_banner()  # a read-only SQLite file that is set up: every page can be read, every change is refused
+try:
+    waiting_up_to_date()  # the first rerun of the day: overdue reports into the stored state (pages._data)
+except DBAPIError:  # a read-only or busy database: the pages show the state as last saved, tried again next rerun
+    logging.getLogger(__name__).warning("Could not refresh what incidents wait for", exc_info=True)
 
 try:
     user = sign_in()  # with [auth]: only a sign-in screen (and stop) until someone with a role signs in

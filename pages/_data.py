@@ -20,7 +20,7 @@ import streamlit as st
 
 from remediation.domain.vocab import ROLES
 from remediation.reports import charts
-from remediation.services import bootstrap
+from remediation.services import bootstrap, waiting
 from remediation.storage import company_work, queries, supply_chain
 from remediation.storage import engine as db
 from remediation.storage import followups
@@ -241,6 +241,24 @@ def policy_in_force():
 
 def policy_versions():
     return read("policy_versions")
+
+
+_refresh_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=16)
+def _waiting_refreshed(url: str, day: date) -> int:
+    with _refresh_lock:  # two sessions opening the first page of the day: the second finds nothing left to do
+        return waiting.refresh_waiting(_bootstrapped(url), day).changed
+
+
+def waiting_up_to_date(today: date | None = None) -> None:
+    """Bring what the incidents wait for up to ``today`` (default: the server's date) once per day and database
+    per server (:func:`remediation.services.waiting.refresh_waiting`): a monitoring report that fell overdue since an
+    incident was last saved shows in the portfolio, the Follow-ups page and the board pack as it does on the
+    incident page. Called by app.py on every rerun; after the first of the day it is a dictionary look-up."""
+    if _waiting_refreshed(db.database_url(), today or date.today()):
+        after_write()
 
 
 def after_write() -> None:

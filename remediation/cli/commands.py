@@ -6,6 +6,7 @@
     python -m remediation import log.xlsx [--dry-run]          # all-or-nothing import of incidents
     python -m remediation export incidents.csv                 # the same format: an export is a valid import
     python -m remediation check-dates                          # list records whose dates break the order (exit 1)
+    python -m remediation refresh [--today D]                  # overdue reports into what incidents wait for
     python -m remediation user add EMAIL --role admin          # roles for sign-in (admin, editor, viewer)
     python -m remediation declarations import FILES...          # suppliers' CMRT/EMRT workbooks, each all or nothing
     python -m remediation digest [--role editor] [--dry-run]    # e-mail users overdue items, follow-ups due, reports missing
@@ -41,6 +42,7 @@ from remediation.services.demo import (
     write_fixture,
 )
 from remediation.services.incidents import dates_out_of_order
+from remediation.services.waiting import refresh_waiting
 from remediation.storage import engine as db
 from remediation.storage.queries import PortfolioFilter
 
@@ -206,6 +208,19 @@ def cmd_check_dates(args) -> int:
     return 0
 
 
+def cmd_refresh(args) -> int:
+    """Bring what the open incidents wait for up to the day (remediation.services.waiting): the app and the digest
+    do it themselves; run it after upgrading to schema 0012 (every open Step 4 incident is evaluated once), or from
+    cron, so that the first page of the day does not."""
+    engine = _engine(args)
+    today = date.fromisoformat(args.today) if args.today else None
+    started = time.perf_counter()
+    done = refresh_waiting(engine, today, everything=args.all)
+    print(f"{done.evaluated:,} open incidents evaluated for {done.today}, {done.changed:,} changed "
+          f"({time.perf_counter() - started:.1f} s).")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m remediation", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -247,6 +262,11 @@ def main(argv: list[str] | None = None) -> int:
     check = sub.add_parser("check-dates", help="list incidents whose dates break the guideline's order (read only)")
     check.add_argument("--today", help="the date future dates are judged against (default: today)")
     check.set_defaults(func=cmd_check_dates)
+
+    refresh = sub.add_parser("refresh", help="bring what open incidents wait for up to the day (overdue reports)")
+    refresh.add_argument("--today", help="the day to evaluate for (default: today)")
+    refresh.add_argument("--all", action="store_true", help="every open Step 4 incident, not only those due to change")
+    refresh.set_defaults(func=cmd_refresh)
 
     register_user_commands(sub)
     register_declaration_commands(sub, _engine)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from remediation.domain.citations import CITATIONS, cite
 from remediation.domain.models import IncidentRecord, Plan
@@ -38,6 +38,10 @@ from remediation.domain.vocab import CADENCE_MONTHS, REPORTING_CADENCES, REPORTI
 
 MONITORING_ADVISED_MONTHS = (6, 12)  # guideline lines 1393-1396
 DEFAULT_REPORTING_CADENCE = "quarterly"  # a company setting (remediation.domain.settings.Settings)
+# The steps whose state depends on the day it is evaluated for (and on the cadence): Step 4's overdue reports and
+# monitoring warnings. Every other step's state follows from the record alone, so a stored state of an incident
+# in another step never goes stale as days pass (remediation.services.waiting refreshes only these).
+DATED_STEPS = frozenset({4})
 
 
 @dataclass(frozen=True)
@@ -167,11 +171,14 @@ def evaluate(record: IncidentRecord, today: date | None = None,
         return WorkflowState(3, "open", entered, missing, warnings)
 
     # Step 4 — implement and monitor.
+    # A report overdue by the cadence comes first: it is the one item with a date already passed, so it is what
+    # the incident waits for (the portfolio, Follow-ups and the digest show the first item).
     entered = _latest(*(p.approval.approved_by_audit_programme_on for p in record.plans))
+    for plan in record.plans:
+        missing.extend(reports_overdue(plan, today, cadence))
     for plan in record.plans:
         gaps, plan_warnings = plan_implementation_gaps(plan, today)
         missing.extend(gaps)
-        missing.extend(reports_overdue(plan, today, cadence))
         warnings.extend(plan_warnings)
     if missing:
         return WorkflowState(4, "open", entered, missing, warnings)
@@ -272,22 +279,50 @@ def reports_overdue(plan: Plan, today: date, cadence: str = DEFAULT_REPORTING_CA
     1390-1393). Each hop is due a cadence after it last happened (or after the start of implementation); the
     first hop overdue is owed by its sender: a later hop cannot move before it."""
     start = plan.implementation_started_on
-    if start is None or plan.closure.final_report_on is not None:
-        return []
-    months = CADENCE_MONTHS[cadence]
-    reports = plan.monitoring_reports
-    for hop, sender, receiver in REPORTING_CHAIN:
-        if hop == "sent_to_smelter_on":  # a report the facilitator sent: received, if not dated as sent
-            sent = [r.sent_to_smelter_on or r.received_on for r in reports]
-        else:
-            sent = [d for r in reports if (d := getattr(r, hop)) is not None]
-        due = _add_months(max(sent, default=start), months)
+    for sender, receiver, due, sent in _hops_due(plan, cadence):
         if due < today:
             last = f"last on {max(sent)}" if sent else "none since implementation started on " + str(start)
             return [Missing(f"Level {plan.level} plan: a monitoring report from the {ROLES[sender].lower()} to the "
                             f"{ROLES[receiver].lower()}, due {due} ({REPORTING_CADENCES[cadence].lower()} reporting; "
                             f"{last}; {cite('regular_monitoring_reports')})", sender, 4)]
     return []
+
+
+def _hops_due(plan: Plan, cadence: str) -> list[tuple[Role, Role, date, list[date]]]:
+    """Each hop of the reporting chain of an implemented plan (started, no final report): sender, receiver, the day
+    its next report is due (a cadence after it last happened, or after the start) and the days it happened."""
+    start = plan.implementation_started_on
+    if start is None or plan.closure.final_report_on is not None:
+        return []
+    months = CADENCE_MONTHS[cadence]
+    reports = plan.monitoring_reports
+    out = []
+    for hop, sender, receiver in REPORTING_CHAIN:
+        if hop == "sent_to_smelter_on":  # a report the facilitator sent: received, if not dated as sent
+            sent = [r.sent_to_smelter_on or r.received_on for r in reports]
+        else:
+            sent = [d for r in reports if (d := getattr(r, hop)) is not None]
+        out.append((sender, receiver, _add_months(max(sent, default=start), months), sent))
+    return out
+
+
+def state_changes_on(record: IncidentRecord, state: WorkflowState, today: date,
+                     cadence: str = DEFAULT_REPORTING_CADENCE) -> date | None:
+    """The first day after ``today`` on which ``evaluate(record, day, cadence)`` may differ from ``state`` (its
+    evaluation for ``today``) in what the incident row keeps: a hop of the reporting chain falling overdue, six
+    months of monitoring reached (a warning ends), the 12-month window passed (a warning starts). None: not by the
+    date alone (an open incident outside :data:`DATED_STEPS`, a closed one). An early answer is harmless (the state
+    is evaluated again and found the same); a late one never happens (a test checks it on generated portfolios)."""
+    if not state.is_open or state.step not in DATED_STEPS:
+        return None
+    days: list[date] = []
+    for plan in record.plans:
+        start = plan.implementation_started_on
+        if start is None:
+            continue
+        days += [due + timedelta(days=1) for *_, due, _ in _hops_due(plan, cadence)]
+        days += [_add_months(start, MONITORING_ADVISED_MONTHS[0]), _add_months(start, MONITORING_ADVISED_MONTHS[1] + 1)]
+    return min((d for d in days if d > today), default=None)
 
 
 def plan_closure_gaps(plan: Plan) -> tuple[list[Missing], list[str]]:

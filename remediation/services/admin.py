@@ -12,14 +12,18 @@ from remediation.domain.policy import DEFAULT_POLICY, Policy
 from remediation.domain.settings import Settings
 from remediation.services.access import require
 from remediation.services.base import LOCAL_USER, Actor, ConflictError, diff, write_audit
+from remediation.services.waiting import refresh_waiting
 from remediation.storage import schema as t
 from remediation.storage.queries import settings as current_settings
 
 # --- settings ------------------------------------------------------------------------------------
 
 def update_settings(engine: Engine, new: Settings, actor: Actor = LOCAL_USER,
-                    expected_versions: dict[str, int] | None = None) -> Settings:
+                    expected_versions: dict[str, int] | None = None, today: date | None = None) -> Settings:
     """Store the company's settings (time frames, small-count threshold), with an audit entry.
+
+    A new reporting cadence moves when reports are due: what every open Step 4 incident waits for is evaluated
+    again at once, for ``today`` (:func:`remediation.services.waiting.refresh_waiting`).
 
     Only settings whose value changes are written. With ``expected_versions`` (from
     :func:`remediation.storage.queries.settings_versions` when the form was drawn), a setting saved by someone else
@@ -50,6 +54,8 @@ def update_settings(engine: Engine, new: Settings, actor: Actor = LOCAL_USER,
                 write_audit(conn, actor, "updated settings", diff(before, wanted))
     except IntegrityError as exc:  # both stored a setting never saved before: the second one loses
         raise ConflictError(_settings_conflict(next(iter(changed)), None)) from exc
+    if "reporting_cadence" in changed:
+        refresh_waiting(engine, today, everything=True)
     return new
 
 

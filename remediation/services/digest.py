@@ -33,6 +33,7 @@ from sqlalchemy import Engine, and_, insert, select
 from remediation.domain.followups import DUE_SOON_DAYS
 from remediation.domain.vocab import ROLES
 from remediation.services.base import Refused
+from remediation.services.waiting import refresh_waiting
 from remediation.storage import engine as db
 from remediation.storage import schema as t
 from remediation.storage.followups import due_followups
@@ -134,9 +135,14 @@ class Digest:
         ]) + "\n"
 
 
-def compose(engine: Engine, today: date | None = None, flt: PortfolioFilter | None = None) -> Digest:
-    """The digest's content for the incidents matching ``flt`` (open ones: the status filter is ignored)."""
+def compose(engine: Engine, today: date | None = None, flt: PortfolioFilter | None = None,
+            refresh: bool = True) -> Digest:
+    """The digest's content for the incidents matching ``flt`` (open ones: the status filter is ignored). What the
+    incidents wait for is first brought up to ``today`` (``refresh``): a report that fell overdue since the
+    incident was last saved is in it (:func:`remediation.services.waiting.refresh_waiting`)."""
     today = today or date.today()
+    if refresh:
+        refresh_waiting(engine, today)
     flt = flt or PortfolioFilter()
     c = t.incidents.c
     with engine.connect() as conn:

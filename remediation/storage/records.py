@@ -48,7 +48,7 @@ from remediation.domain.models import (
 )
 from remediation.domain.record_rules import figures_flag
 from remediation.domain.vocab import VIOLATION_TYPES, in_vocab_order
-from remediation.domain.workflow import DEFAULT_REPORTING_CADENCE, WorkflowState, evaluate
+from remediation.domain.workflow import DEFAULT_REPORTING_CADENCE, WorkflowState, evaluate, state_changes_on
 from remediation.storage import schema as t
 
 BATCH = 2000  # rows per INSERT batch, and ids per IN (...) when loading
@@ -80,9 +80,14 @@ def derived_columns(record: IncidentRecord, state: WorkflowState) -> dict:
     }
 
 
-def incident_row(record: IncidentRecord, state: WorkflowState) -> dict:
+def dated_columns(record: IncidentRecord, state: WorkflowState, as_of: date, cadence: str) -> dict:
+    """The day the state was evaluated for, and the first day it may change by the date alone."""
+    return {"state_as_of": as_of, "state_until": state_changes_on(record, state, as_of, cadence)}
+
+
+def incident_row(record: IncidentRecord, state: WorkflowState, as_of: date, cadence: str) -> dict:
     row = record.incident.model_dump(include=set(INCIDENT_FIELDS))
-    row.update(derived_columns(record, state))
+    row.update(derived_columns(record, state), **dated_columns(record, state, as_of, cadence))
     return row
 
 
@@ -252,7 +257,8 @@ def _insert_children(conn: Connection, pairs: Sequence[tuple[int, IncidentRecord
 def insert_records(conn: Connection, records: Sequence[IncidentRecord], today: date | None = None) -> list[int]:
     """Insert new incidents with everything recorded about them; returns their ids in order."""
     cadence = reporting_cadence(conn)
-    incident_rows = [incident_row(rec, evaluate(rec, today, cadence)) for rec in records]
+    today = today or date.today()
+    incident_rows = [incident_row(rec, evaluate(rec, today, cadence), today, cadence) for rec in records]
     ids = _insert_with_ids(conn, t.incidents, incident_rows)
     _insert_children(conn, list(zip(ids, records)))
     return ids
@@ -265,8 +271,10 @@ def replace_record(conn: Connection, incident_id: int, expected_version: int, re
     Returns the new workflow state and the new version. Raises :class:`ConflictError` (and writes
     nothing) when the stored version moved on.
     """
-    state = evaluate(record, today, reporting_cadence(conn))
-    values = incident_row(record, state)
+    today = today or date.today()
+    cadence = reporting_cadence(conn)
+    state = evaluate(record, today, cadence)
+    values = incident_row(record, state, today, cadence)
     values.update(version=expected_version + 1, updated_at=func.now())
     result = conn.execute(
         update(t.incidents)

@@ -105,6 +105,12 @@ incidents = Table(
     Column("step_entered_on", Date, nullable=False),
     Column("waiting_for", Text, nullable=False, server_default=""),
     Column("owed_by", String(40)),
+    # The day the derived state was evaluated for: Step 4's overdue reports and warnings depend on it, so
+    # remediation.services.waiting re-evaluates open Step 4 incidents whose state is older than today.
+    Column("state_as_of", Date),
+    # The first day after state_as_of on which the state may change by the date alone (a report falling overdue;
+    # remediation.domain.workflow.state_changes_on); None: not by the date (open outside Step 4, or closed).
+    Column("state_until", Date, index=True),
     Column("warnings", Integer, nullable=False, server_default="0"),
     # Level 2 closure answers the figures contradict: "Within budget: declared yes; the figures: …" (issue #12)
     Column("closure_flag", Text, nullable=False, server_default=""),

@@ -40,6 +40,10 @@ LOG = "log"  # not an area: the newest audit entry of any kind (an incident's au
 CLOSED = "closed"  # not an area: lessons learned's scope, the incidents closed after remediation
 
 NO_DATA_ACTIONS = frozenset({"downloaded document"})
+# The daily refresh of open incidents' derived state (remediation.services.waiting): ``records``, about no incident,
+# yet it never touches a closed one, so it leaves lessons learned's :data:`CLOSED` key as it was.
+REFRESH_ACTION = "refreshed what incidents wait for"
+OPEN_ONLY_ACTIONS = frozenset({REFRESH_ACTION})
 ACTION_AREAS: dict[str, frozenset[str]] = {
     "added user": frozenset({ACCESS}),
     "changed user role": frozenset({ACCESS}),
@@ -47,6 +51,7 @@ ACTION_AREAS: dict[str, frozenset[str]] = {
     "added a smelter to the register": frozenset({SUPPLY}),
     "imported supplier declaration": frozenset({SUPPLY}),
     "loaded demo declaration": frozenset({SUPPLY}),
+    REFRESH_ACTION: frozenset({RECORDS}),
 }
 WINDOW = 256  # ids re-read below the newest seen (PostgreSQL commits ids out of order)
 
@@ -71,10 +76,15 @@ def versions(engine: Engine) -> dict:
                 select(a.action, about, func.max(a.id)).group_by(a.action, about)):
             for area in (*areas_of(action, bool(about_incident)), LOG):
                 out[area] = max(out[area], newest)
-            if RECORDS in areas_of(action, bool(about_incident)) and not about_incident:
+            if _general(action, bool(about_incident)):
                 general = max(general, newest)
         out[CLOSED] = closed_key(conn, general)
     return out
+
+
+def _general(action: str, about_incident: bool) -> bool:
+    """A ``records`` entry about no incident that may concern a closed one (it moves :data:`CLOSED`)."""
+    return RECORDS in areas_of(action, about_incident) and not about_incident and action not in OPEN_ONLY_ACTIONS
 
 
 def closed_key(conn, general: int) -> str:
@@ -132,7 +142,7 @@ class VersionTracker:
                     # an entry committed late (a smaller id than one seen) still moves its area on
                     self._versions[area] = max(self._versions[area] + 1, entry) if entry <= self._versions[area] \
                         else entry
-                if RECORDS in areas and incident is None:
+                if _general(action, incident is not None):
                     self._general = max(self._general + 1, entry) if entry <= self._general else entry
                 self._newest = max(self._newest, entry)
             self._seen = {i for i in self._seen if i > self._newest - WINDOW}
