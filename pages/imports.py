@@ -161,7 +161,20 @@ def import_section() -> None:
             st.error("The follow-ups sheet has problems; nothing can be imported until they are fixed.",
                      icon=":material/block:")
             _file_errors(followups.errors)
-    ok = plan.ok and (followups is None or followups.ok)
+    try:
+        work = transfer.plan_file_company_work(get_engine(), uploaded.getvalue(), uploaded.name, plan)
+    except transfer.ImportRefused as exc:
+        st.error("Nothing can be imported from this file.", icon=":material/block:")
+        _file_errors(exc.errors)
+        return
+    if work is not None:
+        st.caption("The company's work, imported with the incidents: " + md(work.summary()) + ".")
+        if not work.ok:
+            st.error("The company's-work sheets have problems; nothing can be imported until they are fixed.",
+                     icon=":material/block:")
+            _file_errors(work.errors)
+    ok = plan.ok and (followups is None or followups.ok) and (work is None or work.ok)
+    more = (len(followups.new) if followups is not None else 0) + (sum(work.new.values()) if work is not None else 0)
 
     errors = plan.errors
     if errors:
@@ -188,10 +201,11 @@ def import_section() -> None:
 
     n = counts["new"]
     if st.button(f"Import {n:,} incident{'s' if n != 1 else ''}", type="primary", key="import_apply",
-                 disabled=not ok or n == 0, icon=":material/upload_file:",
+                 disabled=not ok or n + more == 0, icon=":material/upload_file:",
                  help=None if ok else "Fix every error first: an import is all or nothing."):
         try:
-            result = transfer.apply_import(plan, get_engine(), current_actor(), followups=followups)
+            result = transfer.apply_import(plan, get_engine(), current_actor(), followups=followups,
+                                           company_work=work)
         except transfer.ImportRefused as exc:
             st.session_state.pop("import_plan", None)  # the database moved on: check again on the next run
             st.error("Nothing was imported.", icon=":material/block:")
