@@ -1,5 +1,5 @@
 """The company's own work in the import/export format (issue 13): the XLSX export's "Corrective action",
-"Milestones" and "Relationship decisions" sheets keyed by incident code; export → import → export is exact;
+"Milestones", "Relationship decisions", "Lessons review" and "Lessons actions" sheets keyed by incident code; export → import → export is exact;
 re-importing never duplicates; each refusal (a bad vocabulary, dates out of order, an ending without a do-no-harm
 check, an unknown incident, a duplicate, a conflict with what is recorded, the text rule) names sheet, row and
 column and leaves the database unchanged. SQLite and PostgreSQL."""
@@ -177,6 +177,10 @@ REFUSALS = {
                               ["sheet 'Milestones'", "row 3", "column 'Code'", "no incident INC-1999-001"]),
     "text rule": ("Relationship decisions", {(2, "Reasons"): "Agreed \u202eevil"}, None,
                   ["sheet 'Relationship decisions'", "row 2", "column 'Reasons'"]),
+    "bad review answer": ("Lessons review", {(2, "Objectives met"): "Mostly"}, None,
+                          ["sheet 'Lessons review'", "row 2", "column 'Objectives met'", "'Mostly' is not one of"]),
+    "action done without its date": ("Lessons actions", {(2, "Status"): "Done", (2, "Closed on"): None}, None,
+                                     ["sheet 'Lessons actions'", "row 2", "column 'Closed on'"]),
     "date text": ("Milestones", {(2, "Due on"): "next spring"}, None,
                   ["sheet 'Milestones'", "row 2", "column 'Due on'"]),
 }
@@ -224,6 +228,15 @@ def test_duplicates_and_dates_out_of_order_are_refused(exported, empty, tmp_path
     code, text = _import(url2, tmp_path, moved, capsys)
     assert code == 1 and f"sheet 'Relationship decisions', row {len(rows) + 2}, column 'Decided on'" in text, text
     assert "before the decision it follows" in text
+
+    # An action of an incident with no lessons review, and one action twice.
+    header, rows = _rows(data, "Lessons actions")
+    reviewed = {r[0] for r in _rows(data, "Lessons review")[1]}
+    unreviewed = next(r[0] for r in _cells(data)["Incidents"][1:] if r[0] not in reviewed)
+    moved = _edited(data, "Lessons actions", {(2, "Code"): unreviewed}, [list(rows[-1])])
+    code, text = _import(url2, tmp_path, moved, capsys)
+    assert code == 1 and "sheet 'Lessons actions', row 2, column 'Code'" in text and "no lessons review" in text
+    assert f"sheet 'Lessons actions', row {len(rows) + 2}, column 'Action'" in text and "twice" in text
 
     # A milestone done before the corrective action was decided: the guideline's order (chronology).
     header, rows = _rows(data, "Milestones")

@@ -1,4 +1,4 @@
-"""The company's own work on an incident in the import/export format (issue #13): three more sheets of the XLSX
+"""The company's own work on an incident in the import/export format (issue #13): five more sheets of the XLSX
 workbook, each keyed by the incident's code (a CSV holds one table: the incidents only).
 
 - **"Corrective action"**: one row per incident that has one: what it is, decided on, relationship terminated,
@@ -7,16 +7,20 @@ workbook, each keyed by the incident's code (a CSV holds one table: the incident
 - **"Relationship decisions"**: one row per decision, in the order decided: the relationship (mine operator,
   smelter/refiner), the decision (continue / suspend / terminate; continue / suspend / disengage), decided on,
   reasons, and for an ending the do-no-harm check's date and findings (lines 644-647, 994-996).
+- **"Lessons review"**: one row per incident reviewed (lines 1443-1452): reviewed on, the four answers, the texts,
+  the tags (``;``-separated) — the review the actions follow from.
+- **"Lessons actions"**: one row per action a review raised (lines 1454-1459): the action, owner, due on, status,
+  closed on, the policy version and the due-diligence change it led to.
 
-The other company work (consultations, feedback, remedy types, consent, the reporting chain) belongs to a plan, and
-lessons' actions to a lessons review, neither of which is in the format; the company's involvement is a column of
-the "Incidents" sheet; follow-ups have their own sheet (:mod:`.followups`).
+The other company work (consultations, feedback, remedy types, consent, the reporting chain) belongs to a plan,
+which is not in the format; the company's involvement is a column of the "Incidents" sheet; follow-ups have their
+own sheet (:mod:`.followups`).
 
 **Export** writes vocabularies as their labels, dates as dates, yes/no, text protected against formulas
 (:func:`~.format.protect_cell`). **Import** reads the visible sheets of those names and validates every row by the
 rules the services apply (:mod:`remediation.services.company_work`): the models (vocabularies, the text rule, the
 dates each status needs, a do-no-harm check before terminating or disengaging), a decision not dated before the
-one it follows, no new milestone on a completed corrective action, and the whole record's dates in the guideline's
+one it follows, no new milestone on a completed corrective action, one action of a title per review, and the whole record's dates in the guideline's
 order (:mod:`remediation.domain.chronology`). Each problem names the sheet, the row and the column, and any
 problem refuses the whole import. The incident must be in the file or already recorded. A row already recorded
 with the same content is skipped, so re-importing a file never duplicates; a row that would change what is
@@ -43,11 +47,20 @@ from remediation.domain.models import (
     CorrectiveAction,
     IncidentIn,
     IncidentRecord,
+    LessonAction,
+    Lessons,
     Milestone,
     RelationshipDecision,
     field_of_error,
 )
-from remediation.domain.vocab import CORRECTIVE_STATUSES, ENDING_DECISIONS, RELATIONSHIP_DECISIONS, RELATIONSHIP_PARTIES
+from remediation.domain.vocab import (
+    ACTION_STATUSES,
+    CORRECTIVE_STATUSES,
+    ENDING_DECISIONS,
+    RELATIONSHIP_DECISIONS,
+    RELATIONSHIP_PARTIES,
+    REVIEW_ANSWERS,
+)
 from remediation.services.base import Actor, Refused, diff, write_audit
 from remediation.services.evidence import check_required
 from remediation.services.transfer.format import (
@@ -62,7 +75,7 @@ from remediation.services.transfer.format import (
 from remediation.storage import schema as t
 from remediation.storage.records import load_records, replace_record
 
-__all__ = ["COMPANY_WORK_SHEETS", "CORRECTIVE", "CompanyWorkPlan", "DECISIONS", "IMPORT_ACTION", "MILESTONES", "Sheet",
+__all__ = ["ACTIONS", "COMPANY_WORK_SHEETS", "CORRECTIVE", "LESSONS", "CompanyWorkPlan", "DECISIONS", "IMPORT_ACTION", "MILESTONES", "Sheet",
            "company_work_frames", "export_frames", "insert_company_work", "plan_company_work",
            "plan_file_company_work", "read_company_work_rows"]
 
@@ -92,10 +105,23 @@ DECISIONS = Sheet("Relationship decisions", {
     "code": "Code", "party": "Relationship", "decision": "Decision", "decided_on": "Decided on", "reasons": "Reasons",
     "do_no_harm_checked_on": "Do-no-harm check on", "do_no_harm_findings": "Do-no-harm findings"},
     {"party": RELATIONSHIP_PARTIES, "decision": DECISION_LABELS}, RelationshipDecision)
-COMPANY_WORK_SHEETS: tuple[Sheet, ...] = (CORRECTIVE, MILESTONES, DECISIONS)
-"""In the order they are written and read: a milestone follows its corrective action."""
+LESSONS = Sheet("Lessons review", {
+    "code": "Code", "reviewed_on": "Reviewed on", "objectives_met": "Objectives met",
+    "victims_satisfied": "Victims satisfied", "communities_benefited": "Communities benefited",
+    "budget_sufficient": "Budget sufficient", "challenges": "Challenges", "risks_and_mitigations": "Risks and mitigations",
+    "monitoring_tools": "Monitoring tools", "communication_channels": "Communication channels",
+    "recommendations": "Recommendations", "tags": "Tags"},
+    {f: REVIEW_ANSWERS for f in ("objectives_met", "victims_satisfied", "communities_benefited", "budget_sufficient")},
+    Lessons)
+ACTIONS = Sheet("Lessons actions", {
+    "code": "Code", "title": "Action", "owner": "Owner", "due_on": "Due on", "status": "Status",
+    "closed_on": "Closed on", "policy_version": "Policy version", "due_diligence_change": "Due-diligence change"},
+    {"status": ACTION_STATUSES}, LessonAction)
+COMPANY_WORK_SHEETS: tuple[Sheet, ...] = (CORRECTIVE, MILESTONES, DECISIONS, LESSONS, ACTIONS)
+"""In the order they are written and read: a milestone follows its corrective action, an action its review."""
 
 _BOOLS = {"relationship_terminated"}
+_LISTS = {"tags"}
 
 
 # --- export --------------------------------------------------------------------------------------------------
@@ -105,6 +131,8 @@ def _cell(sheet: Sheet, name: str, value):
         return protect_cell(sheet.labels[name].get(value, value))
     if name in _BOOLS:
         return "yes" if value else "no"
+    if name in _LISTS:
+        return protect_cell("; ".join(value)) if value else None
     if isinstance(value, str):
         return protect_cell(line_breaks(value)) if value else None
     return value
@@ -119,7 +147,8 @@ def company_work_frames(conn: Connection, incident_ids: Sequence[int]) -> dict[s
     """Sheet name → the company work of ``incident_ids`` in the import format (text protected against formulas),
     in the incidents' order (by code) and, within one, as recorded."""
     i, r = t.incidents.c, t.responses.c
-    ca_rows, ms_rows, dec_rows = [], [], []
+    ca_rows, ms_rows, dec_rows, lessons_rows, action_rows = [], [], [], [], []
+    tags: dict[int, list[str]] = {}
     ids = list(incident_ids)
     for start in range(0, len(ids), BATCH):
         chunk = ids[start:start + BATCH]
@@ -138,11 +167,25 @@ def company_work_frames(conn: Connection, incident_ids: Sequence[int]) -> dict[s
                                         d.do_no_harm_findings, d.id)
                                  .select_from(t.relationship_decisions.join(t.incidents, d.incident_id == i.id))
                                  .where(d.incident_id.in_(chunk))).mappings().all()
+        le, a = t.lessons.c, t.lesson_actions.c
+        lessons_rows += conn.execute(
+            select(i.code, *(le[f] for f in LESSONS.columns if f not in ("code", "tags")), le.incident_id)
+            .select_from(t.lessons.join(t.incidents, le.incident_id == i.id))
+            .where(le.incident_id.in_(chunk))).mappings().all()
+        for incident_id, tag in conn.execute(select(t.lesson_tags.c.incident_id, t.lesson_tags.c.tag)
+                                             .where(t.lesson_tags.c.incident_id.in_(chunk))):
+            tags.setdefault(incident_id, []).append(tag)
+        action_rows += conn.execute(select(i.code, *(a[f] for f in ACTIONS.columns if f != "code"), a.id)
+                                    .select_from(t.lesson_actions.join(t.incidents, a.incident_id == i.id))
+                                    .where(a.incident_id.in_(chunk))).mappings().all()
     ca_rows = [dict(x) | {"status": x["status"] or "planned", "relationship_terminated": bool(x["relationship_terminated"])}
                for x in sorted(ca_rows, key=lambda x: x["code"])]
     return {CORRECTIVE.name: _frame(CORRECTIVE, ca_rows),
             MILESTONES.name: _frame(MILESTONES, sorted(ms_rows, key=lambda x: (x["code"], x["id"]))),
-            DECISIONS.name: _frame(DECISIONS, sorted(dec_rows, key=lambda x: (x["code"], x["id"])))}
+            DECISIONS.name: _frame(DECISIONS, sorted(dec_rows, key=lambda x: (x["code"], x["id"]))),
+            LESSONS.name: _frame(LESSONS, [dict(x) | {"tags": sorted(tags.get(x["incident_id"], []))}
+                                           for x in sorted(lessons_rows, key=lambda x: x["code"])]),
+            ACTIONS.name: _frame(ACTIONS, sorted(action_rows, key=lambda x: (x["code"], x["id"])))}
 
 
 def export_frames(engine: Engine, codes: Sequence[str]) -> dict[str, pd.DataFrame]:
@@ -211,6 +254,8 @@ def _value(sheet: Sheet, name: str, value):
             return back.get(key, value)
         if name in _BOOLS and value.casefold() in ("y", "x"):
             return True
+        if name in _LISTS:
+            return [part.strip() for part in value.split(";") if part.strip()]
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, float) and value.is_integer():
@@ -364,7 +409,7 @@ def plan_company_work(conn: Connection, rows: dict[str, list[tuple[int, dict]]],
         new_row(MILESTONES, number, code, data)
 
     # The corrective action again, whole: a completed one has every milestone done.
-    for code in {c for c, rows_ in touched.items() if any(s is not DECISIONS for s, _, _ in rows_)}:
+    for code in sorted(c for c, rows_ in touched.items() if any(s in (CORRECTIVE, MILESTONES) for s, _, _ in rows_)):
         ca = working[code].response.corrective_action
         try:
             CorrectiveAction.model_validate(ca.model_dump())
@@ -406,6 +451,58 @@ def plan_company_work(conn: Connection, rows: dict[str, list[tuple[int, dict]]],
                 continue
         rec.response.relationship_decisions.append(decision)
         new_row(DECISIONS, number, code, data)
+
+    # The lessons review: one per incident; its actions come from the next sheet.
+    review_row: dict[str, int] = {}
+    for number, code, data in parsed[LESSONS.name]:
+        rec = record(LESSONS, number, code)
+        review = validated(LESSONS, number, data)
+        if rec is None or review is None:
+            continue
+        if code in review_row:
+            plan.errors.append(RowError(number, LESSONS.columns["code"], f"a second lessons review of {code} (the "
+                                        f"first is on row {review_row[code]}); an incident has one", LESSONS.name))
+            continue
+        review_row[code] = number
+        if rec.lessons is not None:
+            if rec.lessons.model_dump(exclude={"actions"}) == review.model_dump(exclude={"actions"}):
+                plan.present[LESSONS.name] += 1
+            else:
+                plan.errors.append(RowError(number, None, f"{code} has another lessons review recorded (reviewed on "
+                                            f"{rec.lessons.reviewed_on}); an import never changes it: change it on the "
+                                            "incident's page", LESSONS.name))
+            continue
+        rec.lessons = review
+        new_row(LESSONS, number, code, data)
+
+    # Lessons actions: each of a review in the file or recorded; one title once (as the service).
+    seen_action: dict[tuple[str, str], int] = {}
+    for number, code, data in parsed[ACTIONS.name]:
+        rec = record(ACTIONS, number, code)
+        action = validated(ACTIONS, number, data)
+        if rec is None or action is None:
+            continue
+        if rec.lessons is None:
+            plan.errors.append(RowError(number, ACTIONS.columns["code"], f"{code} has no lessons review in the file "
+                                        "or recorded: an action follows from one", ACTIONS.name))
+            continue
+        key = (code, action.title.casefold())
+        if key in seen_action:
+            plan.errors.append(RowError(number, ACTIONS.columns["title"], f"the action {action.title!r} of {code} "
+                                        f"twice in the file (also row {seen_action[key]})", ACTIONS.name))
+            continue
+        seen_action[key] = number
+        same = next((x for x in rec.lessons.actions if x.title.casefold() == key[1]), None)
+        if same is not None:
+            if same.model_dump() == action.model_dump():
+                plan.present[ACTIONS.name] += 1
+            else:
+                plan.errors.append(RowError(number, ACTIONS.columns["title"], f"{code} has the action {same.title!r} "
+                                            f"recorded otherwise ({same.status.replace('_', ' ')}, due "
+                                            f"{same.due_on}); an import never changes it", ACTIONS.name))
+            continue
+        rec.lessons.actions.append(action)
+        new_row(ACTIONS, number, code, data)
 
     # The whole record: valid, and its dates in the guideline's order.
     for code, new_rows in touched.items():
