@@ -259,6 +259,17 @@ def test_a_row_contradicting_what_is_recorded_is_refused(demo, tmp_path, capsys)
     edited = _edited(data, "Milestones", {(2, "Due on"): date(2020, 1, 1)})
     code, text = _import(url, tmp_path, edited, capsys)
     assert code == 1 and "sheet 'Milestones', row 2, column 'Milestone'" in text and "other dates" in text
+    # A new milestone on a corrective action recorded as verified: the service refuses it, so does the import.
+    header, rows = _rows(data, "Corrective action")
+    done = next(r[0] for r in rows if r[header.index("Status")] == "Verified")
+    n = len(_rows(data, "Milestones")[1])
+    edited = _edited(data, "Milestones", {}, [[done, "One more site visit", date(2026, 12, 31), None]])
+    code, text = _import(url, tmp_path, edited, capsys)
+    assert code == 1 and f"sheet 'Milestones', row {n + 2}, column 'Milestone'" in text, text
+    assert "takes no new milestones" in text
+    edited = _edited(data, "Lessons review", {(2, "Recommendations"): "Different recommendations."})
+    code, text = _import(url, tmp_path, edited, capsys)
+    assert code == 1 and "sheet 'Lessons review', row 2" in text and "never changes it" in text
     assert _snapshot(engine) == before
 
 

@@ -75,9 +75,23 @@ from remediation.services.transfer.format import (
 from remediation.storage import schema as t
 from remediation.storage.records import load_records, replace_record
 
-__all__ = ["ACTIONS", "COMPANY_WORK_SHEETS", "CORRECTIVE", "LESSONS", "CompanyWorkPlan", "DECISIONS", "IMPORT_ACTION", "MILESTONES", "Sheet",
-           "company_work_frames", "export_frames", "insert_company_work", "plan_company_work",
-           "plan_file_company_work", "read_company_work_rows"]
+__all__ = [
+    "ACTIONS",
+    "COMPANY_WORK_SHEETS",
+    "CORRECTIVE",
+    "DECISIONS",
+    "IMPORT_ACTION",
+    "LESSONS",
+    "MILESTONES",
+    "CompanyWorkPlan",
+    "Sheet",
+    "company_work_frames",
+    "export_frames",
+    "insert_company_work",
+    "plan_company_work",
+    "plan_file_company_work",
+    "read_company_work_rows",
+]
 
 IMPORT_ACTION = "imported company work"
 BATCH = 2000
@@ -400,11 +414,11 @@ def plan_company_work(conn: Connection, rows: dict[str, list[tuple[int, dict]]],
                                             f"{same.done_on or 'not yet'}); an import never changes it",
                                             MILESTONES.name))
             continue
-        if code not in ca_row or ca_row[code] < 0:  # the corrective action was recorded before: as the service
-            if ca.status in ("completed", "verified"):
-                plan.errors.append(RowError(number, MILESTONES.columns["title"], f"the corrective action of {code} is "
-                                            f"{ca.status}; it takes no new milestones", MILESTONES.name))
-                continue
+        recorded_before = code not in ca_row or ca_row[code] < 0
+        if recorded_before and ca.status in ("completed", "verified"):  # as the service checks it
+            plan.errors.append(RowError(number, MILESTONES.columns["title"], f"the corrective action of {code} is "
+                                        f"{ca.status}; it takes no new milestones", MILESTONES.name))
+            continue
         ca.milestones.append(ms)
         new_row(MILESTONES, number, code, data)
 
