@@ -45,7 +45,8 @@ def _show_result() -> None:
         return
     created, skipped = done["created"], done["skipped"]
     st.success(f"Imported {len(created):,} incidents from {md(done['filename'])}"
-               + (f"; {len(skipped):,} already present were skipped." if skipped else "."),
+               + (f"; {len(skipped):,} already present were skipped." if skipped else ".")
+               + (f" {done['company_work']:,} rows of the company's work imported." if done.get("company_work") else ""),
                icon=":material/check_circle:")
     if created:
         cols = st.columns(4)
@@ -200,7 +201,8 @@ def import_section() -> None:
                            icon=":material/download:", key="import_errors_csv")
 
     n = counts["new"]
-    if st.button(f"Import {n:,} incident{'s' if n != 1 else ''}", type="primary", key="import_apply",
+    label = f"Import {n:,} incident{'s' if n != 1 else ''}" if n or not more else f"Import {more:,} other rows"
+    if st.button(label, type="primary", key="import_apply",
                  disabled=not ok or n + more == 0, icon=":material/upload_file:",
                  help=None if ok else "Fix every error first: an import is all or nothing."):
         try:
@@ -216,12 +218,12 @@ def import_section() -> None:
             return
         after_write()
         st.session_state["import_done"] = {"filename": result.filename, "created": result.created,
-                                           "skipped": result.skipped}
+                                           "skipped": result.skipped, "company_work": result.company_work}
         st.session_state["import_round"] = round_ + 1  # a fresh uploader: the file is done
         for name in ("import_plan", "import_table"):
             st.session_state.pop(name, None)
         st.rerun()
-    elif plan.ok and n == 0 and plan.rows:
+    elif ok and n + more == 0 and plan.rows:
         st.info("Every incident in this file is already recorded: there is nothing to import.", icon=":material/info:")
 
 
