@@ -45,7 +45,8 @@ def _show_result() -> None:
         return
     created, skipped = done["created"], done["skipped"]
     st.success(f"Imported {len(created):,} incidents from {md(done['filename'])}"
-               + (f"; {len(skipped):,} already present were skipped." if skipped else "."),
+               + (f"; {len(skipped):,} already present were skipped." if skipped else ".")
+               + (f" {done['company_work']:,} rows of the company's work imported." if done.get("company_work") else ""),
                icon=":material/check_circle:")
     if created:
         cols = st.columns(4)
@@ -161,7 +162,20 @@ def import_section() -> None:
             st.error("The follow-ups sheet has problems; nothing can be imported until they are fixed.",
                      icon=":material/block:")
             _file_errors(followups.errors)
-    ok = plan.ok and (followups is None or followups.ok)
+    try:
+        work = transfer.plan_file_company_work(get_engine(), uploaded.getvalue(), uploaded.name, plan)
+    except transfer.ImportRefused as exc:
+        st.error("Nothing can be imported from this file.", icon=":material/block:")
+        _file_errors(exc.errors)
+        return
+    if work is not None:
+        st.caption("The company's work, imported with the incidents: " + md(work.summary()) + ".")
+        if not work.ok:
+            st.error("The company's-work sheets have problems; nothing can be imported until they are fixed.",
+                     icon=":material/block:")
+            _file_errors(work.errors)
+    ok = plan.ok and (followups is None or followups.ok) and (work is None or work.ok)
+    more = (len(followups.new) if followups is not None else 0) + (sum(work.new.values()) if work is not None else 0)
 
     errors = plan.errors
     if errors:
@@ -187,11 +201,13 @@ def import_section() -> None:
                            icon=":material/download:", key="import_errors_csv")
 
     n = counts["new"]
-    if st.button(f"Import {n:,} incident{'s' if n != 1 else ''}", type="primary", key="import_apply",
-                 disabled=not ok or n == 0, icon=":material/upload_file:",
+    label = f"Import {n:,} incident{'s' if n != 1 else ''}" if n or not more else f"Import {more:,} other rows"
+    if st.button(label, type="primary", key="import_apply",
+                 disabled=not ok or n + more == 0, icon=":material/upload_file:",
                  help=None if ok else "Fix every error first: an import is all or nothing."):
         try:
-            result = transfer.apply_import(plan, get_engine(), current_actor(), followups=followups)
+            result = transfer.apply_import(plan, get_engine(), current_actor(), followups=followups,
+                                           company_work=work)
         except transfer.ImportRefused as exc:
             st.session_state.pop("import_plan", None)  # the database moved on: check again on the next run
             st.error("Nothing was imported.", icon=":material/block:")
@@ -202,12 +218,12 @@ def import_section() -> None:
             return
         after_write()
         st.session_state["import_done"] = {"filename": result.filename, "created": result.created,
-                                           "skipped": result.skipped}
+                                           "skipped": result.skipped, "company_work": result.company_work}
         st.session_state["import_round"] = round_ + 1  # a fresh uploader: the file is done
         for name in ("import_plan", "import_table"):
             st.session_state.pop(name, None)
         st.rerun()
-    elif plan.ok and n == 0 and plan.rows:
+    elif ok and n + more == 0 and plan.rows:
         st.info("Every incident in this file is already recorded: there is nothing to import.", icon=":material/info:")
 
 

@@ -143,13 +143,22 @@ def cmd_import(args) -> int:
     if not plan.ok:
         _print_refusal(plan.errors)
         return 1
-    followups = transfer.plan_file_followups(engine, Path(args.file).read_bytes(), args.file, plan)
+    data = Path(args.file).read_bytes()
+    followups = transfer.plan_file_followups(engine, data, args.file, plan)
     if followups is not None:
         print(f"Sheet {transfer.FOLLOWUP_SHEET!r}: {len(followups.new):,} new follow-ups, {followups.present:,} "
               "already recorded.")
-        if not followups.ok:
-            _print_refusal(followups.errors)
-            return 1
+    try:
+        work = transfer.plan_file_company_work(engine, data, args.file, plan)
+    except transfer.ImportRefused as exc:
+        _print_refusal(exc.errors)
+        return 1
+    if work is not None:
+        print(f"The company's work: {work.summary()}.")
+    refusals = (followups.errors if followups is not None else []) + (work.errors if work is not None else [])
+    if refusals:
+        _print_refusal(refusals)
+        return 1
     if args.dry_run:
         codes = [i.code for i in plan.new]
         shown = ", ".join(codes[:20]) + (f" and {len(codes) - 20:,} more" if len(codes) > 20 else "")
@@ -157,13 +166,14 @@ def cmd_import(args) -> int:
               + (f": {shown}." if codes else "."))
         return 0
     try:
-        result = transfer.apply_import(plan, engine, actor, followups=followups)
+        result = transfer.apply_import(plan, engine, actor, followups=followups, company_work=work)
     except transfer.ImportRefused as exc:
         _print_refusal(exc.errors)
         return 1
     print(f"Imported {len(result.created):,} incidents from {result.filename}"
           + (f"; {len(result.skipped):,} already present were skipped." if result.skipped else ".")
-          + (f" {len(followups.new):,} follow-ups imported." if followups is not None else ""))
+          + (f" {len(followups.new):,} follow-ups imported." if followups is not None else "")
+          + (f" {result.company_work:,} rows of the company's work imported." if work is not None else ""))
     return 0
 
 

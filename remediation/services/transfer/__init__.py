@@ -13,7 +13,9 @@ The modules, in the order a file goes through them:
 - :mod:`.mapping` suggests which column holds which field; :mod:`.cells` reads each cell as its field;
 - :mod:`.validate` is the dry run: every row validated, each problem with its row and column;
 - :mod:`.apply` writes the new incidents in one transaction, or nothing;
-- :mod:`.export` writes the same format back out.
+- :mod:`.export` writes the same format back out;
+- :mod:`.followups` and :mod:`.company_work`: the XLSX workbook's other sheets, keyed by the incident's code
+  (follow-ups; corrective action, milestones, relationship decisions). A CSV is one table: the incidents only.
 
 Decisions (each tested in ``tests/unit/test_transfer.py`` and ``tests/db/test_import.py``):
 
@@ -40,6 +42,12 @@ Decisions (each tested in ``tests/unit/test_transfer.py`` and ``tests/db/test_im
 
 from remediation.services.transfer.apply import IMPORT_ACTION, ImportResult, apply_import
 from remediation.services.transfer.cells import CellError, read_cell
+from remediation.services.transfer.company_work import (
+    COMPANY_WORK_SHEETS,
+    CompanyWorkPlan,
+    plan_company_work,
+    plan_file_company_work,
+)
 from remediation.services.transfer.export import export_incidents, incidents_frame, to_bytes
 from remediation.services.transfer.followups import FOLLOWUP_SHEET, FollowUpPlan, plan_file_followups
 from remediation.services.transfer.format import (
@@ -66,5 +74,5 @@ __all__ = [
     "ImportPlan", "ImportRefused", "ImportResult", "PlannedRow", "RowError", "apply_import", "export_incidents",
     "export_value", "field_for", "format_of", "incidents_frame", "plan_import", "protect_cell", "read_cell",
     "read_path", "read_table", "suggest_mapping", "to_bytes", "unprotect_cell", "FOLLOWUP_SHEET", "FollowUpPlan",
-    "plan_file_followups",
+    "plan_file_followups", "COMPANY_WORK_SHEETS", "CompanyWorkPlan", "plan_company_work", "plan_file_company_work",
 ]

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from remediation.domain.models import IncidentIn
 from remediation.services.spreadsheets import tables_to_csv, tables_to_xlsx, xml_safe
+from remediation.services.transfer.company_work import export_frames
 from remediation.services.transfer.followups import FOLLOWUP_SHEET, export_rows
 from remediation.services.transfer.format import COLUMNS, SHEET_NAME, export_value, line_breaks, protect_cell
 from remediation.storage.queries import PortfolioFilter
@@ -23,9 +24,11 @@ def incidents_frame(incidents: Iterable[IncidentIn]) -> pd.DataFrame:
     return pd.DataFrame(records, columns=list(COLUMNS.values()), dtype=object)
 
 
-def to_bytes(frame: pd.DataFrame, fmt: Literal["csv", "xlsx"], followups: pd.DataFrame | None = None) -> bytes:
+def to_bytes(frame: pd.DataFrame, fmt: Literal["csv", "xlsx"], followups: pd.DataFrame | None = None,
+             company_work: dict[str, pd.DataFrame] | None = None) -> bytes:
     """The frame as a CSV (UTF-8 with a byte-order mark) or an XLSX workbook (the sheet "Incidents", and
-    "Follow-ups" when ``followups`` has rows), every text cell protected by :func:`protect_cell`."""
+    "Follow-ups" when ``followups`` has rows, and each sheet of ``company_work`` that has rows:
+    :mod:`.company_work`), every text cell protected by :func:`protect_cell`."""
     protected = frame.copy()
     for column in protected.columns:
         protected[column] = protected[column].astype(object).map(
@@ -38,6 +41,9 @@ def to_bytes(frame: pd.DataFrame, fmt: Literal["csv", "xlsx"], followups: pd.Dat
         sheets = {SHEET_NAME: protected}
         if followups is not None and not followups.empty:
             sheets[FOLLOWUP_SHEET] = followups.map(xml_safe)
+        for name, extra in (company_work or {}).items():
+            if not extra.empty:
+                sheets[name] = extra.map(xml_safe)
         return tables_to_xlsx(sheets)
     raise ValueError(f"unknown export format {fmt!r}: csv or xlsx")
 
@@ -48,6 +54,7 @@ def export_incidents(engine: Engine, fmt: Literal["csv", "xlsx"],
     with engine.connect() as conn:
         intake = stored_intake(conn, where=flt.where() if flt is not None else None)
     followups = export_rows(engine, list(intake)) if fmt == "xlsx" else None
-    return to_bytes(incidents_frame(intake.values()), fmt, followups), len(intake)
+    work = export_frames(engine, list(intake)) if fmt == "xlsx" else None
+    return to_bytes(incidents_frame(intake.values()), fmt, followups, work), len(intake)
 
 

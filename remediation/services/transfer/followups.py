@@ -16,7 +16,7 @@ keyed by the incident's code (a CSV holds one table: the incidents only).
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 import openpyxl
@@ -163,6 +163,7 @@ def plan_followups(conn: Connection, rows: list[tuple[int, dict]], file_incident
         kept = [(n, c, f) for n, c, f in plan.new if _key(c, f) not in existing]
         plan.present = len(plan.new) - len(kept)
         plan.new = kept
+    plan.errors = [replace(e, sheet=FOLLOWUP_SHEET) for e in plan.errors]
     return plan
 
 

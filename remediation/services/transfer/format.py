@@ -116,17 +116,20 @@ assert set(COLUMNS) == set(IncidentIn.model_fields) == set(KINDS) == set(ALIASES
 @dataclass(frozen=True)
 class RowError:
     """One problem: the spreadsheet row (header = row 1; ``None``: the whole file), the file's column
-    header (``None``: the whole row or file) and the reason, in the user's words."""
+    header (``None``: the whole row or file) and the reason, in the user's words; ``sheet``: the XLSX sheet when it is
+    not the incidents' (the follow-ups, the company's work)."""
     row: int | None
     column: str | None
     reason: str
+    sheet: str | None = None
 
     def __post_init__(self) -> None:  # one style for every reason: a sentence (some come from the models)
         reason = self.reason.strip()
         object.__setattr__(self, "reason", reason if reason.endswith((".", "!", "?", ")")) else reason + ".")
 
     def __str__(self) -> str:
-        where = [f"row {self.row}"] if self.row is not None else []
+        where = [f"sheet {self.sheet!r}"] if self.sheet is not None else []
+        where += [f"row {self.row}"] if self.row is not None else []
         if self.column is not None:
             where.append(f"column {self.column!r}")
         return f"{', '.join(where)}: {self.reason}" if where else self.reason

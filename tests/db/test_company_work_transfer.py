@@ -1,0 +1,296 @@
+"""The company's own work in the import/export format (issue 13): the XLSX export's "Corrective action",
+"Milestones", "Relationship decisions", "Lessons review" and "Lessons actions" sheets keyed by incident code; export → import → export is exact;
+re-importing never duplicates; each refusal (a bad vocabulary, dates out of order, an ending without a do-no-harm
+check, an unknown incident, a duplicate, a conflict with what is recorded, the text rule) names sheet, row and
+column and leaves the database unchanged. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from unittest import mock
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from remediation.cli.commands import main
+from remediation.services import transfer
+from remediation.services.admin import ensure_default_policy
+from remediation.services.demo import load_demo_fixture
+from remediation.services.transfer import company_work as cw
+from remediation.storage import engine as db
+from remediation.storage import schema as t
+
+SHEETS = [s.name for s in cw.COMPANY_WORK_SHEETS]
+
+
+def _cells(data: bytes) -> dict[str, list[tuple]]:
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    return {name: list(wb[name].iter_rows(values_only=True)) for name in wb.sheetnames}
+
+
+def _snapshot(engine) -> dict[str, list[tuple]]:
+    out = {}
+    with engine.connect() as conn:
+        for table in t.metadata.sorted_tables:
+            order = list(table.primary_key.columns) or list(table.c)
+            out[table.name] = [tuple(r) for r in conn.execute(select(table).order_by(*order))]
+    return out
+
+
+_EXPORTS: dict[str, bytes] = {}  # the demo's export per backend: loading the demo is the slow part
+
+
+@pytest.fixture
+def demo(backend, database_url_factory):
+    url, engine = database_url_factory(backend)
+    db.migrate(engine)
+    ensure_default_policy(engine)
+    load_demo_fixture(engine)
+    data, _ = transfer.export_incidents(engine, "xlsx")
+    _EXPORTS[backend] = data
+    return url, engine, data
+
+
+@pytest.fixture
+def exported(backend, request) -> bytes:
+    """The demo's export (made once per backend)."""
+    if backend not in _EXPORTS:
+        request.getfixturevalue("demo")
+    return _EXPORTS[backend]
+
+
+@pytest.fixture
+def empty(backend, database_url_factory):
+    url, engine = database_url_factory(backend)
+    db.migrate(engine)
+    ensure_default_policy(engine)
+    return url, engine
+
+
+def _edited(data: bytes, sheet: str, edits: dict[tuple[int, str], object], append: list | None = None) -> bytes:
+    """The workbook with cells changed: ``{(row, header): value}``; ``append``: whole rows added to ``sheet``."""
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    ws = wb[sheet]
+    header = [c.value for c in ws[1]]
+    for (row, column), value in edits.items():
+        ws.cell(row, header.index(column) + 1).value = value
+    for cells in append or []:
+        ws.append(cells)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _import(url: str, tmp_path, data: bytes, capsys) -> tuple[int, str]:
+    path = tmp_path / "work.xlsx"
+    path.write_bytes(data)
+    code = main(["--database-url", url, "import", str(path)])
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def test_the_export_carries_the_company_work_sheets_with_their_headers(demo):
+    _, engine, data = demo
+    cells = _cells(data)
+    assert list(cells) == ["Incidents", "Follow-ups", *SHEETS]
+    for spec in cw.COMPANY_WORK_SHEETS:
+        assert list(cells[spec.name][0]) == list(spec.columns.values())
+    with engine.connect() as conn:
+        n_ca = conn.execute(select(func.count()).select_from(t.responses)
+                            .where(t.responses.c.corrective_action.is_not(None))).scalar_one()
+        n_ms = conn.execute(select(func.count()).select_from(t.corrective_milestones)).scalar_one()
+        n_dec = conn.execute(select(func.count()).select_from(t.relationship_decisions)).scalar_one()
+    assert (len(cells["Corrective action"]) - 1, len(cells["Milestones"]) - 1,
+            len(cells["Relationship decisions"]) - 1) == (n_ca, n_ms, n_dec)
+    # Realistic proportions in the demo: most decisions continue; some end, each after a do-no-harm check.
+    decisions = cells["Relationship decisions"][1:]
+    header = list(cells["Relationship decisions"][0])
+    kinds = [r[header.index("Decision")] for r in decisions]
+    assert kinds.count("Continue") > len(kinds) / 2 and {"Terminate", "Suspend"} <= set(kinds)
+    assert all(r[header.index("Do-no-harm check on")] is not None for r in decisions
+               if r[header.index("Decision")] in ("Terminate", "Disengage"))
+    assert transfer.export_incidents(engine, "csv")[0].decode("utf-8-sig").splitlines()[0].split(",")[0] == "Code"
+
+
+def test_export_import_export_is_exact_and_a_second_import_writes_nothing(exported, empty, tmp_path, capsys):
+    data = exported
+    url2, engine2 = empty
+    code, text = _import(url2, tmp_path, data, capsys)
+    assert code == 0, text
+    again, _ = transfer.export_incidents(engine2, "xlsx")
+    assert _cells(again) == _cells(data)
+    with engine2.connect() as conn:
+        audited = conn.execute(select(func.count()).select_from(t.audit_log)
+                               .where(t.audit_log.c.action == cw.IMPORT_ACTION)).scalar_one()
+    touched = {r[0] for name in SHEETS for r in _cells(data)[name][1:]}
+    assert audited == len(touched)
+    before = _snapshot(engine2)
+    code, text = _import(url2, tmp_path, data, capsys)
+    assert code == 0 and "'Milestones': 0 new" in text and "0 rows of the company's work imported" in text
+    assert _snapshot(engine2) == before
+
+
+def test_the_export_imports_into_its_own_database_as_already_recorded(demo, tmp_path, capsys):
+    url, engine, data = demo
+    before = _snapshot(engine)
+    code, text = _import(url, tmp_path, data, capsys)
+    assert code == 0, text
+    assert _snapshot(engine) == before
+
+
+def test_formula_text_is_neutralised_on_export_and_restored_on_import(exported, empty, tmp_path, capsys):
+    data = exported
+    url2, engine2 = empty
+    formula = '=HYPERLINK("http://x.example","click")'
+    edited = _edited(data, "Milestones", {(2, "Milestone"): "'" + formula},
+                     )
+    edited = _edited(edited, "Relationship decisions", {(2, "Reasons"): "'+ 1 more visit agreed"})
+    code, text = _import(url2, tmp_path, edited, capsys)
+    assert code == 0, text
+    with engine2.connect() as conn:
+        titles = set(conn.execute(select(t.corrective_milestones.c.title)).scalars())
+        reasons = set(conn.execute(select(t.relationship_decisions.c.reasons)).scalars())
+    assert formula in titles and "+ 1 more visit agreed" in reasons
+    cells = _cells(transfer.export_incidents(engine2, "xlsx")[0])
+    assert "'" + formula in [r[1] for r in cells["Milestones"]]
+    assert "'+ 1 more visit agreed" in [r[4] for r in cells["Relationship decisions"]]
+
+
+REFUSALS = {
+    "bad vocabulary": ("Corrective action", {(2, "Status"): "Almost done"}, None,
+                       ["sheet 'Corrective action'", "row 2", "column 'Status'", "'Almost done' is not one of"]),
+    "wrong decision for the party": ("Relationship decisions", {(2, "Relationship"): "Mine operator",
+                                                                 (2, "Decision"): "Disengage"}, None,
+                                     ["sheet 'Relationship decisions'", "row 2", "column 'Decision'"]),
+    "verified before completed": ("Corrective action", {(2, "Status"): "Verified", (2, "Completed on"): date(2024, 6, 1),
+                                                        (2, "Verified on"): date(2024, 5, 1)}, None,
+                                  ["sheet 'Corrective action'", "row 2", "column 'Verified on'", "before the completion"]),
+    "terminate without do-no-harm": ("Relationship decisions", {(2, "Relationship"): "Mine operator",
+                                                                 (2, "Decision"): "Terminate",
+                                                                 (2, "Do-no-harm check on"): None,
+                                                                 (2, "Do-no-harm findings"): None}, None,
+                                     ["sheet 'Relationship decisions'", "row 2", "column 'Do-no-harm check on'",
+                                      "does no harm"]),
+    "unknown incident code": ("Milestones", {(3, "Code"): "INC-1999-001"}, None,
+                              ["sheet 'Milestones'", "row 3", "column 'Code'", "no incident INC-1999-001"]),
+    "text rule": ("Relationship decisions", {(2, "Reasons"): "Agreed \u202eevil"}, None,
+                  ["sheet 'Relationship decisions'", "row 2", "column 'Reasons'"]),
+    "bad review answer": ("Lessons review", {(2, "Objectives met"): "Mostly"}, None,
+                          ["sheet 'Lessons review'", "row 2", "column 'Objectives met'", "'Mostly' is not one of"]),
+    "action done without its date": ("Lessons actions", {(2, "Status"): "Done", (2, "Closed on"): None}, None,
+                                     ["sheet 'Lessons actions'", "row 2", "column 'Closed on'"]),
+    "date text": ("Milestones", {(2, "Due on"): "next spring"}, None,
+                  ["sheet 'Milestones'", "row 2", "column 'Due on'"]),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSALS))
+def test_a_bad_row_refuses_the_whole_import_naming_sheet_row_and_column(case, exported, empty, tmp_path, capsys):
+    data = exported
+    url2, engine2 = empty
+    sheet, edits, append, expected = REFUSALS[case]
+    before = _snapshot(engine2)
+    code, text = _import(url2, tmp_path, _edited(data, sheet, edits, append), capsys)
+    assert code == 1
+    for part in expected:
+        assert part in text, (part, text)
+    assert "nothing was imported" in text
+    assert _snapshot(engine2) == before
+
+
+def _rows(data: bytes, sheet: str) -> tuple[list, list[tuple]]:
+    cells = _cells(data)[sheet]
+    return list(cells[0]), cells[1:]
+
+
+def test_duplicates_and_dates_out_of_order_are_refused(exported, empty, tmp_path, capsys):
+    data = exported
+    url2, engine2 = empty
+    before = _snapshot(engine2)
+    header, rows = _rows(data, "Milestones")
+    dup = _edited(data, "Milestones", {}, [list(rows[0])])
+    code, text = _import(url2, tmp_path, dup, capsys)
+    assert code == 1 and f"sheet 'Milestones', row {len(rows) + 2}, column 'Milestone'" in text and "twice" in text
+
+    header, rows = _rows(data, "Corrective action")
+    dup = _edited(data, "Corrective action", {}, [list(rows[0])])
+    code, text = _import(url2, tmp_path, dup, capsys)
+    assert code == 1 and f"sheet 'Corrective action', row {len(rows) + 2}" in text and "second corrective" in text
+
+    # A decision dated before the one it follows on the same relationship (listed after it).
+    header, rows = _rows(data, "Relationship decisions")
+    first = rows[0]
+    early = first[header.index("Decided on")].date().replace(year=first[header.index("Decided on")].year - 1)
+    extra = [first[0], first[header.index("Relationship")], "Suspend", early, "Purchases suspended meanwhile."]
+    moved = _edited(data, "Relationship decisions", {}, [extra])
+    code, text = _import(url2, tmp_path, moved, capsys)
+    assert code == 1 and f"sheet 'Relationship decisions', row {len(rows) + 2}, column 'Decided on'" in text, text
+    assert "before the decision it follows" in text
+
+    # An action of an incident with no lessons review, and one action twice.
+    header, rows = _rows(data, "Lessons actions")
+    reviewed = {r[0] for r in _rows(data, "Lessons review")[1]}
+    unreviewed = next(r[0] for r in _cells(data)["Incidents"][1:] if r[0] not in reviewed)
+    moved = _edited(data, "Lessons actions", {(2, "Code"): unreviewed}, [list(rows[-1])])
+    code, text = _import(url2, tmp_path, moved, capsys)
+    assert code == 1 and "sheet 'Lessons actions', row 2, column 'Code'" in text and "no lessons review" in text
+    assert f"sheet 'Lessons actions', row {len(rows) + 2}, column 'Action'" in text and "twice" in text
+
+    # A milestone done before the corrective action was decided: the guideline's order (chronology).
+    header, rows = _rows(data, "Milestones")
+    ca_header, ca_rows = _rows(data, "Corrective action")
+    decided = {r[0]: r[ca_header.index("Decided on")] for r in ca_rows}
+    k = next(k for k, r in enumerate(rows) if r[header.index("Done on")] is not None)
+    too_early = decided[rows[k][0]].date().replace(year=decided[rows[k][0]].year - 1)
+    moved = _edited(data, "Milestones", {(k + 2, "Done on"): too_early})
+    code, text = _import(url2, tmp_path, moved, capsys)
+    assert code == 1 and f"sheet 'Milestones', row {k + 2}, column 'Done on'" in text, text
+    assert _snapshot(engine2) == before
+
+
+def test_a_row_contradicting_what_is_recorded_is_refused(demo, tmp_path, capsys):
+    url, engine, data = demo
+    before = _snapshot(engine)
+    edited = _edited(data, "Corrective action", {(2, "Corrective action"): "Something else entirely was agreed."})
+    code, text = _import(url, tmp_path, edited, capsys)
+    assert code == 1 and "sheet 'Corrective action', row 2" in text and "never changes it" in text
+    edited = _edited(data, "Milestones", {(2, "Due on"): date(2020, 1, 1)})
+    code, text = _import(url, tmp_path, edited, capsys)
+    assert code == 1 and "sheet 'Milestones', row 2, column 'Milestone'" in text and "other dates" in text
+    # A new milestone on a corrective action recorded as verified: the service refuses it, so does the import.
+    header, rows = _rows(data, "Corrective action")
+    done = next(r[0] for r in rows if r[header.index("Status")] == "Verified")
+    n = len(_rows(data, "Milestones")[1])
+    edited = _edited(data, "Milestones", {}, [[done, "One more site visit", date(2026, 12, 31), None]])
+    code, text = _import(url, tmp_path, edited, capsys)
+    assert code == 1 and f"sheet 'Milestones', row {n + 2}, column 'Milestone'" in text, text
+    assert "takes no new milestones" in text
+    edited = _edited(data, "Lessons review", {(2, "Recommendations"): "Different recommendations."})
+    code, text = _import(url, tmp_path, edited, capsys)
+    assert code == 1 and "sheet 'Lessons review', row 2" in text and "never changes it" in text
+    assert _snapshot(engine) == before
+
+
+def test_a_failure_while_writing_rolls_back_the_incidents_too(exported, empty, tmp_path):
+    data = exported
+    _, engine2 = empty
+    path = tmp_path / "work.xlsx"
+    path.write_bytes(data)
+    plan = transfer.plan_import(transfer.read_path(path), None, engine2)
+    work = transfer.plan_file_company_work(engine2, data, path.name, plan)
+    assert work is not None and work.ok and sum(work.new.values()) > 0
+    before = _snapshot(engine2)
+    calls = []
+
+    def failing(*args, **kw):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        return cw_replace(*args, **kw)
+
+    cw_replace = cw.replace_record
+    with mock.patch.object(cw, "replace_record", failing), pytest.raises(RuntimeError):
+        transfer.apply_import(plan, engine2, company_work=work)
+    assert _snapshot(engine2) == before
