@@ -44,6 +44,14 @@ def _planned_corrective():
                 and r.response.corrective_action.status == "planned")
 
 
+def _relationships_continuing():
+    """An open incident whose relationships with the mine operator and the smelter/refiner have not ended (ending one
+    twice is refused)."""
+    return next(r for r in read_fixture() if evaluate(r).is_open and r.response.corrective_action is not None
+                and r.response.relationship_decisions
+                and not any(d.decision in ("terminate", "disengage") for d in r.response.relationship_decisions))
+
+
 def _step4_without_reports():
     """An open incident implementing a single Level 1 plan with no monitoring report yet."""
     return next(r for r in read_fixture() if (s := evaluate(r)).is_open and s.step == 4 and len(r.plans) == 1
@@ -262,7 +270,7 @@ def test_corrective_action_moves_planned_to_verified_with_a_milestone(server, le
 def test_ending_a_relationship_is_refused_without_a_do_no_harm_check(server, lead, today, title, decision, label):
     from playwright.sync_api import expect
 
-    page, rec = lead, _planned_corrective()
+    page, rec = lead, _relationships_continuing()
     code = rec.incident.code
     before = stored(server, code).response.relationship_decisions
     open_incident(page, server, code, tab="2. Level")
@@ -288,17 +296,18 @@ def test_ending_a_relationship_is_refused_without_a_do_no_harm_check(server, lea
     box.get_by_role("textbox", name="What the do-no-harm check found").fill(
         "Workers' jobs moved to a certified cooperative before the contract ends")
     submit(box, page, "Record decision")
+    shot(page, f"2-{decision.lower()}-recorded")
+    expect(field_error(box, "")).to_have_count(0)
     history = main.locator("[data-testid='stDataFrame']").filter(has_text="Do-no-harm check")
     expect(history).to_contain_text(reasons)
     for earlier in before:
         expect(history).to_contain_text(earlier.reasons[:40])
-    shot(page, f"2-{decision.lower()}-recorded")
     after = stored(server, code).response.relationship_decisions
     assert after[:len(before)] == before and len(after) == len(before) + 1
     new = after[-1]
     assert (new.decision, new.decided_on, new.do_no_harm_checked_on, new.reasons) == (
         decision.lower(), today - timedelta(days=1), today - timedelta(days=3), reasons)
-    assert label in history.inner_text()
+    assert label in history.text_content()
 
 
 # --- 3. the reporting chain, hop by hop ----------------------------------------------------------------------------
@@ -552,7 +561,7 @@ def test_a_viewer_sees_the_records_but_none_of_the_forms(server, browser):
     try:
         sign_in(page, server, VIEWER)
         main = page.locator(MAIN)
-        visits = [(_planned_corrective().incident.code, ["1. Verify", "2. Level"], "Relationship decisions"),
+        visits = [(_relationships_continuing().incident.code, ["1. Verify", "2. Level"], "Relationship decisions"),
                   (_step4_without_reports().incident.code, ["3. Plan", "4. Implement"], "Remedy provided"),
                   (_closed_with_lessons().incident.code, ["6. Lessons"], "Actions from the lessons review")]
         for code, tabs, shown in visits:
