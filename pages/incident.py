@@ -261,7 +261,7 @@ tabs = st.tabs(tab_names, default=tab_names[state.step - 1])
 for n, tab in zip(STEPS, tabs):
     tab.markdown(f"**Step {n}: {STEPS[n]}**")
 v, r = rec.verification, rec.response
-editable = state.is_open and not board_mode()  # board mode: no (empty) "Add …" expanders
+editable = state.is_open and can_edit()  # board mode or a viewer: no (empty) "Add …" expanders, no pickers
 DC, AP, SR, RF, VSC = ("downstream_company", "audit_programme", "smelter_refiner", "remediation_facilitator",
                        "victim_service_coordinator")
 
@@ -476,7 +476,7 @@ with tabs[5]:
         step_form(m.Lessons, "lessons", DC, services.record_lessons, "Lessons recorded",
                   submit_label="Record lessons learned", defaults=rec.lessons.model_dump() if rec.lessons else None,
                   document=("lessons_review", None), exclude={"actions"})
-        _company_work.lesson_actions(rec, step_form, not board_mode())
+        _company_work.lesson_actions(rec, step_form, can_edit())
 
 _evidence.section(code, rec, state)
 

@@ -142,6 +142,34 @@ def test_a_viewer_sees_an_incident_with_no_forms(app):
     assert form_buttons(editor)  # the same page, for an editor: the step's form
 
 
+FORM_EXPANDERS = ("Add ", "Record the company's", "Change the company's", "Update ", "Mark a milestone", "Decide on",
+                  "The company's decision", "Informed consent", "Raise an action", "Open a plan", "remedy types",
+                  "record a stakeholder", "record who passed", "record feedback")
+
+
+def form_expanders(at: AppTest) -> list[str]:
+    return [e.label for e in at.expander if any(e.label.startswith(x) or x in e.label for x in FORM_EXPANDERS)]
+
+
+@pytest.mark.parametrize("wanted", [
+    lambda s, r: s.is_open and r.response.corrective_action is not None and r.response.corrective_action.milestones,
+    lambda s, r: s.is_open and s.step == 4 and any(p.monitoring_reports and p.case_plans for p in r.plans),
+    lambda s, r: s.status == "closed_remediated" and r.lessons is not None and r.lessons.actions,
+], ids=["corrective", "plans", "lessons"])
+def test_a_viewer_gets_no_empty_form_expanders_nor_their_pickers(app, wanted):
+    """Regression (found in the browser): the incident page drew the company-work and plan expanders ("Add a
+    milestone", "Raise an action"…) and their pickers for a viewer, only their forms left out."""
+    code = next(r.incident.code for r in read_fixture() if wanted(evaluate(r), r))
+    at = app(VIEWER, page="pages/incident.py", query={"incident": code})
+    assert not at.exception and form_buttons(at) == []
+    assert form_expanders(at) == []
+    assert not [s.label for s in at.selectbox if s.label in ("Milestone", "Case plan (victim code)",
+                                                             "Monitoring report", "Action", "Initiative",
+                                                             "Indicator")]
+    editor = app(EDITOR, page="pages/incident.py", query={"incident": code})
+    assert form_expanders(editor)  # the editor's are there
+
+
 @pytest.mark.parametrize("email", [VIEWER, EDITOR])
 def test_only_admins_have_the_admin_page(app, email):
     at = app(email)
