@@ -118,6 +118,9 @@ incidents = Table(
     CheckConstraint("affected_persons >= 1", name="affected_positive"),
     CheckConstraint("step BETWEEN 1 AND 6", name="step_range"),
     Index("ix_incidents_status_step", "status", "step"),
+    # the portfolio's counts and its table's default order, read from the index alone (migration 0012)
+    Index("ix_incidents_stage", "status", "step", "owed_by", "step_entered_on", "level1"),
+    Index("ix_incidents_received", "status", "date_received", "code"),
 )
 
 incident_violations = Table(
