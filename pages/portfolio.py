@@ -215,7 +215,8 @@ df["flag"] = df["overdue"].map({True: "Overdue", False: ""})
 missing_documents = read("documents_missing", list(df["code"]))
 df["documents"] = [missing_documents.get(code, "") for code in df["code"]]
 # what was done about each item owed, for this page's incidents only (not every open item's sentence)
-df["pushing"] = df["code"].map(follow("pushing_by_code", flt, today, codes=tuple(df["code"]))).fillna("")
+pushing = follow("pushing_by_code", flt, today, codes=tuple(df["code"]))
+df["pushing"] = [pushing.get(code, "") for code in df["code"]]
 # In board mode: the columns that matter on a slide (step, levels, who owes what, days), no row selection.
 TABLE_ROWS = 30
 BOARD_COLUMNS = ["code", "step_name", "flag", "days_in_step", "level1", "level2", "owed_by", "waiting_for", "pushing"]

@@ -311,6 +311,7 @@ budget_lines = Table(
     Column("description", Text, nullable=False, server_default=""),
     Column("amount", Money, nullable=False),
     CheckConstraint("amount >= 0", name="amount_not_negative"),
+    Index("ix_budget_lines_plan_amount", "plan_id", "amount"),  # a plan's sum from the index alone (0012)
 )
 
 funding = Table(
@@ -323,6 +324,7 @@ funding = Table(
     Column("received", Money, nullable=False),
     Column("pledged_on", Date, nullable=False),
     CheckConstraint("pledged >= 0 AND received >= 0", name="money_not_negative"),
+    Index("ix_funding_plan_money", "plan_id", "pledged", "received"),  # a plan's sums from the index alone (0012)
 )
 
 expenditures = Table(
@@ -334,6 +336,7 @@ expenditures = Table(
     Column("category", String(200), nullable=False),
     Column("description", Text, nullable=False, server_default=""),
     CheckConstraint("amount >= 0", name="amount_not_negative"),
+    Index("ix_expenditures_plan_amount", "plan_id", "amount"),  # a plan's sum from the index alone (0012)
 )
 
 monitoring_reports = Table(
