@@ -549,7 +549,7 @@ def measure(target: Target, args, workdir: Path) -> Measures:
         figures = references(target, engine, args.repeat, m)
         print(f"  policy impact ×{args.repeat} …", flush=True)
         impact(engine, args.repeat, m, per_row=not args.skip_per_row_impact)
-        print(f"  {len(PAGES)} pages through AppTest (first run, warm rerun ×{args.repeat}) …", flush=True)
+        print(f"  {len(args.pages or PAGES)} pages through AppTest (first run, warm rerun ×{args.repeat}) …", flush=True)
         run_pages(target, code, args.repeat, m, figures, workdir, args.pages)
     finally:
         engine.dispose()
