@@ -354,24 +354,45 @@ def _portfolio_matches(at, figures, where: str) -> None:
                          f"page computed {expected} / {heading!r}")
 
 
-def run_pages(target: Target, code: str, repeat: int, measures: Measures, figures, workdir: Path) -> None:
+def _shared_components(at, registry: list) -> None:
+    """Give a new AppTest session the component registry every session shares, as a Streamlit server does: it
+    discovers the installed custom components once, at start-up. AppTest scans every installed package's metadata
+    on each new instance's first run (0.3-6 s here, with the machine's load), so without this a cold run measured
+    AppTest's scan rather than the page. (A private attribute of AppTest: if it is gone, each session scans.)"""
+    if not hasattr(at, "_bidi_component_manager"):
+        return
+    if not registry:
+        from streamlit.components.v2.component_manager import BidiComponentManager
+
+        manager = BidiComponentManager()
+        manager.discover_and_register_components(start_file_watching=False)
+        registry.append(manager)
+    at._bidi_component_manager = registry[0]
+
+
+def run_pages(target: Target, code: str, repeat: int, measures: Measures, figures, workdir: Path,
+              only: set[str] | None = None) -> None:
     from streamlit.testing.v1 import AppTest
 
     main = workdir / "main.py"
     main.write_text(WRAPPER.format(app=str(APP)))
     where = f"{target.kind} {target.size:,}"
 
+    registry = []  # one component registry for every session, as a server has (see _shared_components)
+
     def session(page: Page):
         at = AppTest.from_file(str(main), default_timeout=900)
+        _shared_components(at, registry)
         if page.key == "incident":
             at.query_params["incident"] = code
         if page.file:
             at.switch_page(str(ROOT / page.file))
         return at
 
-    for page in PAGES:  # warm-up: imports, compiled page modules, the engine, the database's own caches
+    chosen = [p for p in PAGES if only is None or p.key in only]
+    for page in chosen:  # warm-up: imports, compiled page modules, the engine, the database's own caches
         _check(session(page).run(), page, code, where)
-    for page in PAGES:
+    for page in chosen:
         _cold_caches()
         gc.collect()
         at = session(page)
@@ -388,10 +409,12 @@ def run_pages(target: Target, code: str, repeat: int, measures: Measures, figure
             times.append(time.perf_counter() - started)
             _check(at, page, code, where)
         measures.warm[page.key] = statistics.median(times)
-    measure_after_write(target, code, repeat, measures, session, where)
+    measure_after_write(target, code, repeat, measures, session, where,
+                        tuple(k for k in AFTER_WRITE_PAGES if only is None or k in only))
 
 
-def measure_after_write(target: Target, code: str, repeat: int, measures: Measures, session, where: str) -> None:
+def measure_after_write(target: Target, code: str, repeat: int, measures: Measures, session, where: str,
+                        after_write_pages: tuple[str, ...] = AFTER_WRITE_PAGES) -> None:
     """Issue #15: a write to one incident (its smelter linked or unlinked, through the service), then another
     session's rerun of each page in :data:`AFTER_WRITE_PAGES` (median of ``repeat`` writes); and the write as
     its editor sees it: the service call, ``after_write`` and the incident page's rerun."""
@@ -400,9 +423,9 @@ def measure_after_write(target: Target, code: str, repeat: int, measures: Measur
 
     engine = db.get_engine(target.url)
     pages = {p.key: p for p in PAGES}
-    viewers = {key: session(pages[key]).run() for key in AFTER_WRITE_PAGES}  # warm sessions, as a viewer's
+    viewers = {key: session(pages[key]).run() for key in after_write_pages}  # warm sessions, as a viewer's
     editor = session(pages["incident"]).run()
-    times: dict[str, list[float]] = {key: [] for key in AFTER_WRITE_PAGES}
+    times: dict[str, list[float]] = {key: [] for key in after_write_pages}
     calls, writes = [], []
     for _ in range(repeat):
         started = time.perf_counter()
@@ -526,8 +549,8 @@ def measure(target: Target, args, workdir: Path) -> Measures:
         figures = references(target, engine, args.repeat, m)
         print(f"  policy impact ×{args.repeat} …", flush=True)
         impact(engine, args.repeat, m, per_row=not args.skip_per_row_impact)
-        print(f"  {len(PAGES)} pages through AppTest (first run, warm rerun ×{args.repeat}) …", flush=True)
-        run_pages(target, code, args.repeat, m, figures, workdir)
+        print(f"  {len(args.pages or PAGES)} pages through AppTest (first run, warm rerun ×{args.repeat}) …", flush=True)
+        run_pages(target, code, args.repeat, m, figures, workdir, args.pages)
     finally:
         engine.dispose()
         db.dispose_engines()
@@ -650,6 +673,8 @@ def report(results: dict[tuple[str, int], Measures], targets: list[Target], args
             lines.append(f"| {label} | {kind} | {ms(value)} | | {ratio(value, top.naive)} | {ratio(value, top.floor)} | "
                          f"{'—' if growth_ref is None else f'{growth_ref:.2f}'} | | reference |")
         for page in PAGES:
+            if page.key not in top.warm:  # not measured (--pages)
+                continue
             warm, first = top.warm.get(page.key), top.first.get(page.key)
             g_warm = warm / low.warm[page.key] if low and small != big else None
             g_first = first / low.first[page.key] if low and small != big else None
@@ -781,7 +806,9 @@ def issue15(results: dict[tuple[str, int], Measures], kinds: list[str], big: int
                          f"{m.ws_bytes:,} B | | ≤ {TARGET_BYTES:,} | {'met' if m.ws_bytes <= TARGET_BYTES else 'MISSED'} |")
     lines += [
         "",
-        ("- *Cold*: a new AppTest session after every data cache and cached figure was emptied. *After a write*: "
+        ("- *Cold*: a new AppTest session after every data cache and cached figure was emptied (its sessions share "
+        "one component registry, as a server's do: AppTest's own scan of the installed packages on each new "
+        "instance is not counted, since #15's portfolio section). *After a write*: "
         "a viewer's session, warm, reruns after `link_smelter` linked or unlinked one incident's smelter (a "
         "records-area write); its server reads the new data version as it would a second later. *Recording a "
         "change*: that service call, then `after_write()` and the editor's incident page rerun (AppTest; not a "
@@ -829,6 +856,9 @@ def main(argv: list[str] | None = None) -> int:
                                                                   "of that size exists")
     parser.add_argument("--output", type=Path, help=f"where to write the results (default {DEFAULT_OUTPUT.relative_to(ROOT)}; "
                                                     "with --smoke, a file under benchmarks/.data/)")
+    parser.add_argument("--pages", type=lambda v: {k.strip() for k in v.split(",") if k.strip()}, default=None,
+                        help="measure only these pages (keys: " + ", ".join(p.key for p in PAGES) + "); the "
+                             "incident page is still run after a write, as the editor's")
     parser.add_argument("--smoke", action="store_true", help="1,000 incidents, SQLite only, 2 repeats: keeps it working")
     args = parser.parse_args(argv)
     if args.smoke:
@@ -838,6 +868,8 @@ def main(argv: list[str] | None = None) -> int:
     sizes = sorted({int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()})
     kinds = [k.strip() for k in args.databases.split(",") if k.strip()]
     unknown = [k for k in kinds if k not in ("sqlite", "postgresql")]
+    if args.pages is not None and not args.pages <= {p.key for p in PAGES}:
+        parser.error("--pages takes keys of: " + ", ".join(p.key for p in PAGES))
     if unknown or not kinds or not sizes or min(sizes) < 100 or args.repeat < 1:
         parser.error("--databases takes sqlite and/or postgresql; --sizes at least 100 each; --repeat at least 1")
 

@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from remediation.domain.vocab import ROLES
-from remediation.reports import charts
+from remediation.reports import charts, company_charts
 from remediation.services import bootstrap, waiting
 from remediation.storage import company_work, queries, supply_chain
 from remediation.storage import engine as db
@@ -128,7 +128,8 @@ FIGURE_ROWS = 10_000  # larger frames are drawn without the cache: Streamlit has
 
 @st.cache_resource(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
 def _figure(chart: str, *args, **kwargs):
-    return getattr(charts, chart)(*args, **kwargs)
+    module, _, name = chart.rpartition(".")  # "company_charts.<chart>": remediation.reports.company_charts
+    return getattr(company_charts if module == "company_charts" else charts, name)(*args, **kwargs)
 
 
 def figure(chart: str, *args, **kwargs):
@@ -137,8 +138,14 @@ def figure(chart: str, *args, **kwargs):
     left the chart's data as it was, draws the figure built before instead of validating every trace again.
     Keyed by the data themselves (the aggregated frames the chart is drawn from), so it is exact."""
     if any(isinstance(a, pd.DataFrame) and len(a) > FIGURE_ROWS for a in (*args, *kwargs.values())):
-        return getattr(charts, chart)(*args, **kwargs)
+        return _figure.__wrapped__(chart, *args, **kwargs)
     return _figure(chart, *args, **kwargs)
+
+
+def company_figure(chart: str, *args, **kwargs):
+    """:func:`figure` for ``remediation.reports.company_charts.<chart>`` (the involvement and remedy charts):
+    built once per data and shared, in the same cache."""
+    return figure("company_charts." + chart, *args, **kwargs)
 
 
 PAGE_ROWS = 100  # rows of the portfolio table a view sends to the browser

@@ -11,6 +11,7 @@ from pages._data import (
     PAGE_ROWS,
     after_write,
     ageing,
+    company_figure,
     export_csv,
     figure,
     follow,
@@ -29,7 +30,6 @@ from pages._text import md
 from remediation.domain.citations import cite
 from remediation.domain.settings import DEFAULT_TIME_FRAMES, Settings
 from remediation.domain.vocab import STEPS
-from remediation.reports import company_charts
 from remediation.reports.charts import compact
 from remediation.services import admin
 from remediation.storage.queries import PIPELINE_STAGES, PORTFOLIO_SORTS
@@ -114,9 +114,9 @@ st.caption("Open incidents only: a closed incident has an outcome, not an age in
 
 # --- the company's involvement and the remedy provided (issue #13) --------------------------------------------
 involved, remedied = st.container(), st.container()  # one under the other: side by side, each is cut at 1024 px
-involved.plotly_chart(company_charts.involvement(work("involvement_counts", flt), today, pipeline_scope),
+involved.plotly_chart(company_figure("involvement", work("involvement_counts", flt), today, pipeline_scope),
                       key="involvement_chart", theme=None, config={"displayModeBar": False})
-remedied.plotly_chart(company_charts.remedy_by_involvement(work("remedy_by_involvement", flt), today, pipeline_scope),
+remedied.plotly_chart(company_figure("remedy_by_involvement", work("remedy_by_involvement", flt), today, pipeline_scope),
                       key="remedy_chart", theme=None, config={"displayModeBar": False})
 if not board:
     st.caption(f"Caused: the company remediates directly; contributed: it contributes to remediation and uses its "
@@ -214,7 +214,9 @@ if matching > len(df):
 df["flag"] = df["overdue"].map({True: "Overdue", False: ""})
 missing_documents = read("documents_missing", list(df["code"]))
 df["documents"] = [missing_documents.get(code, "") for code in df["code"]]
-df["pushing"] = df["code"].map(follow("pushing_by_code", flt, today)).fillna("")
+# what was done about each item owed, for this page's incidents only (not every open item's sentence)
+pushing = follow("pushing_by_code", flt, today, codes=tuple(df["code"]))
+df["pushing"] = [pushing.get(code, "") for code in df["code"]]
 # In board mode: the columns that matter on a slide (step, levels, who owes what, days), no row selection.
 TABLE_ROWS = 30
 BOARD_COLUMNS = ["code", "step_name", "flag", "days_in_step", "level1", "level2", "owed_by", "waiting_for", "pushing"]

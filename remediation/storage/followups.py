@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, and_, insert, select, update
+from sqlalchemy import Connection, Engine, and_, insert, select, true, update
 
 from remediation.domain.followups import CHASED_PARTIES, ESCALATION_LEVELS, ESCALATION_TIERS, Pushing, tier
 from remediation.domain.vocab import ROLES
@@ -58,23 +58,28 @@ _OWED_COLUMNS = ["code", "party", "party_label", "item", "since", "days", "chase
 
 
 def owed_items(engine: Engine, flt: PortfolioFilter | None = None, today: date | None = None,
-               parties: tuple[str, ...] = tuple(CHASED_PARTIES)) -> pd.DataFrame:
+               parties: tuple[str, ...] = tuple(CHASED_PARTIES), codes: tuple[str, ...] | None = None
+               ) -> pd.DataFrame:
     """Every open item the filtered incidents wait for, owed by one of ``parties``: since when, chased how often,
     last escalation, next due date (the earliest unanswered follow-up's), overdue first (a due date passed), then
-    the longest owed. ``followup_id``/``followup_version``: the latest unanswered chase (to record its answer)."""
+    the longest owed. ``followup_id``/``followup_version``: the latest unanswered chase (to record its answer).
+    ``codes``: only those incidents (a page of a table), each row as it is in the whole list."""
     today = today or date.today()
     flt = flt or PortfolioFilter()
+    only = true() if codes is None else _i.code.in_(codes)
     with engine.connect() as conn:
         incidents = conn.execute(
             select(_i.id, _i.code, _i.owed_by, _i.waiting_for, _i.step_entered_on, _i.smelter_refiner,
                    _i.audit_programme)
-            .where(flt.where(with_status=False), _i.owed_by.in_(parties), _i.waiting_for != "")
+            .where(flt.where(with_status=False), only, _i.owed_by.in_(parties), _i.waiting_for != "")
         ).all()
         chases = conn.execute(
             select(_f.id, _f.incident_id, _f.party, _f.asked_on, _f.escalation, _f.due_on, _f.answered_on, _f.version)
             .join(t.incidents, _i.id == _f.incident_id)
             .where(flt.where(with_status=False), _i.owed_by.in_(parties), _f.party == _i.owed_by,
-                   _f.asked_on >= _i.step_entered_on)
+                   _f.asked_on >= _i.step_entered_on,
+                   # a page's incidents: their chases through the incident index, not every chase to a party
+                   true() if codes is None else _f.incident_id.in_([inc.id for inc in incidents]))
             .order_by(_f.incident_id, _f.asked_on, _f.id)
         ).all()
     by_incident: dict[int, list] = {}
@@ -102,9 +107,11 @@ def owed_items(engine: Engine, flt: PortfolioFilter | None = None, today: date |
     return df.sort_values(["overdue", "days", "code"], ascending=[False, False, True]).reset_index(drop=True)
 
 
-def pushing_by_code(engine: Engine, flt: PortfolioFilter | None = None, today: date | None = None) -> dict[str, str]:
-    """``code`` → "owed by X for N days, chased M times, last: …" for every open item owed by a chased party."""
-    df = owed_items(engine, flt, today)
+def pushing_by_code(engine: Engine, flt: PortfolioFilter | None = None, today: date | None = None,
+                    codes: tuple[str, ...] | None = None) -> dict[str, str]:
+    """``code`` → "owed by X for N days, chased M times, last: …" for every open item owed by a chased party
+    (``codes``: of those incidents only, as the portfolio table's page needs)."""
+    df = owed_items(engine, flt, today, codes=codes)
     return dict(zip(df["code"], df["pushing"])) if not df.empty else {}
 
 

@@ -384,21 +384,23 @@ def headline(engine: Engine, flt: PortfolioFilter, today: date, time_frames: dic
 
 
 def _level2_money(conn, where) -> list[dict]:
-    """Level 2 budget, funding and spending per currency, summed in SQL (never across currencies)."""
+    """Level 2 budget, funding and spending per currency, summed in SQL (never across currencies). Each plan's
+    lines, funding and spending are summed for the plans in scope only (by plan, through the ``plan_id`` indexes),
+    not for every plan of the database first (issue #15)."""
     p = t.plans.c
-    lines = select(t.budget_lines.c.plan_id, func.sum(t.budget_lines.c.amount).label("lines")) \
-        .group_by(t.budget_lines.c.plan_id).subquery()
-    funds = select(t.funding.c.plan_id, func.sum(t.funding.c.pledged).label("pledged"),
-                   func.sum(t.funding.c.received).label("received")).group_by(t.funding.c.plan_id).subquery()
-    spend = select(t.expenditures.c.plan_id, func.sum(t.expenditures.c.amount).label("spent")) \
-        .group_by(t.expenditures.c.plan_id).subquery()
-    budget = case((func.coalesce(lines.c.lines, 0) > p.estimated_cost, lines.c.lines), else_=p.estimated_cost)
+    bl, fu, ex = t.budget_lines.c, t.funding.c, t.expenditures.c
+    lines = select(func.sum(bl.amount)).where(bl.plan_id == p.id).scalar_subquery()
+    pledged = select(func.sum(fu.pledged)).where(fu.plan_id == p.id).scalar_subquery()
+    received = select(func.sum(fu.received)).where(fu.plan_id == p.id).scalar_subquery()
+    spent = select(func.sum(ex.amount)).where(ex.plan_id == p.id).scalar_subquery()
+    per_plan = select(p.currency, p.estimated_cost, lines.label("lines"), func.coalesce(pledged, 0).label("pledged"),
+                      func.coalesce(received, 0).label("received"), func.coalesce(spent, 0).label("spent")) \
+        .select_from(t.plans.join(t.incidents)).where(where, p.level == 2).subquery()
+    m = per_plan.c
+    budget = case((func.coalesce(m.lines, 0) > m.estimated_cost, m.lines), else_=m.estimated_cost)
     rows = conn.execute(
-        select(p.currency, func.count(), func.sum(budget), func.sum(func.coalesce(funds.c.pledged, 0)),
-               func.sum(func.coalesce(funds.c.received, 0)), func.sum(func.coalesce(spend.c.spent, 0)))
-        .select_from(t.plans.join(t.incidents).outerjoin(lines, lines.c.plan_id == p.id)
-                     .outerjoin(funds, funds.c.plan_id == p.id).outerjoin(spend, spend.c.plan_id == p.id))
-        .where(where, p.level == 2).group_by(p.currency).order_by(p.currency)
+        select(m.currency, func.count(), func.sum(budget), func.sum(m.pledged), func.sum(m.received),
+               func.sum(m.spent)).group_by(m.currency).order_by(m.currency)
     ).all()
     return [{"currency": cur, "plans": n, "budget": Decimal(b or 0), "pledged": Decimal(pl or 0),
              "received": Decimal(r or 0), "spent": Decimal(s or 0)} for cur, n, b, pl, r, s in rows]

@@ -124,6 +124,9 @@ incidents = Table(
     CheckConstraint("affected_persons >= 1", name="affected_positive"),
     CheckConstraint("step BETWEEN 1 AND 6", name="step_range"),
     Index("ix_incidents_status_step", "status", "step"),
+    # the portfolio's counts and its table's default order, read from the index alone (migration 0012)
+    Index("ix_incidents_stage", "status", "step", "owed_by", "step_entered_on", "level1"),
+    Index("ix_incidents_received", "status", "date_received", "code"),
 )
 
 incident_violations = Table(
@@ -314,6 +317,7 @@ budget_lines = Table(
     Column("description", Text, nullable=False, server_default=""),
     Column("amount", Money, nullable=False),
     CheckConstraint("amount >= 0", name="amount_not_negative"),
+    Index("ix_budget_lines_plan_amount", "plan_id", "amount"),  # a plan's sum from the index alone (0012)
 )
 
 funding = Table(
@@ -326,6 +330,7 @@ funding = Table(
     Column("received", Money, nullable=False),
     Column("pledged_on", Date, nullable=False),
     CheckConstraint("pledged >= 0 AND received >= 0", name="money_not_negative"),
+    Index("ix_funding_plan_money", "plan_id", "pledged", "received"),  # a plan's sums from the index alone (0012)
 )
 
 expenditures = Table(
@@ -337,6 +342,7 @@ expenditures = Table(
     Column("category", String(200), nullable=False),
     Column("description", Text, nullable=False, server_default=""),
     CheckConstraint("amount >= 0", name="amount_not_negative"),
+    Index("ix_expenditures_plan_amount", "plan_id", "amount"),  # a plan's sum from the index alone (0012)
 )
 
 monitoring_reports = Table(

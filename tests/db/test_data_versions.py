@@ -6,6 +6,7 @@ would be served stale here, and fail."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pandas as pd
 import pytest
@@ -15,11 +16,12 @@ from sqlalchemy import insert, select, update
 
 from remediation.domain.models import Credibility, SmelterEntry
 from remediation.domain.settings import DEFAULT_TIME_FRAMES, Settings
+from remediation.domain.vocab import REMEDY_TYPES
 from remediation.services import access, admin, declarations
 from remediation.services import incidents as services
 from remediation.services.base import Actor, Refused
 from remediation.services.evidence import download_document
-from remediation.storage import lessons, queries, supply_chain
+from remediation.storage import company_work, followups, lessons, queries, supply_chain
 from remediation.storage import schema as t
 from remediation.storage import versions as v
 from remediation.storage.queries import PortfolioFilter
@@ -44,6 +46,8 @@ FIGURES = {
     "pipeline": ((v.RECORDS,), lambda e: queries.pipeline(e, GOLD)),
     "ageing": ((v.RECORDS,), lambda e: queries.ageing(e, OPEN, TODAY, _frames(e))),
     "portfolio": ((v.RECORDS,), lambda e: queries.portfolio(e, OPEN, today=TODAY, time_frames=_frames(e))),
+    "remedy": ((v.RECORDS,), lambda e: company_work.remedy_by_involvement(e, GOLD)),
+    "pushing page": ((v.RECORDS,), lambda e: pushing_page(e, OPEN)[0]),
     "settings": ((v.RECORDS,), queries.settings),
     "plans": ((v.RECORDS,), lambda e: queries.level2_plans_table(e, PortfolioFilter(), TODAY)),
     "lessons": ((v.CLOSED, v.SUPPLY), lambda e: (lessons.coverage(e, GOLD), lessons.tag_counts(e, GOLD),
@@ -57,6 +61,77 @@ FIGURES = {
     "exposure": ((v.RECORDS, v.SUPPLY), lambda e: supply_chain.supplier_exposure(e, OPEN)),
     "audit trail": ((v.LOG,), lambda e: queries.audit_trail(e, _first_code(e))),
 }
+
+
+# --- issue #15's faster portfolio figures, each against a full recomputation from the whole tables ---------------
+
+def remedy_reference(engine, flt: PortfolioFilter, closed: bool = False) -> pd.DataFrame:
+    """Plans per remedy type and involvement counted in Python from every plan's list, as before issue #15."""
+    p, c = t.plans.c, t.incidents.c
+    where = lessons.closed_scope(flt) if closed else flt.where(with_status=False)
+    with engine.connect() as conn:
+        rows = conn.execute(select(p.remedy_types, c.involvement).join(t.incidents, p.incident_id == c.id)
+                            .where(where)).all()
+    counts: dict[tuple[str, str], int] = {}
+    for remedies, involvement in rows:
+        for r in (remedies or [company_work.NO_REMEDY]):
+            key = (r, involvement or company_work.NOT_DETERMINED)
+            counts[key] = counts.get(key, 0) + 1
+    order_r = {k: i for i, k in enumerate([*REMEDY_TYPES, company_work.NO_REMEDY])}
+    order_i = {k: i for i, k in enumerate(queries.INVOLVEMENT_FILTERS)}
+    return pd.DataFrame(sorted(([r, i, n] for (r, i), n in counts.items()), key=lambda x: (order_r[x[0]], order_i[x[1]])),
+                        columns=["remedy_type", "involvement", "plans"])
+
+
+def money_reference(engine, flt: PortfolioFilter) -> list[dict]:
+    """The headline's Level 2 money per currency, from the whole tables read into pandas, in Decimal."""
+    with engine.connect() as conn:
+        plans = pd.read_sql(select(t.plans.c.id, t.plans.c.currency, t.plans.c.estimated_cost)
+                            .join(t.incidents).where(flt.where(with_status=False), t.incidents.c.status == "open",
+                                                     t.plans.c.level == 2), conn)
+        sums = {name: pd.read_sql(select(table.c.plan_id, table.c[col]), conn).groupby("plan_id")[col]
+                .apply(lambda v: sum((Decimal(str(x)) for x in v), Decimal(0)))
+                for name, table, col in (("lines", t.budget_lines, "amount"), ("pledged", t.funding, "pledged"),
+                                         ("received", t.funding, "received"), ("spent", t.expenditures, "amount"))}
+    out = []
+    for currency, group in plans.groupby("currency", sort=True):
+        row = {"currency": currency, "plans": len(group), "budget": Decimal(0), "pledged": Decimal(0),
+               "received": Decimal(0), "spent": Decimal(0)}
+        for plan_id, cost in zip(group["id"], group["estimated_cost"]):
+            lines = sums["lines"].get(plan_id)
+            cost = Decimal(str(cost))
+            row["budget"] += lines if lines is not None and lines > cost else cost
+            for key in ("pledged", "received", "spent"):
+                row[key] += sums[key].get(plan_id, Decimal(0))
+        out.append(row)
+    return out
+
+
+def _same_money(a: list[dict], b: list[dict]) -> bool:
+    """To the cent (SQLite sums money as floating point), currency by currency."""
+    return [(x["currency"], x["plans"]) for x in a] == [(x["currency"], x["plans"]) for x in b] and all(
+        abs(Decimal(str(x[k])) - Decimal(str(y[k]))) < Decimal("0.01")
+        for x, y in zip(a, b) for k in ("budget", "pledged", "received", "spent"))
+
+
+def pushing_page(engine, flt: PortfolioFilter) -> tuple[dict, dict]:
+    """The portfolio table's pushing column for its first page (by days in step), and the whole list's."""
+    df, _ = queries.portfolio(engine, flt, 100, today=TODAY, time_frames=_frames(engine), sort="days_in_step")
+    codes = tuple(df["code"])
+    whole = followups.pushing_by_code(engine, flt, TODAY)
+    return followups.pushing_by_code(engine, flt, TODAY, codes=codes), {k: v for k, v in whole.items() if k in codes}
+
+
+def check_portfolio_figures(engine) -> None:
+    """Every figure issue #15 computes another way equals its full recomputation."""
+    for flt in (PortfolioFilter(), OPEN, GOLD):
+        for closed in (False, True):
+            fast, slow = company_work.remedy_by_involvement(engine, flt, closed), remedy_reference(engine, flt, closed)
+            assert fast.reset_index(drop=True).equals(slow), f"remedy by involvement {flt} {closed}:\n{fast}\n{slow}"
+        assert _same_money(queries.headline(engine, flt, TODAY, _frames(engine)).level2_money,
+                           money_reference(engine, flt)), f"Level 2 money {flt}"
+        page, whole = pushing_page(engine, flt)
+        assert page == whole, f"pushing {flt}"
 
 
 def _first_code(engine) -> str:
@@ -152,7 +227,50 @@ def flip(engine, n: int) -> None:
                                                 incident_id=incident_id, incident_code=code))
 
 
-WRITES = [credibility, time_frames, smelter, user, download, unknown_writer, unknown_supply_writer, link, flip]
+def _plan_about(conn, n: int, level: int | None = None):
+    """The (plan id, incident id, code) of the n-th plan (modulo), by id."""
+    p, c = t.plans.c, t.incidents.c
+    query = select(p.id, c.id, c.code).join(t.incidents, p.incident_id == c.id).order_by(p.id)
+    rows = conn.execute(query if level is None else query.where(p.level == level)).all()
+    return rows[n % len(rows)] if rows else None
+
+
+def money(engine, n: int) -> None:
+    """A colleague's write of money to one Level 2 plan (a budget line, funding or an expenditure, by ``n``), with an
+    audit entry about its incident: the headline's Level 2 money must follow."""
+    with engine.begin() as conn:
+        found = _plan_about(conn, n, level=2)
+        if found is None:
+            return
+        plan_id, incident_id, code = found
+        amount = (n % 97) * 10.25
+        if n % 3 == 0:
+            conn.execute(insert(t.budget_lines).values(plan_id=plan_id, category="Transport", amount=amount))
+        elif n % 3 == 1:
+            conn.execute(insert(t.funding).values(plan_id=plan_id, source="downstream_company", funder="Brand", pledged=amount,
+                                                  received=amount / 2, pledged_on=TODAY))
+        else:
+            conn.execute(insert(t.expenditures).values(plan_id=plan_id, spent_on=TODAY, amount=amount,
+                                                       category="Transport"))
+        conn.execute(insert(t.audit_log).values(actor="x", action="a money entry", changes=[],
+                                                incident_id=incident_id, incident_code=code))
+
+
+def remedy(engine, n: int) -> None:
+    """A colleague's write of one plan's remedy types (a list, an empty list or none), with an audit entry."""
+    choices = [None, [], ["restitution"], ["compensation", "rehabilitation"], ["rehabilitation", "satisfaction"]]
+    with engine.begin() as conn:
+        found = _plan_about(conn, n)
+        if found is None:
+            return
+        plan_id, incident_id, code = found
+        conn.execute(update(t.plans).where(t.plans.c.id == plan_id).values(remedy_types=choices[n % len(choices)]))
+        conn.execute(insert(t.audit_log).values(actor="x", action="remedy types", changes=[],
+                                                incident_id=incident_id, incident_code=code))
+
+
+WRITES = [credibility, time_frames, smelter, user, download, unknown_writer, unknown_supply_writer, link, flip, money,
+          remedy]
 
 
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -173,12 +291,14 @@ def test_every_cached_figure_equals_a_full_recomputation_after_random_writes(dem
             cache[(name, "reference", tuple(reference[a] for a in areas))] = fresh
 
     check()
+    check_portfolio_figures(demo_engine)
     for write, n in writes:
         try:
             write(demo_engine, n)
         except Refused:  # a write the rules refuse writes nothing: still a case to check
             pass
         check()
+        check_portfolio_figures(demo_engine)
 
 
 def test_a_write_leaves_the_figures_of_other_areas_warm(demo_engine):
