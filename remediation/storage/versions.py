@@ -14,7 +14,8 @@ which order. Each entry's action falls in one *area*:
 :data:`LOG` moves with every entry, for what shows the audit log itself. :data:`CLOSED` keys what reads only
 the incidents closed after remediation (lessons learned): it moves when their number changes, when an entry
 about one of them is added, or when a ``records`` entry about no incident is (settings, policy, an unknown
-write), so a write to an open incident leaves lessons learned warm (:func:`closed_key`).
+write; not the daily refresh of open incidents, :data:`OPEN_ONLY_ACTIONS`), so a write to an open incident leaves
+lessons learned warm (:func:`closed_key`).
 
 An entry about one incident (it names the incident) is in ``records``, whatever its action: a change to an
 incident's record never changes the register, the declarations or who may sign in. Any other action this module
