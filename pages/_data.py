@@ -11,6 +11,7 @@ cache."""
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 import time
 from datetime import date
@@ -253,10 +254,34 @@ def policy_versions():
 _refresh_lock = threading.Lock()
 
 
-@functools.lru_cache(maxsize=16)
-def _waiting_refreshed(url: str, day: date) -> int:
+SYNC_REFRESH_LIMIT = 2000  # incidents the first rerun of the day evaluates while its viewer waits (about a second)
+
+
+def _refresh(engine, day: date) -> int:
     with _refresh_lock:  # two sessions opening the first page of the day: the second finds nothing left to do
-        return waiting.refresh_waiting(_bootstrapped(url), day).changed
+        return waiting.refresh_waiting(engine, day).changed
+
+
+def _refresh_in_background(engine, day: date) -> None:
+    try:
+        _refresh(engine, day)
+    except Exception:  # noqa: BLE001 - a thread's error would vanish: log it; tomorrow's first rerun tries again
+        logging.getLogger(__name__).exception("The background refresh of what incidents wait for failed")
+
+
+@functools.lru_cache(maxsize=16)
+def _waiting_refreshed(url: str, day: date) -> int | threading.Thread:
+    """The refresh's count of moved incidents, or, when more incidents are due than a viewer should wait for (a
+    quarter's reports falling due at once in a large portfolio, the first day after an upgrade), the thread that
+    does it in the background: the pages show the state as last saved meanwhile, and each batch it writes moves the
+    data versions, so every session reads the new state within a second of it."""
+    engine = _bootstrapped(url)
+    if waiting.stale_count(engine, day) <= SYNC_REFRESH_LIMIT:
+        return _refresh(engine, day)
+    thread = threading.Thread(target=_refresh_in_background, args=(engine, day), daemon=True,
+                              name=f"refresh-waiting-{day.isoformat()}")
+    thread.start()
+    return thread
 
 
 def waiting_up_to_date(today: date | None = None) -> None:
@@ -264,7 +289,8 @@ def waiting_up_to_date(today: date | None = None) -> None:
     per server (:func:`remediation.services.waiting.refresh_waiting`): a monitoring report that fell overdue since an
     incident was last saved shows in the portfolio, the Follow-ups page and the board pack as it does on the
     incident page. Called by app.py on every rerun; after the first of the day it is a dictionary look-up."""
-    if _waiting_refreshed(db.database_url(), today or date.today()):
+    moved = _waiting_refreshed(db.database_url(), today or date.today())
+    if isinstance(moved, int) and moved:  # done here: this rerun reads the new state (a thread: within a second)
         after_write()
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Engine, and_, bindparam, or_, select, update
+from sqlalchemy import Engine, and_, bindparam, func, or_, select, update
 
 from remediation.domain.workflow import DATED_STEPS, evaluate
 from remediation.services.base import Actor, write_audit
@@ -52,6 +52,22 @@ class Refreshed:
     changed: int = 0
 
 
+def _candidates(today: date, everything: bool = False):
+    """Open incidents in a dated step whose stored state is never evaluated (a row from before migration 0012) or
+    evaluated for an earlier day and due to change by ``today`` (``everything``: whatever their day)."""
+    c = t.incidents.c
+    stale = or_(c.state_as_of.is_(None), and_(c.state_as_of < today, c.state_until <= today))
+    return and_(c.status == "open", c.step.in_(sorted(DATED_STEPS)), *(() if everything else (stale,)))
+
+
+def stale_count(engine: Engine, today: date | None = None) -> int:
+    """How many incidents :func:`refresh_waiting` would evaluate for ``today``: one indexed count, so a caller can
+    decide whether to wait for the refresh or run it in the background."""
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(t.incidents)
+                            .where(_candidates(today or date.today()))).scalar_one()
+
+
 def refresh_waiting(engine: Engine, today: date | None = None, actor: Actor = SYSTEM, *,
                     everything: bool = False, batch: int = BATCH) -> Refreshed:
     """Re-evaluate the stored state of every open incident in a dated step whose state is older than ``today``
@@ -59,9 +75,7 @@ def refresh_waiting(engine: Engine, today: date | None = None, actor: Actor = SY
     ``today`` is evaluated for that day again (never moved back)."""
     today = today or date.today()
     c = t.incidents.c
-    # never evaluated (a row from before migration 0012), or evaluated for an earlier day and due to change by now
-    stale = or_(c.state_as_of.is_(None), and_(c.state_as_of < today, c.state_until <= today))
-    candidates = and_(c.status == "open", c.step.in_(sorted(DATED_STEPS)), *(() if everything else (stale,)))
+    candidates = _candidates(today, everything)
     with engine.connect() as conn:
         ids = list(conn.execute(select(c.id).where(candidates).order_by(c.id)).scalars())
     evaluated = changed = 0

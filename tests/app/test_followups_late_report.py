@@ -4,12 +4,15 @@ anyone saving it (the app brings the stored state up to the day on its first rer
 
 from __future__ import annotations
 
+import threading
+
 from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from remediation.domain.followups import CHASED_PARTIES
 from remediation.domain.workflow import evaluate
+from pages import _data
 from remediation.services import bootstrap
 from remediation.storage import engine as db
 from remediation.storage import schema as t
@@ -50,3 +53,20 @@ def test_the_page_lists_a_report_overdue_since_the_last_save(run_app, tmp_path):
     assert not at.exception
     owed = next(df.value for df in at.dataframe if "item" in df.value.columns)
     assert owed.loc[owed["code"] == code, "item"].tolist() == [late]
+
+
+def test_more_incidents_due_than_a_viewer_should_wait_for_are_refreshed_in_the_background(monkeypatch, tmp_path):
+    """A quarter's reports falling due at once in a large portfolio, or the first day after an upgrade: the first
+    rerun of the day starts a thread instead of waiting, and the thread brings the stored state up to the day."""
+    url = f"sqlite:///{tmp_path / 'big.db'}"
+    engine = bootstrap.bootstrap(db.get_engine(url))
+    today = date.today()
+    code, _party, late, before = _saved_before_its_report_was_due(engine, today)
+    monkeypatch.setattr(_data, "SYNC_REFRESH_LIMIT", 0)  # as if thousands were due
+    started = _data._waiting_refreshed(url, today)
+    assert isinstance(started, threading.Thread)
+    started.join(120)
+    assert not started.is_alive()
+    with engine.connect() as conn:
+        assert conn.execute(select(t.incidents.c.waiting_for).where(t.incidents.c.code == code)).scalar_one() == late
+    assert late != before

@@ -16,7 +16,7 @@ from remediation.domain.workflow import evaluate
 from remediation.services import company_work as work
 from remediation.services.admin import ensure_default_policy, update_settings
 from remediation.services.digest import compose
-from remediation.services.waiting import ACTION, refresh_waiting
+from remediation.services.waiting import ACTION, refresh_waiting, stale_count
 from remediation.storage import queries, versions
 from remediation.storage import schema as t
 from remediation.storage.followups import owed_items
@@ -101,6 +101,16 @@ def test_a_second_run_changes_nothing_and_writes_no_audit_entry(engine):
     nothing = refresh_waiting(engine, until)
     assert (nothing.evaluated, nothing.changed) == (1, 0) and _audits(engine) == 1
     assert _stored(engine).state_as_of == until and _stored(engine).waiting_for.startswith(LATE)
+
+
+def test_the_count_of_stale_incidents_is_what_a_refresh_would_evaluate(engine):
+    """stale_count decides whether the first page of the day waits for the refresh or leaves it to a thread
+    (pages._data): it must count exactly the incidents refresh_waiting evaluates, and none once it ran."""
+    _forwarded_then_saved_on(engine, SAVED)
+    due = stale_count(engine, LATER)
+    assert due >= 1
+    assert refresh_waiting(engine, LATER).evaluated == due
+    assert stale_count(engine, LATER) == 0
 
 
 def test_a_state_evaluated_for_a_later_day_is_not_moved_back(engine):
