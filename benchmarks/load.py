@@ -959,7 +959,7 @@ async def drive(args, servers: list[StreamlitServer], codes: list[str], expectat
             # Warm-up: on each server, one session through the path once: the server's first runs, not counted.
             for k in range(len(servers)):
                 warm_results = Results()
-                warm = Session(-1 - k, browser, urls, k, codes, expectations, warm_results, args.timeout * 2, 0,
+                warm = Session(-1 - k, browser, urls, k, codes, expectations, warm_results, args.warmup_timeout, 0,
                                args.seed, runs_paths, args.animations, warm_targets[k:k + 1], args.stale_after)
                 await warm.open()
                 suffix = f" ({SERVER_NAMES[k]})" if len(servers) > 1 else ""
@@ -968,10 +968,10 @@ async def drive(args, servers: list[StreamlitServer], codes: list[str], expectat
                                      ("portfolio", warm.portfolio), ("record", None)]:
                     ok = (await warm.record_step() if action is None
                           else await warm.measure(kind, action) is not None)
-                    if not ok:
+                    if not ok:  # counted; the load still runs (a slow first run is worth measuring after)
                         for kind_, error_kind, message, server in warm_results.errors:
-                            results.error(kind_, error_kind, f"warm-up: {message}", server)
-                        return results, info
+                            results.error("warm-up", error_kind, f"{kind_}: {message}", server)
+                        break
                     if action is not None:
                         results.warmup[kind + suffix] = warm_results.times[kind][-1]
                     else:
@@ -1243,6 +1243,9 @@ def main() -> int:
                              "the servers read the data versions at most once a second)")
     parser.add_argument("--timeout", type=float, default=30.0,
                         help="seconds before an interaction counts as an error (default 30)")
+    parser.add_argument("--warmup-timeout", type=float, default=180.0,
+                        help="seconds the warm-up's interactions may take (the server's first, cold runs; not counted; "
+                             "default 180: on a loaded machine the first portfolio run can take a minute)")
     parser.add_argument("--think", type=float, default=20.0,
                         help="mean pause after each interaction, seconds (uniform 0.5-1.5x; default 20, a reviewer "
                              "reading the page; 0: back to back)")
@@ -1286,7 +1289,8 @@ def main() -> int:
             url = schema_url(url, args.schema)
             database, kind = f"one PostgreSQL database (schema {args.schema}, {made})", "PostgreSQL"
         else:
-            kind = "PostgreSQL" if url.startswith("postgresql") else url.split(":", 1)[0]
+            kind = ("PostgreSQL" if url.startswith("postgresql") else "SQLite" if url.startswith("sqlite")
+                    else url.split(":", 1)[0])
             database = f"{kind} (--database-url)"
         codes = incident_codes(url)
         if not codes:
