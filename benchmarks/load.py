@@ -1,12 +1,17 @@
-"""Load test: concurrent browser sessions against one Streamlit server (issue #6, "Concurrent sessions").
+"""Load test: concurrent browser sessions against one or two Streamlit servers (issues #6 and #15).
 
 Not a test (timings are not deterministic; pytest collects ``tests/`` only). Run::
 
     python benchmarks/load.py                                   # 20 sessions, 60 s, a fresh 10,000-incident SQLite file
     python benchmarks/load.py --sessions 4 --duration 20        # a quick run while developing
     python benchmarks/load.py --database-url postgresql+psycopg://USER@127.0.0.1:5432/DB  # an existing portfolio
+    # PostgreSQL, a schema of its own (made, and 10,000 incidents generated, unless it holds them already), and
+    # two servers sharing it:
+    python benchmarks/load.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test --schema load15 \
+        --servers 2
 
-It starts ONE ``streamlit run app.py`` on loopback (``tests/e2e/helpers.py``) and one headless Chromium
+It starts one ``streamlit run app.py`` on loopback (``--servers 2``: two, on two ports, one after the other,
+sharing the database; session *i* is on server *i* mod 2) (``tests/e2e/helpers.py``) and one headless Chromium
 with a browser context per session, all driven from one asyncio loop (Playwright's async API: one driver
 process, no threads). A warm-up pass (one session, not counted) gives the server its first runs; then each
 session opens its first page, two at a time (a new context's cold cache costs the browser seconds of CPU,
@@ -20,13 +25,22 @@ each interaction:
 2. **triage**: click "What-if triage" in the sidebar until the matrix marks the default facts' scenario;
 3. **triage change**: change one input (the trading link, or the "repeated" toggle) until the matrix marks
    the scenario the level rules give for the new facts and the Level 1 answer matches them;
-4. **portfolio**: click "Portfolio" in the sidebar until the pipeline chart is drawn (its bars exist).
+4. **portfolio**: click "Portfolio" in the sidebar until the pipeline chart is drawn (its bars exist);
+5. a write, checked on the other server: load an incident at Step 1 whose credibility is not decided (timed as
+   an **incident**; each session has its own share of them, so no two sessions write to one incident; in local
+   mode, no sign-in configured, every session is the local admin), fill in the credibility form (Yes, decided
+   today; not timed), then **record**: submit it until the page shows the actionability form; then at once
+   **seen**: load that incident on the other server (one server: the same one, in a new session) until it shows
+   the actionability form too. The other server knows of the write only through the database (its data versions
+   from the audit log, ``remediation/storage/versions.py``, read at most once a second). A page there that still
+   shows the credibility form is reloaded; it is a "stale read" error if it was loaded more than
+   ``--stale-after`` (2) seconds after the write had finished.
 
 An interaction is timed from the action (navigation or click) until, in the page, its expected elements
 are there and the app has finished running (``stApp`` connected and ``notRunning``, no running indicator,
 no skeletons), checked in the page by a MutationObserver on every DOM change: exact to the change, and
 no polling from the harness. Its
-**server** part is timed inside the server by a probe put on the server's PYTHONPATH (``sitecustomize``;
+**server** part is timed inside the server (the server the page is on) by a probe put on the server's PYTHONPATH (``sitecustomize``;
 the app is untouched) that records every script run with its Streamlit session id: the runs of that
 session during the interaction, first start to last end. (Timing it on the websocket does not work here:
 Chromium's renderers grant the websocket its receive quota, so a busy renderer delays even the frames'
@@ -47,9 +61,12 @@ have and interactions time out in the browser while the server is mostly idle; t
 a timeout's message (did the server finish its run?) show which side ran out.
 
 It prints a table (p50/p95/max per interaction kind and overall, server p50/p95, completed interactions,
-errors with a sample message), the server's peak memory (``/proc/<pid>/status`` VmHWM) and the CPU used
-by the server, the browser, the harness and other work on the machine, and writes it as a "Load test"
-markdown section to ``--output`` (default ``benchmarks/LOAD.md``; a "## Load test" section there is replaced).
+errors with a sample message; with two servers each kind per server, and overall per server and for both), the
+servers' peak memory (``/proc/<pid>/status`` VmHWM), the CPU used by the servers, the browser, the harness and other
+work on the machine, the load average when the load began and ended, and how long each write took to show on the
+other server, and writes it as a markdown section to ``--output`` (default ``benchmarks/LOAD.md``) headed by the
+configuration ("## Load test: one server, SQLite", "… 2 servers, PostgreSQL"): the section with that heading is
+replaced, the others kept.
 """
 
 from __future__ import annotations
