@@ -1196,7 +1196,7 @@ def report(args, results: Results, info: dict, meta: dict) -> str:
                      f"{info.get('start_wall', 0):.0f} s, p50 {ms(percentile(results.starts, 50))} ms, max "
                      f"{ms(max(results.starts))} ms")
     cpu = info.get("cpu")
-    if cpu and all_times:
+    if cpu and cpu.get("wall"):
         cores = cpu["capacity"] / cpu["wall"]
 
         def share(x: float) -> str:
@@ -1209,8 +1209,9 @@ def report(args, results: Results, info: dict, meta: dict) -> str:
             f"{share(cpu['server'])}, peak {info.get('server_cpu_peak', 0):.2f} of a core over a second; Chromium "
             f"{share(cpu['browser'])}; harness (Python and Playwright's driver) {share(cpu['harness'])}; other work "
             f"on the machine {share(max(0.0, cpu['other']))}")
-        facts.append(f"CPU per interaction: server{'s' if multi else ''} {cpu['server'] / n:.2f} s, Chromium "
-                     f"{cpu['browser'] / n:.2f} s")
+        if n:
+            facts.append(f"CPU per interaction: server{'s' if multi else ''} {cpu['server'] / n:.2f} s, Chromium "
+                         f"{cpu['browser'] / n:.2f} s")
     if results.probes_404:
         facts.append(f"{results.probes_404} HTTP 404s of Streamlit's base-path probe on deep links "
                      f"(``/incident/_stcore/health``, ``…/host-config``) are expected and not counted")
