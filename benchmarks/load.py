@@ -1,12 +1,17 @@
-"""Load test: concurrent browser sessions against one Streamlit server (issue #6, "Concurrent sessions").
+"""Load test: concurrent browser sessions against one or two Streamlit servers (issues #6 and #15).
 
 Not a test (timings are not deterministic; pytest collects ``tests/`` only). Run::
 
     python benchmarks/load.py                                   # 20 sessions, 60 s, a fresh 10,000-incident SQLite file
     python benchmarks/load.py --sessions 4 --duration 20        # a quick run while developing
     python benchmarks/load.py --database-url postgresql+psycopg://USER@127.0.0.1:5432/DB  # an existing portfolio
+    # PostgreSQL, a schema of its own (made, and 10,000 incidents generated, unless it holds them already), and
+    # two servers sharing it:
+    python benchmarks/load.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test --schema load15 \
+        --servers 2
 
-It starts ONE ``streamlit run app.py`` on loopback (``tests/e2e/helpers.py``) and one headless Chromium
+It starts one ``streamlit run app.py`` on loopback (``--servers 2``: two, on two ports, one after the other,
+sharing the database; session *i* is on server *i* mod 2) (``tests/e2e/helpers.py``) and one headless Chromium
 with a browser context per session, all driven from one asyncio loop (Playwright's async API: one driver
 process, no threads). A warm-up pass (one session, not counted) gives the server its first runs; then each
 session opens its first page, two at a time (a new context's cold cache costs the browser seconds of CPU,
@@ -20,13 +25,22 @@ each interaction:
 2. **triage**: click "What-if triage" in the sidebar until the matrix marks the default facts' scenario;
 3. **triage change**: change one input (the trading link, or the "repeated" toggle) until the matrix marks
    the scenario the level rules give for the new facts and the Level 1 answer matches them;
-4. **portfolio**: click "Portfolio" in the sidebar until the pipeline chart is drawn (its bars exist).
+4. **portfolio**: click "Portfolio" in the sidebar until the pipeline chart is drawn (its bars exist);
+5. a write, checked on the other server: load an incident at Step 1 whose credibility is not decided (timed as
+   an **incident**; each session has its own share of them, so no two sessions write to one incident; in local
+   mode, no sign-in configured, every session is the local admin), fill in the credibility form (Yes, decided
+   today; not timed), then **record**: submit it until the page shows the actionability form; then at once
+   **seen**: load that incident on the other server (one server: the same one, in a new session) until it shows
+   the actionability form too. The other server knows of the write only through the database (its data versions
+   from the audit log, ``remediation/storage/versions.py``, read at most once a second). A page there that still
+   shows the credibility form is reloaded; it is a "stale read" error if it was loaded more than
+   ``--stale-after`` (2) seconds after the write had finished.
 
 An interaction is timed from the action (navigation or click) until, in the page, its expected elements
 are there and the app has finished running (``stApp`` connected and ``notRunning``, no running indicator,
 no skeletons), checked in the page by a MutationObserver on every DOM change: exact to the change, and
 no polling from the harness. Its
-**server** part is timed inside the server by a probe put on the server's PYTHONPATH (``sitecustomize``;
+**server** part is timed inside the server (the server the page is on) by a probe put on the server's PYTHONPATH (``sitecustomize``;
 the app is untouched) that records every script run with its Streamlit session id: the runs of that
 session during the interaction, first start to last end. (Timing it on the websocket does not work here:
 Chromium's renderers grant the websocket its receive quota, so a busy renderer delays even the frames'
@@ -47,9 +61,12 @@ have and interactions time out in the browser while the server is mostly idle; t
 a timeout's message (did the server finish its run?) show which side ran out.
 
 It prints a table (p50/p95/max per interaction kind and overall, server p50/p95, completed interactions,
-errors with a sample message), the server's peak memory (``/proc/<pid>/status`` VmHWM) and the CPU used
-by the server, the browser, the harness and other work on the machine, and writes it as a "Load test"
-markdown section to ``--output`` (default ``benchmarks/LOAD.md``; a "## Load test" section there is replaced).
+errors with a sample message; with two servers each kind per server, and overall per server and for both), the
+servers' peak memory (``/proc/<pid>/status`` VmHWM), the CPU used by the servers, the browser, the harness and other
+work on the machine, the load average when the load began and ended, and how long each write took to show on the
+other server, and writes it as a markdown section to ``--output`` (default ``benchmarks/LOAD.md``) headed by the
+configuration ("## Load test: one server, SQLite", "… 2 servers, PostgreSQL"): the section with that heading is
+replaced, the others kept.
 """
 
 from __future__ import annotations
@@ -89,8 +106,15 @@ KINDS = {  # interaction kind → what it is, in the order of the path
     "triage": "What-if triage from the sidebar",
     "triage change": "change a triage input, answer updated",
     "portfolio": "Portfolio from the sidebar, pipeline chart drawn",
+    "record": "record credibility on a Step 1 incident (a write), the page moved on to actionability",
+    "seen": "the other server shows that write: load the incident there until it has moved on",
     "portfolio load": "load / in a new page (only after an error)",
 }
+#: The form a record step fills in (an incident at Step 1, credibility not decided) and the one the incident
+#: shows once it is recorded.
+RECORD_FORM, NEXT_FORM = "Record credibility", "Record actionability"
+SUBMIT_SELECTOR = "[data-testid='stFormSubmitButton']"
+SERVER_NAMES = "ABCD"
 FINISHED_SELECTOR = ("[data-testid='stApp'][data-test-connection-state='CONNECTED']"
                      "[data-test-script-state='notRunning']")
 NAV_LINK = "[data-testid='stSidebarNav'] a"
@@ -109,14 +133,22 @@ BASE_PATH_PROBE = re.compile(r"^/[^/]+/_stcore/(health|host-config)$")
 class Results:
     times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     server_times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    errors: list[tuple[str, str, str]] = field(default_factory=list)  # (interaction kind, error kind, message)
-    records: list[tuple[str, str, float, float]] = field(default_factory=list)  # kind, session id, start, end
+    #: (server index, kind) → times, and the server's own part of them
+    by_server: dict[tuple[int, str], list[float]] = field(default_factory=lambda: defaultdict(list))
+    server_by_server: dict[tuple[int, str], list[float]] = field(default_factory=lambda: defaultdict(list))
+    #: (interaction kind, error kind, message, server index or None)
+    errors: list[tuple[str, str, str, int | None]] = field(default_factory=list)
+    #: kind, server index, session id, start, end
+    records: list[tuple[str, int, str, float, float]] = field(default_factory=list)
     warmup: dict[str, float] = field(default_factory=dict)
     starts: list[float] = field(default_factory=list)  # each session's first page, two at a time
     probes_404: int = 0
+    lags: list[float] = field(default_factory=list)  # a write done on one server → shown on the other
+    stale: int = 0  # page loads on the other server that still showed the old state (then reloaded)
+    no_target: int = 0  # record steps skipped: the session had no Step 1 incident left to write to
 
-    def error(self, kind: str, error_kind: str, message: str) -> None:
-        self.errors.append((kind, error_kind, " ".join(message.split())[:700]))
+    def error(self, kind: str, error_kind: str, message: str, server: int | None = None) -> None:
+        self.errors.append((kind, error_kind, " ".join(message.split())[:700], server))
 
 
 class InteractionError(Exception):
@@ -142,11 +174,91 @@ def first_line(exc: BaseException) -> str:
 
 
 def generate(url: str, incidents: int) -> float:
+    """``python -m remediation demo`` into ``url``. One worker on SQLite: two processes writing their shards into
+    one file wait for each other's locks, and on a loaded machine longer than SQLite's busy timeout."""
     start = time.perf_counter()
+    workers = ["--workers", "1"] if url.startswith("sqlite") else []
     subprocess.run([sys.executable, "-m", "remediation", "--database-url", url, "demo",
-                    "--incidents", str(incidents), "--seed", "7"], check=True, cwd=ROOT,
+                    "--incidents", str(incidents), "--seed", "7", *workers], check=True, cwd=ROOT,
                    stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
+
+
+def schema_url(base: str, schema: str) -> str:
+    """``base`` (a PostgreSQL URL) with ``schema`` as its search path, as ``benchmarks/run.py`` does."""
+    return base + ("&" if "?" in base else "?") + f"options=-csearch_path%3D{schema}"
+
+
+def prepare_schema(base: str, schema: str, incidents: int, regenerate: bool) -> str:
+    """A portfolio of ``incidents`` in the PostgreSQL schema ``schema`` of ``base``: reused if it holds that many
+    incidents (``regenerate``: always made anew), else the schema is dropped, created and generated into."""
+    from sqlalchemy import create_engine, func, select, text
+
+    from remediation.storage import engine as db
+    from remediation.storage.schema import incidents as incidents_table
+
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,40}", schema):
+        raise SystemExit(f"--schema {schema!r}: lower-case letters, digits and underscores only")
+    url = schema_url(base, schema)
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM information_schema.schemata WHERE schema_name = :s"),
+                                  {"s": schema}).first() is not None
+        found = None
+        if exists and not regenerate:
+            engine = db.make_engine(url)
+            try:
+                db.migrate(engine)
+                with engine.connect() as conn:
+                    found = conn.execute(select(func.count()).select_from(incidents_table)).scalar_one()
+            except Exception:  # noqa: BLE001 - not a usable portfolio: made anew below
+                found = None
+            finally:
+                engine.dispose()
+        if found == incidents:
+            made = "reused"
+            print(f"reusing the {incidents:,} incidents in schema {schema}", flush=True)
+        else:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            print(f"generating {incidents:,} incidents into schema {schema} …", flush=True)
+            elapsed = generate(url, incidents)
+            print(f"  {elapsed:.1f} s", flush=True)
+            made = f"generated in {elapsed:.0f} s"
+        # Statistics for the planner, as autovacuum would give soon after (it had not, 40 minutes after a
+        # generation on a loaded machine: without them the portfolio's money query ran for minutes).
+        analyze = create_engine(url, isolation_level="AUTOCOMMIT")
+        try:
+            with analyze.connect() as conn:
+                conn.execute(text("ANALYZE"))
+        finally:
+            analyze.dispose()
+        return made
+    finally:
+        admin.dispose()
+
+
+def write_targets(url: str) -> list[str]:
+    """Incidents a record step can write to: open at Step 1, credibility not decided (so the page shows the
+    credibility form), in code order. Each is written once: the sessions take disjoint shares."""
+    from sqlalchemy import and_, select
+
+    from remediation.storage.engine import make_engine
+    from remediation.storage.schema import incidents, verifications
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            query = (select(incidents.c.code)
+                     .select_from(incidents.outerjoin(verifications, verifications.c.incident_id == incidents.c.id))
+                     .where(and_(incidents.c.status == "open", incidents.c.step == 1, verifications.c.credible.is_(None),
+                                 verifications.c.audit_programme_notified_on.is_(None)))
+                     .order_by(incidents.c.code))
+            return list(conn.execute(query).scalars())
+    finally:
+        engine.dispose()
 
 
 def incident_codes(url: str) -> list[str]:
@@ -227,12 +339,17 @@ if _path:
 '''
 
 
-def probe_env(workdir: Path) -> dict[str, str]:
+def probe_file(workdir: Path, server: int) -> Path:
+    """Where server number ``server``'s probe writes its script runs."""
+    return workdir / f"script-runs-{server}.txt"
+
+
+def probe_env(workdir: Path, server: int = 0) -> dict[str, str]:
     folder = workdir / "probe"
     folder.mkdir(exist_ok=True)
     (folder / "sitecustomize.py").write_text(SERVER_PROBE)
     path = os.pathsep.join(p for p in (str(folder), os.environ.get("PYTHONPATH", "")) if p)
-    return {"PYTHONPATH": path, "LOAD_PROBE_FILE": str(workdir / "script-runs.txt")}
+    return {"PYTHONPATH": path, "LOAD_PROBE_FILE": str(probe_file(workdir, server))}
 
 
 class ScriptRuns:
@@ -339,14 +456,14 @@ class Monitor:
     renderers' priority itself, so the setting is renewed on every sample (threads included).
     A process's CPU time is kept at its last sample, so a renderer that exits still counts."""
 
-    def __init__(self, server_pid: int, nice: int) -> None:
-        self.server_pid = server_pid
+    def __init__(self, server_pids: list[int], nice: int) -> None:
+        self.server_pids = list(server_pids)
         self.nice = nice
         self.me = os.getpid()
         self.cpu: dict[str, dict[int, float]] = {"server": {}, "browser": {}, "harness": {}}
         self.base: dict[str, dict[int, float]] = {}
-        self.server_samples: list[float] = []  # the server's share of one core, per interval
-        self.rss_peak = 0
+        self.server_samples: list[float] = []  # the servers' share of one core, per interval (all servers)
+        self.rss_peak: dict[int, int] = dict.fromkeys(self.server_pids, 0)  # per server pid, KiB
         self.measuring = False
         self._last_server = None
         self._machine0 = None
@@ -354,7 +471,7 @@ class Monitor:
 
     def sample(self) -> None:
         table = _proc_table()
-        server = _descendants(table, self.server_pid)
+        server = set().union(*(_descendants(table, pid) for pid in self.server_pids))
         mine = _descendants(table, self.me) - server
         for pid in server:
             self.cpu["server"][pid] = table[pid][1]
@@ -364,14 +481,15 @@ class Monitor:
             if browser and self.nice and _is_renderer(pid):
                 self._renice(pid)
         now = time.monotonic()
-        server_cpu = table.get(self.server_pid, (0, 0.0, ""))[1]
+        server_cpu = sum(table.get(pid, (0, 0.0, ""))[1] for pid in self.server_pids)
         if self._last_server is not None and self.measuring:
             t, c = self._last_server
             if now > t:
                 self.server_samples.append((server_cpu - c) / (now - t))
         self._last_server = (now, server_cpu)
         if self.measuring:
-            self.rss_peak = max(self.rss_peak, vm_kib(self.server_pid, "VmRSS") or 0)
+            for pid in self.server_pids:
+                self.rss_peak[pid] = max(self.rss_peak[pid], vm_kib(pid, "VmRSS") or 0)
 
     def _renice(self, pid: int) -> None:
         try:
@@ -430,12 +548,15 @@ class Monitor:
 #: mutation, so the time is exact and no animation frames are forced), early when an exception box or a dialog
 #: appears, or after ``timeout`` ms with the conditions still unmet. A condition: ``sel`` (CSS, first match),
 #: with ``absent`` (no match), ``text``/``not`` (the first match's text contains / does not contain it), ``any``
-#: (any match, not the first, contains ``text``), ``has`` (the first match has a descendant matching it), or
-#: ``path`` (a regular expression for location.pathname).
+#: (any match, not the first, contains ``text``), ``none`` (no match contains ``text``), ``has`` (the first match
+#: has a descendant matching it), ``path`` (a regular expression for location.pathname), or ``anyOf`` (a list of
+#: conditions, one of which holds).
 WAIT_JS = """
 async ({conds, timeout}) => {
   const text = (el) => (el.textContent || "").replace(/\\s+/g, " ");
   const holds = (c) => {
+    if (c.anyOf) return c.anyOf.some(holds);
+    if (c.none) return !Array.from(document.querySelectorAll(c.sel)).some((el) => text(el).includes(c.text));
     if (c.path) return new RegExp(c.path).test(location.pathname);
     if (c.absent) return document.querySelector(c.sel) === null;
     if (c.any) return Array.from(document.querySelectorAll(c.sel)).some((el) => text(el).includes(c.text));
@@ -497,19 +618,27 @@ def finished_conditions() -> list[dict]:
 
 
 class Session:
-    """One browser context and page, and the path it loops through."""
+    """One browser context and page, and the path it loops through, on its own server ``servers[home]``; only
+    the check that a write shows on the other server loads a page there."""
 
-    def __init__(self, number: int, browser, base_url: str, codes: list[str], expect_triage, results: Results,
-                 timeout: float, think: float, seed: int, runs_path: Path, animations: bool = False) -> None:
+    def __init__(self, number: int, browser, servers: list[str], home: int, codes: list[str], expect_triage,
+                 results: Results, timeout: float, think: float, seed: int, runs_paths: list[Path],
+                 animations: bool = False, targets: list[str] | None = None, stale_after: float = 2.0) -> None:
         self.number = number
         self.browser = browser
-        self.base_url = base_url
+        self.servers = servers
+        self.home = home
+        self.other = (home + 1) % len(servers)  # one server: the same one
+        self.on = home  # the server the page is on
+        self.base_url = servers[home]
         self.codes = codes
+        self.targets = list(targets or [])  # Step 1 incidents this session writes to, one per record step
+        self.stale_after = stale_after
         self.expect_triage = expect_triage
         self.results = results
         self.timeout = timeout
         self.think = think
-        self.runs_path = runs_path
+        self.runs_paths = runs_paths
         self.animations = animations
         self.rng = random.Random(seed * 1000 + number)
         self.context = None
@@ -539,9 +668,10 @@ class Session:
                 pass
 
     def _on_response(self, response) -> None:
-        if response.status < 400 or not response.url.startswith(self.base_url):
+        base = next((url for url in self.servers if response.url.startswith(url)), None)
+        if response.status < 400 or base is None:
             return
-        path = response.url[len(self.base_url):].split("?", 1)[0]
+        path = response.url[len(base):].split("?", 1)[0]
         if response.status == 404 and BASE_PATH_PROBE.match(path):
             self.results.probes_404 += 1
             return
@@ -596,14 +726,17 @@ class Session:
             kind = "page not found" if "Page not found" in result["message"] else result["kind"]
             raise InteractionError(kind, f"{self.page.url}: {result['message']}")
         # Whose time ran out: had the server finished a script run for this session (its own probe says so)?
-        runs = ScriptRuns.load(self.runs_path).between(self.session_id, self.mono_started - 0.05, time.monotonic())
+        runs = ScriptRuns.load(self.runs_paths[self.on]).between(self.session_id, self.mono_started - 0.05,
+                                                                  time.monotonic())
         who = (f"the server had finished its script run(s) for this session, {runs[1] - runs[0]:.1f} s from first "
                f"start to last end" if runs else "the server had not finished any script run for this session")
         raise InteractionError("timeout", f"after {self.timeout:.0f} s on {self.page.url}: "
                                           f"{'; '.join(result['unmet'])} still missing ({who})")
 
-    async def _goto(self, path: str) -> None:
-        response = await self.page.goto(self.base_url + path, wait_until="commit", timeout=self.timeout * 1000)
+    async def _goto(self, path: str, server: int | None = None) -> None:
+        self.on = self.home if server is None else server
+        response = await self.page.goto(self.servers[self.on] + path, wait_until="commit",
+                                        timeout=self.timeout * 1000)
         if response is not None and response.status >= 400:
             raise InteractionError("http", f"HTTP {response.status} for {response.url}")
 
@@ -677,13 +810,95 @@ class Session:
             {"name": "the pipeline chart's bars", "sel": chart, "has": "g.point"},
         ])
 
+    # --- the write, and the other server seeing it -------------------------------------------------------
+    # A record step: open a Step 1 incident whose credibility is not decided (timed as an "incident"), fill the
+    # credibility form (not timed: the user typing), submit it ("record": until the page has moved on to the
+    # actionability form), then at once load the incident on the other server ("seen": until it shows the
+    # actionability form there too). A page there that still shows the credibility form is stale: reloaded
+    # while the write is younger than ``stale_after`` seconds when the load began (the servers read the data
+    # versions at most once a second), an error after that.
+
+    def _incident_page(self, code: str) -> list[dict]:
+        return [{"name": f"title {code}", "sel": "h1", "text": code}, *finished_conditions()]
+
+    async def open_target(self, started: float, code: str) -> float:
+        await self._goto(f"/incident?incident={code}")
+        return await self._until(started, [
+            *self._incident_page(code),
+            {"name": f"the {RECORD_FORM} form", "sel": SUBMIT_SELECTOR, "any": True, "text": RECORD_FORM},
+        ])
+
+    async def fill_credibility(self) -> None:
+        form = self.page.locator("[data-testid='stForm']").filter(has_text=RECORD_FORM)
+        await form.get_by_text("Yes", exact=True).click(timeout=self.timeout * 1000)
+        # Streamlit's date field is a group of spinbuttons; typing into the year runs on into month and day.
+        await form.get_by_role("spinbutton", name="year, Decided on").click(timeout=self.timeout * 1000)
+        await self.page.keyboard.type(date.today().strftime("%Y%m%d"))
+
+    async def record(self, started: float) -> float:
+        form = self.page.locator("[data-testid='stForm']").filter(has_text=RECORD_FORM)
+        await form.get_by_role("button", name=RECORD_FORM).click(timeout=self.timeout * 1000)
+        return await self._until(started, [
+            {"name": f"the {NEXT_FORM} form", "sel": SUBMIT_SELECTOR, "any": True, "text": NEXT_FORM},
+            {"name": f"no {RECORD_FORM} form", "sel": SUBMIT_SELECTOR, "none": True, "text": RECORD_FORM},
+            *finished_conditions(),
+        ])
+
+    async def seen(self, started: float, code: str, written: float) -> float:
+        """On the other server, until the incident shows the write made at ``written`` (``time.monotonic()``)."""
+        while True:
+            loaded = time.monotonic()
+            await self._goto(f"/incident?incident={code}", self.other)
+            at = await self._until(started, [
+                *self._incident_page(code),
+                {"name": f"the {NEXT_FORM} form (or the stale {RECORD_FORM} form)", "anyOf": [
+                    {"sel": SUBMIT_SELECTOR, "any": True, "text": NEXT_FORM},
+                    {"sel": SUBMIT_SELECTOR, "any": True, "text": RECORD_FORM}]},
+            ])
+            fresh = await self.page.evaluate(
+                "([sel, text]) => Array.from(document.querySelectorAll(sel)).some((el) => el.textContent.includes(text))",
+                [SUBMIT_SELECTOR, NEXT_FORM])
+            if fresh:
+                self.results.lags.append(time.monotonic() - written)
+                return at
+            self.results.stale += 1
+            if loaded - written > self.stale_after:
+                raise InteractionError("stale read", f"{self.page.url} still shows the {RECORD_FORM} form in a page "
+                                                     f"loaded {loaded - written:.1f} s after the write on server "
+                                                     f"{SERVER_NAMES[self.home]}")
+            await asyncio.sleep(max(0.0, written + self.stale_after - time.monotonic()) / 2)
+
+    async def record_step(self) -> bool:
+        """Open a target, fill, record, and check the other server; False after an error (recorded)."""
+        from playwright.async_api import Error as PlaywrightError
+
+        if not self.targets:
+            self.results.no_target += 1
+            return True
+        code = self.targets.pop(0)
+        if await self.measure("incident", lambda s: self.open_target(s, code)) is None:
+            return False
+        try:
+            await asyncio.wait_for(self.fill_credibility(), timeout=self.timeout + 15)
+        except (PlaywrightError, asyncio.TimeoutError) as exc:
+            self.results.error("record", "browser", f"session {self.number} filling the form on {self.page.url}: "
+                                                    f"{first_line(exc)}", self.on)
+            return False
+        if await self.measure("record", self.record) is None:
+            return False
+        written = time.monotonic()
+        return await self.measure("seen", lambda s: self.seen(s, code, written), server=self.other) is not None
+
     # --- measuring and looping ----------------------------------------------------------------------
 
-    async def measure(self, kind: str, action, results: Results | None = None) -> float | None:
-        """Run one interaction; its time in seconds, or None (and an error recorded) if it failed."""
+    async def measure(self, kind: str, action, results: Results | None = None,
+                      server: int | None = None) -> float | None:
+        """Run one interaction; its time in seconds, or None (and an error recorded) if it failed. ``server``:
+        the server it is counted for (default: the session's own)."""
         from playwright.async_api import Error as PlaywrightError
 
         results = results or self.results
+        server = self.home if server is None else server
         started, mono = time.time(), time.monotonic()
         self.mono_started = mono
         try:
@@ -692,17 +907,18 @@ class Session:
             if problem is not None:
                 raise problem
         except InteractionError as exc:
-            results.error(kind, exc.error_kind, f"session {self.number}: {exc}")
+            results.error(kind, exc.error_kind, f"session {self.number}: {exc}", server)
             return None
         except (PlaywrightError, asyncio.TimeoutError) as exc:
             text = first_line(exc)
             error_kind = ("connection" if "net::ERR" in text
                           else "timeout" if "imeout" in text or isinstance(exc, asyncio.TimeoutError) else "browser")
-            results.error(kind, error_kind, f"session {self.number} on {self.page.url}: {text}")
+            results.error(kind, error_kind, f"session {self.number} on {self.page.url}: {text}", server)
             return None
         elapsed = done_at - started
         results.times[kind].append(elapsed)
-        results.records.append((kind, self.session_id, mono, mono + elapsed))
+        results.by_server[(server, kind)].append(elapsed)
+        results.records.append((kind, server, self.session_id, mono, mono + elapsed))
         return elapsed
 
     async def pause(self, stop_at: float) -> None:
@@ -710,15 +926,16 @@ class Session:
             await asyncio.sleep(min(self.rng.uniform(0.5, 1.5) * self.think, max(0.0, stop_at - time.monotonic())))
 
     def path(self) -> list[tuple[str, object]]:
-        """The loop, from the portfolio page: incident, triage, triage change, back to the portfolio."""
+        """The loop, from the portfolio page: incident, triage, triage change, back to the portfolio, record (a
+        write, checked on the other server; see :meth:`record_step`)."""
         return [("incident", self.incident), ("triage", self.triage), ("triage change", self.triage_change),
-                ("portfolio", self.portfolio)]
+                ("portfolio", self.portfolio), ("record", None)]
 
     async def start(self, first: int, results: Results) -> None:
         """Open the page the path's step ``first`` starts from (not counted; errors are)."""
         kind = self.path()[first][0]
         action = {"incident": self.portfolio_load, "triage": self.incident, "triage change": self.triage_load,
-                  "portfolio": self.triage_load}[kind]
+                  "portfolio": self.triage_load, "record": self.triage_load}[kind]
         self.first = first
         await self.measure("session start", action, results)
 
@@ -728,7 +945,8 @@ class Session:
         path, step = self.path(), self.first
         while time.monotonic() < stop_at:
             kind, action = path[step]
-            if await self.measure(kind, action) is None:
+            ok = await self.record_step() if kind == "record" else await self.measure(kind, action) is not None
+            if not ok:
                 await self.pause(stop_at)
                 while time.monotonic() < stop_at and await self.measure("portfolio load", self.portfolio_load) is None:
                     await self.pause(stop_at)
@@ -743,66 +961,83 @@ class Session:
 # --------------------------------------------------------------------------------------------------
 
 
-async def drive(args, server: StreamlitServer, codes: list[str], expectations, chromium: str) -> tuple[Results, dict]:
+async def drive(args, servers: list[StreamlitServer], codes: list[str], expectations, chromium: str,
+                targets: list[str]) -> tuple[Results, dict]:
     from playwright.async_api import async_playwright
 
     results = Results()
     info: dict = {}
-    monitor = Monitor(server.process.pid, args.browser_nice)
+    urls = [server.url for server in servers]
+    runs_paths = [probe_file(Path(args.workdir), k) for k in range(len(servers))]
+    monitor = Monitor([server.process.pid for server in servers], args.browser_nice)
+    # Each record step writes to an incident of its own: one per server for the warm-up, the rest dealt out.
+    warm_targets, targets = targets[:len(servers)], targets[len(servers):]
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
         info["chromium"] = browser.version
         monitor.watch()
         try:
-            # Warm-up: one session through the path once: the server's first runs, not counted.
-            runs_path = Path(args.workdir) / "script-runs.txt"
-            warm = Session(-1, browser, server.url, codes, expectations, results, args.timeout * 2, 0, args.seed,
-                           runs_path, args.animations)
-            await warm.open()
-            warm_results = Results()
-            for kind, action in [("portfolio load", warm.portfolio_load), ("incident", warm.incident),
-                                 ("triage", warm.triage), ("triage change", warm.triage_change),
-                                 ("portfolio", warm.portfolio)]:
-                elapsed = await warm.measure(kind, action, warm_results)
-                if elapsed is None:
-                    for kind_, error_kind, message in warm_results.errors:
-                        results.error(kind_, error_kind, f"warm-up: {message}")
-                    return results, info
-                results.warmup[kind] = elapsed
-            await warm.close()
+            # Warm-up: on each server, one session through the path once: the server's first runs, not counted.
+            for k in range(len(servers)):
+                warm_results = Results()
+                warm = Session(-1 - k, browser, urls, k, codes, expectations, warm_results, args.warmup_timeout, 0,
+                               args.seed, runs_paths, args.animations, warm_targets[k:k + 1], args.stale_after)
+                await warm.open()
+                suffix = f" ({SERVER_NAMES[k]})" if len(servers) > 1 else ""
+                for kind, action in [("portfolio load", warm.portfolio_load), ("incident", warm.incident),
+                                     ("triage", warm.triage), ("triage change", warm.triage_change),
+                                     ("portfolio", warm.portfolio), ("record", None)]:
+                    ok = (await warm.record_step() if action is None
+                          else await warm.measure(kind, action) is not None)
+                    if not ok:  # counted; the load still runs (a slow first run is worth measuring after)
+                        for kind_, error_kind, message, server in warm_results.errors:
+                            results.error("warm-up", error_kind, f"{kind_}: {message}", server)
+                        break
+                    if action is not None:
+                        results.warmup[kind + suffix] = warm_results.times[kind][-1]
+                    else:
+                        for kind_ in ("record", "seen"):
+                            if warm_results.times.get(kind_):
+                                results.warmup[kind_ + suffix] = warm_results.times[kind_][-1]
+                await warm.close()
 
             # Every session opens the page its first step starts from, two at a time: a new context's cold cache
             # (the app's JavaScript fetched and compiled) costs the browser seconds of CPU, which 20 at once on two
-            # cores would turn into minutes. Not counted; errors are.
-            sessions = [Session(i, browser, server.url, codes, expectations, results, args.timeout, args.think,
-                                args.seed, runs_path, args.animations) for i in range(args.sessions)]
+            # cores would turn into minutes. Not counted; errors are. Session i is on server i mod servers.
+            sessions = [Session(i, browser, urls, i % len(servers), codes, expectations, results, args.timeout,
+                                args.think, args.seed, runs_paths, args.animations, targets[i::args.sessions],
+                                args.stale_after)
+                        for i in range(args.sessions)]
             gate = asyncio.Semaphore(2)
             start_results = Results()
 
             async def start(session: Session) -> None:
                 async with gate:
                     await session.open()
-                    await session.start(session.number % 4, start_results)
+                    await session.start(session.number % len(session.path()), start_results)
 
             t_start = time.monotonic()
             await asyncio.gather(*(start(s) for s in sessions))
             info["start_wall"] = time.monotonic() - t_start
             results.starts = start_results.times["session start"]
-            for kind, error_kind, message in start_results.errors:
-                results.error(kind, error_kind, f"session start: {message}")
+            for kind, error_kind, message, server in start_results.errors:
+                results.error(kind, error_kind, f"session start: {message}", server)
 
-            info["server_rss_before_kib"] = vm_kib(server.process.pid, "VmRSS")
+            info["server_rss_before_kib"] = [vm_kib(server.process.pid, "VmRSS") for server in servers]
+            info["loadavg_before"] = os.getloadavg()
             monitor.start()
             t0 = info["t0"] = time.monotonic()
             stop_at = t0 + args.duration
             ramp = ramp_up(args)
             await asyncio.gather(*(s.run(t0 + ramp * i / args.sessions, stop_at) for i, s in enumerate(sessions)))
             info["cpu"] = monitor.stop()
+            info["loadavg_after"] = os.getloadavg()
             info["wall"] = info["cpu"]["wall"]
             info["t1"] = time.monotonic()
             info["server_cpu_peak"] = max(monitor.server_samples, default=0.0)
-            info["server_rss_peak_kib"] = monitor.rss_peak
-            info["server_hwm_kib"] = vm_kib(server.process.pid, "VmHWM")
+            info["server_rss_peak_kib"] = [monitor.rss_peak[server.process.pid] for server in servers]
+            info["server_hwm_kib"] = [vm_kib(server.process.pid, "VmHWM") for server in servers]
+            info["targets_left"] = sum(len(s.targets) for s in sessions)
             await asyncio.gather(*(s.close() for s in sessions))
         finally:
             monitor.close()
@@ -829,83 +1064,139 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
 
 
+def heading(servers: int, database: str) -> str:
+    """The section's heading: one section per configuration in the output file."""
+    return f"## Load test: {'one server' if servers == 1 else f'{servers} servers'}, {database}"
+
+
 def report(args, results: Results, info: dict, meta: dict) -> str:
-    """The "Load test" markdown section."""
+    """The configuration's "Load test" markdown section."""
     from importlib.metadata import version
 
     def ms(t: float) -> str:
         return f"{t * 1000:,.0f}"
 
-    errors_by_kind = Counter(kind for kind, _, _ in results.errors)
-    rows, all_times, all_server = [], [], []
+    n_servers = args.servers
+    multi = n_servers > 1
+    names = SERVER_NAMES[:n_servers]
+    errors_by = Counter((kind, server) for kind, _, _, server in results.errors)
+    errors_by_kind = Counter(kind for kind, _, _, _ in results.errors)
+    rows = []  # (label, server label, times, server times, errors)
+    all_times, all_server = [], []
+    per_server_times: dict[int, list[float]] = defaultdict(list)
+    per_server_server: dict[int, list[float]] = defaultdict(list)
     for kind in KINDS:
-        times, server = results.times.get(kind, []), results.server_times.get(kind, [])
-        if kind == "portfolio load" and not times and not errors_by_kind.get(kind):
+        if kind == "portfolio load" and not results.times.get(kind) and not errors_by_kind.get(kind):
             continue
-        all_times += times
-        all_server += server
-        rows.append((f"{kind}: {KINDS[kind]}", times, server, errors_by_kind.get(kind, 0)))
+        label = f"{kind}: {KINDS[kind]}"
+        for k in range(n_servers):
+            times, server = results.by_server.get((k, kind), []), results.server_by_server.get((k, kind), [])
+            per_server_times[k] += times
+            per_server_server[k] += server
+            if multi:
+                rows.append((label, names[k], times, server, errors_by.get((kind, k), 0)))
+        all_times += results.times.get(kind, [])
+        all_server += results.server_times.get(kind, [])
+        if not multi:
+            rows.append((label, "", results.times.get(kind, []), results.server_times.get(kind, []),
+                         errors_by_kind.get(kind, 0)))
     others = ", ".join(f"{kind} {n}" for kind, n in errors_by_kind.items() if kind not in KINDS)
-    rows.append(("**overall**", all_times, all_server, len(results.errors)))
+    if multi:
+        for k in range(n_servers):
+            rows.append(("overall", names[k], per_server_times[k], per_server_server[k],
+                         sum(n for (kind, srv), n in errors_by.items() if srv == k)))
+        rows.append(("**overall**", "both", all_times, all_server, len(results.errors)))
+    else:
+        rows.append(("**overall**", "", all_times, all_server, len(results.errors)))
 
     wall = info.get("wall", 0.0)
+    where = (f"One Streamlit server on loopback, {meta['database']}" if not multi else
+             f"{n_servers} Streamlit servers on loopback ({', '.join(f'{names[k]} on port {port}' for k, port in enumerate(meta['ports']))}) "
+             f"sharing {meta['database']}")
     lines = [
-        "## Load test",
+        heading(n_servers, meta["database_kind"]),
         "",
         f"`{meta['command']}`, {datetime.now().strftime('%Y-%m-%d %H:%M')}; {machine()}; Python "
         f"{platform.python_version()}, Streamlit {version('streamlit')}, Playwright {version('playwright')}, "
         f"Chromium {info.get('chromium', '?')}.",
         "",
-        f"One Streamlit server on loopback, {meta['database']} with {meta['incidents']}; **{args.sessions} "
-        f"concurrent browser sessions** (one headless Chromium, one context each, Playwright's async API) for "
+        f"{where} with {meta['incidents']}; **{args.sessions} "
+        f"concurrent browser sessions** (one headless Chromium, one context each, Playwright's async API"
+        + (f"; session *i* on server {'/'.join(names)} by *i* mod {n_servers}" if multi else "") + ") for "
         f"{args.duration:.0f} s, their loops started over {ramp_up(args):.0f} s, think time "
         f"{args.think:g} s (0.5–1.5×), Chromium's renderers at nice {args.browser_nice}, CSS animations "
         f"{'on' if args.animations else 'off'}. Each session loops: open a "
         f"random incident by deep link, What-if triage from the sidebar, change one of its inputs, back to the "
-        f"portfolio from the sidebar (session *i* begins at step *i* mod 4). A time runs from the action (navigation "
-        f"or click) until, in the page, the expected elements are there and the app has finished running (checked on "
-        f"every DOM mutation; timeout {args.timeout:.0f} s). *Server* is the server's own part of it: that session's "
-        f"script runs in the interaction, first start to last end, timed inside the server by a probe on its "
-        f"PYTHONPATH (the app untouched); the rest is the browser loading, rendering and drawing, and waiting for a "
-        f"core. The last row: every script run in the server during the load, its wall time and its thread's CPU "
-        f"time.",
+        f"portfolio from the sidebar, then a write: open an incident at Step 1 (counted as *incident*), record its "
+        f"credibility (*record*), and at once load it on "
+        + ("the other server" if multi else "the server again, in a new session") +
+        f" until it shows the write (*seen*; a page that still shows the old form is reloaded, and is an error if "
+        f"it was loaded more than {args.stale_after:g} s after the write) (session *i* begins at step *i* mod 5). A "
+        f"time runs from the action (navigation or click) until, in the page, the expected elements are there and "
+        f"the app has finished running (checked on every DOM mutation; timeout {args.timeout:.0f} s). *Server* is "
+        f"the server's own part of it: that session's script runs in the interaction, first start to last end, "
+        f"timed inside the server by a probe on its PYTHONPATH (the app untouched); the rest is the browser "
+        f"loading, rendering and drawing, and waiting for a core. The last row"
+        + ("s: every script run in each server" if multi else ": every script run in the server") +
+        " during the load, its wall time and its thread's CPU time.",
         "",
-        "| interaction | completed | p50 ms | p95 ms | max ms | server p50 ms | server p95 ms | errors |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ("| interaction | server " if multi else "| interaction ")
+        + "| completed | p50 ms | p95 ms | max ms | server p50 ms | server p95 ms | errors |",
+        ("|---|---" if multi else "|---") + "|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for label, times, server, errors in rows:
+    for label, srv, times, server, errors in rows:
         cells = [f"{len(times):,}"]
         cells += [ms(percentile(times, 50)), ms(percentile(times, 95)), ms(max(times))] if times else ["–"] * 3
         cells += [ms(percentile(server, 50)), ms(percentile(server, 95))] if server else ["–"] * 2
-        lines.append(f"| {label} | " + " | ".join(cells) + f" | {errors} |")
-    runs = info.get("runs") or []
-    if runs:
-        walls, cpus = [w for w, _ in runs], [c for _, c in runs]
-        lines.append(f"| *in the server: one script run, any page* | {len(runs):,} | {ms(percentile(walls, 50))} | "
-                     f"{ms(percentile(walls, 95))} | {ms(max(walls))} | CPU {ms(percentile(cpus, 50))} | "
-                     f"CPU {ms(percentile(cpus, 95))} | |")
+        lines.append(f"| {label} | " + (f"{srv} | " if multi else "") + " | ".join(cells) + f" | {errors} |")
+    for k, runs in enumerate(info.get("runs") or []):
+        if runs:
+            walls, cpus = [w for w, _ in runs], [c for _, c in runs]
+            lines.append("| *in the server: one script run, any page* | " + (f"{names[k]} | " if multi else "")
+                         + f"{len(runs):,} | {ms(percentile(walls, 50))} | {ms(percentile(walls, 95))} | "
+                         f"{ms(max(walls))} | CPU {ms(percentile(cpus, 50))} | CPU {ms(percentile(cpus, 95))} | |")
     lines.append("")
 
     facts = [f"Interactions completed: **{len(all_times):,}** in {wall:.0f} s ({len(all_times) / wall:.2f}/s; "
              f"the interactions under way at {args.duration:.0f} s were finished)" if wall else
              "Interactions completed: **0**",
              f"Errors: **{len(results.errors)}**" + (f" (outside the table: {others})" if others else "")]
-    hwm = info.get("server_hwm_kib")
-    facts.append(f"Server peak memory (VmHWM): **{hwm / 1024:,.0f} MiB**" if hwm else
-                 "Server peak memory: not measured")
+    writes = len(results.times.get("record", []))
+    if results.lags:
+        facts.append(f"Writes: {writes} recorded; each shown on {'the other server' if multi else 'a new session'} "
+                     f"{ms(percentile(results.lags, 50))} ms (p50), {ms(max(results.lags))} ms (max) after the "
+                     f"writing page had finished; page loads there that still showed the old form (reloaded): "
+                     f"{results.stale}")
+    elif writes:
+        facts.append(f"Writes: {writes} recorded")
+    if results.no_target:
+        facts.append(f"Record steps skipped, no Step 1 incident left to write to: {results.no_target}")
+    if "loadavg_before" in info:
+        before, after = info["loadavg_before"], info["loadavg_after"]
+        facts.append(f"Load average (1, 5, 15 min): {before[0]:.1f}, {before[1]:.1f}, {before[2]:.1f} when the load "
+                     f"began; {after[0]:.1f}, {after[1]:.1f}, {after[2]:.1f} when it ended ({os.cpu_count()} cores, "
+                     f"shared with other work)")
+    hwm = info.get("server_hwm_kib") or []
+    if any(hwm):
+        facts.append("Server peak memory (VmHWM): " + ", ".join(
+            (f"{names[k]} " if multi else "") + (f"**{h / 1024:,.0f} MiB**" if h else "not measured")
+            for k, h in enumerate(hwm)))
+    else:
+        facts.append("Server peak memory: not measured")
     if info.get("server_rss_before_kib"):
-        facts.append(f"Server memory (VmRSS): {info['server_rss_before_kib'] / 1024:,.0f} MiB when the load began, "
-                     f"{info['server_rss_peak_kib'] / 1024:,.0f} MiB at most during it")
+        facts.append("Server memory (VmRSS), when the load began → at most during it: " + ", ".join(
+            (f"{names[k]} " if multi else "") + f"{(b or 0) / 1024:,.0f} → {p / 1024:,.0f} MiB"
+            for k, (b, p) in enumerate(zip(info["server_rss_before_kib"], info["server_rss_peak_kib"]))))
     if results.warmup:
-        facts.append("Warm-up (one session alone, the server's first runs, not counted): " + ", ".join(
-            f"{kind} {ms(t)} ms" for kind, t in results.warmup.items()))
+        facts.append("Warm-up (one session alone" + (" on each server" if multi else "") + ", the server's first "
+                     "runs, not counted): " + ", ".join(f"{kind} {ms(t)} ms" for kind, t in results.warmup.items()))
     if results.starts:
         facts.append(f"Session start (each new context loads the page its first step starts from, with a cold "
                      f"browser cache, two at a time, not counted): {len(results.starts)} in "
                      f"{info.get('start_wall', 0):.0f} s, p50 {ms(percentile(results.starts, 50))} ms, max "
                      f"{ms(max(results.starts))} ms")
     cpu = info.get("cpu")
-    if cpu and all_times:
+    if cpu and cpu.get("wall"):
         cores = cpu["capacity"] / cpu["wall"]
 
         def share(x: float) -> str:
@@ -914,21 +1205,24 @@ def report(args, results: Results, info: dict, meta: dict) -> str:
         n = len(all_times)
         facts.append(
             f"CPU during the load ({cpu['wall']:.0f} s × {cores:.0f} cores = {cpu['capacity']:,.0f} core-seconds, "
-            f"machine busy {cpu['machine'] / cpu['capacity']:.0%}): server {share(cpu['server'])}, peak "
-            f"{info.get('server_cpu_peak', 0):.2f} of a core over a second; Chromium {share(cpu['browser'])}; harness "
-            f"(Python and Playwright's driver) {share(cpu['harness'])}; other work on the machine "
-            f"{share(max(0.0, cpu['other']))}")
-        facts.append(f"CPU per interaction: server {cpu['server'] / n:.2f} s, Chromium {cpu['browser'] / n:.2f} s")
+            f"machine busy {cpu['machine'] / cpu['capacity']:.0%}): server{'s' if multi else ''} "
+            f"{share(cpu['server'])}, peak {info.get('server_cpu_peak', 0):.2f} of a core over a second; Chromium "
+            f"{share(cpu['browser'])}; harness (Python and Playwright's driver) {share(cpu['harness'])}; other work "
+            f"on the machine {share(max(0.0, cpu['other']))}")
+        if n:
+            facts.append(f"CPU per interaction: server{'s' if multi else ''} {cpu['server'] / n:.2f} s, Chromium "
+                         f"{cpu['browser'] / n:.2f} s")
     if results.probes_404:
         facts.append(f"{results.probes_404} HTTP 404s of Streamlit's base-path probe on deep links "
                      f"(``/incident/_stcore/health``, ``…/host-config``) are expected and not counted")
     lines += [f"- {fact}" for fact in facts]
     if results.errors:
-        lines += ["", "| interaction | error | count | first |", "|---|---|---:|---|"]
-        grouped = Counter((kind, error_kind) for kind, error_kind, _ in results.errors)
-        for (kind, error_kind), count in grouped.most_common():
-            sample = next(m for k, e, m in results.errors if (k, e) == (kind, error_kind))
-            lines.append(f"| {kind} | {error_kind} | {count} | {sample.replace('|', '/')[:500]} |")
+        lines += ["", "| interaction | server | error | count | first |", "|---|---|---|---:|---|"]
+        grouped = Counter((kind, server, error_kind) for kind, error_kind, _, server in results.errors)
+        for (kind, server, error_kind), count in grouped.most_common():
+            sample = next(m for k, e, m, s in results.errors if (k, s, e) == (kind, server, error_kind))
+            srv = names[server] if server is not None and server < len(names) else "–"
+            lines.append(f"| {kind} | {srv} | {error_kind} | {count} | {sample.replace('|', '/')[:500]} |")
     lines.append("")
     return "\n".join(lines)
 
@@ -939,9 +1233,10 @@ def ramp_up(args) -> float:
 
 
 def write_section(path: Path, section: str) -> None:
-    """Replace the file's "## Load test" section (up to the next "## " heading), or append it."""
+    """Replace the file's section with the same heading (up to the next "## " heading), or append it."""
     text = path.read_text() if path.exists() else ""
-    pattern = re.compile(r"^## Load test\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
+    title = section.split("\n", 1)[0]
+    pattern = re.compile(rf"^{re.escape(title)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
     if pattern.search(text):
         text = pattern.sub(lambda _: section.rstrip("\n") + "\n\n", text, count=1).rstrip("\n") + "\n"
     else:
@@ -956,9 +1251,23 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load (default 60)")
     parser.add_argument("--incidents", type=int, default=10_000,
                         help="incidents generated into a fresh SQLite file (default 10,000)")
-    parser.add_argument("--database-url", help="an existing database holding a portfolio (nothing is generated)")
+    parser.add_argument("--database-url", help="an existing database holding a portfolio (nothing is generated); "
+                                               "with --schema, a PostgreSQL database to make the schema in")
+    parser.add_argument("--schema", help="PostgreSQL only: use (and make if needed) this schema of --database-url, "
+                                         "holding --incidents incidents: reused if it holds that many, else dropped "
+                                         "and generated anew (a shared database: pick a name of your own)")
+    parser.add_argument("--regenerate", action="store_true", help="with --schema: generate anew even if reusable")
+    parser.add_argument("--servers", type=int, default=1, choices=(1, 2),
+                        help="Streamlit servers sharing the database; sessions alternate between them (default 1; "
+                             "2 needs --database-url)")
+    parser.add_argument("--stale-after", type=float, default=2.0,
+                        help="seconds after a write from which a page of the other server must show it (default 2: "
+                             "the servers read the data versions at most once a second)")
     parser.add_argument("--timeout", type=float, default=30.0,
                         help="seconds before an interaction counts as an error (default 30)")
+    parser.add_argument("--warmup-timeout", type=float, default=180.0,
+                        help="seconds the warm-up's interactions may take (the server's first, cold runs; not counted; "
+                             "default 180: on a loaded machine the first portfolio run can take a minute)")
     parser.add_argument("--think", type=float, default=20.0,
                         help="mean pause after each interaction, seconds (uniform 0.5-1.5x; default 20, a reviewer "
                              "reading the page; 0: back to back)")
@@ -978,6 +1287,10 @@ def main() -> int:
     args = parser.parse_args()
     if args.sessions < 1 or args.duration <= 0 or args.timeout <= 0:
         parser.error("--sessions, --duration and --timeout must be positive")
+    if args.servers > 1 and not args.database_url:
+        parser.error("--servers 2 share one database: give --database-url (PostgreSQL)")
+    if args.schema and not (args.database_url or "").startswith("postgresql"):
+        parser.error("--schema needs a PostgreSQL --database-url")
 
     chromium, tried = find_chromium()
     if chromium is None:
@@ -992,40 +1305,62 @@ def main() -> int:
             url = f"sqlite:///{Path(tmp) / 'load.db'}"
             print(f"generating {args.incidents:,} incidents into a fresh SQLite file …", flush=True)
             print(f"  {generate(url, args.incidents):.1f} s", flush=True)
-            database = "a fresh SQLite file"
+            database, kind = "a fresh SQLite file", "SQLite"
+        elif args.schema:
+            made = prepare_schema(url, args.schema, args.incidents, args.regenerate)
+            url = schema_url(url, args.schema)
+            database, kind = f"one PostgreSQL database (schema {args.schema}, {made})", "PostgreSQL"
         else:
-            database = f"{url.split(':', 1)[0]} (--database-url)"
+            kind = ("PostgreSQL" if url.startswith("postgresql") else "SQLite" if url.startswith("sqlite")
+                    else url.split(":", 1)[0])
+            database = f"{kind} (--database-url)"
         codes = incident_codes(url)
         if not codes:
             print("no incidents in the database", file=sys.stderr)
             return 2
+        targets = write_targets(url)
         expectations = triage_expectations(url)
-        meta = {"command": command, "database": database, "incidents": f"{len(codes):,} incidents"}
+        print(f"{len(targets):,} Step 1 incidents to write to", flush=True)
 
-        print(f"starting Streamlit (its output: {args.log}) …", flush=True)
+        servers: list[StreamlitServer] = []
+        log = Path(args.log)
         try:
-            server = start_streamlit("app.py", log_path=Path(args.log), database_url=url,
-                                     env={"REMEDIATION_DEMO": "0", **probe_env(Path(tmp))}, timeout=120)
+            for k in range(args.servers):  # one after the other: the first migrates and bootstraps the database
+                path = log if k == 0 else log.with_name(f"{log.stem}-{SERVER_NAMES[k]}{log.suffix}")
+                print(f"starting Streamlit {SERVER_NAMES[k]} (its output: {path}) …", flush=True)
+                servers.append(start_streamlit("app.py", log_path=path, database_url=url,
+                                               env={"REMEDIATION_DEMO": "0", **probe_env(Path(tmp), k)},
+                                               timeout=120))
         except StreamlitServerError as exc:
+            for server in servers:
+                server.stop()
             print(exc, file=sys.stderr)
             return 2
+        meta = {"command": command, "database": database, "database_kind": kind, "incidents": f"{len(codes):,} incidents",
+                "ports": [server.port for server in servers]}
         try:
-            print(f"{args.sessions} sessions for {args.duration:.0f} s against {server.url} …", flush=True)
-            results, info = asyncio.run(drive(args, server, codes, expectations, chromium))
-            alive = server.process.poll() is None
+            print(f"{args.sessions} sessions for {args.duration:.0f} s against "
+                  f"{', '.join(server.url for server in servers)} …", flush=True)
+            results, info = asyncio.run(drive(args, servers, codes, expectations, chromium, targets))
+            alive = [server.process.poll() is None for server in servers]
         finally:
-            server.stop()
+            for server in servers:
+                server.stop()
         if "t0" in info:  # the server's own time for each interaction: its script runs for that session then
-            runs = ScriptRuns.load(Path(tmp) / "script-runs.txt")
-            info["runs"] = runs.all_between(info["t0"], info["t1"])
-            for kind, session_id, start, end in results.records:
-                span = runs.between(session_id, start - 0.05, end)
+            info["runs"] = []
+            all_runs = [ScriptRuns.load(probe_file(Path(tmp), k)) for k in range(len(servers))]
+            for runs in all_runs:
+                info["runs"].append(runs.all_between(info["t0"], info["t1"]))
+            for kind, k, session_id, start, end in results.records:
+                span = all_runs[k].between(session_id, start - 0.05, end)
                 if span is not None:
                     results.server_times[kind].append(span[1] - span[0])
-        for entry in server_log_errors(server.read_log()):
-            results.error("server log", "traceback or ERROR", entry)
-        if not alive:
-            results.error("server", "server died", f"exit code {server.process.returncode}")
+                    results.server_by_server[(k, kind)].append(span[1] - span[0])
+        for k, server in enumerate(servers):
+            for entry in server_log_errors(server.read_log()):
+                results.error("server log", "traceback or ERROR", entry, k)
+            if not alive[k]:
+                results.error("server", "server died", f"exit code {server.process.returncode}", k)
 
     section = report(args, results, info, meta)
     print()
@@ -1035,7 +1370,7 @@ def main() -> int:
         print(f"written to {args.output}")
     if results.errors:
         print(f"{len(results.errors)} error(s); the server's output is in {args.log}", file=sys.stderr)
-        for kind, error_kind, message in results.errors[:5]:
+        for kind, error_kind, message, _ in results.errors[:5]:
             print(f"  [{kind}] {error_kind}: {message}", file=sys.stderr)
         return 1
     return 0
