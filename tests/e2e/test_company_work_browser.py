@@ -377,7 +377,7 @@ def _portfolio_count(page, server, query: str) -> int:
     assert_no_app_exception(page)
     if page.locator(MAIN).get_by_text("No incident in this stage matches the filters").count():
         return 0
-    heading = page.locator(MAIN).get_by_role("heading", name=re.compile(r"incidents? · "))
+    heading = page.locator(MAIN).get_by_text(re.compile(r"^[\d,–]+( of [\d,]+)? incidents? · ")).first
     return int(heading.inner_text().split(" incident")[0].split(" of ")[-1].replace(",", ""))
 
 
@@ -390,7 +390,7 @@ def test_engagement_voice_remedy_and_involvement_are_recorded_and_seen(server, l
 
     page, rec = lead, _step4_without_reports()
     code, plan = rec.incident.code, rec.plans[0]
-    query = "status=All&involvement=Caused&remedy=Guarantees+of+non-repetition"
+    query = "status=All&involvement=Caused&remedy=Guarantees%20of%20non-repetition"
     matching = _portfolio_count(page, server, query)
     page.goto(f"{server.url}/?status=All")
     wait_for_app(page, timeout=SLOW)
