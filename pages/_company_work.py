@@ -191,8 +191,9 @@ def lesson_actions(rec: m.IncidentRecord, form: Form, can_write: bool) -> None:
     if actions:
         closed = sum(1 for a in actions if a.status in ("done", "dropped"))
         st.caption(f"{len(actions) - closed} open, {closed} closed.")
+        # Overdue is said in the status, not a column of its own: eight columns clipped the last header at 1440 px.
         st.dataframe(pd.DataFrame([{"Action": a.title, "Owner": a.owner, "Due": a.due_on,
-                                    "Status": ACTION_STATUSES[a.status], "Overdue": "yes" if a.overdue(today) else "",
+                                    "Status": ACTION_STATUSES[a.status] + (" · overdue" if a.overdue(today) else ""),
                                     "Closed": a.closed_on, "Policy version": a.policy_version,
                                     "Due-diligence change": a.due_diligence_change} for a in actions]),
                      hide_index=True, width="stretch")
