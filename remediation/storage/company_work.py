@@ -4,10 +4,11 @@ board pack; every query takes the sidebar's :class:`~remediation.storage.queries
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Text, cast, func, select
 
 from remediation.domain.vocab import CLOSED_ACTION_STATUSES, REMEDY_TYPES
 from remediation.storage import schema as t
@@ -39,14 +40,15 @@ def remedy_by_involvement(engine: Engine, flt: PortfolioFilter | None = None, cl
     flt = flt or PortfolioFilter()
     p, c = t.plans.c, t.incidents.c
     where = closed_scope(flt) if closed else flt.where(with_status=False)
+    stored = cast(p.remedy_types, Text)  # the JSON as stored: plans with the same list group together, in SQL
     with engine.connect() as conn:
-        rows = conn.execute(select(p.remedy_types, c.involvement).select_from(
-            t.plans.join(t.incidents, p.incident_id == c.id)).where(where)).all()
+        rows = conn.execute(select(stored, c.involvement, func.count()).select_from(
+            t.plans.join(t.incidents, p.incident_id == c.id)).where(where).group_by(stored, c.involvement)).all()
     counts: dict[tuple[str, str], int] = {}
-    for remedies, involvement in rows:
-        for remedy in (remedies or [NO_REMEDY]):
+    for remedies, involvement, n in rows:  # a list stored in two spellings is two groups, each counted in full
+        for remedy in ((json.loads(remedies) if remedies is not None else None) or [NO_REMEDY]):
             key = (remedy, involvement or NOT_DETERMINED)
-            counts[key] = counts.get(key, 0) + 1
+            counts[key] = counts.get(key, 0) + n
     order_r = {k: i for i, k in enumerate([*REMEDY_TYPES, NO_REMEDY])}
     order_i = {k: i for i, k in enumerate(INVOLVEMENT_FILTERS)}
     df = pd.DataFrame([{"remedy_type": r, "involvement": i, "plans": n} for (r, i), n in counts.items()],
@@ -67,8 +69,8 @@ def lesson_actions(engine: Engine, flt: PortfolioFilter | None = None, today: da
         rows = conn.execute(select(c.code, c.title.label("incident"), a.title, a.owner, a.due_on, a.status,
                                    a.closed_on, a.policy_version, a.due_diligence_change)
                             .select_from(t.lesson_actions.join(t.incidents, a.incident_id == c.id))
-                            .where(flt.where(with_status=False)).order_by(a.due_on, c.code, a.id)).mappings().all()
-    df = pd.DataFrame(rows, columns=["code", "incident", "title", "owner", "due_on", "status", "closed_on",
+                            .where(flt.where(with_status=False)).order_by(a.due_on, c.code, a.id)).all()
+    df = pd.DataFrame([tuple(r) for r in rows], columns=["code", "incident", "title", "owner", "due_on", "status", "closed_on",
                                      "policy_version", "due_diligence_change"])
     df["open"] = ~df["status"].isin(CLOSED_ACTION_STATUSES)
     df["overdue"] = df["open"] & (pd.to_datetime(df["due_on"]) < pd.Timestamp(today))
