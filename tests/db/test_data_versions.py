@@ -19,7 +19,7 @@ from remediation.services import access, admin, declarations
 from remediation.services import incidents as services
 from remediation.services.base import Actor, Refused
 from remediation.services.evidence import download_document
-from remediation.storage import lessons, queries, supply_chain
+from remediation.storage import company_work, lessons, queries, supply_chain
 from remediation.storage import schema as t
 from remediation.storage import versions as v
 from remediation.storage.queries import PortfolioFilter
@@ -46,6 +46,10 @@ FIGURES = {
     "portfolio": ((v.RECORDS,), lambda e: queries.portfolio(e, OPEN, today=TODAY, time_frames=_frames(e))),
     "settings": ((v.RECORDS,), queries.settings),
     "plans": ((v.RECORDS,), lambda e: queries.level2_plans_table(e, PortfolioFilter(), TODAY)),
+    "plan totals": ((v.RECORDS,), lambda e: (queries.level2_totals(e, PortfolioFilter()),
+                                             queries.level1_windows(e, OPEN, TODAY))),
+    "lessons plans": ((v.CLOSED, v.SUPPLY), lambda e: lessons.budget_bands(e, PortfolioFilter())),
+    "remedy": ((v.RECORDS, v.SUPPLY), lambda e: company_work.remedy_by_involvement(e, PortfolioFilter(), True)),
     "lessons": ((v.CLOSED, v.SUPPLY), lambda e: (lessons.coverage(e, GOLD), lessons.tag_counts(e, GOLD),
                                                  lessons.review_outcomes(e, PortfolioFilter(), "mineral"))),
     "lessons money": ((v.CLOSED, v.SUPPLY), lambda e: (lessons.budget_totals(e, PortfolioFilter()),
