@@ -840,6 +840,16 @@ def load_average() -> str:
         return "?"
 
 
+def only_pages(keys: list[str], parser) -> None:
+    """Measure only ``keys`` (and the incident page) through AppTest: a quicker run while working on a few pages."""
+    global AFTER_WRITE_PAGES
+    unknown = sorted(set(keys) - {p.key for p in PAGES})
+    if unknown:
+        parser.error(f"--pages: unknown page {', '.join(unknown)}; one of {', '.join(p.key for p in PAGES)}")
+    PAGES[:] = [p for p in PAGES if p.key in keys or p.key == "incident"]
+    AFTER_WRITE_PAGES = tuple(k for k in AFTER_WRITE_PAGES if k in keys)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -860,7 +870,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="measure only these pages (keys: " + ", ".join(p.key for p in PAGES) + "); the "
                              "incident page is still run after a write, as the editor's")
     parser.add_argument("--smoke", action="store_true", help="1,000 incidents, SQLite only, 2 repeats: keeps it working")
+    parser.add_argument("--pages", help="measure only these pages through AppTest, comma-separated keys (e.g. "
+                                        "plans,lessons; the incident page is always measured: a write's editor "
+                                        f"reruns it); default every page: {', '.join(p.key for p in PAGES)}")
     args = parser.parse_args(argv)
+    if args.pages:
+        only_pages([k.strip() for k in args.pages.split(",") if k.strip()], parser)
     if args.smoke:
         args.sizes, args.databases, args.repeat = "1000", "sqlite", 2
         args.output = args.output or DATA_DIR / "smoke-RESULTS.md"

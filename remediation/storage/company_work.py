@@ -71,8 +71,8 @@ def lesson_actions(engine: Engine, flt: PortfolioFilter | None = None, today: da
         rows = conn.execute(select(c.code, c.title.label("incident"), a.title, a.owner, a.due_on, a.status,
                                    a.closed_on, a.policy_version, a.due_diligence_change)
                             .select_from(t.lesson_actions.join(t.incidents, a.incident_id == c.id))
-                            .where(flt.where(with_status=False)).order_by(a.due_on, c.code, a.id)).mappings().all()
-    df = pd.DataFrame(rows, columns=["code", "incident", "title", "owner", "due_on", "status", "closed_on",
+                            .where(flt.where(with_status=False)).order_by(a.due_on, c.code, a.id)).all()
+    df = pd.DataFrame([tuple(r) for r in rows], columns=["code", "incident", "title", "owner", "due_on", "status", "closed_on",
                                      "policy_version", "due_diligence_change"])
     df["open"] = ~df["status"].isin(CLOSED_ACTION_STATUSES)
     df["overdue"] = df["open"] & (pd.to_datetime(df["due_on"]) < pd.Timestamp(today))

@@ -313,17 +313,10 @@ def all_tags(engine: Engine, flt: PortfolioFilter = PortfolioFilter()) -> list[s
 
 def _plan_money():
     """Per plan: budget (max of the estimate and the sum of its budget lines, as :attr:`Plan.budget`) and
-    actual (the sum of its expenditures), as subqueries joined to ``plans``."""
+    actual (the sum of its expenditures): the plan's summary columns (``records.plan_summary``)."""
     p = t.plans.c
-    lines = select(t.budget_lines.c.plan_id, func.sum(t.budget_lines.c.amount).label("lines")) \
-        .group_by(t.budget_lines.c.plan_id).subquery()
-    spend = select(t.expenditures.c.plan_id, func.sum(t.expenditures.c.amount).label("spent")) \
-        .group_by(t.expenditures.c.plan_id).subquery()
-    planned = case((func.coalesce(lines.c.lines, 0) > p.estimated_cost, lines.c.lines), else_=p.estimated_cost)
-    actual = func.coalesce(spend.c.spent, 0)
-    source = t.plans.join(t.incidents, t.incidents.c.id == p.incident_id) \
-        .outerjoin(lines, lines.c.plan_id == p.id).outerjoin(spend, spend.c.plan_id == p.id)
-    return source, planned, actual
+    source = t.plans.join(t.incidents, t.incidents.c.id == p.incident_id)
+    return source, p.budget, p.spent
 
 
 def variance_band(planned, actual):

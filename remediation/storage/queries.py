@@ -493,52 +493,25 @@ def audit_trail(engine: Engine, code: str) -> pd.DataFrame:
 
 # --- Level 2 plans ---------------------------------------------------------------------------------
 
-def _plan_money_subqueries():
-    lines = select(t.budget_lines.c.plan_id, func.sum(t.budget_lines.c.amount).label("lines")) \
-        .group_by(t.budget_lines.c.plan_id).subquery()
-    spend = select(t.expenditures.c.plan_id, func.sum(t.expenditures.c.amount).label("spent")) \
-        .group_by(t.expenditures.c.plan_id).subquery()
-    by_source = [func.sum(case((t.funding.c.source == s, t.funding.c.pledged), else_=0)).label(f"pledged_{s}")
-                 for s in FUNDING_SOURCES]
-    funds = select(t.funding.c.plan_id, func.sum(t.funding.c.pledged).label("pledged"),
-                   func.sum(t.funding.c.received).label("received"), *by_source) \
-        .group_by(t.funding.c.plan_id).subquery()
-    due = select(t.initiatives.c.plan_id, func.max(t.initiatives.c.due_date).label("planned_end")) \
-        .group_by(t.initiatives.c.plan_id).subquery()
-    reports = select(t.monitoring_reports.c.plan_id, func.count().label("reports")) \
-        .group_by(t.monitoring_reports.c.plan_id).subquery()
-    return lines, spend, funds, due, reports
-
-
 def level2_plans(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), limit: int = PORTFOLIO_LIMIT,
                  level: int = 2) -> tuple[pd.DataFrame, int]:
     """Every Level 2 plan (``level=1``: Level 1) of the incidents matching ``flt`` (newest first, at most
     ``limit``): budget, funding pledged and received (pledged by source), spent, gap, start, planned end,
-    monitoring reports."""
+    monitoring reports. Read from each plan's summary columns (``records.plan_summary``): one row per plan."""
     p, c = t.plans.c, t.incidents.c
-    lines, spend, funds, due, reports = _plan_money_subqueries()
-    budget = case((func.coalesce(lines.c.lines, 0) > p.estimated_cost, lines.c.lines), else_=p.estimated_cost)
-    source_columns = [func.coalesce(funds.c[f"pledged_{s}"], 0).label(f"pledged_{s}") for s in FUNDING_SOURCES]
-    joined = (t.plans.join(t.incidents).outerjoin(lines, lines.c.plan_id == p.id)
-              .outerjoin(spend, spend.c.plan_id == p.id).outerjoin(funds, funds.c.plan_id == p.id)
-              .outerjoin(due, due.c.plan_id == p.id).outerjoin(reports, reports.c.plan_id == p.id))
+    joined = t.plans.join(t.incidents)
     where = and_(flt.where(), p.level == level)
+    money = ["budget", "pledged", "received", *(f"pledged_{s}" for s in FUNDING_SOURCES), "spent"]
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(joined).where(where)).scalar_one()
         rows = conn.execute(
-            select(c.code, c.title, c.status, p.currency, budget.label("budget"),
-                   func.coalesce(funds.c.pledged, 0).label("pledged"),
-                   func.coalesce(funds.c.received, 0).label("received"), *source_columns,
-                   func.coalesce(spend.c.spent, 0).label("spent"), p.implementation_started_on.label("started_on"),
-                   due.c.planned_end, func.coalesce(reports.c.reports, 0).label("reports"), p.final_report_on)
+            select(c.code, c.title, c.status, p.currency, *(p[m] for m in money),
+                   p.implementation_started_on.label("started_on"), p.planned_end, p.reports, p.final_report_on)
             .select_from(joined).where(where).order_by(c.date_received.desc(), c.code.desc()).limit(limit)
-        ).mappings().all()
-    columns = ["code", "title", "status", "currency", "budget", "pledged", "received",
-               *(f"pledged_{s}" for s in FUNDING_SOURCES), "spent", "started_on", "planned_end", "reports",
+        ).all()
+    columns = ["code", "title", "status", "currency", *money, "started_on", "planned_end", "reports",
                "final_report_on"]
-    df = pd.DataFrame(rows, columns=columns)
-    for col in ["budget", "pledged", "received", "spent", *(f"pledged_{s}" for s in FUNDING_SOURCES)]:
-        df[col] = df[col].map(lambda v: Decimal(v or 0))
+    df = pd.DataFrame([tuple(r) for r in rows], columns=columns)  # the money columns: Decimals, never NULL
     df["gap"] = df["budget"] - df["pledged"]
     return df, total
 
@@ -547,7 +520,8 @@ def with_burn(plans: pd.DataFrame, today: date) -> pd.DataFrame:
     """The plans table of :func:`level2_plans` with what the plans page and the board pack
     show beside the money: ``burn`` (label), ``spent_share``, ``time_share``, whole ``months`` monitored, and
     ``window`` (past the 12-month monitoring window with no final report; guideline lines 1393-1396)."""
-    burns = [burn_rate(r.spent, r.budget, r.started_on, r.planned_end, today) for r in plans.itertuples()]
+    columns = (plans[c].tolist() for c in ("spent", "budget", "started_on", "planned_end"))  # plain lists: fast
+    burns = [burn_rate(spent, budget, start, end, today) for spent, budget, start, end in zip(*columns)]
     return plans.assign(
         burn=[BURN_LABELS[b.status] for b in burns], spent_share=[b.spent_share for b in burns],
         time_share=[b.time_share for b in burns], **_window_columns(plans, today))
@@ -572,8 +546,14 @@ def level1_windows(engine: Engine, flt: PortfolioFilter, today: date, limit: int
     window computed as Level 2's (:func:`with_burn`): case-management plans are monitored for 6-12 months too, and
     one past 12 months with no final report is flagged the same way. Columns: code, title, started_on, months,
     reports, final_report_on, window."""
-    plans, _ = level2_plans(engine, flt, limit, level=1)
-    plans = plans[plans["started_on"].notna()]
+    p, c = t.plans.c, t.incidents.c
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(c.code, c.title, p.implementation_started_on, p.reports, p.final_report_on)
+            .select_from(t.plans.join(t.incidents))
+            .where(flt.where(), p.level == 1, p.implementation_started_on.is_not(None))
+            .order_by(c.date_received.desc(), c.code.desc()).limit(limit)).all()
+    plans = pd.DataFrame([tuple(r) for r in rows], columns=["code", "title", "started_on", "reports", "final_report_on"])
     return plans.assign(**_window_columns(plans, today))[
         ["code", "title", "started_on", "months", "reports", "final_report_on", "window"]].reset_index(drop=True)
 
@@ -593,31 +573,25 @@ def level2_plans_table(engine: Engine, flt: PortfolioFilter, today: date, limit:
 
 
 def level2_totals(engine: Engine, flt: PortfolioFilter = PortfolioFilter()) -> pd.DataFrame:
-    """Per currency and funding source: Level 2 money summed in SQL, never across currencies."""
+    """Per currency and funding source: Level 2 money summed in SQL (over each plan's summary columns), never
+    across currencies."""
     p = t.plans.c
-    lines, spend, _, _, _ = _plan_money_subqueries()
-    budget = case((func.coalesce(lines.c.lines, 0) > p.estimated_cost, lines.c.lines), else_=p.estimated_cost)
-    where = and_(flt.where(), p.level == 2)
+    per_source = [f"{kind}_{s}" for kind in ("pledged", "received") for s in FUNDING_SOURCES]
     with engine.connect() as conn:
         money = conn.execute(
-            select(p.currency, func.count(), func.sum(budget), func.sum(func.coalesce(spend.c.spent, 0)))
-            .select_from(t.plans.join(t.incidents).outerjoin(lines, lines.c.plan_id == p.id)
-                         .outerjoin(spend, spend.c.plan_id == p.id))
-            .where(where).group_by(p.currency)).all()
-        sources = conn.execute(
-            select(p.currency, t.funding.c.source, func.sum(t.funding.c.pledged), func.sum(t.funding.c.received))
-            .select_from(t.funding.join(t.plans).join(t.incidents)).where(where)
-            .group_by(p.currency, t.funding.c.source)).all()
+            select(p.currency, func.count(), *(func.sum(p[m]) for m in ("budget", "spent", *per_source)))
+            .select_from(t.plans.join(t.incidents)).where(flt.where(), p.level == 2).group_by(p.currency)
+            .order_by(p.currency)).all()
     rows = []
-    for currency, plans_n, budget_sum, spent_sum in money:
-        per_source = {s: (Decimal(pl or 0), Decimal(rc or 0)) for cur, s, pl, rc in sources if cur == currency}
+    for currency, plans_n, budget_sum, spent_sum, *sums in money:
+        by = {name: Decimal(v or 0) for name, v in zip(per_source, sums)}
         rows.append({"currency": currency, "plans": plans_n, "budget": Decimal(budget_sum or 0),
                      "spent": Decimal(spent_sum or 0),
-                     "pledged": sum((v[0] for v in per_source.values()), Decimal(0)),
-                     "received": sum((v[1] for v in per_source.values()), Decimal(0)),
-                     **{f"pledged_{s}": per_source.get(s, (Decimal(0), Decimal(0)))[0] for s in FUNDING_SOURCES},
-                     **{f"received_{s}": per_source.get(s, (Decimal(0), Decimal(0)))[1] for s in FUNDING_SOURCES}})
-    return pd.DataFrame(rows).sort_values("currency").reset_index(drop=True) if rows else pd.DataFrame(
+                     "pledged": sum((by[f"pledged_{s}"] for s in FUNDING_SOURCES), Decimal(0)),
+                     "received": sum((by[f"received_{s}"] for s in FUNDING_SOURCES), Decimal(0)),
+                     **{f"pledged_{s}": by[f"pledged_{s}"] for s in FUNDING_SOURCES},
+                     **{f"received_{s}": by[f"received_{s}"] for s in FUNDING_SOURCES}})
+    return pd.DataFrame(rows).reset_index(drop=True) if rows else pd.DataFrame(
         columns=["currency", "plans", "budget", "spent", "pledged", "received"])
 
 

@@ -12,6 +12,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import JSON, Connection, delete, false, func, insert, select, text, update
 
@@ -47,7 +48,7 @@ from remediation.domain.models import (
     Verification,
 )
 from remediation.domain.record_rules import figures_flag
-from remediation.domain.vocab import VIOLATION_TYPES, in_vocab_order
+from remediation.domain.vocab import FUNDING_SOURCES, VIOLATION_TYPES, in_vocab_order
 from remediation.domain.workflow import DEFAULT_REPORTING_CADENCE, WorkflowState, evaluate, state_changes_on
 from remediation.storage import schema as t
 
@@ -136,6 +137,19 @@ def _plan_row(p: Plan) -> dict:
                                 "remedy_types"})
     row.update(p.approval.model_dump())
     row.update(p.closure.model_dump())
+    row.update(plan_summary(p))
+    return row
+
+
+def plan_summary(p: Plan) -> dict:
+    """The plan's summary columns (issue #15): what the plans and lessons pages aggregate, kept on the plan's row
+    and written with it, in the write's transaction (every write rewrites the record's plans)."""
+    row = {"budget": p.budget, "pledged": p.pledged, "received": sum((f.received for f in p.funding), Decimal(0)),
+           "spent": p.spent, "planned_end": max((i.due_date for i in p.initiatives), default=None),
+           "reports": len(p.monitoring_reports)}
+    for source in FUNDING_SOURCES:
+        row[f"pledged_{source}"] = sum((f.pledged for f in p.funding if f.source == source), Decimal(0))
+        row[f"received_{source}"] = sum((f.received for f in p.funding if f.source == source), Decimal(0))
     return row
 
 

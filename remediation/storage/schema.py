@@ -37,6 +37,8 @@ from sqlalchemy import (
     func,
 )
 
+from remediation.domain.vocab import FUNDING_SOURCES
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -230,6 +232,16 @@ plans = Table(
     Column("coverage_shortfall_note", Text, nullable=False, server_default=""),
     Column("figures_explanation", Text, nullable=False, server_default=""),
     Column("remedy_types", JSON),  # identifiers of vocab.REMEDY_TYPES; None as []
+    # The plan's summary (issue #15), derived from its children whenever the record is written (records._plan_row),
+    # so the plans and lessons pages read one row per plan instead of aggregating every child row
+    Column("budget", Money, nullable=False, server_default="0"),  # Plan.budget: max(estimate, sum of budget lines)
+    Column("pledged", Money, nullable=False, server_default="0"),
+    Column("received", Money, nullable=False, server_default="0"),
+    *(Column(f"{kind}_{source}", Money, nullable=False, server_default="0")
+      for kind in ("pledged", "received") for source in FUNDING_SOURCES),
+    Column("spent", Money, nullable=False, server_default="0"),
+    Column("planned_end", Date),  # the latest initiative due date
+    Column("reports", Integer, nullable=False, server_default="0"),  # monitoring reports received
     UniqueConstraint("incident_id", "level", name="uq_plans_incident_level"),
     CheckConstraint("level IN (1, 2)", name="level_1_or_2"),
     CheckConstraint("estimated_cost >= 0", name="cost_not_negative"),
