@@ -375,7 +375,7 @@ def _portfolio_count(page, server, query: str) -> int:
     page.goto(f"{server.url}/?{query}")
     wait_for_app(page, timeout=SLOW)
     assert_no_app_exception(page)
-    if page.locator(MAIN).get_by_text("No incident in this stage matches the filters").count():
+    if page.locator(MAIN).get_by_text(re.compile("No incidents? (in this stage )?match")).count():
         return 0
     heading = page.locator(MAIN).get_by_text(re.compile(r"^[\d,–]+( of [\d,]+)? incidents? · ")).first
     return int(heading.inner_text().split(" incident")[0].split(" of ")[-1].replace(",", ""))
