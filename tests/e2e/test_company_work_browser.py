@@ -411,11 +411,12 @@ def test_engagement_voice_remedy_and_involvement_are_recorded_and_seen(server, l
     # A stakeholder consulted in the plan's design.
     box = expander(page, "Level 1 plan: record a stakeholder consulted")
     choose(box, page, "Stakeholder", "Affected communities")
-    set_date(box, page, "Consulted on", today - timedelta(days=5))
+    consulted = (plan.approval.submitted_by_facilitator_on or plan.implementation_started_on) - timedelta(days=3)
+    set_date(box, page, "Consulted on", consulted)
     box.get_by_role("textbox", name="Notes").fill("Village assembly on the plan's design")
     submit(box, page, "Record consultation")
     expect(main.get_by_text(re.compile(r"^Consulted in the design: .*Affected communities \("
-                                       + (today - timedelta(days=5)).isoformat()))).to_be_visible()
+                                       + consulted.isoformat()))).to_be_visible()
     shot(page, "4-consultation")
 
     # The victim's voice in one case plan: consent given, the plan follows the victim's wishes.
@@ -453,7 +454,7 @@ def test_engagement_voice_remedy_and_involvement_are_recorded_and_seen(server, l
     assert saved.incident.involvement == "caused"
     assert "non_repetition" in p.remedy_types and set(plan.remedy_types) <= set(p.remedy_types)
     assert p.consultations[len(plan.consultations):] and p.consultations[-1].stakeholder == "affected_communities"
-    assert p.consultations[-1].consulted_on == today - timedelta(days=5)
+    assert p.consultations[-1].consulted_on == consulted
     voice = next(c for c in p.case_plans if c.victim_code == victim)
     assert (voice.informed_consent, voice.wishes_shaped_plan) == (True, True)
     assert [(f.source, f.respondents, f.satisfied) for f in p.feedback][-1:] == [("victims", 8, 6)]
