@@ -828,14 +828,19 @@ SHARD_WAIT_MS = 600_000  # a generating shard waits up to 10 minutes for the oth
 
 
 def load_records_into(engine: Engine, records, actor: str = DEMO_ACTOR, batch: int = 5000,
-                      today: date | None = None, documents: bool = False, followups: bool = True) -> int:
+                      today: date | None = None, documents: bool = False, followups: bool = True,
+                      wait_ms: int | None = None) -> int:
     """Insert ``records`` in batches, one transaction per batch, with one audit entry per incident.
 
     With ``followups`` (the default), the open incidents get the company's chases of the party that owes what
     they wait for (:mod:`remediation.services.demo_followups`).
 
     With ``documents``, each incident also gets the small generated documents behind its reports
-    (:func:`demo_documents`), in the same transaction, named in its audit entry."""
+    (:func:`demo_documents`), in the same transaction, named in its audit entry.
+
+    ``wait_ms``: a SQLite busy timeout for this load's connections only, for an engine of its own (the generator's
+    shards); never on the app's engine, whose pooled connections would keep it (a save would then wait minutes
+    for a lock instead of saying the database is busy)."""
     from sqlalchemy import insert
 
 
@@ -845,8 +850,8 @@ def load_records_into(engine: Engine, records, actor: str = DEMO_ACTOR, batch: i
     def flush() -> None:
         nonlocal count
         with engine.begin() as conn:
-            if conn.dialect.name == "sqlite":  # another shard's batch holds the file: wait for it however slow the
-                conn.exec_driver_sql(f"PRAGMA busy_timeout={SHARD_WAIT_MS}")  # machine (10 s failed at load 18)
+            if wait_ms and conn.dialect.name == "sqlite":  # a generating shard (its own engine, disposed after):
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={int(wait_ms)}")  # wait for the other's batch
             ids = insert_records(conn, buffer, today)
             attached = {i: _store_demo_documents(conn, i, r, actor) if documents else [] for i, r in zip(ids, buffer)}
             if followups:
@@ -873,7 +878,7 @@ def _load_shard(url: str, n: int, seed: int, today: date | None, shard: tuple[in
     engine = make_engine(url)  # a process of its own: never reuse the parent's connections
     try:
         return load_records_into(engine, generate(n, seed=seed, today=today, shard=shard, smelters=smelters),
-                                 today=today)
+                                 today=today, wait_ms=SHARD_WAIT_MS)
     finally:
         engine.dispose()
 

@@ -4,7 +4,9 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from remediation.services.admin import ensure_default_policy
 from remediation.services.demo import generate, generate_into, load_records_into
+from remediation.storage import engine as db
 from remediation.storage import schema as t
 from remediation.storage.records import COPY_THRESHOLD, load_records
 
@@ -60,3 +62,20 @@ def test_parallel_generation_into_sqlite(database_url_factory):
     stored = _stored(engine)
     expected = {r.incident.code: r.model_dump() for r in generate(4000, seed=9, today=TODAY)}
     assert {code: r.model_dump() for code, r in stored.items()} == expected
+
+
+def test_loading_leaves_the_engines_connections_with_their_own_busy_timeout(tmp_path):
+    """The generator's shards wait minutes for each other's batch (wait_ms), but only on their own engines: a load
+    through the app's engine (the demo at first start) must leave its pooled connections at the usual 10 s, or a
+    later save waits ten minutes for a lock instead of saying the database is busy."""
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'pool.db'}")
+    db.migrate(engine)
+    ensure_default_policy(engine)
+    records = list(generate(5, seed=3, today=date(2026, 1, 1)))
+    load_records_into(engine, records[:3], today=date(2026, 1, 1))
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
+    load_records_into(engine, records[3:], today=date(2026, 1, 1), wait_ms=60_000)
+    with engine.connect() as conn:  # the pool keeps a connection: with wait_ms it keeps the longer wait
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 60_000
+    engine.dispose()
