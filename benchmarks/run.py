@@ -866,9 +866,6 @@ def main(argv: list[str] | None = None) -> int:
                                                                   "of that size exists")
     parser.add_argument("--output", type=Path, help=f"where to write the results (default {DEFAULT_OUTPUT.relative_to(ROOT)}; "
                                                     "with --smoke, a file under benchmarks/.data/)")
-    parser.add_argument("--pages", type=lambda v: {k.strip() for k in v.split(",") if k.strip()}, default=None,
-                        help="measure only these pages (keys: " + ", ".join(p.key for p in PAGES) + "); the "
-                             "incident page is still run after a write, as the editor's")
     parser.add_argument("--smoke", action="store_true", help="1,000 incidents, SQLite only, 2 repeats: keeps it working")
     parser.add_argument("--pages", help="measure only these pages through AppTest, comma-separated keys (e.g. "
                                         "plans,lessons; the incident page is always measured: a write's editor "
@@ -876,6 +873,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.pages:
         only_pages([k.strip() for k in args.pages.split(",") if k.strip()], parser)
+        args.pages = None  # PAGES now holds only those (and the incident page): run_pages runs them all
     if args.smoke:
         args.sizes, args.databases, args.repeat = "1000", "sqlite", 2
         args.output = args.output or DATA_DIR / "smoke-RESULTS.md"
@@ -883,8 +881,6 @@ def main(argv: list[str] | None = None) -> int:
     sizes = sorted({int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()})
     kinds = [k.strip() for k in args.databases.split(",") if k.strip()]
     unknown = [k for k in kinds if k not in ("sqlite", "postgresql")]
-    if args.pages is not None and not args.pages <= {p.key for p in PAGES}:
-        parser.error("--pages takes keys of: " + ", ".join(p.key for p in PAGES))
     if unknown or not kinds or not sizes or min(sizes) < 100 or args.repeat < 1:
         parser.error("--databases takes sqlite and/or postgresql; --sizes at least 100 each; --repeat at least 1")
 
