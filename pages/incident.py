@@ -195,7 +195,7 @@ with st.container(border=True):
         c.metric("Level 2", REQUIREMENTS[latest.level2])
         st.caption(f"Assessed on {latest.assessed_on} under policy version {latest.policy_version}.")
         for reason in latest.reasons:
-            st.markdown(f"- {md(reason)}")
+            st.markdown(f"- {md_unbroken(reason)}")
     if (involved := meaning(inc.involvement)) is not None:  # beside the levels: what the company itself must do
         st.caption(f"Company involvement: **{involved.label}** — {involved.action} ({involved.citation}).")
     if inc.trading_link in ("current", "past") and not board_mode():

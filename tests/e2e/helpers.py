@@ -403,34 +403,3 @@ def open_app(page: "Page", server: StreamlitServer, path: str = "", timeout: int
     page.goto(url, wait_until="domcontentloaded", timeout=timeout)
     wait_for_app(page, timeout=timeout)
 
-
-_BROKEN_WORDS_JS = """
-(selector) => {
-  const root = document.querySelector(selector);
-  if (!root) return [];
-  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-  const range = document.createRange();
-  const broken = [];
-  while (walker.nextNode()) {
-    const node = walker.currentNode;
-    if (node.parentElement && node.parentElement.closest('svg')) continue;  // chart text never wraps
-    const re = /\\S+/g;
-    let m;
-    while ((m = re.exec(node.textContent))) {
-      if (m[0].length < 2) continue;
-      range.setStart(node, m.index);
-      range.setEnd(node, m.index + m[0].length);
-      const tops = new Set(Array.from(range.getClientRects()).filter(r => r.width > 0 && r.height > 0)
-                                                             .map(r => Math.round(r.top)));
-      if (tops.size > 1) broken.push(m[0]);
-    }
-  }
-  return broken;
-}
-"""
-
-
-def broken_words(page: "Page", selector: str = "[data-testid='stMain']") -> list[str]:
-    """The words (runs of non-space characters, in one text node) that the browser laid out over more than one line
-    in the element: a word broken across lines, at its hyphen or anywhere else, as a reader would see it."""
-    return page.evaluate(_BROKEN_WORDS_JS, selector)
