@@ -138,6 +138,7 @@ def open_incident(page, server, code: str, tab: str | None = None) -> None:
     assert_no_app_exception(page)
     if tab is not None:
         page.locator(MAIN).get_by_role("tab", name=tab).click()
+        wait_for_app(page, timeout=SLOW)  # the tab's click reruns the page; a list opened during it closes again
 
 
 def expander(page, title: str):
@@ -412,9 +413,9 @@ def test_engagement_voice_remedy_and_involvement_are_recorded_and_seen(server, l
     main = page.locator(MAIN)
     # Remedy types: the plan's own plus guarantees of non-repetition.
     box = expander(page, "Level 1 plan: remedy types")
-    box.get_by_role("combobox", name="Remedy types").click()
-    page.get_by_role("option", name="Guarantees of non-repetition", exact=True).click()
+    choose(box, page, "Remedy types", "Guarantees of non-repetition")
     page.keyboard.press("Escape")
+    expect(box.get_by_text("Guarantees of non-repetition", exact=True).first).to_be_visible()  # the chip, chosen
     submit(box, page, "Record remedy types")
     expect(main.get_by_text(re.compile(r"^Remedy provided: .*Guarantees of non-repetition"))).to_be_visible()
     shot(page, "4-remedy-types")
