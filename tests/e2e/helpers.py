@@ -30,7 +30,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from playwright.sync_api import Page
+    import re
+
+    from playwright.sync_api import Locator, Page
 
 #: Repository root (the parent of ``tests/``).
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -403,3 +405,25 @@ def open_app(page: "Page", server: StreamlitServer, path: str = "", timeout: int
     page.goto(url, wait_until="domcontentloaded", timeout=timeout)
     wait_for_app(page, timeout=timeout)
 
+
+
+def pick_option(page: "Page", combobox: "Locator", option: str | "re.Pattern[str]", typed: str | None = None,
+                timeout: int = 60_000) -> None:
+    """Open ``combobox`` and click ``option`` (an exact name, or a pattern). ``typed`` is typed first, to bring an
+    option of a virtualised list into view. A rerun that ends while the list is open draws the widget again and
+    closes the list under the click ("element was detached"): the list is opened again, up to three times."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    exact = isinstance(option, str)
+    for attempt in range(3):
+        wait_for_app(page, timeout=timeout)
+        combobox.click()
+        if typed:
+            page.keyboard.type(typed)
+        try:
+            page.get_by_role("option", name=option, exact=exact if exact else None).click(timeout=10_000)
+            return
+        except PlaywrightError:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")

@@ -14,7 +14,7 @@ from remediation.services.demo import read_fixture
 from remediation.storage import engine as db
 from remediation.storage import queries
 
-from .helpers import assert_no_app_exception, wait_for_app
+from .helpers import assert_no_app_exception, pick_option, wait_for_app
 from .test_sign_in_browser import EDITOR, idp, server, sign_in  # noqa: F401 - the signed-in app's fixtures
 
 pytestmark = pytest.mark.e2e
@@ -98,9 +98,9 @@ def test_an_editor_records_a_step_with_its_document_and_downloads_it(server, pag
     expect(page.locator("[data-testid='stForm']").filter(has_text="Record the final report")).to_have_count(
         0 if len(record.plans) == 1 else 1, timeout=20_000)  # recorded: this plan's form is gone
 
-    page.get_by_role("combobox", name="Document to download").click()
-    page.keyboard.type("final-report")  # the list is virtualised: type to bring the option into view
-    page.get_by_role("option", name=re.compile("final-report.txt")).click()
+    # The list is virtualised: typing brings the option into view.
+    pick_option(page, page.get_by_role("combobox", name="Document to download"), re.compile("final-report.txt"),
+                typed="final-report")
     wait_for_app(page)
     with page.expect_download(timeout=60_000) as download:
         page.get_by_role("button", name="Download final-report.txt").click()

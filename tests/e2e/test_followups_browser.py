@@ -22,7 +22,7 @@ from remediation.storage import engine as db
 from remediation.storage import schema as t
 from remediation.storage.followups import push_by_quarter
 
-from .helpers import REPO_ROOT, assert_no_app_exception, wait_for_app
+from .helpers import REPO_ROOT, assert_no_app_exception, pick_option, wait_for_app
 
 pytestmark = pytest.mark.e2e
 TODAY = date.today()
@@ -97,8 +97,8 @@ def test_monday_morning_chase_escalate_digest_and_board(streamlit_app, page, art
     # Escalate one to a leverage action.
     page.get_by_role("tab", name="Escalate").click()
     form = page.locator("[data-testid='stForm']").filter(has_text="Record the escalation")
-    form.locator("[data-testid='stSelectbox']").filter(has_text="Escalation").click()
-    page.get_by_role("option", name="Leverage action: raised in a business review").click()
+    pick_option(page, form.locator("[data-testid='stSelectbox']").filter(has_text="Escalation"),
+                "Leverage action: raised in a business review")
     form.get_by_role("button", name="Record the escalation").click()
     wait_for_app(page)
     assert_no_app_exception(page)

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from remediation.services.demo import read_fixture
 
-from .helpers import assert_no_app_exception, wait_for_app
+from .helpers import assert_no_app_exception, pick_option, wait_for_app
 
 pytestmark = pytest.mark.e2e
 LAST = date.today().year - 1
@@ -35,8 +35,7 @@ def test_year_end_lock_restatement_and_pack(streamlit_app, page, artifacts_dir, 
     # Pick last year.
     main.locator("[data-testid='stButtonGroup']").get_by_text("Year", exact=True).click()
     wait_for_app(page)
-    main.get_by_role("combobox", name="Year").click()
-    page.get_by_role("option", name=str(LAST), exact=True).click()
+    pick_option(page, main.get_by_role("combobox", name="Year"), str(LAST))
     wait_for_app(page, timeout=60_000)
     expect(page.get_by_role("heading", name=f"{LAST} quarter by quarter")).to_be_visible()
     expect(page.get_by_role("heading", name=f"{LAST} · {LAST}-01-01 to {LAST}-12-31")).to_be_visible()
@@ -53,11 +52,10 @@ def test_year_end_lock_restatement_and_pack(streamlit_app, page, artifacts_dir, 
     # Correct a date from last June: the Level 1 plan was in fact approved on 1 July.
     form = main.locator("[data-testid='stForm']").filter(has_text="Correct the date")
     form.get_by_role("textbox", name="Incident code").fill(code)
-    form.get_by_role("combobox", name="Date of").click()
-    page.keyboard.type("approval of the plan")  # the list is virtual: type to bring the option up
-    page.get_by_role("option", name="the audit programme's approval of the plan").click()
-    form.get_by_role("combobox", name="Plan level").click()
-    page.get_by_role("option", name="1", exact=True).click()
+    # The list is virtual: typing brings the option up.
+    pick_option(page, form.get_by_role("combobox", name="Date of"), "the audit programme's approval of the plan",
+                typed="approval of the plan")
+    pick_option(page, form.get_by_role("combobox", name="Plan level"), "1")
     form.get_by_role("spinbutton", name="year, Correct date").click()
     page.keyboard.type(f"{LAST}0701")
     form.get_by_role("button", name="Correct the date").click()
