@@ -7,8 +7,12 @@ import io
 from datetime import date, datetime
 
 import openpyxl
+import pytest
+from pydantic import ValidationError
 
 from remediation.services.transfer import company_work as cw
+from remediation.services.transfer import plan_work as pw
+from remediation.services.transfer.sheets import frame, model_errors
 from remediation.services.transfer.format import RowError
 
 
@@ -60,3 +64,36 @@ def test_a_visible_sheet_is_read_by_its_headers_and_a_hidden_one_never():
     assert rows["Milestones"][0][1] == {"code": "inc-1", "title": "Site visit", "due_on": datetime(2025, 5, 1),
                                         "done_on": None}
     assert cw.read_company_work_rows(_workbook(hidden=True)) == {}
+
+
+def test_plan_cells_are_written_as_labels_lists_and_yes_no_or_empty():
+    assert frame(pw.REMEDY, [{"code": "INC-1", "level": 1, "remedy_types": ["restitution", "non_repetition"]}]
+                    ).iloc[0].tolist() == ["INC-1", 1, "Restitution; Guarantees of non-repetition"]
+    row = {"code": "INC-1", "level": 1, "victim_code": "V-014", "informed_consent": True, "wishes_shaped_plan": None}
+    assert frame(pw.CASE_VOICE, [row]).iloc[0].tolist() == ["INC-1", 1, "V-014", "yes", None]
+    assert list(frame(pw.CHAIN, []).columns) == ["Code", "Plan level", "Period start", "Period end",
+                                                    "Facilitator → smelter/refiner on",
+                                                    "Smelter/refiner → audit programme on",
+                                                    "Audit programme → company on"]
+
+
+def test_plan_cells_are_read_back_as_levels_identifiers_and_lists():
+    assert [cw._value(pw.REMEDY, "level", v) for v in ("Level 2", "1", 2.0, " level 1 ")] == [2, 1, 2, 1]
+    assert cw._value(pw.REMEDY, "level", "Level 3") == "Level 3"  # left for the model to refuse
+    assert cw._value(pw.REMEDY, "remedy_types", "Compensation; rehabilitation and recovery;") == \
+        ["compensation", "rehabilitation"]
+    assert cw._value(pw.FEEDBACK, "source", "Beneficiaries") == "beneficiaries"
+    assert cw._value(pw.CASE_VOICE, "informed_consent", "x") is True
+
+
+def test_a_case_plan_row_never_repeats_a_name_and_says_what_is_missing():
+    with pytest.raises(ValidationError) as exc:
+        pw.CaseVoiceRow.model_validate({"level": 1, "victim_code": "Ana Lima", "informed_consent": True})
+    errors = model_errors(pw.CASE_VOICE, 4, exc.value)
+    assert [(e.row, e.column, e.sheet) for e in errors] == [(4, "Victim code", "Case plan consent")]
+    assert "pseudonymous" in errors[0].reason and "Ana" not in str(errors[0])
+    with pytest.raises(ValidationError) as exc:
+        pw.CaseVoiceRow.model_validate({"level": 1, "victim_code": "v-1"})
+    assert [e.column for e in model_errors(pw.CASE_VOICE, 2, exc.value)] == ["Informed consent"]
+    assert pw.CaseVoiceRow.model_validate({"level": 1, "victim_code": " v-1 ", "wishes_shaped_plan": False}
+                                          ).victim_code == "V-1"
