@@ -432,10 +432,12 @@ def test_a_bad_plan_row_refuses_the_whole_import_naming_sheet_row_and_column(cas
 
 def test_a_victim_name_is_refused_and_never_repeated(stripped, tmp_path, capsys):
     url, engine, data, _ = stripped
+    before = _snapshot(engine)
     code, text = _import(url, tmp_path, _edited(data, "Case plan consent", {(2, "Victim code"): "Maria Quispe"}),
                          capsys)
     assert code == 1 and "sheet 'Case plan consent', row 2, column 'Victim code'" in text
     assert "pseudonymous" in text and "Maria" not in text and "Quispe" not in text
+    assert _snapshot(engine) == before
 
 
 def test_plan_rows_out_of_order_or_twice_or_of_a_missing_plan_are_refused(stripped, tmp_path, capsys):

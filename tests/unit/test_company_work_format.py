@@ -12,8 +12,9 @@ from pydantic import ValidationError
 
 from remediation.services.transfer import company_work as cw
 from remediation.services.transfer import plan_work as pw
+from remediation.services.transfer import sheets
+from remediation.services.transfer.format import ImportRefused, RowError
 from remediation.services.transfer.sheets import frame, model_errors
-from remediation.services.transfer.format import RowError
 
 
 def test_an_error_names_its_sheet_row_and_column():
@@ -97,3 +98,28 @@ def test_a_case_plan_row_never_repeats_a_name_and_says_what_is_missing():
     assert [e.column for e in model_errors(pw.CASE_VOICE, 2, exc.value)] == ["Informed consent"]
     assert pw.CaseVoiceRow.model_validate({"level": 1, "victim_code": " v-1 ", "wishes_shaped_plan": False}
                                           ).victim_code == "V-1"
+
+
+def _feedback_workbook(rows: int, hidden: bool = False) -> bytes:
+    wb = openpyxl.Workbook()
+    wb.active.title = "Incidents"
+    ws = wb.create_sheet("Plan feedback")
+    ws.append(list(pw.FEEDBACK.columns.values()))
+    for _ in range(rows):
+        ws.append(["INC-1", 1, date(2025, 5, 1), "Victims", 4, 3, None])
+    if hidden:
+        ws.sheet_state = "hidden"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_a_plan_sheet_is_read_within_the_row_limit_and_never_when_hidden(monkeypatch):
+    rows = cw.read_company_work_rows(_feedback_workbook(2))
+    assert list(rows) == ["Plan feedback"] and [n for n, _ in rows["Plan feedback"]] == [2, 3]
+    assert rows["Plan feedback"][0][1]["respondents"] == 4
+    assert cw.read_company_work_rows(_feedback_workbook(2, hidden=True)) == {}
+    monkeypatch.setattr(sheets, "MAX_ROWS", 1)
+    with pytest.raises(ImportRefused) as exc:
+        cw.read_company_work_rows(_feedback_workbook(2))
+    assert "sheet 'Plan feedback', row 3" in str(exc.value) and "more than 1 rows" in str(exc.value)

@@ -16,7 +16,14 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Connection, select
 
 from remediation.domain.models import field_of_error
-from remediation.services.transfer.format import MAX_ROWS, ImportRefused, RowError, line_breaks, protect_cell, unprotect_cell
+from remediation.services.transfer.format import (
+    MAX_ROWS,
+    ImportRefused,
+    RowError,
+    line_breaks,
+    protect_cell,
+    unprotect_cell,
+)
 from remediation.storage import schema as t
 
 __all__ = ["BATCH", "BOOLS", "LISTS", "Sheet", "cell", "frame", "incident_ids", "model_errors", "read_sheets", "value"]
