@@ -33,11 +33,8 @@ def exported(backend, database_url_factory, tmp_path):
     ensure_default_policy(engine)
     load_demo_fixture(engine)
     data, _ = transfer.export_incidents(engine, "xlsx")
-    wb = openpyxl.load_workbook(io.BytesIO(data))
-    for spec in transfer.plan_work.PLAN_SHEETS:  # the plans are not in the format: an empty database refuses them
-        del wb[spec.name]
     path = tmp_path / "export.xlsx"
-    wb.save(path)
+    path.write_bytes(data)
     return engine, path
 
 

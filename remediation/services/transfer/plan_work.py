@@ -58,8 +58,9 @@ __all__ = ["CASE_VOICE", "CHAIN", "CONSULTATIONS", "FEEDBACK", "PLAN_SHEETS", "R
 
 PlanLevel = Literal[1, 2]
 HOPS = ("sent_to_smelter_on", "sent_to_audit_programme_on", "sent_to_company_on")
-NOT_CARRIED = ("the format does not carry the plans themselves, so a plan's rows apply only to a plan already "
-               "recorded (open it at Step 3 on the incident's page, then import the file again)")
+NOT_CARRIED = ("the format does not carry the plans themselves, nor their case plans or monitoring reports: a row "
+               "whose plan, case plan or report is not recorded yet is not written; record those on the incident's "
+               "page (Step 3, Step 4), then import the same file again to bring it")
 
 
 class RemedyRow(RemedyTypes):
@@ -165,16 +166,26 @@ def plan_work_frames(conn: Connection, incident_ids: Sequence[int]) -> dict[str,
 
 # --- the dry run ---------------------------------------------------------------------------------------------
 
-def check_plan_rows(parsed: dict[str, list[tuple[int, str, dict]]], new_codes: set[str],
+def check_plan_rows(parsed: dict[str, list[tuple[int, str, dict]]],
                     record: Callable[[Sheet, int, str], IncidentRecord | None],
                     validated: Callable[[Sheet, int, dict], object | None],
                     new_row: Callable[[Sheet, int, str, dict], None],
-                    errors: list[RowError], present: dict[str, int]) -> None:
+                    errors: list[RowError], present: dict[str, int], waiting: list[RowError]) -> None:
     """Check the plan sheets' rows (``parsed``: sheet name → (row, code, data)) against the working records
-    (``record``), applying each new one to them; ``new_codes``: the incidents the file adds (no plan yet)."""
+    (``record``), applying each new one to them.
+
+    The format does not carry the plans themselves, nor their case plans or monitoring reports. A row is checked
+    whatever it refers to (its incident must exist, its values must pass the rules), but a row whose plan, case
+    plan or report is not recorded yet cannot apply: it goes to ``waiting`` (named by sheet, row and why), not to
+    ``errors``. So an export is always a valid import, also into a new database whose incidents have no plans
+    (imported twice, too); the preview lists what waits, and the same file imported again once those are
+    recorded brings them."""
 
     def err(spec: Sheet, number: int, name: str | None, reason: str) -> None:
         errors.append(RowError(number, spec.columns.get(name) if name else None, reason, spec.name))
+
+    def wait(spec: Sheet, number: int, name: str, reason: str) -> None:
+        waiting.append(RowError(number, spec.columns.get(name), reason, spec.name))
 
     def rows(spec: Sheet):
         """(row, code, data, the validated row, its plan) of each row whose plan is recorded."""
@@ -188,8 +199,7 @@ def check_plan_rows(parsed: dict[str, list[tuple[int, str, dict]]], new_codes: s
                 continue
             plan: Plan | None = rec.plan(row.level)
             if plan is None:
-                why = f" ({code} is new in this file)" if code in new_codes else ""
-                err(spec, number, "level", f"{code} has no Level {row.level} plan recorded{why}: {NOT_CARRIED}")
+                wait(spec, number, "level", f"{code} has no Level {row.level} plan recorded yet")
                 continue
             yield number, code, data, row, plan
 
@@ -240,9 +250,8 @@ def check_plan_rows(parsed: dict[str, list[tuple[int, str, dict]]], new_codes: s
             continue
         case = next((c for c in plan.case_plans if c.victim_code == row.victim_code), None)
         if case is None:
-            err(CASE_VOICE, number, "victim_code", f"no case plan {row.victim_code} in the Level 1 plan of {code}: the "
-                "format does not carry case plans, so a row applies only to a case plan already recorded (record it "
-                "on the incident's page first)")
+            wait(CASE_VOICE, number, "victim_code", f"no case plan {row.victim_code} recorded yet in the Level 1 plan "
+                 f"of {code}")
             continue
         given = {f: getattr(row, f) for f in ("informed_consent", "wishes_shaped_plan") if getattr(row, f) is not None}
         clash = [f for f, v in given.items() if getattr(case, f) is not None and getattr(case, f) != v]
@@ -290,9 +299,8 @@ def check_plan_rows(parsed: dict[str, list[tuple[int, str, dict]]], new_codes: s
                 err(CHAIN, number, "period_start", f"the monitoring report of {row.period_start} to {row.period_end} "
                     f"of the Level {row.level} plan of {code} twice in the file (also row {earlier[-1]})")
             else:
-                err(CHAIN, number, "period_start", f"no monitoring report of {row.period_start} to {row.period_end} "
-                    f"in the Level {row.level} plan of {code}: the format does not carry the reports themselves, so a "
-                    "row applies only to a report already recorded (record it on the incident's page first)")
+                wait(CHAIN, number, "period_start", f"no monitoring report of {row.period_start} to "
+                     f"{row.period_end} recorded yet in the Level {row.level} plan of {code}")
             continue
         report = reports[len(earlier)]
         earlier.append(number)
