@@ -170,6 +170,13 @@ def import_section() -> None:
         return
     if work is not None:
         st.caption("The company's work, imported with the incidents: " + md(work.summary()) + ".")
+        if work.waiting:
+            st.info(f"{len(work.waiting):,} rows of the plan sheets wait for their plans and are not written now: the "
+                    "format does not carry the plans themselves, nor their case plans or monitoring reports. The rest "
+                    "imports. Record those on the incident's page (Step 3, Step 4), then import the same file again "
+                    "to bring them.", icon=":material/schedule:")
+            st.markdown("\n".join(f"- {md(str(w))}" for w in work.waiting[:10])
+                        + (f"\n- … and {len(work.waiting) - 10:,} more." if len(work.waiting) > 10 else ""))
         if not work.ok:
             st.error("The company's-work sheets have problems; nothing can be imported until they are fixed.",
                      icon=":material/block:")

@@ -155,6 +155,10 @@ def cmd_import(args) -> int:
         return 1
     if work is not None:
         print(f"The company's work: {work.summary()}.")
+        for waiting in work.waiting[:20]:
+            print(f"  waiting, not written: {waiting}")
+        if len(work.waiting) > 20:
+            print(f"  … and {len(work.waiting) - 20:,} more waiting.")
     refusals = (followups.errors if followups is not None else []) + (work.errors if work is not None else [])
     if refusals:
         _print_refusal(refusals)

@@ -2,7 +2,10 @@
 "Milestones", "Relationship decisions", "Lessons review" and "Lessons actions" sheets keyed by incident code; export → import → export is exact;
 re-importing never duplicates; each refusal (a bad vocabulary, dates out of order, an ending without a do-no-harm
 check, an unknown incident, a duplicate, a conflict with what is recorded, the text rule) names sheet, row and
-column and leaves the database unchanged. SQLite and PostgreSQL."""
+column and leaves the database unchanged. The plan sheets ("Plan remedy types", "Plan consultations", "Case plan
+consent", "Plan feedback", "Reporting chain") keyed by code + plan level: the format does not carry plans, so they
+round-trip into a database holding the plans without their records, and are refused (saying why) for a plan not
+recorded. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -19,10 +22,13 @@ from remediation.services import transfer
 from remediation.services.admin import ensure_default_policy
 from remediation.services.demo import load_demo_fixture
 from remediation.services.transfer import company_work as cw
+from remediation.services.transfer import plan_work as pw
 from remediation.storage import engine as db
 from remediation.storage import schema as t
+from remediation.storage.records import load_records
 
-SHEETS = [s.name for s in cw.COMPANY_WORK_SHEETS]
+PLAN_SHEETS = [s.name for s in pw.PLAN_SHEETS]
+SHEETS = [s.name for s in cw.COMPANY_WORK_SHEETS if s.name not in PLAN_SHEETS]
 
 
 def _cells(data: bytes) -> dict[str, list[tuple]]:
@@ -53,12 +59,22 @@ def demo(backend, database_url_factory):
     return url, engine, data
 
 
+def _without(data: bytes, names: list[str]) -> bytes:
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    for name in names:
+        del wb[name]
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
 @pytest.fixture
 def exported(backend, request) -> bytes:
-    """The demo's export (made once per backend)."""
+    """The demo's export (made once per backend) without the plan sheets, so that export → import → export into a
+    new database is exact (its incidents have no plans there, so the plan rows wait: see the plan tests below)."""
     if backend not in _EXPORTS:
         request.getfixturevalue("demo")
-    return _EXPORTS[backend]
+    return _without(_EXPORTS[backend], PLAN_SHEETS)
 
 
 @pytest.fixture
@@ -83,10 +99,10 @@ def _edited(data: bytes, sheet: str, edits: dict[tuple[int, str], object], appen
     return buf.getvalue()
 
 
-def _import(url: str, tmp_path, data: bytes, capsys) -> tuple[int, str]:
+def _import(url: str, tmp_path, data: bytes, capsys, *options: str) -> tuple[int, str]:
     path = tmp_path / "work.xlsx"
     path.write_bytes(data)
-    code = main(["--database-url", url, "import", str(path)])
+    code = main(["--database-url", url, "import", str(path), *options])
     out = capsys.readouterr()
     return code, out.out + out.err
 
@@ -94,7 +110,7 @@ def _import(url: str, tmp_path, data: bytes, capsys) -> tuple[int, str]:
 def test_the_export_carries_the_company_work_sheets_with_their_headers(demo):
     _, engine, data = demo
     cells = _cells(data)
-    assert list(cells) == ["Incidents", "Follow-ups", *SHEETS]
+    assert list(cells) == ["Incidents", "Follow-ups", *SHEETS, *PLAN_SHEETS]
     for spec in cw.COMPANY_WORK_SHEETS:
         assert list(cells[spec.name][0]) == list(spec.columns.values())
     with engine.connect() as conn:
@@ -294,3 +310,234 @@ def test_a_failure_while_writing_rolls_back_the_incidents_too(exported, empty, t
     with mock.patch.object(cw, "replace_record", failing), pytest.raises(RuntimeError):
         transfer.apply_import(plan, engine2, company_work=work)
     assert _snapshot(engine2) == before
+
+
+# --- the plan sheets ---------------------------------------------------------------------------------------------
+
+def _plans(engine) -> dict[str, list[dict]]:
+    """Every incident's plans, as the models load them."""
+    with engine.connect() as conn:
+        ids = list(conn.execute(select(t.incidents.c.id)).scalars())
+        return {r.incident.code: [p.model_dump() for p in r.plans] for r in load_records(conn, ids).values()}
+
+
+@pytest.fixture
+def stripped(demo):
+    """The demo's database with its plans but none of the plan sheets' records (remedy types, consultations, consent
+    and wishes, feedback, the reporting chain's hops); and the demo's export and plans before."""
+    url, engine, data = demo
+    plans = _plans(engine)
+    with engine.begin() as conn:
+        conn.execute(t.plans.update().values(remedy_types=None))
+        conn.execute(t.plan_consultations.delete())
+        conn.execute(t.plan_feedback.delete())
+        conn.execute(t.case_plans.update().values(informed_consent=None, wishes_shaped_plan=None))
+        conn.execute(t.monitoring_reports.update().values(sent_to_smelter_on=None, sent_to_audit_programme_on=None,
+                                                          sent_to_company_on=None))
+    return url, engine, data, plans
+
+
+def test_the_plan_sheets_round_trip_and_a_second_import_writes_nothing(stripped, tmp_path, capsys):
+    url, engine, data, plans = stripped
+    assert _plans(engine) != plans
+    for name in PLAN_SHEETS:
+        assert len(_cells(data)[name]) > 1, name  # the demo has rows on every plan sheet
+    with engine.connect() as conn:
+        audited_before = conn.execute(select(func.count()).select_from(t.audit_log)
+                                      .where(t.audit_log.c.action == cw.IMPORT_ACTION)).scalar_one()
+    code, text = _import(url, tmp_path, data, capsys)
+    assert code == 0, text
+    assert _plans(engine) == plans
+    assert _cells(transfer.export_incidents(engine, "xlsx")[0]) == _cells(data)
+    with engine.connect() as conn:
+        audited = conn.execute(select(func.count()).select_from(t.audit_log)
+                               .where(t.audit_log.c.action == cw.IMPORT_ACTION)).scalar_one()
+    assert audited - audited_before == len({r[0] for name in PLAN_SHEETS for r in _cells(data)[name][1:]})
+    before = _snapshot(engine)
+    code, text = _import(url, tmp_path, data, capsys)
+    assert code == 0 and "'Plan feedback': 0 new" in text and "'Reporting chain': 0 new" in text, text
+    assert _snapshot(engine) == before
+
+
+def test_a_full_export_imports_into_a_new_database_and_says_which_plan_rows_wait_for_their_plans(demo, empty,
+                                                                                                   tmp_path, capsys):
+    """An export is always a valid import: into a new database its incidents are new and have no plans (the format
+    does not carry plans), so the plan sheets' rows are checked, counted as waiting and not written; nothing else
+    of the file is held back, and importing it again writes nothing more."""
+    _, _, data = demo
+    url2, engine2 = empty
+    code, text = _import(url2, tmp_path, data, capsys)
+    assert code == 0, text
+    for name in PLAN_SHEETS:
+        rows = len(_cells(data)[name]) - 1
+        assert f"{name!r}: 0 new, 0 already recorded, {rows:,} waiting for their plans" in text, text
+    waiting = sum(len(_cells(data)[name]) - 1 for name in PLAN_SHEETS)
+    assert f"{waiting:,} rows of the plan sheets are not written now: the format does not carry the plans" in text
+    assert "then import the same file again to bring it" in text
+    again = _cells(transfer.export_incidents(engine2, "xlsx")[0])
+    assert {k: v for k, v in again.items() if k not in PLAN_SHEETS} == \
+        {k: v for k, v in _cells(data).items() if k not in PLAN_SHEETS}  # everything else came in whole
+    assert all(len(again.get(name, [])) <= 1 for name in PLAN_SHEETS)  # no plans, so no plan rows
+    before = _snapshot(engine2)
+    code, text = _import(url2, tmp_path, data, capsys)
+    assert code == 0 and "'Plan feedback': 0 new, 0 already recorded" in text, text  # imported twice: still waits
+    assert _snapshot(engine2) == before
+
+
+def test_a_bad_plan_row_of_a_new_incident_still_refuses_the_file(demo, empty, tmp_path, capsys):
+    """Waiting for its plan does not excuse a row from the checks: a bad value refuses the file, naming the cell."""
+    _, _, data = demo
+    url2, engine2 = empty
+    before = _snapshot(engine2)
+    bad = _edited(data, "Plan feedback", {(2, "From"): "Neighbours"})
+    code, text = _import(url2, tmp_path, bad, capsys)
+    assert code == 1 and "sheet 'Plan feedback', row 2, column 'From'" in text and "nothing was imported" in text
+    assert _snapshot(engine2) == before
+
+
+def _first(data: bytes, sheet: str, **where) -> int:
+    """The row number of the first row of ``sheet`` whose cells match ``where`` (header → predicate)."""
+    header, rows = _rows(data, sheet)
+    return next(k + 2 for k, r in enumerate(rows) if all(p(r[header.index(h)]) for h, p in where.items()))
+
+
+def _cell(data: bytes, sheet: str, row: int, column: str):
+    header, rows = _rows(data, sheet)
+    return rows[row - 2][header.index(column)]
+
+
+PLAN_REFUSALS = {
+    "bad stakeholder": ("Plan consultations", {(2, "Stakeholder"): "Neighbours"},
+                        ["column 'Stakeholder'", "'Neighbours' is not one of"]),
+    "bad remedy type": ("Plan remedy types", {(2, "Remedy types"): "Restitution; Apology"},
+                        ["column 'Remedy types'", "'Apology' is not one of"]),
+    "bad plan level": ("Plan consultations", {(2, "Plan level"): 3}, ["column 'Plan level'"]),
+    "bad feedback source": ("Plan feedback", {(2, "From"): "Neighbours"}, ["column 'From'", "is not one of"]),
+    "satisfied above respondents": ("Plan feedback", {(2, "Respondents"): 4, (2, "Satisfied"): 5},
+                                    ["column 'Satisfied'", "5 satisfied is more than the 4 respondents"]),
+    "negative count": ("Plan feedback", {(2, "Satisfied"): -1}, ["column 'Satisfied'"]),
+    "no respondents": ("Plan feedback", {(2, "Respondents"): 0, (2, "Satisfied"): 0}, ["column 'Respondents'"]),
+    "a count as text": ("Plan feedback", {(2, "Respondents"): "many"}, ["column 'Respondents'"]),
+    "case plan of Level 2": ("Case plan consent", {(2, "Plan level"): 2},
+                             ["column 'Plan level'", "case plans belong to the Level 1 plan"]),
+    "consent neither yes nor no": ("Case plan consent", {(2, "Informed consent"): "perhaps"},
+                                   ["column 'Informed consent'"]),
+    "unknown incident": ("Plan feedback", {(2, "Code"): "INC-1999-001"},
+                         ["column 'Code'", "no incident INC-1999-001"]),
+    "a hop in the future": ("Reporting chain", {(2, "Facilitator → smelter/refiner on"): date(2099, 1, 1)},
+                            ["column 'Facilitator → smelter/refiner on'"]),
+    "a hop before the period": ("Reporting chain", {(2, "Facilitator → smelter/refiner on"): date(2001, 1, 1)},
+                                ["column 'Facilitator → smelter/refiner on'"]),
+    "consulted before the allegation": ("Plan consultations", {(2, "Consulted on"): date(2001, 1, 1)},
+                                        ["column 'Consulted on'"]),
+    "feedback before implementation": ("Plan feedback", {(2, "Collected on"): date(2001, 1, 1)},
+                                       ["column 'Collected on'"]),
+    "text rule": ("Plan consultations", {(2, "Notes"): "Agreed \u202eevil"}, ["column 'Notes'"]),
+}
+
+
+PLAN_WAITS = {  # rows that pass the checks but whose case plan or report is not recorded (not carried by the format)
+    "case plan not recorded": ("Case plan consent", {(2, "Victim code"): "V-99999"},
+                               "column 'Victim code': no case plan V-99999 recorded yet in the Level 1 plan"),
+    "report not recorded": ("Reporting chain", {(2, "Period start"): date(2001, 1, 1)},
+                            "column 'Period start': no monitoring report of 2001-01-01 to "),
+}
+
+
+@pytest.mark.parametrize("case", list(PLAN_WAITS))
+def test_a_plan_row_of_a_case_plan_or_report_not_recorded_waits_named_and_is_not_written(case, stripped, tmp_path,
+                                                                                         capsys):
+    url, engine, data, _ = stripped
+    sheet, edits, expected = PLAN_WAITS[case]
+    code, text = _import(url, tmp_path, _edited(data, sheet, edits), capsys)
+    assert code == 0, text
+    assert f"sheet '{sheet}', row 2, {expected}" in text and f"'{sheet}': " in text and "1 waiting" in text, text
+    header, rows = _rows(data, sheet)
+    edited_rows = _rows(_edited(data, sheet, edits), sheet)[1]
+    exported = _rows(transfer.export_incidents(engine, "xlsx")[0], sheet)[1]
+    assert edited_rows[0] not in exported and rows[1:] and all(r in exported for r in rows[1:])  # the rest came in
+
+
+@pytest.mark.parametrize("case", list(PLAN_REFUSALS))
+def test_a_bad_plan_row_refuses_the_whole_import_naming_sheet_row_and_column(case, stripped, tmp_path, capsys):
+    url, engine, data, _ = stripped
+    sheet, edits, expected = PLAN_REFUSALS[case]
+    before = _snapshot(engine)
+    code, text = _import(url, tmp_path, _edited(data, sheet, edits), capsys)
+    assert code == 1
+    for part in [f"sheet '{sheet}'", "row 2", *expected, "nothing was imported"]:
+        assert part in text, (part, text)
+    assert _snapshot(engine) == before
+
+
+def test_a_victim_name_is_refused_and_never_repeated(stripped, tmp_path, capsys):
+    url, engine, data, _ = stripped
+    before = _snapshot(engine)
+    code, text = _import(url, tmp_path, _edited(data, "Case plan consent", {(2, "Victim code"): "Maria Quispe"}),
+                         capsys)
+    assert code == 1 and "sheet 'Case plan consent', row 2, column 'Victim code'" in text
+    assert "pseudonymous" in text and "Maria" not in text and "Quispe" not in text
+    assert _snapshot(engine) == before
+
+
+def test_plan_rows_out_of_order_or_twice_are_refused_and_one_of_a_missing_plan_waits(stripped, tmp_path, capsys):
+    url, engine, data, _ = stripped
+    before = _snapshot(engine)
+    # The hops out of order: the audit programme's before the smelter/refiner's.
+    k = _first(data, "Reporting chain", **{"Smelter/refiner → audit programme on": lambda v: v is not None})
+    sent = _cell(data, "Reporting chain", k, "Facilitator → smelter/refiner on")
+    edited = _edited(data, "Reporting chain", {(k, "Smelter/refiner → audit programme on"):
+                                               sent.date().replace(year=sent.year - 1)})
+    code, text = _import(url, tmp_path, edited, capsys)
+    assert code == 1 and f"sheet 'Reporting chain', row {k}, column 'Smelter/refiner → audit programme on'" in text
+    # The same rows twice.
+    for sheet, column in (("Plan consultations", "Stakeholder"), ("Plan feedback", "Collected on"),
+                          ("Case plan consent", "Victim code"), ("Reporting chain", "Period start"),
+                          ("Plan remedy types", "Code")):
+        n = len(_rows(data, sheet)[1])
+        code, text = _import(url, tmp_path, _edited(data, sheet, {}, [list(_rows(data, sheet)[1][0])]), capsys)
+        assert code == 1 and f"sheet '{sheet}', row {n + 2}, column '{column}'" in text and "twice" in text, text
+    # A plan level the incident has no plan of.
+    levels: dict[str, set] = {}
+    for r in _rows(data, "Plan consultations")[1]:
+        levels.setdefault(r[0], set()).add(r[1])
+    with engine.connect() as conn:
+        have = {(c, lv) for c, lv in conn.execute(select(t.incidents.c.code, t.plans.c.level)
+                                                   .join(t.plans, t.plans.c.incident_id == t.incidents.c.id))}
+    code_, level = next((c, 3 - lv) for c, lvs in levels.items() for lv in lvs if (c, 3 - lv) not in have)
+    k = _first(data, "Plan consultations", Code=lambda v, c=code_: v == c)
+    code, text = _import(url, tmp_path, _edited(data, "Plan consultations", {(k, "Plan level"): level}), capsys,
+                         "--dry-run")
+    assert code == 0, text  # not refused: it waits for that plan, named, and is not written
+    assert (f"sheet 'Plan consultations', row {k}, column 'Plan level': {code_} has no Level {level} plan recorded "
+            "yet") in text and "already recorded, 1 waiting for their plans" in text
+    # Feedback on a plan whose implementation has not started (the service's rule).
+    with engine.connect() as conn:
+        code_, level = conn.execute(select(t.incidents.c.code, t.plans.c.level)
+                                    .join(t.plans, t.plans.c.incident_id == t.incidents.c.id)
+                                    .where(t.plans.c.implementation_started_on.is_(None))).first()
+    code, text = _import(url, tmp_path, _edited(data, "Plan feedback", {(2, "Code"): code_, (2, "Plan level"): level}),
+                         capsys)
+    assert code == 1 and "sheet 'Plan feedback', row 2, column 'Collected on'" in text
+    assert "once its implementation has started" in text
+    assert _snapshot(engine) == before
+
+
+def test_a_plan_row_contradicting_what_is_recorded_is_refused(demo, tmp_path, capsys):
+    url, engine, data = demo
+    before = _snapshot(engine)
+    respondents = _cell(data, "Plan feedback", 2, "Respondents")
+    cases = [("Plan feedback", {(2, "Respondents"): respondents + 1}, "column 'Respondents'"),
+             ("Plan remedy types", {(2, "Remedy types"): "Satisfaction"}, "column 'Remedy types'"),
+             ("Plan consultations", {(2, "Notes"): "Other notes."}, "column 'Notes'")]
+    k = _first(data, "Case plan consent", **{"Informed consent": lambda v: v == "yes"})
+    cases.append(("Case plan consent", {(k, "Informed consent"): "no"}, "column 'Informed consent'"))
+    sent = _cell(data, "Reporting chain", 2, "Facilitator → smelter/refiner on")
+    cases.append(("Reporting chain", {(2, "Facilitator → smelter/refiner on"): sent.date().replace(day=1)},
+                  "column 'Facilitator → smelter/refiner on'"))
+    for sheet, edits, column in cases:
+        row = next(iter(edits))[0]
+        code, text = _import(url, tmp_path, _edited(data, sheet, edits), capsys)
+        assert code == 1 and f"sheet '{sheet}', row {row}, {column}" in text, (sheet, text)
+        assert "never changes" in text, text
+    assert _snapshot(engine) == before

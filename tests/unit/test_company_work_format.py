@@ -7,9 +7,14 @@ import io
 from datetime import date, datetime
 
 import openpyxl
+import pytest
+from pydantic import ValidationError
 
 from remediation.services.transfer import company_work as cw
-from remediation.services.transfer.format import RowError
+from remediation.services.transfer import plan_work as pw
+from remediation.services.transfer import sheets
+from remediation.services.transfer.format import ImportRefused, RowError
+from remediation.services.transfer.sheets import frame, model_errors
 
 
 def test_an_error_names_its_sheet_row_and_column():
@@ -60,3 +65,61 @@ def test_a_visible_sheet_is_read_by_its_headers_and_a_hidden_one_never():
     assert rows["Milestones"][0][1] == {"code": "inc-1", "title": "Site visit", "due_on": datetime(2025, 5, 1),
                                         "done_on": None}
     assert cw.read_company_work_rows(_workbook(hidden=True)) == {}
+
+
+def test_plan_cells_are_written_as_labels_lists_and_yes_no_or_empty():
+    assert frame(pw.REMEDY, [{"code": "INC-1", "level": 1, "remedy_types": ["restitution", "non_repetition"]}]
+                    ).iloc[0].tolist() == ["INC-1", 1, "Restitution; Guarantees of non-repetition"]
+    row = {"code": "INC-1", "level": 1, "victim_code": "V-014", "informed_consent": True, "wishes_shaped_plan": None}
+    assert frame(pw.CASE_VOICE, [row]).iloc[0].tolist() == ["INC-1", 1, "V-014", "yes", None]
+    assert list(frame(pw.CHAIN, []).columns) == ["Code", "Plan level", "Period start", "Period end",
+                                                    "Facilitator → smelter/refiner on",
+                                                    "Smelter/refiner → audit programme on",
+                                                    "Audit programme → company on"]
+
+
+def test_plan_cells_are_read_back_as_levels_identifiers_and_lists():
+    assert [cw._value(pw.REMEDY, "level", v) for v in ("Level 2", "1", 2.0, " level 1 ")] == [2, 1, 2, 1]
+    assert cw._value(pw.REMEDY, "level", "Level 3") == "Level 3"  # left for the model to refuse
+    assert cw._value(pw.REMEDY, "remedy_types", "Compensation; rehabilitation and recovery;") == \
+        ["compensation", "rehabilitation"]
+    assert cw._value(pw.FEEDBACK, "source", "Beneficiaries") == "beneficiaries"
+    assert cw._value(pw.CASE_VOICE, "informed_consent", "x") is True
+
+
+def test_a_case_plan_row_never_repeats_a_name_and_says_what_is_missing():
+    with pytest.raises(ValidationError) as exc:
+        pw.CaseVoiceRow.model_validate({"level": 1, "victim_code": "Ana Lima", "informed_consent": True})
+    errors = model_errors(pw.CASE_VOICE, 4, exc.value)
+    assert [(e.row, e.column, e.sheet) for e in errors] == [(4, "Victim code", "Case plan consent")]
+    assert "pseudonymous" in errors[0].reason and "Ana" not in str(errors[0])
+    with pytest.raises(ValidationError) as exc:
+        pw.CaseVoiceRow.model_validate({"level": 1, "victim_code": "v-1"})
+    assert [e.column for e in model_errors(pw.CASE_VOICE, 2, exc.value)] == ["Informed consent"]
+    assert pw.CaseVoiceRow.model_validate({"level": 1, "victim_code": " v-1 ", "wishes_shaped_plan": False}
+                                          ).victim_code == "V-1"
+
+
+def _feedback_workbook(rows: int, hidden: bool = False) -> bytes:
+    wb = openpyxl.Workbook()
+    wb.active.title = "Incidents"
+    ws = wb.create_sheet("Plan feedback")
+    ws.append(list(pw.FEEDBACK.columns.values()))
+    for _ in range(rows):
+        ws.append(["INC-1", 1, date(2025, 5, 1), "Victims", 4, 3, None])
+    if hidden:
+        ws.sheet_state = "hidden"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_a_plan_sheet_is_read_within_the_row_limit_and_never_when_hidden(monkeypatch):
+    rows = cw.read_company_work_rows(_feedback_workbook(2))
+    assert list(rows) == ["Plan feedback"] and [n for n, _ in rows["Plan feedback"]] == [2, 3]
+    assert rows["Plan feedback"][0][1]["respondents"] == 4
+    assert cw.read_company_work_rows(_feedback_workbook(2, hidden=True)) == {}
+    monkeypatch.setattr(sheets, "MAX_ROWS", 1)
+    with pytest.raises(ImportRefused) as exc:
+        cw.read_company_work_rows(_feedback_workbook(2))
+    assert "sheet 'Plan feedback', row 3" in str(exc.value) and "more than 1 rows" in str(exc.value)

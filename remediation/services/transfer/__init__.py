@@ -15,7 +15,9 @@ The modules, in the order a file goes through them:
 - :mod:`.apply` writes the new incidents in one transaction, or nothing;
 - :mod:`.export` writes the same format back out;
 - :mod:`.followups` and :mod:`.company_work`: the XLSX workbook's other sheets, keyed by the incident's code
-  (follow-ups; corrective action, milestones, relationship decisions). A CSV is one table: the incidents only.
+  (follow-ups; corrective action, milestones, relationship decisions, lessons review and actions), and
+  :mod:`.plan_work` for a recorded plan's (remedy types, consultations, case plan consent, feedback, reporting
+  chain), sharing :mod:`.sheets`. A CSV is one table: the incidents only.
 
 Decisions (each tested in ``tests/unit/test_transfer.py`` and ``tests/db/test_import.py``):
 

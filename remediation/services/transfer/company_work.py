@@ -12,9 +12,10 @@ workbook, each keyed by the incident's code (a CSV holds one table: the incident
 - **"Lessons actions"**: one row per action a review raised (lines 1454-1459): the action, owner, due on, status,
   closed on, the policy version and the due-diligence change it led to.
 
-The other company work (consultations, feedback, remedy types, consent, the reporting chain) belongs to a plan,
-which is not in the format; the company's involvement is a column of the "Incidents" sheet; follow-ups have their
-own sheet (:mod:`.followups`).
+The work that belongs to a plan (remedy types, consultations, consent, feedback, the reporting chain) has five
+more sheets keyed by the incident's code and the plan's level (:mod:`.plan_work`), checked and written here with the
+rest; the company's involvement is a column of the "Incidents" sheet; follow-ups have their own sheet
+(:mod:`.followups`).
 
 **Export** writes vocabularies as their labels, dates as dates, yes/no, text protected against formulas
 (:func:`~.format.protect_cell`). **Import** reads the visible sheets of those names and validates every row by the
@@ -32,14 +33,13 @@ whole record replaced through the versioned path every service uses, with one au
 
 from __future__ import annotations
 
-import io
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
-import openpyxl
 import pandas as pd
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, select
 
 from remediation.domain.chronology import new_violations
@@ -51,7 +51,6 @@ from remediation.domain.models import (
     Lessons,
     Milestone,
     RelationshipDecision,
-    field_of_error,
 )
 from remediation.domain.vocab import (
     ACTION_STATUSES,
@@ -63,15 +62,13 @@ from remediation.domain.vocab import (
 )
 from remediation.services.base import Actor, Refused, diff, write_audit
 from remediation.services.evidence import check_required
-from remediation.services.transfer.format import (
-    MAX_ROWS,
-    ImportRefused,
-    RowError,
-    format_of,
-    line_breaks,
-    protect_cell,
-    unprotect_cell,
-)
+from remediation.services.transfer.format import ImportRefused, RowError, format_of
+from remediation.services.transfer.plan_work import NOT_CARRIED, PLAN_SHEETS, check_plan_rows, plan_work_frames
+from remediation.services.transfer.sheets import BATCH, Sheet, read_sheets
+from remediation.services.transfer.sheets import frame as _frame
+from remediation.services.transfer.sheets import incident_ids as _ids
+from remediation.services.transfer.sheets import model_errors as _model_errors
+from remediation.services.transfer.sheets import value as _value
 from remediation.storage import schema as t
 from remediation.storage.records import load_records, replace_record
 
@@ -94,17 +91,6 @@ __all__ = [
 ]
 
 IMPORT_ACTION = "imported company work"
-BATCH = 2000
-
-
-@dataclass(frozen=True)
-class Sheet:
-    """One sheet of the format: its name, field → column header (the incident's code first), the vocabulary
-    fields' labels, and the model each row is validated as."""
-    name: str
-    columns: dict[str, str]
-    labels: dict[str, dict[str, str]]
-    model: type[BaseModel]
 
 
 DECISION_LABELS: dict[str, str] = {k: v for d in RELATIONSHIP_DECISIONS.values() for k, v in d.items()}
@@ -131,31 +117,11 @@ ACTIONS = Sheet("Lessons actions", {
     "code": "Code", "title": "Action", "owner": "Owner", "due_on": "Due on", "status": "Status",
     "closed_on": "Closed on", "policy_version": "Policy version", "due_diligence_change": "Due-diligence change"},
     {"status": ACTION_STATUSES}, LessonAction)
-COMPANY_WORK_SHEETS: tuple[Sheet, ...] = (CORRECTIVE, MILESTONES, DECISIONS, LESSONS, ACTIONS)
-"""In the order they are written and read: a milestone follows its corrective action, an action its review."""
-
-_BOOLS = {"relationship_terminated"}
-_LISTS = {"tags"}
-
+COMPANY_WORK_SHEETS: tuple[Sheet, ...] = (CORRECTIVE, MILESTONES, DECISIONS, LESSONS, ACTIONS, *PLAN_SHEETS)
+"""In the order they are written and read: a milestone follows its corrective action, an action its review; the
+plan sheets (:mod:`.plan_work`) last."""
 
 # --- export --------------------------------------------------------------------------------------------------
-
-def _cell(sheet: Sheet, name: str, value):
-    if name in sheet.labels:
-        return protect_cell(sheet.labels[name].get(value, value))
-    if name in _BOOLS:
-        return "yes" if value else "no"
-    if name in _LISTS:
-        return protect_cell("; ".join(value)) if value else None
-    if isinstance(value, str):
-        return protect_cell(line_breaks(value)) if value else None
-    return value
-
-
-def _frame(sheet: Sheet, rows: Sequence[dict]) -> pd.DataFrame:
-    return pd.DataFrame([[_cell(sheet, f, r[f]) for f in sheet.columns] for r in rows],
-                        columns=list(sheet.columns.values()), dtype=object)
-
 
 def company_work_frames(conn: Connection, incident_ids: Sequence[int]) -> dict[str, pd.DataFrame]:
     """Sheet name → the company work of ``incident_ids`` in the import format (text protected against formulas),
@@ -206,90 +172,16 @@ def export_frames(engine: Engine, codes: Sequence[str]) -> dict[str, pd.DataFram
     """The company work of the incidents ``codes``, for an export."""
     with engine.connect() as conn:
         ids = _ids(conn, codes)
-        return company_work_frames(conn, [incident_id for incident_id, _ in ids.values()])
-
-
-def _ids(conn: Connection, codes: Sequence[str]) -> dict[str, tuple[int, int]]:
-    """code → (id, version) of the recorded incidents among ``codes``."""
-    out: dict[str, tuple[int, int]] = {}
-    codes = sorted(set(codes))
-    for start in range(0, len(codes), BATCH):
-        out.update((row.code, (row.id, row.version)) for row in conn.execute(
-            select(t.incidents.c.code, t.incidents.c.id, t.incidents.c.version)
-            .where(t.incidents.c.code.in_(codes[start:start + BATCH]))))
-    return out
+        found = [incident_id for incident_id, _ in ids.values()]
+        return company_work_frames(conn, found) | plan_work_frames(conn, found)
 
 
 # --- reading -------------------------------------------------------------------------------------------------
 
 def read_company_work_rows(data: bytes) -> dict[str, list[tuple[int, dict]]]:
-    """Sheet name → ``[(row number, {field: cell})…]`` of the visible company-work sheets of an XLSX file (a
-    sheet the file does not have, or hides, is left out). The header is the first row naming "Code"; columns
-    the format does not know are ignored. Raises :class:`ImportRefused` for a sheet of more than
-    :data:`~.format.MAX_ROWS` rows."""
-    out: dict[str, list[tuple[int, dict]]] = {}
-    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    try:
-        for spec in COMPANY_WORK_SHEETS:
-            sheet = next((s for s in workbook.worksheets if s.title.strip().casefold() == spec.name.casefold()
-                          and s.sheet_state == "visible"), None)
-            if sheet is None:
-                continue
-            by_header = {v.casefold(): k for k, v in spec.columns.items()}
-            header: list | None = None
-            rows = []
-            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-                if header is None:
-                    names = [str(c).strip().casefold() if c is not None else "" for c in cells]
-                    if "code" in names:
-                        header = [by_header.get(n) for n in names]
-                    continue
-                if all(c is None or str(c).strip() == "" for c in cells):
-                    continue
-                if len(rows) >= MAX_ROWS:
-                    raise ImportRefused([RowError(number, None, f"the sheet has more than {MAX_ROWS:,} rows; split "
-                                                  "the file", spec.name)])
-                rows.append((number, {f: c for f, c in zip(header, cells) if f is not None}))
-            out[spec.name] = rows
-        return out
-    finally:
-        workbook.close()
-
-
-def _value(sheet: Sheet, name: str, value):
-    if isinstance(value, str):
-        value = line_breaks(unprotect_cell(value)).strip()
-        if value == "":
-            return None
-        if name in sheet.labels:
-            key = " ".join(value.replace("_", " ").casefold().split())
-            back = {" ".join(k.replace("_", " ").split()): k for k in sheet.labels[name]}
-            back |= {label.casefold(): k for k, label in sheet.labels[name].items()}
-            return back.get(key, value)
-        if name in _BOOLS and value.casefold() in ("y", "x"):
-            return True
-        if name in _LISTS:
-            return [part.strip() for part in value.split(";") if part.strip()]
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-def _model_errors(sheet: Sheet, number: int, exc: ValidationError) -> list[RowError]:
-    """A model's refusal in the file's words: the column of the field, the vocabulary's labels."""
-    out = []
-    for error in exc.errors():
-        message = str(error["msg"]).removeprefix("Value error, ")
-        name = field_of_error(message) or (str(error["loc"][0]) if error["loc"] else None)
-        if name in sheet.labels and error["type"] == "literal_error":
-            shown = str(error.get("input"))[:60]
-            message = f"{shown!r} is not one of: {', '.join(dict.fromkeys(sheet.labels[name].values()))}"
-        elif error["type"] == "missing":
-            message = "the cell is empty; it is needed"
-        out.append(RowError(number, sheet.columns.get(name), message.removeprefix(f"{name}: "), sheet.name))
-    return out
+    """Sheet name → ``[(row number, {field: cell})…]`` of the visible company-work sheets of an XLSX file
+    (:func:`.sheets.read_sheets`)."""
+    return read_sheets(data, COMPANY_WORK_SHEETS)
 
 
 # --- the dry run ---------------------------------------------------------------------------------------------
@@ -301,6 +193,9 @@ class CompanyWorkPlan:
     rows: dict[str, list[tuple[int, dict]]]
     new: dict[str, int] = field(default_factory=dict)
     present: dict[str, int] = field(default_factory=dict)
+    #: Plan sheets' rows that pass the checks but whose plan, case plan or report is not recorded yet (the format
+    #: does not carry them): not written now, each named (:func:`.plan_work.check_plan_rows`).
+    waiting: list[RowError] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     records: dict[str, tuple[IncidentRecord, IncidentRecord]] = field(default_factory=dict)
 
@@ -309,8 +204,13 @@ class CompanyWorkPlan:
         return not self.errors
 
     def summary(self) -> str:
-        return "; ".join(f"{s.name!r}: {self.new.get(s.name, 0):,} new, {self.present.get(s.name, 0):,} already "
-                         "recorded" for s in COMPANY_WORK_SHEETS if s.name in self.rows)
+        waits = Counter(w.sheet for w in self.waiting)
+        text = "; ".join(f"{s.name!r}: {self.new.get(s.name, 0):,} new, {self.present.get(s.name, 0):,} already "
+                         "recorded" + (f", {waits[s.name]:,} waiting for their plans" if waits[s.name] else "")
+                         for s in COMPANY_WORK_SHEETS if s.name in self.rows)
+        if self.waiting:
+            text += f". {len(self.waiting):,} rows of the plan sheets are not written now: {NOT_CARRIED}"
+        return text
 
 
 def plan_company_work(conn: Connection, rows: dict[str, list[tuple[int, dict]]],
@@ -517,6 +417,9 @@ def plan_company_work(conn: Connection, rows: dict[str, list[tuple[int, dict]]],
             continue
         rec.lessons.actions.append(action)
         new_row(ACTIONS, number, code, data)
+
+    # The plans' own work: remedy types, consultations, consent, feedback, the reporting chain (a recorded plan's).
+    check_plan_rows(parsed, record, validated, new_row, plan.errors, plan.present, plan.waiting)
 
     # The whole record: valid, and its dates in the guideline's order.
     for code, new_rows in touched.items():

@@ -15,11 +15,9 @@ keyed by the incident's code (a CSV holds one table: the incidents only).
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-import openpyxl
 import pandas as pd
 from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, insert, select
@@ -28,6 +26,7 @@ from remediation.domain.followups import CHANNELS, CHASED_PARTIES, ESCALATION_LE
 from remediation.domain.models import field_of_error
 from remediation.services.base import Actor
 from remediation.services.transfer.format import RowError, format_of, protect_cell, unprotect_cell
+from remediation.services.transfer.sheets import Sheet, read_sheets
 from remediation.storage import followups as store
 from remediation.storage import schema as t
 from remediation.storage.records import find_incident
@@ -43,6 +42,7 @@ FOLLOWUP_COLUMNS: dict[str, str] = {
 }
 _LABELS = {"party": CHASED_PARTIES, "channel": CHANNELS, "escalation": ESCALATION_LEVELS}
 IMPORT_ACTION = "imported follow-up"
+_SHEET = Sheet(FOLLOWUP_SHEET, FOLLOWUP_COLUMNS, _LABELS, FollowUpIn)
 
 
 def followups_frame(conn: Connection, incident_ids: list[int]) -> pd.DataFrame:
@@ -56,27 +56,9 @@ def followups_frame(conn: Connection, incident_ids: list[int]) -> pd.DataFrame:
 
 
 def read_followup_rows(data: bytes) -> list[tuple[int, dict]]:
-    """``(row number, {field: value})`` of the visible "Follow-ups" sheet of an XLSX file; [] when it has none."""
-    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    try:
-        sheet = next((s for s in workbook.worksheets if s.title.strip().casefold() == FOLLOWUP_SHEET.casefold()
-                      and s.sheet_state == "visible"), None)
-        if sheet is None:
-            return []
-        by_header = {v: k for k, v in FOLLOWUP_COLUMNS.items()}
-        header: list | None = None
-        out = []
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-            if header is None:
-                if cells and any(c is not None for c in cells) and "Code" in [str(c).strip() for c in cells if c]:
-                    header = [by_header.get(str(c).strip()) if c is not None else None for c in cells]
-                continue
-            if all(c is None or str(c).strip() == "" for c in cells):
-                continue
-            out.append((number, {f: c for f, c in zip(header, cells) if f is not None}))
-        return out
-    finally:
-        workbook.close()
+    """``(row number, {field: value})`` of the visible "Follow-ups" sheet of an XLSX file; [] when it has none
+    (:func:`.sheets.read_sheets`: the header is the row naming "Code", at most :data:`~.format.MAX_ROWS` rows)."""
+    return read_sheets(data, [_SHEET]).get(FOLLOWUP_SHEET, [])
 
 
 def _value(name: str, value):
