@@ -13,7 +13,7 @@ import streamlit as st
 from pages._auth import can_edit, current_actor, read_only_notice
 from pages._data import after_write, get_engine, supply
 from pages._filters import board_mode, current_filter
-from pages._forms import model_form, show_errors
+from pages._forms import model_form, reset_form, show_errors
 from pages._nav import PAGES, ensure_entry_script
 from pages._text import md
 from remediation.domain.citations import cite
@@ -178,6 +178,7 @@ def register_view() -> None:
                     show_errors("smelter_entry", exc)
                 else:
                     after_write()
+                    reset_form("smelter_entry")  # saved: an empty form, so a second click adds nothing twice
                     st.toast(f"{entry.smelter_id} added to the register", icon=":material/check:")
                     st.rerun()
     link_incidents()
