@@ -15,8 +15,8 @@ import streamlit as st
 from pages._data import settings_as_drawn
 from pages._evidence import save_settings
 from pages._forms import for_plan
+from pages._text import cite, unbroken
 from remediation.domain import models as m
-from remediation.domain.citations import cite
 from remediation.domain.involvement import meaning
 from remediation.domain.settings import Settings
 from remediation.domain.vocab import (
@@ -45,7 +45,7 @@ def involvement(rec: m.IncidentRecord, form: Form, editable: bool) -> None:
         st.caption("The company's involvement in the harm is not recorded yet: caused, contributed, or directly "
                    f"linked ({cite('company_role_in_harm')}).")
     else:
-        st.markdown(f"**Company involvement: {found.label}** — {found.action}. {found.summary} ({found.citation})")
+        st.markdown(f"**Company involvement: {found.label}** — {found.action}. {found.summary} ({unbroken(found.citation)})")
     if editable:
         with st.expander("Record the company's involvement" if found is None else "Change the company's involvement"):
             form(m.InvolvementDecision, "involvement_decision", DC, work.record_involvement, "Involvement recorded",

@@ -15,8 +15,7 @@ import streamlit as st
 from pages._auth import can_edit, current_actor, is_admin, read_only_notice
 from pages._data import after_write, get_engine, settings, settings_as_drawn
 from pages._filters import board_mode
-from pages._text import md
-from remediation.domain.citations import cite
+from pages._text import cite, md
 from remediation.domain.evidence import NEXT_STEP, fact_label, still_needed
 from remediation.domain.settings import Settings
 from remediation.domain.vocab import DOCUMENT_TYPES, EVIDENCE_KINDS, PLAN_EVIDENCE_KINDS

@@ -11,8 +11,7 @@ import streamlit as st
 from pages._auth import can_edit, current_actor
 from pages._data import after_write, get_engine, supply
 from pages._nav import PAGES
-from pages._text import md
-from remediation.domain.citations import cite
+from pages._text import cite, md
 from remediation.domain.policy import Policy
 from remediation.domain.supply_chain import METALS
 from remediation.services import incidents as services

@@ -24,9 +24,8 @@ from pages._data import (
 from pages._filters import board_mode
 from pages._forms import for_plan, guard_stale_submissions, model_form, service_form, show_conflict, show_errors
 from pages._nav import PAGES, ensure_entry_script
-from pages._text import link_code_problem, md, md_unbroken
+from pages._text import cite, cited_lines, link_code_problem, md, md_unbroken, unbroken
 from remediation.domain import models as m
-from remediation.domain.citations import CITATIONS, cite
 from remediation.domain.involvement import meaning
 from remediation.domain.record_rules import closure_figures, coverage, step1_closure_document
 from remediation.domain.rules import assess
@@ -160,7 +159,7 @@ for col, (n, name, mark) in zip(st.columns(6, gap="small"), steps):
                  "skipped": "Not reached: closed"}[mark])
 
 if not state.is_open:
-    (st.success if state.status == "closed_remediated" else st.warning)(state.closed_reason,
+    (st.success if state.status == "closed_remediated" else st.warning)(unbroken(state.closed_reason),
                                                                          icon=":material/flag:")
 days = (date.today() - state.step_entered_on).days
 frame = conf.time_frames[state.step]
@@ -175,7 +174,7 @@ if state.missing:
         st.dataframe(pd.DataFrame([{"What is missing": gap.text, "Owed by": gap.role_label} for gap in state.missing]),
                      hide_index=True, width="stretch")
 for warning in state.warnings:
-    st.warning(warning, icon=":material/info:")
+    st.warning(unbroken(warning), icon=":material/info:")
 if lacking := read("documents_missing", [code]).get(code):  # e.g. imported, or recorded before the setting
     st.warning(f"{lacking}. The company setting requires them for facts already recorded: attach them in the Evidence "
                "section below (or with the step's form).", icon=":material/attach_file:")
@@ -197,7 +196,7 @@ with st.container(border=True):
         for reason in latest.reasons:
             st.markdown(f"- {md_unbroken(reason)}")
     if (involved := meaning(inc.involvement)) is not None:  # beside the levels: what the company itself must do
-        st.caption(f"Company involvement: **{involved.label}** — {involved.action} ({involved.citation}).")
+        st.caption(f"Company involvement: **{involved.label}** — {involved.action} ({unbroken(involved.citation)}).")
     if inc.trading_link in ("current", "past") and not board_mode():
         if st.button("Open these facts in what-if triage", icon=":material/rule:", key="to_triage"):
             st.switch_page(PAGES["triage"], query_params={"from": code})
@@ -275,7 +274,7 @@ with tabs[0]:
         st.caption("Step 1 is complete." if state.step > 1 else "Closed at Step 1.")
     elif v.credibility is None:
         st.caption(f"The downstream company reviews the allegation ({cite('allegation_review_procedures')}; "
-                   f"credible: {CITATIONS['credible_definition'].lines}).")
+                   f"credible: {cited_lines('credible_definition')}).")
         step_form(m.Credibility, "credibility", DC, services.record_credibility, "Credibility recorded",
                   submit_label="Record credibility", document=(step1_closure_document("credibility"), None),
                   labels={"credible": "Credible? A trustworthy source and reasonable grounds to believe a violation "

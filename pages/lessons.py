@@ -13,8 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from pages._data import CACHE_TTL_SECONDS, engine_for, figure, lessons_key, settings, work
 from pages._filters import board_mode, current_filter
 from pages._nav import PAGES, ensure_entry_script
-from pages._text import database_error, link_text_problem, md
-from remediation.domain.citations import CITATIONS, cite
+from pages._text import cite, cited_lines, database_error, link_text_problem, md
 from remediation.domain.vocab import ACTION_STATUSES, REVIEW_ANSWERS, REVIEW_QUESTIONS
 from remediation.reports import company_charts
 from remediation.storage import lessons
@@ -89,7 +88,7 @@ elif cover.reviewed == 0:
 # --- the four review items ----------------------------------------------------------------------------
 st.subheader("Did remediation work?", anchor=False)
 if not board:
-    st.caption(f"The guideline's review at closure ({CITATIONS['lessons_review_four_items'].lines}): were the plan's "
+    st.caption(f"The guideline's review at closure ({cited_lines('lessons_review_four_items')}): were the plan's "
                "objectives met, the victims satisfied, the communities benefited, the budget sufficient? Each bar "
                "shows the share of reviewed incidents giving each answer, with the number of incidents behind it.")
 st.plotly_chart(figure("review_overall", overall, today, scope), key="review_overall", **plot)

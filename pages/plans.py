@@ -12,9 +12,8 @@ from pages._data import level2_plans, level2_totals, load_incident, read
 from pages._filters import board_mode, current_filter
 from pages._forms import for_plan, guard_stale_submissions, service_form, show_conflict
 from pages._nav import ensure_entry_script
-from pages._text import md
+from pages._text import cite, cited_lines, md
 from remediation.domain import models as m
-from remediation.domain.citations import CITATIONS, cite
 from remediation.domain.monitoring import (
     BURN_LABELS,
     STATUS_LABELS,
@@ -47,7 +46,7 @@ def level1_windows() -> None:
     plans = read("level1_windows", flt, today)
     st.subheader("Level 1 plans: the monitoring window", anchor=False)
     st.caption("Case-management plans are monitored for 6-12 months after implementation starts, as Level 2 plans "
-               f"are ({CITATIONS['monitoring_period'].lines}); a plan past 12 months with no final report is flagged "
+               f"are ({cited_lines('monitoring_period')}); a plan past 12 months with no final report is flagged "
                "the same way.")
     if plans.empty:
         st.caption("No Level 1 plan of these filters has started implementation.")
@@ -124,7 +123,7 @@ def plan_in_depth() -> None:
                    help="Monitoring reports received of those due: one every three months of implementation.")
     if window.flagged:
         st.warning(f"{window.label}: the guideline recommends 6-12 months of monitoring, then the final report and "
-                   f"closure ({CITATIONS['monitoring_period'].lines}).", icon=":material/schedule:")
+                   f"closure ({cited_lines('monitoring_period')}).", icon=":material/schedule:")
     st.caption(f"Facilitator: {md(plan.facilitator)} · implementation started {plan.implementation_started_on or '—'} · "
                f"planned end {end or '—'} · pledged {plan.pledged:,.0f} {plan.currency}")
 

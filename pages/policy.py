@@ -10,8 +10,7 @@ from pydantic import ValidationError
 from pages._auth import can_administer, current_actor
 from pages._data import after_write, get_engine, policy_in_force, policy_versions
 from pages._nav import ensure_entry_script
-from pages._text import md
-from remediation.domain.citations import cite
+from pages._text import cite, md
 from remediation.domain.policy import MatrixCell, Policy
 from remediation.domain.vocab import REQUIREMENTS, SCENARIOS, VIOLATION_TYPES
 from remediation.services import admin

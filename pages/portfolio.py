@@ -26,8 +26,7 @@ from pages._data import (
 )
 from pages._filters import board_mode, current_filter
 from pages._nav import PAGES, ensure_entry_script
-from pages._text import md
-from remediation.domain.citations import cite
+from pages._text import cite, md
 from remediation.domain.settings import DEFAULT_TIME_FRAMES, Settings
 from remediation.domain.vocab import STEPS
 from remediation.reports.charts import compact

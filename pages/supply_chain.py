@@ -15,8 +15,7 @@ from pages._data import after_write, get_engine, supply
 from pages._filters import board_mode, current_filter
 from pages._forms import model_form, reset_form, show_errors
 from pages._nav import PAGES, ensure_entry_script
-from pages._text import md
-from remediation.domain.citations import cite
+from pages._text import cite, md
 from remediation.domain.models import SmelterEntry
 from remediation.domain.supply_chain import LEVEL_RANKS, METALS, SCOPES
 from remediation.domain.vocab import MINERALS
