@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import date, datetime
+from typing import Any
 
+import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError, ProgrammingError
 
@@ -64,6 +67,25 @@ def cite(key: str) -> str:
 def cited_lines(key: str) -> str:
     """The line range alone (``"lines 1393-1396"``), held together the same way as :func:`cite`."""
     return unbroken(citations.CITATIONS[key].lines)
+
+
+EMPTY = "—"
+"""What a page shows for a value not recorded (a date not reached yet, an answer not given), in a table and in text
+alike: never "None"."""
+
+
+def as_text(value: object) -> str:
+    """``value`` as a page's text shows it: :data:`EMPTY` when not recorded (None, NaN, NaT), a date as
+    YYYY-MM-DD, anything else as ``str``."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return EMPTY
+    return value.isoformat() if isinstance(value, (date, datetime)) else str(value)
+
+
+def data_table(data: object, **kwargs: Any) -> Any:
+    """``st.dataframe`` as every page draws one: a value not recorded shows :data:`EMPTY`, not "None". Call it
+    inside ``with column:`` to place it; it returns what ``st.dataframe`` returns (a selection, with on_select)."""
+    return st.dataframe(data, placeholder=EMPTY, **kwargs)
 
 
 def plain_error(exc: Exception) -> str:

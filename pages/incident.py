@@ -24,7 +24,17 @@ from pages._data import (
 from pages._filters import board_mode
 from pages._forms import for_plan, guard_stale_submissions, model_form, service_form, show_conflict, show_errors
 from pages._nav import PAGES, ensure_entry_script
-from pages._text import cite, cited_lines, link_code_problem, md, md_unbroken, unbroken
+from pages._text import (
+    EMPTY,
+    as_text,
+    cite,
+    cited_lines,
+    data_table,
+    link_code_problem,
+    md,
+    md_unbroken,
+    unbroken,
+)
 from remediation.domain import models as m
 from remediation.domain.involvement import meaning
 from remediation.domain.record_rules import closure_figures, coverage, step1_closure_document
@@ -171,8 +181,8 @@ if state.missing:
     if board_mode():  # a slide: the items wrap (a table cell clips a long one, e.g. a report owed up the chain)
         st.markdown("\n".join(f"- {md_unbroken(gap.text)} — **{md(gap.role_label)}**" for gap in state.missing))
     else:
-        st.dataframe(pd.DataFrame([{"What is missing": gap.text, "Owed by": gap.role_label} for gap in state.missing]),
-                     hide_index=True, width="stretch")
+        data_table(pd.DataFrame([{"What is missing": gap.text, "Owed by": gap.role_label} for gap in state.missing]),
+                   hide_index=True, width="stretch")
 for warning in state.warnings:
     st.warning(unbroken(warning), icon=":material/info:")
 if lacking := read("documents_missing", [code]).get(code):  # e.g. imported, or recorded before the setting
@@ -207,32 +217,32 @@ for plan in rec.plans:
                      f"pledged {plan.pledged:,.0f}, spent {plan.spent:,.0f}", expanded=False):
         ap = plan.approval
         st.markdown(f"Designed {plan.designed_on} · submitted by the facilitator "
-                    f"{ap.submitted_by_facilitator_on or '—'} · by the smelter/refiner {ap.submitted_by_smelter_on or '—'}"
-                    f" · approved {ap.approved_by_audit_programme_on or '—'} · implementation started "
-                    f"{plan.implementation_started_on or '—'}")
+                    f"{as_text(ap.submitted_by_facilitator_on)} · by the smelter/refiner {as_text(ap.submitted_by_smelter_on)}"
+                    f" · approved {as_text(ap.approved_by_audit_programme_on)} · implementation started "
+                    f"{as_text(plan.implementation_started_on)}")
         if plan.level == 1 and (cover := coverage(rec)) is not None:
             st.markdown(f"Coverage: {cover.describe()}"
                         + (" — **shortfall without a recorded reason**" if not cover.explained else ""))
         if plan.case_plans:
             st.caption(f"{conf.suppress(len(plan.case_plans))} case-management plans (victims appear only as codes).")
-            st.dataframe(pd.DataFrame([{"Victim code": c.victim_code, "Age group": c.age_group,
-                                        "Assistance": ", ".join(c.assistance_types), "Provider": c.provider,
-                                        "Referred": c.referral_date,
-                                        "Guardian's consent": {True: "yes", False: "no", None: ""}[c.guardian_consent],
-                                        "Best interest determined": (f"{c.best_interest_determined_on} by "
-                                                                     f"{c.best_interest_determined_by}"
-                                                                     if c.best_interest_determined_on else ""),
-                                        "Child-protection organisation": c.child_protection_organisation}
-                                       for c in plan.case_plans]),
-                         hide_index=True, width="stretch")
+            data_table(pd.DataFrame([{"Victim code": c.victim_code, "Age group": c.age_group,
+                                      "Assistance": ", ".join(c.assistance_types), "Provider": c.provider,
+                                      "Referred": c.referral_date,
+                                      "Guardian's consent": {True: "yes", False: "no", None: EMPTY}[c.guardian_consent],
+                                      "Best interest determined": (f"{c.best_interest_determined_on} by "
+                                                                   f"{c.best_interest_determined_by}"
+                                                                   if c.best_interest_determined_on else ""),
+                                      "Child-protection organisation": c.child_protection_organisation}
+                                     for c in plan.case_plans]),
+                       hide_index=True, width="stretch")
         if figures := closure_figures(plan):
             st.markdown(f"**Closure answers: declared and the figures** ({cite('level2_closure_evidence')})")
-            st.dataframe(pd.DataFrame([{"Answer": f.label,
-                                        "Declared": {True: "yes", False: "no", None: "—"}[f.declared],
-                                        "The figures": {True: "yes", False: "no", None: "—"}[f.computed],
-                                        "What the figures say": f.detail,
-                                        "Agree": "no" if f.disagrees else ("yes" if f.declared is not None else "—")}
-                                       for f in figures]), hide_index=True, width="stretch")
+            data_table(pd.DataFrame([{"Answer": f.label,
+                                      "Declared": {True: "yes", False: "no", None: EMPTY}[f.declared],
+                                      "The figures": {True: "yes", False: "no", None: EMPTY}[f.computed],
+                                      "What the figures say": f.detail,
+                                      "Agree": "no" if f.disagrees else ("yes" if f.declared is not None else EMPTY)}
+                                     for f in figures]), hide_index=True, width="stretch")
             if plan.closure.figures_explanation:
                 st.caption("Explanation recorded: " + md(plan.closure.figures_explanation))
         for i, init in enumerate(plan.initiatives):
@@ -483,11 +493,11 @@ _evidence.section(code, rec, state)
 st.subheader("Timeline", anchor=False)
 what, who = st.tabs(["What happened", "Who recorded what"])
 with what:
-    st.dataframe(pd.DataFrame([{"Date": d, "Role": ROLES.get(role, ""), "Event": text}
-                               for d, role, text in events(rec)]), hide_index=True, width="stretch")
+    data_table(pd.DataFrame([{"Date": d, "Role": ROLES.get(role, ""), "Event": text}
+                             for d, role, text in events(rec)]), hide_index=True, width="stretch")
 with who:
     trail = incident_audit(code)
-    st.dataframe(trail, hide_index=True, width="stretch",
-                 column_config={"at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
-                                "actor": "Who", "role": "For role", "action": "What",
-                                "changes": st.column_config.TextColumn("Changes", width="large")})
+    data_table(trail, hide_index=True, width="stretch",
+               column_config={"at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
+                              "actor": "Who", "role": "For role", "action": "What",
+                              "changes": st.column_config.TextColumn("Changes", width="large")})

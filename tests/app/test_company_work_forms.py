@@ -21,7 +21,8 @@ TODAY = date.today()
 
 
 def shown(at) -> str:
-    return " ".join(m.value for m in at.markdown) + " " + " ".join(c.value for c in at.caption)
+    """The page's text as read: word joiners (which hold a citation range together on a slide) left out."""
+    return (" ".join(m.value for m in at.markdown) + " " + " ".join(c.value for c in at.caption)).replace("\u2060", "")
 
 
 def frames(at) -> str:

@@ -445,3 +445,11 @@ def broken_words(page: "Page", selector: str = "[data-testid='stMain']") -> list
     in the element, as ``{"word": …, "context": …}`` (the text around it, to find it on the page): a word broken
     across lines, at its hyphen or anywhere else, as a reader would see it. Word joiners are left out of both."""
     return page.evaluate(_BROKEN_WORDS_JS, selector)
+
+
+def grid_overflow(grid) -> int:
+    """How many pixels of a ``st.dataframe`` (the ``stDataFrame`` locator ``grid``) lie beyond its right edge: the
+    grid draws on a canvas inside a scroller, and a column cut off at the edge makes that scroller wider than its
+    box. 0 when every column is wholly in view."""
+    return grid.evaluate("""e => { const s = e.querySelector('.dvn-scroller');
+                                   return s ? Math.max(0, s.scrollWidth - s.clientWidth) : -1; }""")
