@@ -198,8 +198,11 @@ with st.container(border=True):
     if latest is None:
         st.caption("Not assessed yet: the audit programme assesses once the allegation is substantiated (Step 2).")
     else:
-        a, b, c = st.columns(3)
-        a.metric("Scenario", SCENARIOS[latest.scenario])
+        a, b, c = st.columns([2, 1, 1])
+        # The scenario's name is a sentence: as a metric it was cut off ("Past trading: recent a…") on a slide,
+        # as text it wraps.
+        a.caption("Scenario")
+        a.markdown(f"**{md_unbroken(SCENARIOS[latest.scenario])}**")
         b.metric("Level 1", REQUIREMENTS[latest.level1])
         c.metric("Level 2", REQUIREMENTS[latest.level2])
         st.caption(f"Assessed on {latest.assessed_on} under policy version {latest.policy_version}.")

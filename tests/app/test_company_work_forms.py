@@ -68,11 +68,11 @@ def test_terminating_the_mine_operator_needs_the_do_no_harm_check_named_under_it
     record(at, "decision_mine", decision="terminate", decided_on=TODAY - timedelta(days=1),
            reasons="Bondage continued after two warnings")
     assert "check first that ending the relationship does no harm" in errors(at)
-    assert "Bondage continued" not in frames(at)  # nothing saved
+    assert "Bondage continued" not in shown(at)  # nothing saved (the reasons are written under the table)
     record(at, "decision_mine", do_no_harm_checked_on=TODAY - timedelta(days=3),
            do_no_harm_findings="Carriers placed with a cooperative before the contract ends")
     assert not errors(at), errors(at)
-    assert "Terminate" in frames(at) and "Bondage continued after two warnings" in frames(at)
+    assert "Terminate" in frames(at) and "Bondage continued after two warnings" in shown(at)
 
 
 def test_the_corrective_action_status_and_a_milestone_are_recorded(run_app):

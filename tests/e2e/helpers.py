@@ -453,3 +453,20 @@ def grid_overflow(grid) -> int:
     box. 0 when every column is wholly in view."""
     return grid.evaluate("""e => { const s = e.querySelector('.dvn-scroller');
                                    return s ? Math.max(0, s.scrollWidth - s.clientWidth) : -1; }""")
+
+
+_CLIPPED_TEXT_JS = """
+(selector) => [...document.querySelectorAll(selector + ' *')].filter(e => {
+  if (!e.offsetParent || !e.innerText || !e.innerText.trim()) return false;  // hidden, or no text of its own
+  if (e.closest("[data-testid='stDataFrame'], .js-plotly-plot")) return false;  // a grid's cells, a chart's text
+  const s = getComputedStyle(e);
+  return (s.textOverflow === 'ellipsis' || s.overflowX === 'hidden' || s.overflowX === 'clip')
+         && e.scrollWidth > e.clientWidth + 1;
+}).map(e => (e.getAttribute('data-testid') || e.tagName.toLowerCase()) + ': ' + e.innerText.trim().slice(0, 80))
+"""
+
+
+def clipped_text(page: "Page", selector: str = "[data-testid='stMain']") -> list[str]:
+    """Text the page cuts off sideways (an ellipsis, or hidden overflow narrower than its content) outside tables
+    and charts, as ``"<element>: <its text>"``: e.g. a metric whose value is wider than its column."""
+    return page.evaluate(_CLIPPED_TEXT_JS, selector)
