@@ -10,7 +10,7 @@ import streamlit as st
 
 from pages._data import headline
 from pages._filters import current_filter, exit_board_mode_link, scope_line
-from pages._text import md
+from pages._text import md, md_unbroken
 from remediation.domain.vocab import TRADING_LINKS, VIOLATION_TYPES
 from remediation.storage.queries import PortfolioFilter
 
@@ -62,4 +62,4 @@ def facts_sentence(values: dict) -> str:
     affected, children = values.get("affected_persons"), values.get("children_affected") or 0
     parts.append(f"{affected} affected {'person' if affected == 1 else 'persons'}, of whom {children} "
                  f"{'child' if children == 1 else 'children'}")
-    return "**The facts:** " + md(" · ".join(parts)) + "."
+    return "**The facts:** " + md_unbroken(" · ".join(parts)) + "."  # "labour-rights" stays whole on a slide

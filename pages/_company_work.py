@@ -15,8 +15,8 @@ import streamlit as st
 from pages._data import settings_as_drawn
 from pages._evidence import save_settings
 from pages._forms import for_plan
+from pages._text import cite, data_table, md, unbroken
 from remediation.domain import models as m
-from remediation.domain.citations import cite
 from remediation.domain.involvement import meaning
 from remediation.domain.settings import Settings
 from remediation.domain.vocab import (
@@ -45,7 +45,7 @@ def involvement(rec: m.IncidentRecord, form: Form, editable: bool) -> None:
         st.caption("The company's involvement in the harm is not recorded yet: caused, contributed, or directly "
                    f"linked ({cite('company_role_in_harm')}).")
     else:
-        st.markdown(f"**Company involvement: {found.label}** — {found.action}. {found.summary} ({found.citation})")
+        st.markdown(f"**Company involvement: {found.label}** — {found.action}. {found.summary} ({unbroken(found.citation)})")
     if editable:
         with st.expander("Record the company's involvement" if found is None else "Change the company's involvement"):
             form(m.InvolvementDecision, "involvement_decision", DC, work.record_involvement, "Involvement recorded",
@@ -61,9 +61,9 @@ def corrective(rec: m.IncidentRecord, form: Form, editable: bool) -> None:
                     + (f" · verified {ca.verified_on}" if ca.verified_on else "")
                     + f" ({cite('corrective_action_enhanced_dd')})")
         if ca.milestones:
-            st.dataframe(pd.DataFrame([{"Milestone": ms.title, "Due": ms.due_on, "Done": ms.done_on,
-                                        "Overdue": "yes" if ms.done_on is None and ms.due_on < date.today() else ""}
-                                       for ms in ca.milestones]), hide_index=True, width="stretch")
+            data_table(pd.DataFrame([{"Milestone": ms.title, "Due": ms.due_on, "Done": ms.done_on,
+                                      "Overdue": "yes" if ms.done_on is None and ms.due_on < date.today() else ""}
+                                     for ms in ca.milestones]), hide_index=True, width="stretch")
         if editable:
             with st.expander("Update the corrective action's status"):
                 form(m.CorrectiveProgress, "corrective_progress", AP, work.update_corrective_action,
@@ -84,13 +84,22 @@ def corrective(rec: m.IncidentRecord, form: Form, editable: bool) -> None:
                          "Milestone done", submit_label="Mark done")
     decisions = rec.response.relationship_decisions
     if decisions:
+        # Short columns that fit the page (1440 px and narrower); the prose (why, what the do-no-harm check found)
+        # wraps under the table: as two more columns it ran past the right edge, the last one cut off.
         st.markdown("**Relationship decisions**")
-        st.dataframe(pd.DataFrame([{"Relationship": "Mine operator" if d.party == "mine_operator"
-                                    else "Smelter/refiner (the company's own)",
-                                    "Decision": RELATIONSHIP_DECISIONS[d.party][d.decision], "On": d.decided_on,
-                                    "Reasons": d.reasons, "Do-no-harm check": d.do_no_harm_checked_on,
-                                    "Do-no-harm findings": d.do_no_harm_findings} for d in decisions]),
-                     hide_index=True, width="stretch")
+        parties = {"mine_operator": "Mine operator", "smelter_refiner": "Smelter/refiner"}
+        data_table(pd.DataFrame([{"Relationship": parties[d.party],
+                                  "Decision": RELATIONSHIP_DECISIONS[d.party][d.decision], "On": d.decided_on,
+                                  "Do-no-harm check": d.do_no_harm_checked_on} for d in decisions]),
+                   hide_index=True, width="stretch",
+                   column_config={"Relationship": st.column_config.TextColumn(width="medium"),
+                                  "Decision": st.column_config.TextColumn(width="medium"),
+                                  "On": st.column_config.DateColumn(width="small"),
+                                  "Do-no-harm check": st.column_config.DateColumn(width="medium")})
+        st.markdown("\n".join(
+            f"- **{parties[d.party]}, {RELATIONSHIP_DECISIONS[d.party][d.decision].lower()}:** {md(d.reasons)}"
+            + (f" Do-no-harm check: {md(d.do_no_harm_findings)}" if d.do_no_harm_findings else "")
+            for d in decisions))
     if not editable:
         return
     labels = {"do_no_harm_checked_on": "Do-no-harm check made on (needed to terminate or disengage)",
@@ -127,10 +136,10 @@ def plan_engagement(plan: m.Plan, form: Form, editable: bool, conf: Settings) ->
                     f"{conf.suppress(len(plan.case_plans))} case plans; the victim's wishes shaped "
                     f"{conf.suppress(wishes)} ({cite('informed_consent')}; {cite('victim_wishes')}).")
     if plan.feedback:
-        st.dataframe(pd.DataFrame([{"Collected": f.collected_on, "From": FEEDBACK_FROM[f.source],
-                                    "Respondents": conf.suppress(f.respondents),
-                                    "Satisfied": f"{f.satisfied / f.respondents:.0%}", "Summary": f.summary}
-                                   for f in plan.feedback]), hide_index=True, width="stretch")
+        data_table(pd.DataFrame([{"Collected": f.collected_on, "From": FEEDBACK_FROM[f.source],
+                                  "Respondents": conf.suppress(f.respondents),
+                                  "Satisfied": f"{f.satisfied / f.respondents:.0%}", "Summary": f.summary}
+                                 for f in plan.feedback]), hide_index=True, width="stretch")
     if not editable:
         return
     with st.expander(f"Level {lvl} plan: remedy types"):
@@ -157,9 +166,9 @@ def plan_reporting(plan: m.Plan, form: Form, editable: bool) -> None:
     if plan.monitoring_reports:
         st.markdown(f"**Reporting chain** ({cite('reporting_facilitator_to_smelter')}; "
                     f"{cite('reporting_smelter_to_audit_programme')}; {cite('reporting_audit_programme_to_dc')})")
-        st.dataframe(pd.DataFrame([{"Period": f"{r.period_start} to {r.period_end}", "Received": r.received_on,
-                                    **{f"{ROLES[s]} → {ROLES[to]}": getattr(r, f) for f, s, to in REPORTING_CHAIN}}
-                                   for r in plan.monitoring_reports]), hide_index=True, width="stretch")
+        data_table(pd.DataFrame([{"Period": f"{r.period_start} to {r.period_end}", "Received": r.received_on,
+                                  **{f"{ROLES[s]} → {ROLES[to]}": getattr(r, f) for f, s, to in REPORTING_CHAIN}}
+                                 for r in plan.monitoring_reports]), hide_index=True, width="stretch")
     if not editable:
         return
     if plan.monitoring_reports:
@@ -192,11 +201,11 @@ def lesson_actions(rec: m.IncidentRecord, form: Form, can_write: bool) -> None:
         closed = sum(1 for a in actions if a.status in ("done", "dropped"))
         st.caption(f"{len(actions) - closed} open, {closed} closed.")
         # Overdue is said in the status, not a column of its own: eight columns clipped the last header at 1440 px.
-        st.dataframe(pd.DataFrame([{"Action": a.title, "Owner": a.owner, "Due": a.due_on,
-                                    "Status": ACTION_STATUSES[a.status] + (" · overdue" if a.overdue(today) else ""),
-                                    "Closed": a.closed_on, "Policy version": a.policy_version,
-                                    "Due-diligence change": a.due_diligence_change} for a in actions]),
-                     hide_index=True, width="stretch")
+        data_table(pd.DataFrame([{"Action": a.title, "Owner": a.owner, "Due": a.due_on,
+                                  "Status": ACTION_STATUSES[a.status] + (" · overdue" if a.overdue(today) else ""),
+                                  "Closed": a.closed_on, "Policy version": a.policy_version,
+                                  "Due-diligence change": a.due_diligence_change} for a in actions]),
+                   hide_index=True, width="stretch")
     else:
         st.caption("No action raised yet.")
     if not can_write:

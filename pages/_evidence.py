@@ -15,8 +15,7 @@ import streamlit as st
 from pages._auth import can_edit, current_actor, is_admin, read_only_notice
 from pages._data import after_write, get_engine, settings, settings_as_drawn
 from pages._filters import board_mode
-from pages._text import md
-from remediation.domain.citations import cite
+from pages._text import cite, data_table, md
 from remediation.domain.evidence import NEXT_STEP, fact_label, still_needed
 from remediation.domain.settings import Settings
 from remediation.domain.vocab import DOCUMENT_TYPES, EVIDENCE_KINDS, PLAN_EVIDENCE_KINDS
@@ -73,9 +72,9 @@ def section(code: str, record, state) -> None:
         st.caption("Still to attach: " + "; ".join(f"{fact_label(m.kind, m.level)} (before {m.next_step})"
                                                    for m in needed) + ".")
     if docs:
-        st.dataframe(_table(docs), hide_index=True, width="stretch", key=f"evidence.table.{code}",
-                     column_config={"Uploaded": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-                                    "SHA-256": st.column_config.TextColumn(width="small")})
+        data_table(_table(docs), hide_index=True, width="stretch", key=f"evidence.table.{code}",
+                   column_config={"Uploaded": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+                                  "SHA-256": st.column_config.TextColumn(width="small")})
     else:
         st.caption("No documents attached yet.")
 

@@ -11,8 +11,7 @@ import streamlit as st
 from pages._auth import can_edit, current_actor
 from pages._data import after_write, get_engine, supply
 from pages._nav import PAGES
-from pages._text import md
-from remediation.domain.citations import cite
+from pages._text import cite, data_table, md
 from remediation.domain.policy import Policy
 from remediation.domain.supply_chain import METALS
 from remediation.services import incidents as services
@@ -135,38 +134,38 @@ def _draw(code: str, smelter_refiner: str, country: str, mineral: str, version: 
             declaration=[f"{r.template} {r.version}, effective {r.declared_effective}" for r in ex.suppliers.itertuples()],
             current_effective=[f"effective {d}" if d is not None and not pd.isna(d) else ""
                                for d in ex.suppliers["current_effective"]])
-        st.dataframe(table, hide_index=True, width="stretch", key="exposure_suppliers",
-                     column_order=["supplier", "link", "declaration", "current_effective", "products", "mines"],
-                     column_config={
-                         "supplier": st.column_config.TextColumn("Supplier", width="medium"),
-                         "link": st.column_config.TextColumn("Link", help="Current: the supplier's latest declaration "
-                                                             "lists the smelter. Past: only earlier ones do."),
-                         "declaration": st.column_config.TextColumn("Declaration that lists it", width="medium"),
-                         "current_effective": st.column_config.TextColumn(
-                             "Not in its declaration", help="For a past link: the supplier's current declaration, "
-                                                            "which no longer lists the smelter."),
-                         "products": st.column_config.TextColumn("Products reached", width="large"),
-                         "mines": st.column_config.TextColumn("Mines declared", width="medium")})
+        data_table(table, hide_index=True, width="stretch", key="exposure_suppliers",
+                   column_order=["supplier", "link", "declaration", "current_effective", "products", "mines"],
+                   column_config={
+                       "supplier": st.column_config.TextColumn("Supplier", width="medium"),
+                       "link": st.column_config.TextColumn("Link", help="Current: the supplier's latest declaration "
+                                                           "lists the smelter. Past: only earlier ones do."),
+                       "declaration": st.column_config.TextColumn("Declaration that lists it", width="medium"),
+                       "current_effective": st.column_config.TextColumn(
+                           "Not in its declaration", help="For a past link: the supplier's current declaration, "
+                                                          "which no longer lists the smelter."),
+                       "products": st.column_config.TextColumn("Products reached", width="large"),
+                       "mines": st.column_config.TextColumn("Mines declared", width="medium")})
     if not ex.by_name.empty:
         st.caption("Declared without a smelter ID under the same name ('Smelter not listed'): unconfirmed, check with "
                    "the supplier.")
-        st.dataframe(ex.by_name.assign(link=ex.by_name["link"].map(LINK_LABELS)), hide_index=True, width="stretch",
-                     key="exposure_by_name", column_order=["supplier", "link", "declared_effective", "products"],
-                     column_config={"supplier": "Supplier", "link": "Link",
-                                    "declared_effective": st.column_config.DateColumn("Declaration effective"),
-                                    "products": st.column_config.TextColumn("Products", width="large")})
+        data_table(ex.by_name.assign(link=ex.by_name["link"].map(LINK_LABELS)), hide_index=True, width="stretch",
+                   key="exposure_by_name", column_order=["supplier", "link", "declared_effective", "products"],
+                   column_config={"supplier": "Supplier", "link": "Link",
+                                  "declared_effective": st.column_config.DateColumn("Declaration effective"),
+                                  "products": st.column_config.TextColumn("Products", width="large")})
     if not ex.earlier.empty:
         n = len(ex.earlier)
         st.markdown(f"**{n} earlier incident{'s' if n != 1 else ''} at the same smelter or site** — evidence that the "
                     f"violation is repeated rather than isolated (high occurrence, "
                     f"{cite('footnote22_occurrence_and_persons')}).")
         earlier = ex.earlier.assign(code=[f"incident?incident={c}" for c in ex.earlier["code"]])
-        st.dataframe(earlier, hide_index=True, width="stretch", key="exposure_earlier",
-                     column_config={"code": st.column_config.LinkColumn("Code", display_text=r"incident=(.*)$"),
-                                    "title": st.column_config.TextColumn("Title", width="large"),
-                                    "incident_date": st.column_config.DateColumn("Incident date"),
-                                    "status": "Status", "match": "Match"},
-                     column_order=["code", "title", "incident_date", "status", "match"])
+        data_table(earlier, hide_index=True, width="stretch", key="exposure_earlier",
+                   column_config={"code": st.column_config.LinkColumn("Code", display_text=r"incident=(.*)$"),
+                                  "title": st.column_config.TextColumn("Title", width="large"),
+                                  "incident_date": st.column_config.DateColumn("Incident date"),
+                                  "status": "Status", "match": "Match"},
+                   column_order=["code", "title", "incident_date", "status", "match"])
     if can_edit():
         link_form(code, smelter_refiner, country, mineral, ex, version)
 

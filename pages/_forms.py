@@ -556,6 +556,9 @@ def service_form(model: type[BaseModel], key: str, call, *, code: str, role: str
             round_key = f"__upload_round.{key}"
             st.session_state[round_key] = st.session_state.get(round_key, 0) + 1
             success += f", with {md(extra['documents'][0].name)}"  # the user's file name, shown as typed
+        # Saved: the form starts again from its defaults (the record as stored now), so a second click cannot save
+        # the same entry twice. A refusal (any branch above) keeps every value typed, to be corrected.
+        reset_form(key)
         st.toast(success, icon=":material/check:")
         st.rerun()
 

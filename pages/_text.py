@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import date, datetime
+from typing import Any
 
+import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError, ProgrammingError
 
 from pages._data import get_engine
+from remediation.domain import citations
 from remediation.domain.text import TextRefused, check_code, describe, text_problem
 from remediation.storage import engine as db
 
@@ -35,15 +39,53 @@ def md(text: object) -> str:
     return _WWW.sub("\\1\u2060", _JOIN_AFTER.sub("\\1\u2060", escaped))
 
 
-_WORD_HYPHEN = re.compile(r"(?<=\w)\\-(?=\w)")
+_WORD_HYPHEN = re.compile(r"(?<=\w)(\\?-)(?=\w)")
+
+
+def unbroken(text: str) -> str:
+    """``text`` (the app's own Markdown: a citation, a rule's reason, a warning) whose hyphens between letters or
+    digits do not break a line: a citation range ("1084-1088"), a date, a site ("Sanjo-30") or a compound word
+    ("labour-rights") wraps as a whole on a slide instead of at its hyphen. Word joiners (U+2060, no line break on
+    either side) hold the hyphen (escaped or not) to its neighbours; the text still reads and copies the same.
+    Never for Markdown holding a link: the joiners would change its address."""
+    return _WORD_HYPHEN.sub("\u2060\\1\u2060", text)
 
 
 def md_unbroken(text: object) -> str:
-    """``md(text)`` whose hyphens between letters or digits do not break a line: a site ("Sanjo-30"), a code or a
-    citation range ("1390-1391") wraps as a whole on a narrow slide instead of at its hyphen. Word joiners (U+2060,
-    no line break on either side) hold the escaped hyphen to its neighbours; the text still reads and copies as
-    typed."""
-    return _WORD_HYPHEN.sub("\u2060\\\\-\u2060", md(text))
+    """``md(text)`` (what a user typed, shown as typed) whose hyphens between letters or digits do not break a line
+    (:func:`unbroken`)."""
+    return unbroken(md(text))
+
+
+def cite(key: str) -> str:
+    """The guideline citation ``key`` as a page shows it: ``"guideline lines 1084-1088"`` that never breaks
+    at the hyphen of its range. Pages cite through this, never through :mod:`remediation.domain.citations` (whose
+    plain text goes to files, exports and messages)."""
+    return unbroken(citations.cite(key))
+
+
+def cited_lines(key: str) -> str:
+    """The line range alone (``"lines 1393-1396"``), held together the same way as :func:`cite`."""
+    return unbroken(citations.CITATIONS[key].lines)
+
+
+EMPTY = "—"
+"""What a page shows for a value not recorded (a date not reached yet, an answer not given), in a table and in text
+alike: never "None"."""
+
+
+def as_text(value: object) -> str:
+    """``value`` as a page's text shows it: :data:`EMPTY` when not recorded (None, NaN, NaT), a date as
+    YYYY-MM-DD, anything else as ``str``."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return EMPTY
+    return value.isoformat() if isinstance(value, (date, datetime)) else str(value)
+
+
+def data_table(data: object, **kwargs: Any) -> Any:
+    """``st.dataframe`` as every page draws one: a value not recorded shows :data:`EMPTY`, not "None". Call it
+    inside ``with column:`` to place it; it returns what ``st.dataframe`` returns (a selection, with on_select)."""
+    return st.dataframe(data, placeholder=EMPTY, **kwargs)
 
 
 def plain_error(exc: Exception) -> str:

@@ -13,7 +13,7 @@ from pages._auth import current_actor, is_admin, local_mode
 from pages._data import _changes_text, after_write, get_engine
 from pages._filters import board_mode
 from pages._nav import ensure_entry_script
-from pages._text import link_text_problem, md
+from pages._text import data_table, link_text_problem, md
 from remediation.domain.vocab import ROLES
 from remediation.services import access
 from remediation.services.base import Refused
@@ -47,10 +47,10 @@ st.caption("Viewers see everything a board sees; editors record steps, plans, mo
            "listed cannot sign in.")
 users = access.list_users(engine, actor)
 if users:
-    st.dataframe(pd.DataFrame(users), hide_index=True, width="stretch",
-                 column_config={"email": "E-mail", "role": "Role",
-                                "created_at": st.column_config.DatetimeColumn("Added", format="YYYY-MM-DD HH:mm"),
-                                "created_by": "Added by"})
+    data_table(pd.DataFrame(users), hide_index=True, width="stretch",
+               column_config={"email": "E-mail", "role": "Role",
+                              "created_at": st.column_config.DatetimeColumn("Added", format="YYYY-MM-DD HH:mm"),
+                              "created_by": "Added by"})
 else:
     st.caption("No users yet. Add the first admin here or with `python -m remediation user add EMAIL --role admin`.")
 
@@ -120,7 +120,7 @@ st.caption(f"The newest {access.AUDIT_LOG_LIMIT:,} matching entries; narrow the 
            if more else f"{len(log):,} matching entries, newest first.")
 log["role"] = log["role"].map(ROLES).fillna("")
 log["changes"] = [_changes_text(c) for c in log["changes"]]
-st.dataframe(log, hide_index=True, width="stretch", key="audit_table",
-             column_config={"at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
-                            "actor": "Who", "role": "For role", "incident_code": "Incident", "action": "What",
-                            "changes": st.column_config.TextColumn("Changes", width="large")})
+data_table(log, hide_index=True, width="stretch", key="audit_table",
+           column_config={"at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
+                          "actor": "Who", "role": "For role", "incident_code": "Incident", "action": "What",
+                          "changes": st.column_config.TextColumn("Changes", width="large")})

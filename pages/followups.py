@@ -13,7 +13,7 @@ from pages._data import follow
 from pages._filters import board_mode, current_filter
 from pages._forms import service_form
 from pages._nav import PAGES, ensure_entry_script
-from pages._text import md
+from pages._text import data_table, md
 from remediation.domain.followups import (
     CHANNELS,
     CHASED_PARTIES,
@@ -46,7 +46,7 @@ def push_section() -> None:
     if push.empty:
         return
     by_party = push.groupby("party")[[*ESCALATION_TIERS, "chases"]].sum().reset_index()
-    st.dataframe(by_party, hide_index=True, width="stretch", key="push_by_party", column_config={
+    data_table(by_party, hide_index=True, width="stretch", key="push_by_party", column_config={
         "party": st.column_config.TextColumn("Party chased"),
         **{k: st.column_config.NumberColumn(v, format="%d") for k, v in ESCALATION_TIERS.items()},
         "chases": st.column_config.NumberColumn("All chases", format="%d")})
@@ -89,7 +89,7 @@ chased = int((mine["chases"] > 0).sum())
 st.subheader(f"{label} owes {len(mine)} item{'s' if len(mine) != 1 else ''}", anchor=False)
 st.caption(f"{late} with an answer overdue · {chased} chased · {len(mine) - chased} not chased yet. "
            "Overdue first, then the longest owed. Select a row to act on it.")
-event = st.dataframe(
+event = data_table(
     mine, hide_index=True, width="stretch", key="owed_table", on_select="rerun", selection_mode="single-row",
     column_order=["code", "item", "since", "days", "chases", "last_chased_on", "last_escalation", "next_due_on",
                   "overdue"],
@@ -99,7 +99,7 @@ event = st.dataframe(
         "since": st.column_config.DateColumn("Owed since"),
         "days": st.column_config.NumberColumn("Days", format="%d"),
         "chases": st.column_config.NumberColumn("Chased", format="%d", help="Chases of this party since the "
-                                                "incident entered its step."),
+                                              "incident entered its step."),
         "last_chased_on": st.column_config.DateColumn("Last chased"),
         "last_escalation": st.column_config.TextColumn("Last escalation", width="medium"),
         "next_due_on": st.column_config.DateColumn("Answer due"),

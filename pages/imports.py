@@ -12,7 +12,7 @@ from pages._auth import can_edit, current_actor, read_only_notice
 from pages._data import after_write, get_engine
 from pages._filters import board_mode, current_filter
 from pages._nav import PAGES, ensure_entry_script
-from pages._text import md
+from pages._text import data_table, md
 from remediation.services import declarations, transfer
 from remediation.services.base import Refused
 from remediation.services.spreadsheets import tables_to_csv
@@ -192,15 +192,15 @@ def import_section() -> None:
         _file_errors(plan.file_errors)
     if plan.rows:
         st.markdown("**Preview**")
-        st.dataframe(plan.preview_frame().head(PREVIEW_ROWS), hide_index=True, width="stretch", key="import_preview",
-                     column_config={"Row": st.column_config.NumberColumn(format="%d")})
+        data_table(plan.preview_frame().head(PREVIEW_ROWS), hide_index=True, width="stretch", key="import_preview",
+                   column_config={"Row": st.column_config.NumberColumn(format="%d")})
         if len(plan.rows) > PREVIEW_ROWS:
             st.caption(f"The first {PREVIEW_ROWS:,} of {len(plan.rows):,} rows; every row was checked.")
     row_errors = plan.errors_frame().dropna(subset=["Row"])  # the file's own problems are the messages above
     if not row_errors.empty:
         st.markdown("**Errors**")
-        st.dataframe(row_errors.head(PREVIEW_ROWS), hide_index=True, width="stretch", key="import_errors",
-                     column_config={"Row": st.column_config.NumberColumn(format="%d")})
+        data_table(row_errors.head(PREVIEW_ROWS), hide_index=True, width="stretch", key="import_errors",
+                   column_config={"Row": st.column_config.NumberColumn(format="%d")})
         if len(row_errors) > PREVIEW_ROWS:
             st.caption(f"The first {PREVIEW_ROWS:,} of {len(row_errors):,} errors.")
         st.download_button("Every error (CSV)", data=lambda: tables_to_csv(plan.errors_frame()),
@@ -254,9 +254,9 @@ def _declaration_results() -> None:
         "Declaration": ("" if o.status == "refused" else "Current" if o.current else "Earlier (kept as history)"),
         "Problems or notes": "; ".join(str(p) for p in o.problems[:3]) + (" …" if len(o.problems) > 3 else "")
         if o.problems else "; ".join(o.warnings[:2])} for o in outcomes])
-    st.dataframe(table, hide_index=True, width="stretch", key="declarations_result",
-                 column_config={"Effective": st.column_config.DateColumn(),
-                                "Problems or notes": st.column_config.TextColumn(width="large")})
+    data_table(table, hide_index=True, width="stretch", key="declarations_result",
+               column_config={"Effective": st.column_config.DateColumn(),
+                              "Problems or notes": st.column_config.TextColumn(width="large")})
     refused = [o for o in outcomes if o.status == "refused"]
     for o in refused[:LINKS_SHOWN]:
         with st.expander(f"{md(o.name)}: refused, {len(o.problems)} problem{'s' if len(o.problems) != 1 else ''}",

@@ -24,9 +24,18 @@ from pages._data import (
 from pages._filters import board_mode
 from pages._forms import for_plan, guard_stale_submissions, model_form, service_form, show_conflict, show_errors
 from pages._nav import PAGES, ensure_entry_script
-from pages._text import link_code_problem, md, md_unbroken
+from pages._text import (
+    EMPTY,
+    as_text,
+    cite,
+    cited_lines,
+    data_table,
+    link_code_problem,
+    md,
+    md_unbroken,
+    unbroken,
+)
 from remediation.domain import models as m
-from remediation.domain.citations import CITATIONS, cite
 from remediation.domain.involvement import meaning
 from remediation.domain.record_rules import closure_figures, coverage, step1_closure_document
 from remediation.domain.rules import assess
@@ -160,7 +169,7 @@ for col, (n, name, mark) in zip(st.columns(6, gap="small"), steps):
                  "skipped": "Not reached: closed"}[mark])
 
 if not state.is_open:
-    (st.success if state.status == "closed_remediated" else st.warning)(state.closed_reason,
+    (st.success if state.status == "closed_remediated" else st.warning)(unbroken(state.closed_reason),
                                                                          icon=":material/flag:")
 days = (date.today() - state.step_entered_on).days
 frame = conf.time_frames[state.step]
@@ -172,10 +181,10 @@ if state.missing:
     if board_mode():  # a slide: the items wrap (a table cell clips a long one, e.g. a report owed up the chain)
         st.markdown("\n".join(f"- {md_unbroken(gap.text)} — **{md(gap.role_label)}**" for gap in state.missing))
     else:
-        st.dataframe(pd.DataFrame([{"What is missing": gap.text, "Owed by": gap.role_label} for gap in state.missing]),
-                     hide_index=True, width="stretch")
+        data_table(pd.DataFrame([{"What is missing": gap.text, "Owed by": gap.role_label} for gap in state.missing]),
+                   hide_index=True, width="stretch")
 for warning in state.warnings:
-    st.warning(warning, icon=":material/info:")
+    st.warning(unbroken(warning), icon=":material/info:")
 if lacking := read("documents_missing", [code]).get(code):  # e.g. imported, or recorded before the setting
     st.warning(f"{lacking}. The company setting requires them for facts already recorded: attach them in the Evidence "
                "section below (or with the step's form).", icon=":material/attach_file:")
@@ -189,15 +198,18 @@ with st.container(border=True):
     if latest is None:
         st.caption("Not assessed yet: the audit programme assesses once the allegation is substantiated (Step 2).")
     else:
-        a, b, c = st.columns(3)
-        a.metric("Scenario", SCENARIOS[latest.scenario])
+        a, b, c = st.columns([2, 1, 1])
+        # The scenario's name is a sentence: as a metric it was cut off ("Past trading: recent a…") on a slide,
+        # as text it wraps.
+        a.caption("Scenario")
+        a.markdown(f"**{md_unbroken(SCENARIOS[latest.scenario])}**")
         b.metric("Level 1", REQUIREMENTS[latest.level1])
         c.metric("Level 2", REQUIREMENTS[latest.level2])
         st.caption(f"Assessed on {latest.assessed_on} under policy version {latest.policy_version}.")
         for reason in latest.reasons:
             st.markdown(f"- {md_unbroken(reason)}")
     if (involved := meaning(inc.involvement)) is not None:  # beside the levels: what the company itself must do
-        st.caption(f"Company involvement: **{involved.label}** — {involved.action} ({involved.citation}).")
+        st.caption(f"Company involvement: **{involved.label}** — {involved.action} ({unbroken(involved.citation)}).")
     if inc.trading_link in ("current", "past") and not board_mode():
         if st.button("Open these facts in what-if triage", icon=":material/rule:", key="to_triage"):
             st.switch_page(PAGES["triage"], query_params={"from": code})
@@ -208,32 +220,32 @@ for plan in rec.plans:
                      f"pledged {plan.pledged:,.0f}, spent {plan.spent:,.0f}", expanded=False):
         ap = plan.approval
         st.markdown(f"Designed {plan.designed_on} · submitted by the facilitator "
-                    f"{ap.submitted_by_facilitator_on or '—'} · by the smelter/refiner {ap.submitted_by_smelter_on or '—'}"
-                    f" · approved {ap.approved_by_audit_programme_on or '—'} · implementation started "
-                    f"{plan.implementation_started_on or '—'}")
+                    f"{as_text(ap.submitted_by_facilitator_on)} · by the smelter/refiner {as_text(ap.submitted_by_smelter_on)}"
+                    f" · approved {as_text(ap.approved_by_audit_programme_on)} · implementation started "
+                    f"{as_text(plan.implementation_started_on)}")
         if plan.level == 1 and (cover := coverage(rec)) is not None:
             st.markdown(f"Coverage: {cover.describe()}"
                         + (" — **shortfall without a recorded reason**" if not cover.explained else ""))
         if plan.case_plans:
             st.caption(f"{conf.suppress(len(plan.case_plans))} case-management plans (victims appear only as codes).")
-            st.dataframe(pd.DataFrame([{"Victim code": c.victim_code, "Age group": c.age_group,
-                                        "Assistance": ", ".join(c.assistance_types), "Provider": c.provider,
-                                        "Referred": c.referral_date,
-                                        "Guardian's consent": {True: "yes", False: "no", None: ""}[c.guardian_consent],
-                                        "Best interest determined": (f"{c.best_interest_determined_on} by "
-                                                                     f"{c.best_interest_determined_by}"
-                                                                     if c.best_interest_determined_on else ""),
-                                        "Child-protection organisation": c.child_protection_organisation}
-                                       for c in plan.case_plans]),
-                         hide_index=True, width="stretch")
+            data_table(pd.DataFrame([{"Victim code": c.victim_code, "Age group": c.age_group,
+                                      "Assistance": ", ".join(c.assistance_types), "Provider": c.provider,
+                                      "Referred": c.referral_date,
+                                      "Guardian's consent": {True: "yes", False: "no", None: EMPTY}[c.guardian_consent],
+                                      "Best interest determined": (f"{c.best_interest_determined_on} by "
+                                                                   f"{c.best_interest_determined_by}"
+                                                                   if c.best_interest_determined_on else ""),
+                                      "Child-protection organisation": c.child_protection_organisation}
+                                     for c in plan.case_plans]),
+                       hide_index=True, width="stretch")
         if figures := closure_figures(plan):
             st.markdown(f"**Closure answers: declared and the figures** ({cite('level2_closure_evidence')})")
-            st.dataframe(pd.DataFrame([{"Answer": f.label,
-                                        "Declared": {True: "yes", False: "no", None: "—"}[f.declared],
-                                        "The figures": {True: "yes", False: "no", None: "—"}[f.computed],
-                                        "What the figures say": f.detail,
-                                        "Agree": "no" if f.disagrees else ("yes" if f.declared is not None else "—")}
-                                       for f in figures]), hide_index=True, width="stretch")
+            data_table(pd.DataFrame([{"Answer": f.label,
+                                      "Declared": {True: "yes", False: "no", None: EMPTY}[f.declared],
+                                      "The figures": {True: "yes", False: "no", None: EMPTY}[f.computed],
+                                      "What the figures say": f.detail,
+                                      "Agree": "no" if f.disagrees else ("yes" if f.declared is not None else EMPTY)}
+                                     for f in figures]), hide_index=True, width="stretch")
             if plan.closure.figures_explanation:
                 st.caption("Explanation recorded: " + md(plan.closure.figures_explanation))
         for i, init in enumerate(plan.initiatives):
@@ -275,7 +287,7 @@ with tabs[0]:
         st.caption("Step 1 is complete." if state.step > 1 else "Closed at Step 1.")
     elif v.credibility is None:
         st.caption(f"The downstream company reviews the allegation ({cite('allegation_review_procedures')}; "
-                   f"credible: {CITATIONS['credible_definition'].lines}).")
+                   f"credible: {cited_lines('credible_definition')}).")
         step_form(m.Credibility, "credibility", DC, services.record_credibility, "Credibility recorded",
                   submit_label="Record credibility", document=(step1_closure_document("credibility"), None),
                   labels={"credible": "Credible? A trustworthy source and reasonable grounds to believe a violation "
@@ -484,11 +496,11 @@ _evidence.section(code, rec, state)
 st.subheader("Timeline", anchor=False)
 what, who = st.tabs(["What happened", "Who recorded what"])
 with what:
-    st.dataframe(pd.DataFrame([{"Date": d, "Role": ROLES.get(role, ""), "Event": text}
-                               for d, role, text in events(rec)]), hide_index=True, width="stretch")
+    data_table(pd.DataFrame([{"Date": d, "Role": ROLES.get(role, ""), "Event": text}
+                             for d, role, text in events(rec)]), hide_index=True, width="stretch")
 with who:
     trail = incident_audit(code)
-    st.dataframe(trail, hide_index=True, width="stretch",
-                 column_config={"at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
-                                "actor": "Who", "role": "For role", "action": "What",
-                                "changes": st.column_config.TextColumn("Changes", width="large")})
+    data_table(trail, hide_index=True, width="stretch",
+               column_config={"at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
+                              "actor": "Who", "role": "For role", "action": "What",
+                              "changes": st.column_config.TextColumn("Changes", width="large")})

@@ -13,8 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from pages._data import CACHE_TTL_SECONDS, engine_for, figure, lessons_key, settings, work
 from pages._filters import board_mode, current_filter
 from pages._nav import PAGES, ensure_entry_script
-from pages._text import database_error, link_text_problem, md
-from remediation.domain.citations import CITATIONS, cite
+from pages._text import cite, cited_lines, data_table, database_error, link_text_problem, md
 from remediation.domain.vocab import ACTION_STATUSES, REVIEW_ANSWERS, REVIEW_QUESTIONS
 from remediation.reports import company_charts
 from remediation.storage import lessons
@@ -89,7 +88,7 @@ elif cover.reviewed == 0:
 # --- the four review items ----------------------------------------------------------------------------
 st.subheader("Did remediation work?", anchor=False)
 if not board:
-    st.caption(f"The guideline's review at closure ({CITATIONS['lessons_review_four_items'].lines}): were the plan's "
+    st.caption(f"The guideline's review at closure ({cited_lines('lessons_review_four_items')}): were the plan's "
                "objectives met, the victims satisfied, the communities benefited, the budget sufficient? Each bar "
                "shows the share of reviewed incidents giving each answer, with the number of incidents behind it.")
 st.plotly_chart(figure("review_overall", overall, today, scope), key="review_overall", **plot)
@@ -110,12 +109,12 @@ if not board and not breakdown.empty:
                                         sort=False).reset_index()
         numbers["item"] = numbers["item"].map(REVIEW_ITEMS)
         numbers["n"] = numbers[list(REVIEW_ANSWERS)].sum(axis=1)
-        st.dataframe(numbers, hide_index=True, width="stretch",
-                     column_order=["group", "item", *REVIEW_ANSWERS, "n"],
-                     column_config={"group": BREAKDOWNS[by], "item": "Review item",
-                                    **{a: st.column_config.NumberColumn(REVIEW_ANSWERS[a], format="%d")
-                                       for a in REVIEW_ANSWERS},
-                                    "n": st.column_config.NumberColumn("Incidents", format="%d")})
+        data_table(numbers, hide_index=True, width="stretch",
+                   column_order=["group", "item", *REVIEW_ANSWERS, "n"],
+                   column_config={"group": BREAKDOWNS[by], "item": "Review item",
+                                  **{a: st.column_config.NumberColumn(REVIEW_ANSWERS[a], format="%d")
+                                     for a in REVIEW_ANSWERS},
+                                  "n": st.column_config.NumberColumn("Incidents", format="%d")})
 
 # --- challenges, risks and recommendations ---------------------------------------------------------------
 st.subheader("Challenges, risks and recommendations", anchor=False)
@@ -180,7 +179,7 @@ def _review_table(text: str, chosen: list) -> None:
     shown = f"{len(df):,} of {total:,}" if total > len(df) else f"{total:,}"
     st.markdown(f"**{shown} {'review' if total == 1 else 'reviews'}**, newest first"
                 + (f" — the newest {SEARCH_LIMIT:,} are listed; search to narrow them" if total > SEARCH_LIMIT else ""))
-    event = st.dataframe(
+    event = data_table(
         df, hide_index=True, width="stretch", key="lessons_table",
         **({} if board else {"on_select": "rerun", "selection_mode": "single-row"}),
         column_order=["link", "reviewed_on", "title", *REVIEW_ITEMS, "closure_flag", "recommendations"] if board else [
@@ -189,7 +188,7 @@ def _review_table(text: str, chosen: list) -> None:
                       "audit_programme", "closed_on"],
         column_config={
             "link": st.column_config.LinkColumn("Incident", display_text=r"incident=(.*)$", pinned=True,
-                                                help="Opens the incident in a new tab."),
+                                              help="Opens the incident in a new tab."),
             "reviewed_on": st.column_config.DateColumn("Reviewed"),
             "title": st.column_config.TextColumn("Title", width="medium"),
             **{item: st.column_config.TextColumn(SHORT[item], width="small", help=REVIEW_QUESTIONS[item])
@@ -231,18 +230,18 @@ if not totals.empty:
     # Whole currency units: board totals; the exact amounts are on each plan's page.
     totals = totals.assign(level=totals["level"].map(lessons.LEVEL_GROUPS), planned=totals["planned"].round(0),
                            actual=totals["actual"].round(0))
-    st.dataframe(totals, hide_index=True, width="stretch",
-                 column_order=["currency", "level", "plans", "planned", "actual", "variance", "over_budget"],
-                 column_config={
-                     "currency": "Currency", "level": "Level",
-                     "plans": st.column_config.NumberColumn("Closed plans", format="localized"),
-                     "planned": st.column_config.NumberColumn("Planned (budget)", format="localized"),
-                     "actual": st.column_config.NumberColumn("Actual (spent)", format="localized"),
-                     "variance": st.column_config.NumberColumn("Actual against planned", format="percent"),
-                     "over_budget": st.column_config.NumberColumn(
-                         "Plans over budget", format="localized",
-                         help="More than 1% over their budget: the chart's \"over\" bands."),
-                 })
+    data_table(totals, hide_index=True, width="stretch",
+               column_order=["currency", "level", "plans", "planned", "actual", "variance", "over_budget"],
+               column_config={
+                   "currency": "Currency", "level": "Level",
+                   "plans": st.column_config.NumberColumn("Closed plans", format="localized"),
+                   "planned": st.column_config.NumberColumn("Planned (budget)", format="localized"),
+                   "actual": st.column_config.NumberColumn("Actual (spent)", format="localized"),
+                   "variance": st.column_config.NumberColumn("Actual against planned", format="percent"),
+                   "over_budget": st.column_config.NumberColumn(
+                       "Plans over budget", format="localized",
+                       help="More than 1% over their budget: the chart's \"over\" bands."),
+               })
 if not board:
     st.caption("Plans of incidents closed after remediation. Planned is the plan budget: the larger of its estimate "
                "and the sum of its budget lines; actual is the sum of its expenditures. Amounts are in each plan's "
@@ -268,23 +267,23 @@ if open_actions.empty:
     st.info("No open action." if len(actions) else "No lessons review has raised an action yet.",
             icon=":material/task_alt:")
 else:
-    st.dataframe(open_actions.assign(status=open_actions["status"].map(ACTION_STATUSES),
-                                     overdue=open_actions["overdue"].map({True: "Overdue", False: ""})),
-                 hide_index=True, width="stretch",
-                 column_order=["code", "title", "owner", "due_on", "overdue", "status", "incident"],
-                 column_config={"code": "Incident", "title": st.column_config.TextColumn("Action", width="large"),
-                                "owner": "Owner", "due_on": st.column_config.DateColumn("Due"),
-                                "overdue": "Overdue", "status": "Status",
-                                "incident": st.column_config.TextColumn("Incident title", width="medium")})
+    data_table(open_actions.assign(status=open_actions["status"].map(ACTION_STATUSES),
+                                   overdue=open_actions["overdue"].map({True: "Overdue", False: ""})),
+               hide_index=True, width="stretch",
+               column_order=["code", "title", "owner", "due_on", "overdue", "status", "incident"],
+               column_config={"code": "Incident", "title": st.column_config.TextColumn("Action", width="large"),
+                              "owner": "Owner", "due_on": st.column_config.DateColumn("Due"),
+                              "overdue": "Overdue", "status": "Status",
+                              "incident": st.column_config.TextColumn("Incident title", width="medium")})
 led = actions[actions["policy_version"].notna() | (actions["due_diligence_change"].fillna("") != "")]
 if not led.empty and not board:
     with st.expander(f"What the actions led to ({len(led):,})"):
-        st.dataframe(led, hide_index=True, width="stretch",
-                     column_order=["code", "title", "status", "closed_on", "policy_version", "due_diligence_change"],
-                     column_config={"code": "Incident", "title": "Action", "status": "Status",
-                                    "closed_on": st.column_config.DateColumn("Closed"),
-                                    "policy_version": st.column_config.NumberColumn("Policy version", format="%d"),
-                                    "due_diligence_change": "Due-diligence change"})
+        data_table(led, hide_index=True, width="stretch",
+                   column_order=["code", "title", "status", "closed_on", "policy_version", "due_diligence_change"],
+                   column_config={"code": "Incident", "title": "Action", "status": "Status",
+                                  "closed_on": st.column_config.DateColumn("Closed"),
+                                  "policy_version": st.column_config.NumberColumn("Policy version", format="%d"),
+                                  "due_diligence_change": "Due-diligence change"})
 
 # --- remedy and involvement -------------------------------------------------------------------------------------
 st.subheader("Remedy provided and the company's involvement", anchor=False)

@@ -12,9 +12,8 @@ from pages._data import level2_plans, level2_totals, load_incident, read
 from pages._filters import board_mode, current_filter
 from pages._forms import for_plan, guard_stale_submissions, service_form, show_conflict
 from pages._nav import ensure_entry_script
-from pages._text import md
+from pages._text import as_text, cite, cited_lines, data_table, md
 from remediation.domain import models as m
-from remediation.domain.citations import CITATIONS, cite
 from remediation.domain.monitoring import (
     BURN_LABELS,
     STATUS_LABELS,
@@ -47,7 +46,7 @@ def level1_windows() -> None:
     plans = read("level1_windows", flt, today)
     st.subheader("Level 1 plans: the monitoring window", anchor=False)
     st.caption("Case-management plans are monitored for 6-12 months after implementation starts, as Level 2 plans "
-               f"are ({CITATIONS['monitoring_period'].lines}); a plan past 12 months with no final report is flagged "
+               f"are ({cited_lines('monitoring_period')}); a plan past 12 months with no final report is flagged "
                "the same way.")
     if plans.empty:
         st.caption("No Level 1 plan of these filters has started implementation.")
@@ -58,19 +57,19 @@ def level1_windows() -> None:
                    f"with no final report: {', '.join(past['code'])}.", icon=":material/schedule:")
     else:
         st.caption("No Level 1 plan is past its monitoring window.")
-    st.dataframe(plans, hide_index=True, width="stretch", key="level1_windows",
-                 column_order=["code", "started_on", "months", "reports", "window"]
-                 + ([] if board else ["final_report_on", "title"]),
-                 column_config={
-                     "code": st.column_config.TextColumn("Incident", pinned=True),
-                     "title": st.column_config.TextColumn("Title", width="medium"),
-                     "started_on": st.column_config.DateColumn("Implementation started"),
-                     "months": st.column_config.NumberColumn("Months monitored", format="%d"),
-                     "reports": st.column_config.NumberColumn("Reports", format="%d",
-                                                              help="Monitoring reports received."),
-                     "final_report_on": st.column_config.DateColumn("Final report"),
-                     "window": st.column_config.TextColumn("Monitoring window", help="The guideline recommends 6-12 "
-                                                           "months of monitoring, then closure.")})
+    data_table(plans, hide_index=True, width="stretch", key="level1_windows",
+               column_order=["code", "started_on", "months", "reports", "window"]
+               + ([] if board else ["final_report_on", "title"]),
+               column_config={
+                   "code": st.column_config.TextColumn("Incident", pinned=True),
+                   "title": st.column_config.TextColumn("Title", width="medium"),
+                   "started_on": st.column_config.DateColumn("Implementation started"),
+                   "months": st.column_config.NumberColumn("Months monitored", format="%d"),
+                   "reports": st.column_config.NumberColumn("Reports", format="%d",
+                                                            help="Monitoring reports received."),
+                   "final_report_on": st.column_config.DateColumn("Final report"),
+                   "window": st.column_config.TextColumn("Monitoring window", help="The guideline recommends 6-12 "
+                                                         "months of monitoring, then closure.")})
 
 
 totals = level2_totals(flt)
@@ -124,9 +123,9 @@ def plan_in_depth() -> None:
                    help="Monitoring reports received of those due: one every three months of implementation.")
     if window.flagged:
         st.warning(f"{window.label}: the guideline recommends 6-12 months of monitoring, then the final report and "
-                   f"closure ({CITATIONS['monitoring_period'].lines}).", icon=":material/schedule:")
-    st.caption(f"Facilitator: {md(plan.facilitator)} · implementation started {plan.implementation_started_on or '—'} · "
-               f"planned end {end or '—'} · pledged {plan.pledged:,.0f} {plan.currency}")
+                   f"closure ({cited_lines('monitoring_period')}).", icon=":material/schedule:")
+    st.caption(f"Facilitator: {md(plan.facilitator)} · implementation started {as_text(plan.implementation_started_on)} · "
+               f"planned end {as_text(end)} · pledged {plan.pledged:,.0f} {plan.currency}")
 
     overspent = [b.category for b in plan.budget_lines
                  if sum((e.amount for e in plan.expenditures if e.category == b.category), 0) > b.amount]
@@ -153,7 +152,7 @@ def plan_in_depth() -> None:
                          "Narrative": last.narrative if last else "",
                          "Status": STATUS_LABELS[indicator_status(ind, today)]})
     if rows:  # every cell in words and as text: Arrow refuses a column mixing numbers and words
-        st.dataframe(pd.DataFrame(rows).map(_words), hide_index=True, width="stretch")
+        data_table(pd.DataFrame(rows).map(_words), hide_index=True, width="stretch")
     quantitative = [ind for init in plan.initiatives for ind in init.indicators if ind.kind == "quantitative"]
     for i in range(0, len(quantitative), 2):
         pair = st.columns(2)
@@ -187,12 +186,12 @@ for _, row in totals.iterrows():
 shown = f"{len(df):,} of {matching:,}" if matching > len(df) else f"{matching:,}"
 st.subheader(f"{shown} Level 2 plans", anchor=False)
 shares = df.assign(spent_share=df["spent_share"] * 100, time_share=df["time_share"] * 100)  # whole percents
-st.dataframe(
+data_table(
     shares, hide_index=True, width="stretch", key="plans_table",
     **({} if board else {"on_select": "rerun", "selection_mode": "single-row"}),
     column_order=(["code", "currency", "budget", "spent", "gap", "spent_share", "time_share", "burn", "window"]
-                  if board else ["code", "currency", "budget", "spent", "spent_share", "time_share", "burn", "window",
-                                 "gap", "pledged", "received", "months", "reports", "title"]),
+                if board else ["code", "currency", "budget", "spent", "spent_share", "time_share", "burn", "window",
+                               "gap", "pledged", "received", "months", "reports", "title"]),
     column_config={
         "code": st.column_config.TextColumn("Incident", pinned=True),
         "title": st.column_config.TextColumn("Title", width="medium"),
@@ -205,11 +204,11 @@ st.dataframe(
         "spent_share": st.column_config.ProgressColumn("Budget spent", format="%.0f%%", min_value=0, max_value=100),
         "time_share": st.column_config.ProgressColumn("Time elapsed", format="%.0f%%", min_value=0, max_value=100),
         "burn": st.column_config.TextColumn("Burn rate", help="Share of budget spent against share of time "
-                                                             "elapsed (±15 points)."),
+                                                           "elapsed (±15 points)."),
         "months": st.column_config.NumberColumn("Months monitored", format="%d"),
         "reports": st.column_config.NumberColumn("Reports", format="%d", help="Monitoring reports received."),
         "window": st.column_config.TextColumn("Monitoring window", help="The guideline recommends 6-12 months of "
-                                                                       "monitoring, then closure."),
+                                                                     "monitoring, then closure."),
     },
 )
 st.caption("Amounts in each plan's own currency." + ("" if board else " Select a row to see the plan in depth."))

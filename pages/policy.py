@@ -10,8 +10,7 @@ from pydantic import ValidationError
 from pages._auth import can_administer, current_actor
 from pages._data import after_write, get_engine, policy_in_force, policy_versions
 from pages._nav import ensure_entry_script
-from pages._text import md
-from remediation.domain.citations import cite
+from pages._text import as_text, cite, data_table, md
 from remediation.domain.policy import MatrixCell, Policy
 from remediation.domain.vocab import REQUIREMENTS, SCENARIOS, VIOLATION_TYPES
 from remediation.services import admin
@@ -40,10 +39,10 @@ def matrix_table(p: Policy) -> pd.DataFrame:
 
 
 st.subheader(f"In force: version {policy.version}", anchor=False)
-st.markdown(f"**{md(policy.name)}** — adopted {policy.adopted_on or '—'} by {md(policy.adopted_by or '—')}")
+st.markdown(f"**{md(policy.name)}** — adopted {as_text(policy.adopted_on)} by {md(as_text(policy.adopted_by or None))}")
 if policy.notes:
     st.caption(md(policy.notes))
-st.dataframe(matrix_table(policy), hide_index=True, width="stretch")
+data_table(matrix_table(policy), hide_index=True, width="stretch")
 if any(c.inferred for c in policy.matrix.values()):  # said once here, not in every cell of every page
     st.caption("*Inferred*: our copy of the guideline lost the printed symbols of the past-trading rows; these "
                "cells are our reading, adopted by the company as its policy until it decides its own.")
@@ -63,11 +62,11 @@ cols[3].metric("Earlier incidents suggest 'Repeated' within", _years(policy.occu
 st.markdown("Severe types: " + ", ".join(VIOLATION_TYPES[t] for t in policy.severe_types))
 
 with st.expander("Earlier versions"):
-    st.dataframe(pd.DataFrame([{"Version": p.version, "Name": p.name, "Adopted on": p.adopted_on,
-                                "Adopted by": p.adopted_by, "Severe from": p.severe_affected_persons,
-                                "Margin (days)": p.public_margin_days,
-                                "Occurrence window": _years(p.occurrence_window_years)} for p in reversed(policy_versions())]),
-                 hide_index=True, width="stretch")
+    data_table(pd.DataFrame([{"Version": p.version, "Name": p.name, "Adopted on": p.adopted_on,
+                              "Adopted by": p.adopted_by, "Severe from": p.severe_affected_persons,
+                              "Margin (days)": p.public_margin_days,
+                              "Occurrence window": _years(p.occurrence_window_years)} for p in reversed(policy_versions())]),
+               hide_index=True, width="stretch")
 
 if not can_administer():
     st.stop()  # drafting and adopting: admins, and never in board mode
@@ -139,7 +138,7 @@ if draft is not None and draft.version == policy.version + 1:
     if impact.changed.empty:
         st.info("No open incident would change its Level 1 or Level 2 requirement under this draft.")
     else:
-        st.dataframe(impact.changed, hide_index=True, width="stretch")
+        data_table(impact.changed, hide_index=True, width="stretch")
     if st.button(f"Adopt as version {draft.version}", type="primary", key="adopt"):
         st.session_state.pop("policy_draft", None)
         try:

@@ -26,8 +26,7 @@ from pages._data import (
 )
 from pages._filters import board_mode, current_filter
 from pages._nav import PAGES, ensure_entry_script
-from pages._text import md
-from remediation.domain.citations import cite
+from pages._text import cite, data_table, md
 from remediation.domain.settings import DEFAULT_TIME_FRAMES, Settings
 from remediation.domain.vocab import STEPS
 from remediation.reports.charts import compact
@@ -220,7 +219,7 @@ df["pushing"] = [pushing.get(code, "") for code in df["code"]]
 # In board mode: the columns that matter on a slide (step, levels, who owes what, days), no row selection.
 TABLE_ROWS = 30
 BOARD_COLUMNS = ["code", "step_name", "flag", "days_in_step", "level1", "level2", "owed_by", "waiting_for", "pushing"]
-event = st.dataframe(
+event = data_table(
     df, hide_index=True, width="stretch", key="table",
     **({} if board else {"on_select": "rerun", "selection_mode": "single-row"}),
     # ~all rows of a small portfolio (at least TABLE_ROWS) without scrolling the table: rows are 35 px high
@@ -237,7 +236,7 @@ event = st.dataframe(
         "flag": st.column_config.TextColumn("Overdue", help="In its step longer than the step's time frame."),
         "days_in_step": st.column_config.NumberColumn(
             "Days in step", format="%d", help="Open incidents, and closed ones whose lessons are still owed; "
-                                              "empty for an incident closed with nothing owed."),
+                                            "empty for an incident closed with nothing owed."),
         "waiting_for": st.column_config.TextColumn("Waiting for", width="large"),
         "owed_by": st.column_config.TextColumn("Owed by"),
         "pushing": st.column_config.TextColumn(

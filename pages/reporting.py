@@ -14,7 +14,7 @@ from pages._data import CACHE_TTL_SECONDS, after_write, data_key, engine_for, ge
 from pages._filters import board_mode, current_filter
 from pages._nav import ensure_entry_script
 from pages._period import current_period, period_picker
-from pages._text import md, plain_error
+from pages._text import data_table, md, plain_error
 from remediation.domain.periods import parse_period
 from remediation.reports import disclosures
 from remediation.services.base import Refused
@@ -112,24 +112,24 @@ if pub.restated:
     for r in pub.restated:
         st.markdown(f"**{r.lock.period.label}** (locked {r.lock.locked_at:%Y-%m-%d} by {md(r.lock.locked_by)}): "
                     f"stored against recomputed")
-        st.dataframe(r.changed, hide_index=True, width="stretch", key=f"restated_{r.lock.period.slug}")
+        data_table(r.changed, hide_index=True, width="stretch", key=f"restated_{r.lock.period.slug}")
         who = r.changes.drop(columns=["Changed"]) if board else r.changes
-        st.dataframe(who, hide_index=True, width="stretch", key=f"restated_who_{r.lock.period.slug}",
-                     column_config={"When": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm")})
+        data_table(who, hide_index=True, width="stretch", key=f"restated_who_{r.lock.period.slug}",
+                   column_config={"When": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm")})
 
 # --- every figure, the open stock, quarter by quarter -----------------------------------------------------------------
 st.subheader("Every figure, beside the previous period", anchor=False)
-st.dataframe(reporting.figures_table(report, conf), hide_index=True, width="stretch", key="period_figures",
-             height="content")
+data_table(reporting.figures_table(report, conf), hide_index=True, width="stretch", key="period_figures",
+           height="content")
 st.caption("Money received is recorded on a pledge without a date of its own: it counts with the pledge's date. "
            "Money in each plan's currency, never summed across currencies. Median days: for incidents that left the "
            "step in the period, the days from entering it to leaving it. Plans completed: the facilitator's final "
            "report received. Actions closed: actions raised by lessons reviews, done or dropped in the period.")
 st.subheader("Open stock at the start and the end", anchor=False)
-st.dataframe(stock, hide_index=True, width="stretch", key="open_stock")
+data_table(stock, hide_index=True, width="stretch", key="open_stock")
 if quarters is not None:
     st.subheader(f"{period.label} quarter by quarter", anchor=False)
-    st.dataframe(quarters, hide_index=True, width="stretch", key="quarter_by_quarter", height="content")
+    data_table(quarters, hide_index=True, width="stretch", key="quarter_by_quarter", height="content")
 
 # --- disclosure tables ----------------------------------------------------------------------------------------------
 st.subheader("Disclosure tables", anchor=False)
@@ -139,15 +139,15 @@ if board:  # a slide shows every table; tabs are controls
     for sheet, (title, _, serves) in disclosures.DISCLOSURES.items():
         st.markdown(f"**{md(title.removeprefix('Disclosure: '))}**")
         st.caption(md(serves))
-        st.dataframe(tables[sheet], hide_index=True, width="stretch", key=f"disclosure_{sheet}",
-                     column_config=DISCLOSURE_COLUMNS)
+        data_table(tables[sheet], hide_index=True, width="stretch", key=f"disclosure_{sheet}",
+                   column_config=DISCLOSURE_COLUMNS)
 else:
     for tab, (sheet, (title, _, serves)) in zip(st.tabs([t.removeprefix("Disclosure: ") for t, _, _ in
                                                          disclosures.DISCLOSURES.values()]),
                                                disclosures.DISCLOSURES.items()):
         with tab:
             st.caption(md(serves))
-            st.dataframe(tables[sheet], hide_index=True, width="stretch", key=f"disclosure_{sheet}",
+            data_table(tables[sheet], hide_index=True, width="stretch", key=f"disclosure_{sheet}",
                      column_config=DISCLOSURE_COLUMNS)
 
 if board:

@@ -13,10 +13,9 @@ import streamlit as st
 from pages._auth import can_edit, current_actor, read_only_notice
 from pages._data import after_write, get_engine, supply
 from pages._filters import board_mode, current_filter
-from pages._forms import model_form, show_errors
+from pages._forms import model_form, reset_form, show_errors
 from pages._nav import PAGES, ensure_entry_script
-from pages._text import md
-from remediation.domain.citations import cite
+from pages._text import cite, data_table, md
 from remediation.domain.models import SmelterEntry
 from remediation.domain.supply_chain import LEVEL_RANKS, METALS, SCOPES
 from remediation.domain.vocab import MINERALS
@@ -95,15 +94,15 @@ def exposure_view() -> None:
     if suppliers.empty:
         st.info("No open incident matching the filters is at a smelter a supplier declares.", icon=":material/info:")
     else:
-        st.dataframe(suppliers, hide_index=True, width="stretch", key="supplier_exposure",
-                     column_order=["supplier", "highest", "level1_mandatory", "open", "smelters", "past_open"],
-                     column_config={
-                         "supplier": st.column_config.TextColumn("Supplier", width="medium"),
-                         "highest": st.column_config.TextColumn("Highest level required"),
-                         "level1_mandatory": st.column_config.NumberColumn("Level 1 mandatory", format="%d"),
-                         "open": st.column_config.NumberColumn("Open incidents (current)", format="%d"),
-                         "smelters": st.column_config.NumberColumn("Smelters with open incidents", format="%d"),
-                         "past_open": st.column_config.NumberColumn("Open incidents (past only)", format="%d")})
+        data_table(suppliers, hide_index=True, width="stretch", key="supplier_exposure",
+                   column_order=["supplier", "highest", "level1_mandatory", "open", "smelters", "past_open"],
+                   column_config={
+                       "supplier": st.column_config.TextColumn("Supplier", width="medium"),
+                       "highest": st.column_config.TextColumn("Highest level required"),
+                       "level1_mandatory": st.column_config.NumberColumn("Level 1 mandatory", format="%d"),
+                       "open": st.column_config.NumberColumn("Open incidents (current)", format="%d"),
+                       "smelters": st.column_config.NumberColumn("Smelters with open incidents", format="%d"),
+                       "past_open": st.column_config.NumberColumn("Open incidents (past only)", format="%d")})
     products = supply("product_exposure", flt)
     st.subheader("Products ranked by the highest level of response required", anchor=False)
     st.caption("Through suppliers' current declarations: a product-scope declaration reaches the products it lists, a "
@@ -111,15 +110,15 @@ def exposure_view() -> None:
     if products.empty:
         st.info("No product is reached by an open incident matching the filters.", icon=":material/info:")
         return
-    st.dataframe(products, hide_index=True, width="stretch", key="product_exposure",
-                 column_order=["product", "highest", "level1_mandatory", "open", "smelters", "suppliers"],
-                 column_config={
-                     "product": st.column_config.TextColumn("Product", width="large"),
-                     "highest": st.column_config.TextColumn("Highest level required"),
-                     "level1_mandatory": st.column_config.NumberColumn("Level 1 mandatory", format="%d"),
-                     "open": st.column_config.NumberColumn("Open incidents", format="%d"),
-                     "smelters": st.column_config.NumberColumn("Smelters", format="%d"),
-                     "suppliers": st.column_config.TextColumn("Through suppliers", width="large")})
+    data_table(products, hide_index=True, width="stretch", key="product_exposure",
+               column_order=["product", "highest", "level1_mandatory", "open", "smelters", "suppliers"],
+               column_config={
+                   "product": st.column_config.TextColumn("Product", width="large"),
+                   "highest": st.column_config.TextColumn("Highest level required"),
+                   "level1_mandatory": st.column_config.NumberColumn("Level 1 mandatory", format="%d"),
+                   "open": st.column_config.NumberColumn("Open incidents", format="%d"),
+                   "smelters": st.column_config.NumberColumn("Smelters", format="%d"),
+                   "suppliers": st.column_config.TextColumn("Through suppliers", width="large")})
     if not board:
         st.caption("To list these incidents, choose a supplier or a product in the sidebar's filters: the Portfolio "
                    "then shows only the incidents that reach it.")
@@ -153,18 +152,18 @@ def register_view() -> None:
         needle = search.strip().casefold()
         shown = register[register[["smelter_id", "name", "country"]].apply(
             lambda r: any(needle in str(v).casefold() for v in r), axis=1)]
-    st.dataframe(shown, hide_index=True, width="stretch", key="register_table",
-                 column_order=["smelter_id", "name", "metal", "country", "suppliers_current", "suppliers_past",
-                               "open_incidents", "incidents", "source"],
-                 column_config={
-                     "smelter_id": st.column_config.TextColumn("Smelter ID", pinned=True),
-                     "name": st.column_config.TextColumn("Name", width="large"),
-                     "metal": "Metal", "country": "Country",
-                     "suppliers_current": st.column_config.NumberColumn("Suppliers now", format="%d"),
-                     "suppliers_past": st.column_config.NumberColumn("Suppliers before", format="%d"),
-                     "open_incidents": st.column_config.NumberColumn("Open incidents", format="%d"),
-                     "incidents": st.column_config.NumberColumn("All incidents", format="%d"),
-                     "source": "Source"})
+    data_table(shown, hide_index=True, width="stretch", key="register_table",
+               column_order=["smelter_id", "name", "metal", "country", "suppliers_current", "suppliers_past",
+                             "open_incidents", "incidents", "source"],
+               column_config={
+                   "smelter_id": st.column_config.TextColumn("Smelter ID", pinned=True),
+                   "name": st.column_config.TextColumn("Name", width="large"),
+                   "metal": "Metal", "country": "Country",
+                   "suppliers_current": st.column_config.NumberColumn("Suppliers now", format="%d"),
+                   "suppliers_past": st.column_config.NumberColumn("Suppliers before", format="%d"),
+                   "open_incidents": st.column_config.NumberColumn("Open incidents", format="%d"),
+                   "incidents": st.column_config.NumberColumn("All incidents", format="%d"),
+                   "source": "Source"})
     if can_edit():
         with st.expander("Add a smelter by hand"):
             st.caption("For a smelter or refiner no supplier's declaration lists yet, with its RMI smelter ID.")
@@ -178,6 +177,7 @@ def register_view() -> None:
                     show_errors("smelter_entry", exc)
                 else:
                     after_write()
+                    reset_form("smelter_entry")  # saved: an empty form, so a second click adds nothing twice
                     st.toast(f"{entry.smelter_id} added to the register", icon=":material/check:")
                     st.rerun()
     link_incidents()
@@ -196,13 +196,13 @@ def link_incidents() -> None:
     st.markdown(f"**{total:,}** incident{'s are' if total != 1 else ' is'} not linked"
                 + (f"; the newest {len(unlinked):,} are listed." if total > len(unlinked) else "."))
     table = unlinked.assign(mineral=unlinked["mineral"].map(MINERALS))
-    st.dataframe(table, hide_index=True, width="stretch", key="unlinked_table",
-                 column_order=["code", "smelter_refiner", "mineral", "country", "suggested", "why", "status"],
-                 column_config={"code": st.column_config.TextColumn("Code", pinned=True),
-                                "smelter_refiner": st.column_config.TextColumn("Smelter/refiner named", width="medium"),
-                                "mineral": "Mineral", "country": "Country",
-                                "suggested": st.column_config.TextColumn("Suggested smelter", width="medium"),
-                                "why": st.column_config.TextColumn("Why", width="medium"), "status": "Status"})
+    data_table(table, hide_index=True, width="stretch", key="unlinked_table",
+               column_order=["code", "smelter_refiner", "mineral", "country", "suggested", "why", "status"],
+               column_config={"code": st.column_config.TextColumn("Code", pinned=True),
+                              "smelter_refiner": st.column_config.TextColumn("Smelter/refiner named", width="medium"),
+                              "mineral": "Mineral", "country": "Country",
+                              "suggested": st.column_config.TextColumn("Suggested smelter", width="medium"),
+                              "why": st.column_config.TextColumn("Why", width="medium"), "status": "Status"})
     if not can_edit():
         st.caption(md(read_only_notice("link incidents to the register")))
         return
@@ -246,38 +246,38 @@ def suppliers_view() -> None:
     st.caption("A supplier is matched across files by its company name (case, punctuation and legal form ignored). "
                "Of a supplier's declarations of one template, the newest by effective date is current; the older ones "
                "are kept as its past supply chain.")
-    st.dataframe(suppliers, hide_index=True, width="stretch", key="suppliers_table",
-                 column_order=["supplier", "current", "declarations", "superseded", "smelters", "not_identified",
-                               "products"],
-                 column_config={
-                     "supplier": st.column_config.TextColumn("Supplier", width="medium"),
-                     "current": st.column_config.TextColumn("Current declaration", width="large"),
-                     "declarations": st.column_config.NumberColumn("Declarations", format="%d"),
-                     "superseded": st.column_config.NumberColumn("Superseded", format="%d"),
-                     "smelters": st.column_config.NumberColumn("Smelter IDs (current)", format="%d"),
-                     "not_identified": st.column_config.NumberColumn(
-                         "Not listed / not identified", format="%d",
-                         help="Rows of the current declarations marked 'Smelter not listed' or 'Smelter not yet "
-                              "identified': they carry no smelter ID."),
-                     "products": st.column_config.NumberColumn("Products (current)", format="%d")})
+    data_table(suppliers, hide_index=True, width="stretch", key="suppliers_table",
+               column_order=["supplier", "current", "declarations", "superseded", "smelters", "not_identified",
+                             "products"],
+               column_config={
+                   "supplier": st.column_config.TextColumn("Supplier", width="medium"),
+                   "current": st.column_config.TextColumn("Current declaration", width="large"),
+                   "declarations": st.column_config.NumberColumn("Declarations", format="%d"),
+                   "superseded": st.column_config.NumberColumn("Superseded", format="%d"),
+                   "smelters": st.column_config.NumberColumn("Smelter IDs (current)", format="%d"),
+                   "not_identified": st.column_config.NumberColumn(
+                       "Not listed / not identified", format="%d",
+                       help="Rows of the current declarations marked 'Smelter not listed' or 'Smelter not yet "
+                            "identified': they carry no smelter ID."),
+                   "products": st.column_config.NumberColumn("Products (current)", format="%d")})
     history = supply("declarations")
     st.subheader("Declarations", anchor=False)
-    event = st.dataframe(history, hide_index=True, width="stretch", key="declarations_table", on_select="rerun",
-                         selection_mode="single-row",
-                         column_order=["supplier", "status", "template", "version", "effective_date", "scope",
-                                       "smelter_rows", "product_rows", "warnings", "file_name", "imported_at",
-                                       "imported_by"],
-                         column_config={
-                             "supplier": st.column_config.TextColumn("Supplier", width="medium"),
-                             "status": "Status", "template": "Template", "version": "Version",
-                             "effective_date": st.column_config.DateColumn("Effective"),
-                             "scope": "Scope",
-                             "smelter_rows": st.column_config.NumberColumn("Smelter rows", format="%d"),
-                             "product_rows": st.column_config.NumberColumn("Products", format="%d"),
-                             "warnings": st.column_config.NumberColumn("Notes", format="%d"),
-                             "file_name": "File", "imported_at": st.column_config.DatetimeColumn(
-                                 "Imported", format="YYYY-MM-DD HH:mm"),
-                             "imported_by": "By"})
+    event = data_table(history, hide_index=True, width="stretch", key="declarations_table", on_select="rerun",
+                       selection_mode="single-row",
+                       column_order=["supplier", "status", "template", "version", "effective_date", "scope",
+                                     "smelter_rows", "product_rows", "warnings", "file_name", "imported_at",
+                                     "imported_by"],
+                       column_config={
+                           "supplier": st.column_config.TextColumn("Supplier", width="medium"),
+                           "status": "Status", "template": "Template", "version": "Version",
+                           "effective_date": st.column_config.DateColumn("Effective"),
+                           "scope": "Scope",
+                           "smelter_rows": st.column_config.NumberColumn("Smelter rows", format="%d"),
+                           "product_rows": st.column_config.NumberColumn("Products", format="%d"),
+                           "warnings": st.column_config.NumberColumn("Notes", format="%d"),
+                           "file_name": "File", "imported_at": st.column_config.DatetimeColumn(
+                               "Imported", format="YYYY-MM-DD HH:mm"),
+                           "imported_by": "By"})
     st.caption("Select a declaration to see what it lists.")
     if event.selection.rows:
         declaration_detail(int(history.iloc[event.selection.rows[0]]["id"]))
@@ -295,7 +295,8 @@ def declaration_detail(declaration_id: int) -> None:
     for note in head["warnings"] or []:
         st.caption(f":material/info: {md(note)}")
     left, right = st.columns([3, 2])
-    left.dataframe(smelters, hide_index=True, width="stretch", key="declaration_smelters",
+    with left:
+        data_table(smelters, hide_index=True, width="stretch", key="declaration_smelters",
                    column_config={"row": st.column_config.NumberColumn("Row", format="%d"), "metal": "Metal",
                                   "smelter_id": "Smelter ID", "name": "Name", "country": "Country",
                                   "listing": "Listing", "mines": "Mines", "mine_countries": "Mine countries"})
@@ -303,10 +304,11 @@ def declaration_detail(declaration_id: int) -> None:
         right.caption("No product list: " + ("a company-wide declaration covers all of the supplier's products."
                                              if head["scope"] == "company" else "none was given."))
     else:
-        right.dataframe(products, hide_index=True, width="stretch", key="declaration_products",
-                        column_config={"row": st.column_config.NumberColumn("Row", format="%d"),
-                                       "number": "Product number", "name": "Product name",
-                                       "requester_number": "Requester number", "requester_name": "Requester name"})
+        with right:
+            data_table(products, hide_index=True, width="stretch", key="declaration_products",
+                       column_config={"row": st.column_config.NumberColumn("Row", format="%d"),
+                                      "number": "Product number", "name": "Product name",
+                                      "requester_number": "Requester number", "requester_name": "Requester name"})
 
 
 if view == "Exposure":

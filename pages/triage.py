@@ -17,8 +17,7 @@ from pages._data import after_write, get_engine, load_incident, policy_in_force
 from pages._exposure import occurrence_suggestion
 from pages._filters import board_mode
 from pages._nav import PAGES, ensure_entry_script
-from pages._text import link_code_problem, link_number_problem, md, plain_error
-from remediation.domain.citations import CITATIONS, cite
+from pages._text import cite, cited_lines, link_code_problem, link_number_problem, md, plain_error, unbroken
 from remediation.domain.involvement import meaning
 from remediation.domain.models import field_of_error
 from remediation.domain.rules import TriageInput, assess
@@ -243,7 +242,7 @@ with band:
                            "whether the company remediates directly or uses its leverage.")
             else:
                 st.markdown(f"**Company involvement: {involved.label} → {involved.action}.** {involved.summary} "
-                            f"({involved.citation})")
+                            f"({unbroken(involved.citation)})")
     code = st.session_state.get("triage_incident")
     found = load_incident(code) if code else None
     latest = found[0].latest_assessment if found is not None else None
@@ -275,7 +274,7 @@ with answer:
     for reason in result.reasons:
         st.markdown(f"- {plain(reason)}")
     with st.expander("Sources"):
-        sources = [f"- Guideline {CITATIONS['level_matrix'].lines}: the level matrix"]
+        sources = [f"- Guideline {cited_lines('level_matrix')}: the level matrix"]
         sources += [f"- {m.group(1)}: {plain(r).split(':')[0]}" for r in result.reasons for m in CITED.finditer(r)]
         st.markdown("\n".join(dict.fromkeys(sources)))
 

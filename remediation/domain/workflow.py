@@ -173,11 +173,14 @@ def evaluate(record: IncidentRecord, today: date | None = None,
     # Step 4 — implement and monitor.
     # A report overdue by the cadence comes first: it is the one item with a date already passed, so it is what
     # the incident waits for (the portfolio, Follow-ups and the digest show the first item).
+    # A plan with a hop overdue is not also listed as needing "a monitoring report": that is the same need, said
+    # once, with its date and who owes it.
     entered = _latest(*(p.approval.approved_by_audit_programme_on for p in record.plans))
-    for plan in record.plans:
-        missing.extend(reports_overdue(plan, today, cadence))
-    for plan in record.plans:
-        gaps, plan_warnings = plan_implementation_gaps(plan, today)
+    overdue = [reports_overdue(plan, today, cadence) for plan in record.plans]
+    for hops in overdue:
+        missing.extend(hops)
+    for plan, hops in zip(record.plans, overdue):
+        gaps, plan_warnings = plan_implementation_gaps(plan, today, report_overdue=bool(hops))
         missing.extend(gaps)
         warnings.extend(plan_warnings)
     if missing:
@@ -243,7 +246,10 @@ def plan_design_gaps(plan: Plan) -> list[Missing]:
     return gaps
 
 
-def plan_implementation_gaps(plan: Plan, today: date) -> tuple[list[Missing], list[str]]:
+def plan_implementation_gaps(plan: Plan, today: date, report_overdue: bool = False
+                             ) -> tuple[list[Missing], list[str]]:
+    """What an implemented plan still needs, and its warnings. ``report_overdue``: a hop of its reporting chain is
+    already listed as overdue (:func:`reports_overdue`), so the plan's want of a monitoring report is not said again."""
     name = f"Level {plan.level} plan"
     gaps: list[Missing] = []
     warnings: list[str] = []
@@ -252,7 +258,7 @@ def plan_implementation_gaps(plan: Plan, today: date) -> tuple[list[Missing], li
                             f"{plan.currency} pledged)", "smelter_refiner", 4))
     if plan.implementation_started_on is None:
         gaps.append(Missing(f"{name}: start implementation once funding is secured", "remediation_facilitator", 4))
-    if not plan.monitoring_reports:
+    if not plan.monitoring_reports and not report_overdue:
         gaps.append(Missing(f"{name}: a monitoring report", "remediation_facilitator", 4))
     if plan.level == 2 and any(not ind.measurements for i in plan.initiatives for ind in i.indicators):
         gaps.append(Missing(f"{name}: a measurement of every performance indicator", "remediation_facilitator", 4))

@@ -21,7 +21,8 @@ TODAY = date.today()
 
 
 def shown(at) -> str:
-    return " ".join(m.value for m in at.markdown) + " " + " ".join(c.value for c in at.caption)
+    """The page's text as read: word joiners (which hold a citation range together on a slide) left out."""
+    return (" ".join(m.value for m in at.markdown) + " " + " ".join(c.value for c in at.caption)).replace("\u2060", "")
 
 
 def frames(at) -> str:
@@ -67,11 +68,11 @@ def test_terminating_the_mine_operator_needs_the_do_no_harm_check_named_under_it
     record(at, "decision_mine", decision="terminate", decided_on=TODAY - timedelta(days=1),
            reasons="Bondage continued after two warnings")
     assert "check first that ending the relationship does no harm" in errors(at)
-    assert "Bondage continued" not in frames(at)  # nothing saved
+    assert "Bondage continued" not in shown(at)  # nothing saved (the reasons are written under the table)
     record(at, "decision_mine", do_no_harm_checked_on=TODAY - timedelta(days=3),
            do_no_harm_findings="Carriers placed with a cooperative before the contract ends")
     assert not errors(at), errors(at)
-    assert "Terminate" in frames(at) and "Bondage continued after two warnings" in frames(at)
+    assert "Terminate" in frames(at) and "Bondage continued after two warnings" in shown(at)
 
 
 def test_the_corrective_action_status_and_a_milestone_are_recorded(run_app):
@@ -108,7 +109,10 @@ def test_a_lessons_review_raises_an_action_that_lessons_learned_counts(run_app):
     assert any(c.value.startswith(f"{before + 1 - sum(a.status in ('done', 'dropped') for a in rec.lessons.actions)}"
                                   " open") for c in at.caption)
     assert "Add debt-bondage questions to supplier audits" in frames(at)
-    submit(at, "lesson_action")  # the same title again: refused under the title
+    submit(at, "lesson_action")  # saved, the form was emptied: a second click records nothing
+    assert "required" in errors(at) and "already recorded" not in errors(at)
+    record(at, "lesson_action", title="Add debt-bondage questions to supplier audits", owner="Sourcing team",
+           due_on=TODAY + timedelta(days=60))  # the same title typed again: refused under the title
     assert "an action" in errors(at) and "already recorded" in errors(at)
 
 

@@ -427,3 +427,71 @@ def pick_option(page: "Page", combobox: "Locator", option: str | "re.Pattern[str
             if attempt == 2:
                 raise
             page.keyboard.press("Escape")
+
+
+_BROKEN_WORDS_JS = """
+(selector) => {
+  // Each word (a run of non-space characters within one text node) is measured as a Range: its client rects are
+  // its line boxes. Two rects on different lines (a top more than half a line below another) mean the browser
+  // broke the word, at a hyphen or anywhere else. Hidden text (a closed expander, another tab) has no rects.
+  const root = document.querySelector(selector);
+  if (!root) return [];
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  const broken = [];
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const parent = node.parentElement;
+    if (!parent || parent.closest('svg, script, style')) continue;  // chart text never wraps
+    const re = /[^\\s\\u00a0]+/g;
+    let m;
+    while ((m = re.exec(node.textContent))) {
+      if (m[0].length < 2) continue;
+      range.setStart(node, m.index);
+      range.setEnd(node, m.index + m[0].length);
+      const rects = Array.from(range.getClientRects()).filter(r => r.width > 0.5 && r.height > 0.5);
+      if (rects.length < 2) continue;
+      const first = rects[0];
+      if (rects.some(r => r.top >= first.top + first.height / 2 || r.bottom <= first.bottom - first.height / 2)) {
+        const text = node.textContent;
+        broken.push({word: m[0].replace(/\\u2060/g, ''),
+                     context: text.slice(Math.max(0, m.index - 50), m.index + m[0].length + 20)
+                                  .replace(/\\u2060/g, '').replace(/\\s+/g, ' ').trim()});
+      }
+    }
+  }
+  return broken;
+}
+"""
+
+
+def broken_words(page: "Page", selector: str = "[data-testid='stMain']") -> list[dict[str, str]]:
+    """Each word (a run of non-space characters in one text node) that the browser laid out over more than one line
+    in the element, as ``{"word": …, "context": …}`` (the text around it, to find it on the page): a word broken
+    across lines, at its hyphen or anywhere else, as a reader would see it. Word joiners are left out of both."""
+    return page.evaluate(_BROKEN_WORDS_JS, selector)
+
+
+def grid_overflow(grid) -> int:
+    """How many pixels of a ``st.dataframe`` (the ``stDataFrame`` locator ``grid``) lie beyond its right edge: the
+    grid draws on a canvas inside a scroller, and a column cut off at the edge makes that scroller wider than its
+    box. 0 when every column is wholly in view."""
+    return grid.evaluate("""e => { const s = e.querySelector('.dvn-scroller');
+                                   return s ? Math.max(0, s.scrollWidth - s.clientWidth) : -1; }""")
+
+
+_CLIPPED_TEXT_JS = """
+(selector) => [...document.querySelectorAll(selector + ' *')].filter(e => {
+  if (!e.offsetParent || !e.innerText || !e.innerText.trim()) return false;  // hidden, or no text of its own
+  if (e.closest("[data-testid='stDataFrame'], .js-plotly-plot")) return false;  // a grid's cells, a chart's text
+  const s = getComputedStyle(e);
+  return (s.textOverflow === 'ellipsis' || s.overflowX === 'hidden' || s.overflowX === 'clip')
+         && e.scrollWidth > e.clientWidth + 1;
+}).map(e => (e.getAttribute('data-testid') || e.tagName.toLowerCase()) + ': ' + e.innerText.trim().slice(0, 80))
+"""
+
+
+def clipped_text(page: "Page", selector: str = "[data-testid='stMain']") -> list[str]:
+    """Text the page cuts off sideways (an ellipsis, or hidden overflow narrower than its content) outside tables
+    and charts, as ``"<element>: <its text>"``: e.g. a metric whose value is wider than its column."""
+    return page.evaluate(_CLIPPED_TEXT_JS, selector)

@@ -10,7 +10,7 @@ import pytest
 from remediation.domain.workflow import evaluate
 from remediation.services.demo import read_fixture
 
-from .helpers import assert_no_app_exception, wait_for_app
+from .helpers import assert_no_app_exception, broken_words, clipped_text, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
@@ -18,7 +18,8 @@ pytestmark = pytest.mark.e2e
 @pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)], ids=["720p", "1080p"])
 def test_every_page_in_board_mode(streamlit_app, browser, artifacts_dir, tmp_path, size):
     """Board mode is a presentation mode: on every page (admin included) no sidebar, no input element, no
-    row checkbox, no instruction to click or select; a summary line, the scope line and a way back."""
+    row checkbox, no instruction to click or select; a summary line, the scope line and a way back; no word broken
+    across two lines and no text cut off (outside tables and charts)."""
     from playwright.sync_api import expect
 
     server = streamlit_app("app.py", database_url=f"sqlite:///{tmp_path / 'fresh.db'}")
@@ -40,6 +41,8 @@ def test_every_page_in_board_mode(streamlit_app, browser, artifacts_dir, tmp_pat
     }
     context = browser.new_context(viewport={"width": size[0], "height": size[1]})
     page = context.new_page()
+    broken: list[str] = []  # every page is looked at before the test fails: one run names every broken word
+    clipped: list[str] = []
     try:
         for name, path in pages.items():
             page.goto(server.url + path)
@@ -61,8 +64,14 @@ def test_every_page_in_board_mode(streamlit_app, browser, artifacts_dir, tmp_pat
             for grid in main.locator("[data-testid='stDataFrame']").all():
                 assert grid.locator("[role='columnheader'] input, [aria-label*='Select']").count() == 0, name
             page.screenshot(path=str(artifacts_dir / f"board-{name}-{size[0]}.png"), full_page=True)
+            # no word split across two lines: a site "Sanjo-30" or a citation "1084-1088)." broken at its hyphen
+            broken += [f"{name} at {size[0]}x{size[1]}: {b['word']!r} in '…{b['context']}…'" for b in broken_words(page)]
+            # nor text cut off sideways: a metric's value wider than its column ("Past trading: recent a…")
+            clipped += [f"{name} at {size[0]}x{size[1]}: {c}" for c in clipped_text(page)]
     finally:
         context.close()
+    assert not broken, "words broken across two lines:\n" + "\n".join(broken)
+    assert not clipped, "text cut off:\n" + "\n".join(clipped)
 
 
 def test_the_board_pack_downloads_from_the_sidebar(streamlit_app, page, tmp_path):

@@ -20,7 +20,8 @@ from remediation.domain.models import (
     ReportForwarding,
 )
 from remediation.domain.vocab import INVOLVEMENTS, REMEDY_TYPES
-from remediation.domain.workflow import reports_overdue
+from remediation.domain.workflow import evaluate, reports_overdue
+from remediation.services.demo import read_fixture
 
 D = date(2025, 1, 1)
 
@@ -123,6 +124,19 @@ def test_the_cadence_moves_the_due_date_and_a_final_report_ends_the_chain():
     assert "due 2024-08-01 (monthly reporting" in gap.text
     plan.closure.final_report_on = date(2024, 8, 1)
     assert reports_overdue(plan, date(2025, 8, 2), "monthly") == []
+
+
+def test_a_plan_owing_an_overdue_report_lists_that_need_once():
+    """An implemented plan with no monitoring report: within the cadence it needs "a monitoring report"; past it,
+    the overdue hop (due date, who owes it) takes that item's place — the same need is never listed twice."""
+    rec = next(r for r in read_fixture() if (s := evaluate(r)).is_open and s.step == 4
+               and any(p.implementation_started_on and not p.monitoring_reports for p in r.plans))
+    plan = next(p for p in rec.plans if p.implementation_started_on and not p.monitoring_reports)
+    start, name = plan.implementation_started_on, f"Level {plan.level} plan: a monitoring report"
+    early = [g.text for g in evaluate(rec, start).missing if g.text.startswith(name)]
+    assert early == [name]
+    late = [g.text for g in evaluate(rec, date(start.year + 1, start.month, 1)).missing if g.text.startswith(name)]
+    assert len(late) == 1 and late[0].startswith(f"{name} from the remediation facilitator to the smelter/refiner, due")
 
 
 def test_remedy_types_come_in_vocabulary_order_and_at_least_one():
