@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import insert, select, update
 
+from pages import _data as data
 from remediation.domain.models import Credibility, SmelterEntry
 from remediation.domain.settings import DEFAULT_TIME_FRAMES, Settings
 from remediation.domain.vocab import REMEDY_TYPES
@@ -65,7 +66,31 @@ FIGURES = {
     "register": ((v.RECORDS, v.SUPPLY), supply_chain.register),
     "exposure": ((v.RECORDS, v.SUPPLY), lambda e: supply_chain.supplier_exposure(e, OPEN)),
     "audit trail": ((v.LOG,), lambda e: queries.audit_trail(e, _first_code(e))),
+    # pages._data.SUPPLY_ONLY_READS: keyed by the supply chain's version alone, so a write to an incident leaves them
+    # warm (issue #15's write path); each must change only with a supply-area write
+    "supply-only register_options": ((v.SUPPLY,), supply_chain.register_options),
+    "supply-only smelter": ((v.SUPPLY,), lambda e: supply_chain.smelter(e, _first_smelter(e))),
+    "supply-only smelter_suggestions": ((v.SUPPLY,), lambda e: supply_chain.smelter_suggestions(e, "Bench 1", "", "tin")),
+    "supply-only suppliers": ((v.SUPPLY,), supply_chain.suppliers),
+    "supply-only declarations": ((v.SUPPLY,), supply_chain.declarations),
+    "supply-only declaration_detail": ((v.SUPPLY,), lambda e: supply_chain.declaration_detail(e, 1)),
+    "supply-only exposure_as_of": ((v.SUPPLY,), supply_chain.exposure_as_of),
+    "supply-only distinct suppliers": ((v.SUPPLY,), lambda e: queries.distinct_values(e, "supplier")),
+    "supply-only distinct products": ((v.SUPPLY,), lambda e: queries.distinct_values(e, "product")),
 }
+
+
+def _first_smelter(engine) -> str:
+    with engine.connect() as conn:
+        return conn.execute(select(t.smelters.c.smelter_id).order_by(t.smelters.c.smelter_id).limit(1)).scalar_one()
+
+
+def test_every_supply_only_read_of_the_pages_is_checked_here():
+    """pages._data keys these reads by the supply chain's version alone: each is in FIGURES above with that key."""
+    checked = {name.removeprefix("supply-only ") for name, (areas, _) in FIGURES.items() if areas == (v.SUPPLY,)}
+    assert checked >= set(data.SUPPLY_ONLY_READS)
+    assert {f"distinct {c}s" for c in ("supplier", "product")} <= checked
+    assert set(data.SUPPLY_ONLY_COLUMNS) == {"supplier", "product"}
 
 
 # --- issue #15's faster portfolio figures, each against a full recomputation from the whole tables ---------------
