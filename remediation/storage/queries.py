@@ -456,15 +456,31 @@ def status_counts(engine: Engine) -> dict[str, int]:
     return {status: n for status, n in rows}
 
 
+def _leads_an_index(col) -> bool:
+    return bool(col.index) or any(next(iter(ix.columns), None) is col for ix in col.table.indexes)
+
+
+def distinct_sorted(conn: Connection, col) -> list:
+    """``SELECT DISTINCT col ORDER BY col``. For a NOT NULL column that leads an index, by walking the index from
+    one value to the next (a recursive query: one index look-up per distinct value), since PostgreSQL answers a
+    plain DISTINCT by reading every row of the table (a sequential scan of 100,000 incidents for 15 countries);
+    the same values, in the same order."""
+    if col.nullable or not _leads_an_index(col):
+        return list(conn.execute(select(col).distinct().order_by(col)).scalars())
+    walk = select(func.min(col).label("value")).cte("walk", recursive=True)
+    walk = walk.union_all(select(select(func.min(col)).where(col > walk.c.value).scalar_subquery())
+                          .where(walk.c.value.is_not(None)))
+    return list(conn.execute(select(walk.c.value).where(walk.c.value.is_not(None)).order_by(walk.c.value)).scalars())
+
+
 def distinct_values(engine: Engine, column: str) -> list[str]:
     """The values a sidebar filter offers: an incident column's, or ``supplier`` / ``product`` (declared)."""
     if column in ("supplier", "product"):
         col = t.suppliers.c.name if column == "supplier" else t.declaration_products.c.product
         with engine.connect() as conn:
             return [v for v in conn.execute(select(col).distinct().order_by(col)).scalars()]
-    col = t.incidents.c[column]
     with engine.connect() as conn:
-        return [v for v in conn.execute(select(col).distinct().order_by(col)).scalars()]
+        return distinct_sorted(conn, t.incidents.c[column])
 
 
 def incident(engine: Engine, code: str, today: date | None = None

@@ -25,7 +25,7 @@ from sqlalchemy import Engine, and_, case, func, literal, or_, select
 from remediation.domain.supply_chain import ALL_PRODUCTS, LEVEL_RANKS, LISTING, METALS, SCOPES, normalise_name
 from remediation.domain.vocab import STATUSES
 from remediation.storage import schema as t
-from remediation.storage.queries import PortfolioFilter
+from remediation.storage.queries import PortfolioFilter, distinct_sorted
 
 PRODUCTS_SHOWN = 8  # products named per supplier in the incident's exposure; the rest are counted
 SUGGESTION_THRESHOLD = 0.5
@@ -365,10 +365,9 @@ def _earlier(conn, incident, since: date | None = None, limit: int = 50) -> Earl
     """
     c = t.incidents.c
     country = _country_key(incident.country)
-    countries = [x for x in conn.execute(select(c.country).distinct()).scalars() if _country_key(x) == country]
+    countries = [x for x in distinct_sorted(conn, c.country) if _country_key(x) == country]
     key = normalise_name(incident.smelter_refiner)
-    names = [n for n in conn.execute(select(c.smelter_refiner).distinct()).scalars() if normalise_name(n) == key] \
-        if key else []
+    names = [n for n in distinct_sorted(conn, c.smelter_refiner) if normalise_name(n) == key] if key else []
     matches = []
     if incident.smelter_id:
         matches.append((c.smelter_id == incident.smelter_id, SAME_SMELTER_ID))
