@@ -366,3 +366,39 @@ def test_a_log_made_again_from_scratch_moves_every_version(demo_engine):
     assert all(after[a] > before[a] for a in (*v.AREAS, v.LOG))
     user(demo_engine, 5)
     assert tracker.refresh(demo_engine)[v.ACCESS] > after[v.ACCESS]
+
+
+def _lessons_scope(engine) -> tuple:
+    """What lessons learned reads, in short: the closed-after-remediation incidents and their money."""
+    c = t.incidents.c
+    with engine.connect() as conn:
+        codes = tuple(conn.execute(select(c.code).where(c.status == "closed_remediated").order_by(c.code)).scalars())
+    return codes, str(lessons.budget_totals(engine, PortfolioFilter()).to_dict())
+
+
+def test_the_tracker_moves_lessons_learned_key_whenever_its_scope_changes(demo_engine):
+    """The tracker keeps lessons learned's key incrementally (issue #15: no join of the log with every incident
+    after each write): every write that changes its scope or its money moves the key, including an entry whose
+    incident id was set to NULL (a deleted incident); one about an open incident leaves it."""
+    tracker = v.VersionTracker()
+    key, scope = tracker.refresh(demo_engine)[v.CLOSED], _lessons_scope(demo_engine)
+    writes = [flip, flip, money, credibility, link, flip, remedy, time_frames, unknown_writer, money, flip, smelter]
+    for n, write in enumerate(writes):
+        try:
+            write(demo_engine, n)
+        except Refused:
+            pass
+        new_key, new_scope = tracker.refresh(demo_engine)[v.CLOSED], _lessons_scope(demo_engine)
+        if new_scope != scope:
+            assert new_key != key, f"{write.__name__} changed lessons learned's scope without moving its key"
+        key, scope = new_key, new_scope
+    c = t.incidents.c
+    with demo_engine.begin() as conn:  # a closed incident leaves the scope; its entry names it by code alone
+        incident_id, code = conn.execute(select(c.id, c.code).where(c.status == "closed_remediated")
+                                         .order_by(c.code).limit(1)).one()
+        conn.execute(update(t.incidents).where(c.id == incident_id).values(status="closed_unsubstantiated"))
+        conn.execute(insert(t.audit_log).values(actor="x", action="a follow-up", changes=[], incident_code=code))
+    assert tracker.refresh(demo_engine)[v.CLOSED] != key
+    key = tracker.refresh(demo_engine)[v.CLOSED]
+    credibility(demo_engine, 1)  # a Step 1 incident: open
+    assert tracker.refresh(demo_engine)[v.CLOSED] == key
