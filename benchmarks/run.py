@@ -44,9 +44,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -370,8 +372,36 @@ def _shared_components(at, registry: list) -> None:
     at._bidi_component_manager = registry[0]
 
 
+@contextmanager
+def _shared_script_cache():
+    """Compile each script once for every AppTest run, as a Streamlit server does: its runtime keeps one
+    ``ScriptCache`` for every session and rerun (compiled again only when a file changes). AppTest makes a new one
+    on every ``run()``, so each measured run also parsed, rewrote (Streamlit's "magic") and compiled the page's
+    script: 50-100 ms for the incident page on a quiet machine, several times that under load, which no rerun on
+    a server pays. (Private names of AppTest: if they move, each run compiles again, as before.)"""
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import app_test, local_script_runner
+
+    shared = ScriptCache()
+    patches = [mock.patch.object(module, "ScriptCache", lambda: shared)
+               for module in (app_test, local_script_runner) if hasattr(module, "ScriptCache")]
+    for patch in patches:
+        patch.start()
+    try:
+        yield shared
+    finally:
+        for patch in patches:
+            patch.stop()
+
+
 def run_pages(target: Target, code: str, repeat: int, measures: Measures, figures, workdir: Path,
               only: set[str] | None = None) -> None:
+    with _shared_script_cache():
+        _run_pages(target, code, repeat, measures, figures, workdir, only)
+
+
+def _run_pages(target: Target, code: str, repeat: int, measures: Measures, figures, workdir: Path,
+               only: set[str] | None = None) -> None:
     from streamlit.testing.v1 import AppTest
 
     main = workdir / "main.py"
@@ -808,7 +838,9 @@ def issue15(results: dict[tuple[str, int], Measures], kinds: list[str], big: int
         "",
         ("- *Cold*: a new AppTest session after every data cache and cached figure was emptied (its sessions share "
         "one component registry, as a server's do: AppTest's own scan of the installed packages on each new "
-        "instance is not counted, since #15's portfolio section). *After a write*: "
+        "instance is not counted, since #15's portfolio section; nor, since #15's write-path section, AppTest's "
+        "compiling of the page scripts on every run: they share one script cache, as a server's sessions do). "
+        "*After a write*: "
         "a viewer's session, warm, reruns after `link_smelter` linked or unlinked one incident's smelter (a "
         "records-area write); its server reads the new data version as it would a second later. *Recording a "
         "change*: that service call, then `after_write()` and the editor's incident page rerun (AppTest; not a "

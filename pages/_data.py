@@ -84,6 +84,20 @@ def _url() -> str:
     return _key((data_versions.RECORDS,))
 
 
+def supply_key() -> str:
+    """The key of a read of the supply chain alone (the register, suppliers, declarations): a write to an
+    incident's records leaves it warm, so recording a step does not read the register again."""
+    return _key((data_versions.SUPPLY,))
+
+
+# Reads that touch only the register and the declarations, never an incident (they key on :func:`supply_key`).
+# A query added here must read no incident table, or a write to an incident would not show in it until the
+# caches' lifetime is over; tests/db/test_data_versions.py checks each against a full recomputation.
+SUPPLY_ONLY_READS = frozenset({"register_options", "smelter", "smelter_suggestions", "suppliers", "declarations",
+                               "declaration_detail", "exposure_as_of"})
+SUPPLY_ONLY_COLUMNS = ("supplier", "product")  # distinct_values of these: the suppliers' names, declared products
+
+
 def _needs_supply(query: str, args, kwargs) -> bool:
     """A read that depends on the supply chain: the supplier and product filters, and their choices. A new
     query in :mod:`remediation.storage.queries` that reads the register or the declarations belongs here too
@@ -101,6 +115,8 @@ def _read(key: str, query: str, *args, **kwargs):
 
 def read(query: str, *args, **kwargs):
     """A cached read through :mod:`remediation.storage.queries`: the one place pages' reads are cached."""
+    if query == "distinct_values" and args and args[0] in SUPPLY_ONLY_COLUMNS:  # the sidebar's supplier, product
+        return _read(supply_key(), query, *args, **kwargs)
     return _read(data_key() if _needs_supply(query, args, kwargs) else _url(), query, *args, **kwargs)
 
 
@@ -110,8 +126,9 @@ def _supply(key: str, query: str, *args, **kwargs):
 
 
 def supply(query: str, *args, **kwargs):
-    """A cached read through :mod:`remediation.storage.supply_chain` (the register, declarations, exposure)."""
-    return _supply(data_key(), query, *args, **kwargs)
+    """A cached read through :mod:`remediation.storage.supply_chain` (the register, declarations, exposure):
+    keyed by the supply chain's version alone when it reads no incident (:data:`SUPPLY_ONLY_READS`)."""
+    return _supply(supply_key() if query in SUPPLY_ONLY_READS else data_key(), query, *args, **kwargs)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)

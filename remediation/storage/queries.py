@@ -384,23 +384,15 @@ def headline(engine: Engine, flt: PortfolioFilter, today: date, time_frames: dic
 
 
 def _level2_money(conn, where) -> list[dict]:
-    """Level 2 budget, funding and spending per currency, summed in SQL (never across currencies). Each plan's
-    lines, funding and spending are summed for the plans in scope only (by plan, through the ``plan_id`` indexes),
-    not for every plan of the database first (issue #15)."""
+    """Level 2 budget, funding and spending per currency, summed in SQL (never across currencies), over each plan's
+    summary columns (``records.plan_summary``, written with the plan: its budget is the larger of its estimate and
+    its lines): one row per plan in scope, no subquery per plan into its lines, funding and spending (those took
+    1.3-1.5 s on PostgreSQL at 100,000 incidents, issue #15)."""
     p = t.plans.c
-    bl, fu, ex = t.budget_lines.c, t.funding.c, t.expenditures.c
-    lines = select(func.sum(bl.amount)).where(bl.plan_id == p.id).scalar_subquery()
-    pledged = select(func.sum(fu.pledged)).where(fu.plan_id == p.id).scalar_subquery()
-    received = select(func.sum(fu.received)).where(fu.plan_id == p.id).scalar_subquery()
-    spent = select(func.sum(ex.amount)).where(ex.plan_id == p.id).scalar_subquery()
-    per_plan = select(p.currency, p.estimated_cost, lines.label("lines"), func.coalesce(pledged, 0).label("pledged"),
-                      func.coalesce(received, 0).label("received"), func.coalesce(spent, 0).label("spent")) \
-        .select_from(t.plans.join(t.incidents)).where(where, p.level == 2).subquery()
-    m = per_plan.c
-    budget = case((func.coalesce(m.lines, 0) > m.estimated_cost, m.lines), else_=m.estimated_cost)
     rows = conn.execute(
-        select(m.currency, func.count(), func.sum(budget), func.sum(m.pledged), func.sum(m.received),
-               func.sum(m.spent)).group_by(m.currency).order_by(m.currency)
+        select(p.currency, func.count(), func.sum(p.budget), func.sum(p.pledged), func.sum(p.received),
+               func.sum(p.spent))
+        .select_from(t.plans.join(t.incidents)).where(where, p.level == 2).group_by(p.currency).order_by(p.currency)
     ).all()
     return [{"currency": cur, "plans": n, "budget": Decimal(b or 0), "pledged": Decimal(pl or 0),
              "received": Decimal(r or 0), "spent": Decimal(s or 0)} for cur, n, b, pl, r, s in rows]
@@ -456,15 +448,31 @@ def status_counts(engine: Engine) -> dict[str, int]:
     return {status: n for status, n in rows}
 
 
+def _leads_an_index(col) -> bool:
+    return bool(col.index) or any(next(iter(ix.columns), None) is col for ix in col.table.indexes)
+
+
+def distinct_sorted(conn: Connection, col) -> list:
+    """``SELECT DISTINCT col ORDER BY col``. For a NOT NULL column that leads an index, by walking the index from
+    one value to the next (a recursive query: one index look-up per distinct value), since PostgreSQL answers a
+    plain DISTINCT by reading every row of the table (a sequential scan of 100,000 incidents for 15 countries);
+    the same values, in the same order."""
+    if col.nullable or not _leads_an_index(col):
+        return list(conn.execute(select(col).distinct().order_by(col)).scalars())
+    walk = select(func.min(col).label("value")).cte("walk", recursive=True)
+    walk = walk.union_all(select(select(func.min(col)).where(col > walk.c.value).scalar_subquery())
+                          .where(walk.c.value.is_not(None)))
+    return list(conn.execute(select(walk.c.value).where(walk.c.value.is_not(None)).order_by(walk.c.value)).scalars())
+
+
 def distinct_values(engine: Engine, column: str) -> list[str]:
     """The values a sidebar filter offers: an incident column's, or ``supplier`` / ``product`` (declared)."""
     if column in ("supplier", "product"):
         col = t.suppliers.c.name if column == "supplier" else t.declaration_products.c.product
         with engine.connect() as conn:
             return [v for v in conn.execute(select(col).distinct().order_by(col)).scalars()]
-    col = t.incidents.c[column]
     with engine.connect() as conn:
-        return [v for v in conn.execute(select(col).distinct().order_by(col)).scalars()]
+        return distinct_sorted(conn, t.incidents.c[column])
 
 
 def incident(engine: Engine, code: str, today: date | None = None

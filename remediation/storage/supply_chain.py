@@ -25,7 +25,7 @@ from sqlalchemy import Engine, and_, case, func, literal, or_, select
 from remediation.domain.supply_chain import ALL_PRODUCTS, LEVEL_RANKS, LISTING, METALS, SCOPES, normalise_name
 from remediation.domain.vocab import STATUSES
 from remediation.storage import schema as t
-from remediation.storage.queries import PortfolioFilter
+from remediation.storage.queries import PortfolioFilter, distinct_sorted
 
 PRODUCTS_SHOWN = 8  # products named per supplier in the incident's exposure; the rest are counted
 SUGGESTION_THRESHOLD = 0.5
@@ -365,10 +365,9 @@ def _earlier(conn, incident, since: date | None = None, limit: int = 50) -> Earl
     """
     c = t.incidents.c
     country = _country_key(incident.country)
-    countries = [x for x in conn.execute(select(c.country).distinct()).scalars() if _country_key(x) == country]
+    countries = [x for x in distinct_sorted(conn, c.country) if _country_key(x) == country]
     key = normalise_name(incident.smelter_refiner)
-    names = [n for n in conn.execute(select(c.smelter_refiner).distinct()).scalars() if normalise_name(n) == key] \
-        if key else []
+    names = [n for n in distinct_sorted(conn, c.smelter_refiner) if normalise_name(n) == key] if key else []
     matches = []
     if incident.smelter_id:
         matches.append((c.smelter_id == incident.smelter_id, SAME_SMELTER_ID))
@@ -386,13 +385,22 @@ def _earlier(conn, incident, since: date | None = None, limit: int = 50) -> Earl
     where = [or_(*(m for m, _ in matches)), c.code != incident.code, c.incident_date < incident.incident_date]
     if since is not None:
         where.append(c.incident_date >= since)
-    counts = dict(conn.execute(select(why, func.count()).where(*where).group_by(why)).all())
-    rows = conn.execute(select(c.code, c.title, c.incident_date, c.status, why).where(*where)
+    # One pass over the matches: the counts are window sums over every match, taken before the limit applies (a
+    # second, grouped query walked the same rows again: a whole country's incidents for the site, at 100,000)
+    at_smelter = func.sum(case((why.in_([SAME_SMELTER_ID, SAME_SMELTER_NAME]), 1), else_=0)).over()
+    at_site = func.sum(case((why == SAME_SITE, 1), else_=0)).over()
+    rows = conn.execute(select(c.code, c.title, c.incident_date, c.status, why, at_smelter, at_site).where(*where)
                         .order_by(c.incident_date.desc(), c.code).limit(limit)).all()
-    df = pd.DataFrame(rows, columns=_EARLIER_COLUMNS)
+    if rows:
+        counts = (int(rows[0][5]), int(rows[0][6]))
+    elif limit > 0:  # nothing matched
+        counts = (0, 0)
+    else:  # no row asked for: the counts alone
+        found = dict(conn.execute(select(why, func.count()).where(*where).group_by(why)).all())
+        counts = (found.get(SAME_SMELTER_ID, 0) + found.get(SAME_SMELTER_NAME, 0), found.get(SAME_SITE, 0))
+    df = pd.DataFrame([r[:5] for r in rows], columns=_EARLIER_COLUMNS)
     df["status"] = df["status"].map(STATUSES)
-    return EarlierIncidents(incident.code, since, df,
-                            counts.get(SAME_SMELTER_ID, 0) + counts.get(SAME_SMELTER_NAME, 0), counts.get(SAME_SITE, 0))
+    return EarlierIncidents(incident.code, since, df, *counts)
 
 
 _INCIDENT_KEYS = (t.incidents.c.code, t.incidents.c.smelter_id, t.incidents.c.smelter_refiner, t.incidents.c.site,

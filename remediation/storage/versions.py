@@ -106,7 +106,13 @@ class VersionTracker:
     """The areas' versions of one database, kept up to date by reading only the newest audit entries.
 
     Starts with every area at the newest entry's id (all of it may have changed before this process saw
-    it, and its caches are empty anyway); thread-safe."""
+    it, and its caches are empty anyway); thread-safe.
+
+    :data:`CLOSED` is kept up with the same way, never by reading the whole log again (a join of the log with the
+    incidents: 0.1-0.3 s on PostgreSQL at 100,000, after every write to any incident): the tracker knows which
+    incidents are closed after remediation, and its key moves when a new entry names an incident that is closed
+    now or was (it joined, changed or left the set), or when :func:`_general` entry arrives (then the set is read
+    again). Its value differs from :func:`closed_key`'s; both move together."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -114,41 +120,72 @@ class VersionTracker:
         self._newest = 0
         self._seen: set[int] = set()  # ids in the window below the newest, already counted
         self._general = 0  # the newest records entry about no incident (see closed_key)
-        self._closed_for: int | None = None  # the records version CLOSED was computed at
+        self._closed: set[int] = set()  # the incidents closed after remediation, as of the entries seen
+        self._closed_newest = 0  # the newest entry that joined, changed or left that set
 
     def refresh(self, engine: Engine) -> dict:
         a = t.audit_log.c
         with self._lock:
             with engine.connect() as conn:
-                if self._versions is None:
-                    newest = conn.execute(select(func.coalesce(func.max(a.id), 0))).scalar_one()
-                    self._versions = dict.fromkeys((*AREAS, LOG), newest)
-                    self._newest = self._general = newest
-                    self._seen = set(conn.execute(select(a.id).where(a.id > newest - WINDOW)).scalars())
-                    self._versions[CLOSED] = closed_key(conn, self._general)
-                    self._closed_for = self._versions[RECORDS]
-                    return dict(self._versions)
                 newest = conn.execute(select(func.coalesce(func.max(a.id), 0))).scalar_one()
+                if self._versions is None:
+                    self._versions = dict.fromkeys((*AREAS, LOG), newest)
+                    self._newest = self._general = self._closed_newest = newest
+                    self._seen = set(conn.execute(select(a.id).where(a.id > newest - WINDOW)).scalars())
+                    self._closed = _closed_ids(conn)
+                    self._versions[CLOSED] = self._closed_key()
+                    return dict(self._versions)
                 if newest < self._newest:  # the log was emptied (a database made again at this URL): all new
                     self._versions = {area: version + 1 for area, version in self._versions.items() if area != CLOSED}
-                    self._newest, self._seen, self._closed_for = newest, set(), None
+                    self._newest, self._seen = newest, set()
                     self._general += 1
-                rows = conn.execute(select(a.id, a.action, a.incident_code).where(a.id > self._newest - WINDOW)).all()
-            for entry, action, incident in rows:
-                if entry in self._seen:
-                    continue
-                self._seen.add(entry)
-                areas = areas_of(action, incident is not None)
-                for area in (*areas, LOG):
-                    # an entry committed late (a smaller id than one seen) still moves its area on
-                    self._versions[area] = max(self._versions[area] + 1, entry) if entry <= self._versions[area] \
-                        else entry
-                if _general(action, incident is not None):
-                    self._general = max(self._general + 1, entry) if entry <= self._general else entry
-                self._newest = max(self._newest, entry)
+                    self._closed, self._closed_newest = _closed_ids(conn), self._closed_newest + 1
+                rows = conn.execute(select(a.id, a.action, a.incident_code, a.incident_id)
+                                    .where(a.id > self._newest - WINDOW)).all()
+                fresh = [row for row in rows if row[0] not in self._seen]
+                general_before = self._general
+                about = {row[3] for row in fresh if row[3] is not None and row[1] not in NO_DATA_ACTIONS}
+                closed_now = _closed_ids(conn, about) if about else set()
+                for entry, action, incident, incident_id in fresh:
+                    self._seen.add(entry)
+                    areas = areas_of(action, incident is not None)
+                    for area in (*areas, LOG):
+                        # an entry committed late (a smaller id than one seen) still moves its area on
+                        self._versions[area] = _moved(self._versions[area], entry)
+                    if _general(action, incident is not None):
+                        self._general = _moved(self._general, entry)
+                    if incident_id in about and (incident_id in closed_now or incident_id in self._closed):
+                        self._closed_newest = _moved(self._closed_newest, entry)  # joined, changed or left
+                    self._newest = max(self._newest, entry)
+                self._closed = (self._closed - about) | closed_now
+                unnamed = any(row[2] is not None and row[3] is None and row[1] not in NO_DATA_ACTIONS for row in fresh)
+                if self._general != general_before or unnamed:  # settings, an import, a write of unknown kind, an
+                    # entry whose incident is gone (its id set to NULL): read the whole set again
+                    again = _closed_ids(conn)
+                    if again != self._closed:
+                        self._closed_newest = _moved(self._closed_newest, self._newest)
+                    self._closed = again
             self._seen = {i for i in self._seen if i > self._newest - WINDOW}
-            if self._closed_for != self._versions[RECORDS]:  # only after a records write: two cheap queries
-                with engine.connect() as conn:
-                    self._versions[CLOSED] = closed_key(conn, self._general)
-                self._closed_for = self._versions[RECORDS]
+            self._versions[CLOSED] = self._closed_key()
             return dict(self._versions)
+
+    def _closed_key(self) -> str:
+        return f"{len(self._closed)}-{self._closed_newest}-{self._general}"
+
+
+def _moved(version: int, entry: int) -> int:
+    """A version after ``entry``: the entry's id, or one more when it is not newer (committed late)."""
+    return max(version + 1, entry) if entry <= version else entry
+
+
+def _closed_ids(conn, among: set[int] | None = None) -> set[int]:
+    """The ids of the incidents closed after remediation (of ``among`` only, when given)."""
+    i = t.incidents.c
+    query = select(i.id).where(i.status == "closed_remediated")
+    if among is None:
+        return set(conn.execute(query).scalars())
+    found: set[int] = set()
+    ids = sorted(among)
+    for start in range(0, len(ids), 1000):
+        found |= set(conn.execute(query.where(i.id.in_(ids[start:start + 1000]))).scalars())
+    return found

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import insert, select, update
 
+from pages import _data as data
 from remediation.domain.models import Credibility, SmelterEntry
 from remediation.domain.settings import DEFAULT_TIME_FRAMES, Settings
 from remediation.domain.vocab import REMEDY_TYPES
@@ -65,7 +66,31 @@ FIGURES = {
     "register": ((v.RECORDS, v.SUPPLY), supply_chain.register),
     "exposure": ((v.RECORDS, v.SUPPLY), lambda e: supply_chain.supplier_exposure(e, OPEN)),
     "audit trail": ((v.LOG,), lambda e: queries.audit_trail(e, _first_code(e))),
+    # pages._data.SUPPLY_ONLY_READS: keyed by the supply chain's version alone, so a write to an incident leaves them
+    # warm (issue #15's write path); each must change only with a supply-area write
+    "supply-only register_options": ((v.SUPPLY,), supply_chain.register_options),
+    "supply-only smelter": ((v.SUPPLY,), lambda e: supply_chain.smelter(e, _first_smelter(e))),
+    "supply-only smelter_suggestions": ((v.SUPPLY,), lambda e: supply_chain.smelter_suggestions(e, "Bench 1", "", "tin")),
+    "supply-only suppliers": ((v.SUPPLY,), supply_chain.suppliers),
+    "supply-only declarations": ((v.SUPPLY,), supply_chain.declarations),
+    "supply-only declaration_detail": ((v.SUPPLY,), lambda e: supply_chain.declaration_detail(e, 1)),
+    "supply-only exposure_as_of": ((v.SUPPLY,), supply_chain.exposure_as_of),
+    "supply-only distinct suppliers": ((v.SUPPLY,), lambda e: queries.distinct_values(e, "supplier")),
+    "supply-only distinct products": ((v.SUPPLY,), lambda e: queries.distinct_values(e, "product")),
 }
+
+
+def _first_smelter(engine) -> str:
+    with engine.connect() as conn:
+        return conn.execute(select(t.smelters.c.smelter_id).order_by(t.smelters.c.smelter_id).limit(1)).scalar_one()
+
+
+def test_every_supply_only_read_of_the_pages_is_checked_here():
+    """pages._data keys these reads by the supply chain's version alone: each is in FIGURES above with that key."""
+    checked = {name.removeprefix("supply-only ") for name, (areas, _) in FIGURES.items() if areas == (v.SUPPLY,)}
+    assert checked >= set(data.SUPPLY_ONLY_READS)
+    assert {f"distinct {c}s" for c in ("supplier", "product")} <= checked
+    assert set(data.SUPPLY_ONLY_COLUMNS) == {"supplier", "product"}
 
 
 # --- issue #15's faster portfolio figures, each against a full recomputation from the whole tables ---------------
@@ -341,3 +366,39 @@ def test_a_log_made_again_from_scratch_moves_every_version(demo_engine):
     assert all(after[a] > before[a] for a in (*v.AREAS, v.LOG))
     user(demo_engine, 5)
     assert tracker.refresh(demo_engine)[v.ACCESS] > after[v.ACCESS]
+
+
+def _lessons_scope(engine) -> tuple:
+    """What lessons learned reads, in short: the closed-after-remediation incidents and their money."""
+    c = t.incidents.c
+    with engine.connect() as conn:
+        codes = tuple(conn.execute(select(c.code).where(c.status == "closed_remediated").order_by(c.code)).scalars())
+    return codes, str(lessons.budget_totals(engine, PortfolioFilter()).to_dict())
+
+
+def test_the_tracker_moves_lessons_learned_key_whenever_its_scope_changes(demo_engine):
+    """The tracker keeps lessons learned's key incrementally (issue #15: no join of the log with every incident
+    after each write): every write that changes its scope or its money moves the key, including an entry whose
+    incident id was set to NULL (a deleted incident); one about an open incident leaves it."""
+    tracker = v.VersionTracker()
+    key, scope = tracker.refresh(demo_engine)[v.CLOSED], _lessons_scope(demo_engine)
+    writes = [flip, flip, money, credibility, link, flip, remedy, time_frames, unknown_writer, money, flip, smelter]
+    for n, write in enumerate(writes):
+        try:
+            write(demo_engine, n)
+        except Refused:
+            pass
+        new_key, new_scope = tracker.refresh(demo_engine)[v.CLOSED], _lessons_scope(demo_engine)
+        if new_scope != scope:
+            assert new_key != key, f"{write.__name__} changed lessons learned's scope without moving its key"
+        key, scope = new_key, new_scope
+    c = t.incidents.c
+    with demo_engine.begin() as conn:  # a closed incident leaves the scope; its entry names it by code alone
+        incident_id, code = conn.execute(select(c.id, c.code).where(c.status == "closed_remediated")
+                                         .order_by(c.code).limit(1)).one()
+        conn.execute(update(t.incidents).where(c.id == incident_id).values(status="closed_unsubstantiated"))
+        conn.execute(insert(t.audit_log).values(actor="x", action="a follow-up", changes=[], incident_code=code))
+    assert tracker.refresh(demo_engine)[v.CLOSED] != key
+    key = tracker.refresh(demo_engine)[v.CLOSED]
+    credibility(demo_engine, 1)  # a Step 1 incident: open
+    assert tracker.refresh(demo_engine)[v.CLOSED] == key

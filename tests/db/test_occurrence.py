@@ -71,6 +71,12 @@ def test_a_one_year_window_and_the_limit_keep_the_counts(portfolio):
     assert (found.at_smelter, found.at_site) == (1, 1)  # since 2025-01-10: INC-2025-001 and the site's INC-2025-009
     limited = sc.earlier_incidents(portfolio, "INC-2026-100", date(2023, 1, 10), limit=1)
     assert len(limited.incidents) == 1 and limited.total == 4
+    unlimited = sc.earlier_incidents(portfolio, "INC-2026-100", date(2023, 1, 10))
+    assert (limited.at_smelter, limited.at_site) == (unlimited.at_smelter, unlimited.at_site)
+    assert len(unlimited.incidents) == unlimited.total  # every match listed: the counts are the rows'
+    counts_only = sc.earlier_incidents(portfolio, "INC-2026-100", date(2023, 1, 10), limit=0)
+    assert counts_only.incidents.empty and (counts_only.at_smelter, counts_only.at_site) == \
+        (unlimited.at_smelter, unlimited.at_site)
 
 
 def test_an_unlinked_incident_matches_by_name_and_country(portfolio):
