@@ -406,7 +406,6 @@ def open_app(page: "Page", server: StreamlitServer, path: str = "", timeout: int
     wait_for_app(page, timeout=timeout)
 
 
-
 def pick_option(page: "Page", combobox: "Locator", option: str | "re.Pattern[str]", typed: str | None = None,
                 timeout: int = 60_000) -> None:
     """Open ``combobox`` and click ``option`` (an exact name, or a pattern). ``typed`` is typed first, to bring an
