@@ -191,8 +191,16 @@ def ageing(flt: PortfolioFilter, today: date):
     return read("ageing", flt, today, settings().time_frames)
 
 
-def level2_plans(flt: PortfolioFilter, today: date):
-    return read("level2_plans_table", flt, today, for_display=True)
+def level2_plans(flt: PortfolioFilter, today: date, sort: str = "date_received", descending: bool = True,
+                 page: int = 1):
+    """One page (:data:`PAGE_ROWS` rows) of the Level 2 plans table, sorted on the server, and the number matching."""
+    return read("level2_plans_table", flt, today, PAGE_ROWS, for_display=True, offset=(max(page, 1) - 1) * PAGE_ROWS,
+                sort=sort, descending=descending)
+
+
+def level1_windows(flt: PortfolioFilter, today: date, page: int = 1):
+    """One page of the Level 1 plans' monitoring windows (past the window first)."""
+    return read("level1_windows", flt, today, PAGE_ROWS, offset=(max(page, 1) - 1) * PAGE_ROWS)
 
 
 def level2_totals(flt: PortfolioFilter):
