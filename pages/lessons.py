@@ -10,13 +10,12 @@ from datetime import date
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
-from pages._data import CACHE_TTL_SECONDS, engine_for, figure, lessons_key, settings, work
+from pages._data import CACHE_TTL_SECONDS, PAGE_ROWS, company_figure, engine_for, figure, lessons_key, settings, work
 from pages._filters import board_mode, current_filter
 from pages._nav import PAGES, ensure_entry_script
 from pages._text import database_error, link_text_problem, md
 from remediation.domain.citations import CITATIONS, cite
 from remediation.domain.vocab import ACTION_STATUSES, REVIEW_ANSWERS, REVIEW_QUESTIONS
-from remediation.reports import company_charts
 from remediation.storage import lessons
 from remediation.storage.lessons import BREAKDOWNS, PERIODS, REVIEW_ITEMS, SEARCH_LIMIT, VARIANCE_BANDS
 
@@ -252,22 +251,25 @@ if not board:
 
 # --- lessons into action (guideline lines 1454-1459) ------------------------------------------------------------
 st.subheader("Lessons into action", anchor=False)
-actions = work("lesson_actions", flt, today)
-open_actions = actions[actions["open"]]
+counts = work("lesson_action_counts", flt, today)  # counted in SQL; the tables below list a page of actions
 a, b, c = st.columns(3)
-a.metric("Open actions", f"{len(open_actions):,}", help="Raised by a lessons review and not yet done or dropped.")
-b.metric("Overdue", f"{int(actions['overdue'].sum()):,}", help="Open past their due date.")
-c.metric("Closed", f"{len(actions) - len(open_actions):,}", delta=f"of {len(actions):,} raised", delta_color="off",
+a.metric("Open actions", f"{counts.open:,}", help="Raised by a lessons review and not yet done or dropped.")
+b.metric("Overdue", f"{counts.overdue:,}", help="Open past their due date.")
+c.metric("Closed", f"{counts.closed:,}", delta=f"of {counts.raised:,} raised", delta_color="off",
          delta_arrow="off", help="Done or dropped.")
 if not board:
     st.caption(f"A lessons review raises actions so the learning reaches due diligence and management systems "
                f"({cite('lessons_into_due_diligence')}): each with an owner, a due date and what it led to (a "
                "policy version, a due-diligence change). Record them on the incident's Lessons tab. Actions of every "
                "incident matching the filters, open or closed.")
-if open_actions.empty:
-    st.info("No open action." if len(actions) else "No lessons review has raised an action yet.",
+if not counts.open:
+    st.info("No open action." if counts.raised else "No lessons review has raised an action yet.",
             icon=":material/task_alt:")
 else:
+    open_actions = work("lesson_actions", flt, today, only="open", limit=PAGE_ROWS)
+    if counts.open > len(open_actions):
+        st.caption(f"The first {len(open_actions):,} of {counts.open:,} open actions, overdue first, then by due date; "
+                   "an incident's Lessons tab lists all of its own.")
     st.dataframe(open_actions.assign(status=open_actions["status"].map(ACTION_STATUSES),
                                      overdue=open_actions["overdue"].map({True: "Overdue", False: ""})),
                  hide_index=True, width="stretch",
@@ -276,9 +278,11 @@ else:
                                 "owner": "Owner", "due_on": st.column_config.DateColumn("Due"),
                                 "overdue": "Overdue", "status": "Status",
                                 "incident": st.column_config.TextColumn("Incident title", width="medium")})
-led = actions[actions["policy_version"].notna() | (actions["due_diligence_change"].fillna("") != "")]
-if not led.empty and not board:
-    with st.expander(f"What the actions led to ({len(led):,})"):
+if counts.led and not board:
+    with st.expander(f"What the actions led to ({counts.led:,})"):
+        led = work("lesson_actions", flt, today, only="led", limit=PAGE_ROWS)
+        if counts.led > len(led):
+            st.caption(f"The first {len(led):,} of {counts.led:,}, overdue first, then by due date.")
         st.dataframe(led, hide_index=True, width="stretch",
                      column_order=["code", "title", "status", "closed_on", "policy_version", "due_diligence_change"],
                      column_config={"code": "Incident", "title": "Action", "status": "Status",
@@ -288,7 +292,7 @@ if not led.empty and not board:
 
 # --- remedy and involvement -------------------------------------------------------------------------------------
 st.subheader("Remedy provided and the company's involvement", anchor=False)
-st.plotly_chart(company_charts.remedy_by_involvement(work("remedy_by_involvement", flt, True), today, scope),
+st.plotly_chart(company_figure("remedy_by_involvement", work("remedy_by_involvement", flt, True), today, scope),
                 key="remedy_by_involvement", **plot)
 if not board:
     st.caption("Plans of the incidents closed after remediation, by the types of remedy they provide "

@@ -271,11 +271,15 @@ def search(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), text: str =
                *REVIEW_ITEMS, *TEXT_FIELDS, "closure_flag"]
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(_reviewed()).where(where)).scalar_one()
+        # The newest ``limit`` first, by id alone, then their rows: sorting every review with its text fields
+        # carried along cost ten times more at 100,000 incidents (issue #15).
+        newest = conn.execute(select(c.id).select_from(_reviewed()).where(where)
+                              .order_by(le.reviewed_on.desc(), c.code.desc()).limit(limit)).scalars().all()
         rows = conn.execute(
             select(c.id, c.code, c.title, c.mineral, c.country, c.audit_programme, t.closures.c.closed_on,
                    le.reviewed_on, *(le[i] for i in REVIEW_ITEMS), *(le[f] for f in TEXT_FIELDS), c.closure_flag)
             .select_from(_reviewed().outerjoin(t.closures, t.closures.c.incident_id == c.id))
-            .where(where).order_by(le.reviewed_on.desc(), c.code.desc()).limit(limit)).all()
+            .where(c.id.in_(newest)).order_by(le.reviewed_on.desc(), c.code.desc())).all() if newest else []
         ids = [r[0] for r in rows]
         tag_rows = conn.execute(select(t.lesson_tags.c.incident_id, t.lesson_tags.c.tag)
                                 .where(t.lesson_tags.c.incident_id.in_(ids))).all() if ids else []
