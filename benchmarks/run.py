@@ -309,6 +309,7 @@ def _cold_caches() -> None:
     from pages import _data, _pack
     st.cache_data.clear()
     _data._figure.clear()
+    _data._lessons_figure.clear()
     _data._data_version.cache_clear()
     _pack._board_pack.cache_clear()
 
@@ -370,9 +371,26 @@ def _shared_components(at, registry: list) -> None:
     at._bidi_component_manager = registry[0]
 
 
+def _shared_script_cache() -> None:
+    """Give every AppTest run one compiled-script cache, as a Streamlit server has: it compiles each page once
+    (``ScriptCache``, shared by its sessions) and reruns the bytecode. AppTest makes a new cache on every run, so
+    every rerun compiled the page again with Streamlit's magic (about 50-150 ms for the incident page's 500 lines
+    under load), a harness cost a server does not pay (issue #15). (Private module attributes of AppTest: if they
+    are gone, each run compiles as before.)"""
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import app_test, local_script_runner
+
+    shared = ScriptCache()
+    for module in (app_test, local_script_runner):
+        if hasattr(module, "ScriptCache"):
+            module.ScriptCache = lambda: shared
+
+
 def run_pages(target: Target, code: str, repeat: int, measures: Measures, figures, workdir: Path,
               only: set[str] | None = None) -> None:
     from streamlit.testing.v1 import AppTest
+
+    _shared_script_cache()
 
     main = workdir / "main.py"
     main.write_text(WRAPPER.format(app=str(APP)))

@@ -10,7 +10,7 @@ from datetime import date
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
-from pages._data import CACHE_TTL_SECONDS, PAGE_ROWS, company_figure, engine_for, figure, lessons_key, settings, work
+from pages._data import PAGE_ROWS, company_figure, lessons_chart, lessons_read, settings, work
 from pages._filters import board_mode, current_filter
 from pages._nav import PAGES, ensure_entry_script
 from pages._text import database_error, link_text_problem, md
@@ -22,15 +22,12 @@ from remediation.storage.lessons import BREAKDOWNS, PERIODS, REVIEW_ITEMS, SEARC
 ensure_entry_script()
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=128, show_spinner=False)
-def _read(url: str, query: str, flt, *args):
-    """Every read of this page, through one bounded cache keyed by database, query, filters and arguments
-    (cleared with the others by ``after_write``)."""
-    return getattr(lessons, query)(engine_for(url), flt, *args)
-
-
 def read(query: str, flt, *args):
-    return _read(lessons_key(), query, flt, *args)
+    return lessons_read(query, flt, *args)
+
+
+def chart(name: str, query: str, args: tuple, *chart_args, **chart_kwargs):
+    return lessons_chart(name, query, flt, args, *chart_args, **chart_kwargs)
 
 
 def _from_url(key: str, labels: dict[str, str], default: str) -> str:
@@ -91,14 +88,14 @@ if not board:
     st.caption(f"The guideline's review at closure ({CITATIONS['lessons_review_four_items'].lines}): were the plan's "
                "objectives met, the victims satisfied, the communities benefited, the budget sufficient? Each bar "
                "shows the share of reviewed incidents giving each answer, with the number of incidents behind it.")
-st.plotly_chart(figure("review_overall", overall, today, scope), key="review_overall", **plot)
+st.plotly_chart(chart("review_overall", "review_outcomes", (None,), today, scope), key="review_overall", **plot)
 if board:
     by = _from_url("lessons_by", BREAKDOWNS, "mineral")
 else:
     by = st.segmented_control("Break down by", options=list(BREAKDOWNS), format_func=BREAKDOWNS.get,
                               default="mineral", required=True, key="lessons_by", bind="query-params") or "mineral"
 breakdown = read("review_outcomes", flt, by)
-st.plotly_chart(figure("review_breakdown", breakdown, BREAKDOWNS[by], today, scope, few=few), key="review_breakdown",
+st.plotly_chart(chart("review_breakdown", "review_outcomes", (by,), BREAKDOWNS[by], today, scope, few=few), key="review_breakdown",
                 **plot)
 st.caption(f"n is the number of reviewed incidents in the group; groups of fewer than {few} are marked "
            "*(few)*: read their shares with care. By level, an incident with a Level 1 and a Level 2 plan "
@@ -121,7 +118,7 @@ st.subheader("Challenges, risks and recommendations", anchor=False)
 tags = read("tag_counts", flt)
 left, right = st.container(), st.container()  # one under the other: side by side, each is cut at 1024 px
 with left:
-    st.plotly_chart(figure("lesson_themes", tags, max(cover.reviewed, 1), today, scope), key="themes", **plot)
+    st.plotly_chart(chart("lesson_themes", "tag_counts", (), max(cover.reviewed, 1), today, scope), key="themes", **plot)
 with right:
     trend_chart = st.container()  # drawn above its control, so the two charts' titles line up
     if board:
@@ -130,8 +127,7 @@ with right:
         period = st.segmented_control("Themes over time by", options=list(PERIODS), format_func=PERIODS.get,
                                       default="closure_year", required=True, key="lessons_period",
                                       bind="query-params") or "closure_year"
-    trend = read("tag_trend", flt, period)
-    trend_chart.plotly_chart(figure("lesson_theme_trend", trend, list(tags["tag"].head(12)), PERIODS[period], today,
+    trend_chart.plotly_chart(chart("lesson_theme_trend", "tag_trend", (period,), list(tags["tag"].head(12)), PERIODS[period], today,
                                                        scope, few=few), key="theme_trend", **plot)
 
 
@@ -218,12 +214,10 @@ review_list()
 st.subheader("Budget outcome and time to closure", anchor=False)
 left, right = st.container(), st.container()  # one under the other: side by side, each is cut at 1024 px
 with left:
-    bands = read("budget_bands", flt)
-    st.plotly_chart(figure("budget_variance", bands, [b[0] for b in VARIANCE_BANDS], today, scope),
+    st.plotly_chart(chart("budget_variance", "budget_bands", (), [b[0] for b in VARIANCE_BANDS], today, scope),
                     key="budget_variance", **plot)
 with right:
-    days = lessons.distribution(read("days_to_closure", flt))
-    st.plotly_chart(figure("days_to_closure", days, today, scope), key="days_to_closure", **plot)
+    st.plotly_chart(chart("days_to_closure", "days_to_closure", (), today, scope), key="days_to_closure", **plot)
 
 totals = read("budget_totals", flt)
 if not totals.empty:
