@@ -13,7 +13,7 @@ from pages._data import level1_windows, level2_plans, level2_totals, load_incide
 from pages._filters import board_mode, current_filter
 from pages._forms import for_plan, guard_stale_submissions, service_form, show_conflict
 from pages._nav import ensure_entry_script
-from pages._text import md
+from pages._text import link_code_problem, md
 from remediation.domain import models as m
 from remediation.domain.citations import CITATIONS, cite
 from remediation.domain.monitoring import (
@@ -222,8 +222,11 @@ if event and event["selection"]["rows"] and event["selection"]["rows"][0] < len(
 codes = list(df["code"])
 wanted = st.session_state.get("plan") or st.query_params.get("plan")
 if wanted and wanted not in codes:  # a link or a choice from another page of the table: any Level 2 plan opens
-    linked = load_incident(wanted)
-    codes = ([wanted] if linked and linked[0].plan(2) else []) + codes
+    if problem := link_code_problem(wanted, "plan"):  # a NUL or a look-alike never reaches the database
+        st.warning(problem, icon=":material/link_off:")
+    else:
+        linked = load_incident(wanted)
+        codes = ([wanted] if linked and linked[0].plan(2) else []) + codes
 with depth:
     if not board:
         st.selectbox("Plan in depth", options=codes, key="plan", bind="query-params", index=None,

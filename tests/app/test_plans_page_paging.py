@@ -47,3 +47,10 @@ def test_a_linked_plan_off_the_first_page_opens_in_depth(run_app, monkeypatch):
     assert not at.exception
     assert at.subheader[0].value.startswith(last)  # the plan in depth, before the portfolio of plans
     assert at.selectbox(key="plan").value == last
+
+
+def test_a_hostile_plan_link_is_refused_in_words_not_looked_up(run_app):
+    at = run_app(page="pages/plans.py", query={"status": "All", "plan": "INC-2025-001\x00"})
+    assert not at.exception and not at.error
+    assert any("This link is invalid" in w.value for w in at.warning)
+    assert any(" Level 2 plans" in s.value for s in at.subheader)  # the page still draws its table
