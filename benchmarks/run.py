@@ -311,6 +311,7 @@ def _cold_caches() -> None:
     from pages import _data, _pack
     st.cache_data.clear()
     _data._figure.clear()
+    _data._lessons_figure.clear()
     _data._data_version.cache_clear()
     _pack._board_pack.cache_clear()
 

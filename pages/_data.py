@@ -22,9 +22,8 @@ import streamlit as st
 from remediation.domain.vocab import ROLES
 from remediation.reports import charts, company_charts
 from remediation.services import bootstrap, waiting
-from remediation.storage import company_work, queries, supply_chain
+from remediation.storage import company_work, followups, lessons, queries, supply_chain
 from remediation.storage import engine as db
-from remediation.storage import followups
 from remediation.storage import versions as data_versions
 from remediation.storage.queries import PortfolioFilter
 
@@ -77,6 +76,33 @@ def lessons_key() -> str:
     supply chain, for the supplier and product filters), so a write to an open incident leaves them warm
     (:data:`remediation.storage.versions.CLOSED`)."""
     return _key((data_versions.CLOSED, data_versions.SUPPLY))
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=128, show_spinner=False)
+def _lessons(key: str, query: str, flt, *args):
+    """Every read of lessons learned (:mod:`remediation.storage.lessons`), through one bounded cache keyed by
+    database, closed incidents' data version (:func:`lessons_key`), query, filters and arguments."""
+    return getattr(lessons, query)(engine_for(key), flt, *args)
+
+
+def lessons_read(query: str, flt, *args):
+    return _lessons(lessons_key(), query, flt, *args)
+
+
+@st.cache_resource(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
+def _lessons_figure(key: str, chart: str, query: str, flt, args: tuple, *chart_args, **chart_kwargs):
+    data = _lessons(key, query, flt, *args)
+    if query == "days_to_closure":
+        data = lessons.distribution(data)
+    return getattr(charts, chart)(data, *chart_args, **chart_kwargs)
+
+
+def lessons_chart(chart: str, query: str, flt, args: tuple, *chart_args, **chart_kwargs):
+    """``remediation.reports.charts.<chart>`` drawn from the lessons read ``query(flt, *args)`` (days to closure:
+    its distribution), cached under that read's own key and the chart's arguments: exact as the read is, and a
+    warm rerun hashes no data frame (:func:`figure` hashes the frames it is given; issue #15). Shared by every
+    session: ``st.plotly_chart`` copies a figure, never changes it."""
+    return _lessons_figure(lessons_key(), chart, query, flt, args, *chart_args, **chart_kwargs)
 
 
 def _url() -> str:
@@ -208,8 +234,16 @@ def ageing(flt: PortfolioFilter, today: date):
     return read("ageing", flt, today, settings().time_frames)
 
 
-def level2_plans(flt: PortfolioFilter, today: date):
-    return read("level2_plans_table", flt, today, for_display=True)
+def level2_plans(flt: PortfolioFilter, today: date, sort: str = "date_received", descending: bool = True,
+                 page: int = 1):
+    """One page (:data:`PAGE_ROWS` rows) of the Level 2 plans table, sorted on the server, and the number matching."""
+    return read("level2_plans_table", flt, today, PAGE_ROWS, for_display=True, offset=(max(page, 1) - 1) * PAGE_ROWS,
+                sort=sort, descending=descending)
+
+
+def level1_windows(flt: PortfolioFilter, today: date, page: int = 1):
+    """One page of the Level 1 plans' monitoring windows (past the window first)."""
+    return read("level1_windows", flt, today, PAGE_ROWS, offset=(max(page, 1) - 1) * PAGE_ROWS)
 
 
 def level2_totals(flt: PortfolioFilter):

@@ -10,27 +10,23 @@ from datetime import date
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
-from pages._data import CACHE_TTL_SECONDS, engine_for, figure, lessons_key, settings, work
+from pages._data import PAGE_ROWS, company_figure, lessons_chart, lessons_read, settings, work
 from pages._filters import board_mode, current_filter
 from pages._nav import PAGES, ensure_entry_script
 from pages._text import cite, cited_lines, data_table, database_error, link_text_problem, md
 from remediation.domain.vocab import ACTION_STATUSES, REVIEW_ANSWERS, REVIEW_QUESTIONS
-from remediation.reports import company_charts
 from remediation.storage import lessons
 from remediation.storage.lessons import BREAKDOWNS, PERIODS, REVIEW_ITEMS, SEARCH_LIMIT, VARIANCE_BANDS
 
 ensure_entry_script()
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=128, show_spinner=False)
-def _read(url: str, query: str, flt, *args):
-    """Every read of this page, through one bounded cache keyed by database, query, filters and arguments
-    (cleared with the others by ``after_write``)."""
-    return getattr(lessons, query)(engine_for(url), flt, *args)
-
-
 def read(query: str, flt, *args):
-    return _read(lessons_key(), query, flt, *args)
+    return lessons_read(query, flt, *args)
+
+
+def chart(name: str, query: str, args: tuple, *chart_args, **chart_kwargs):
+    return lessons_chart(name, query, flt, args, *chart_args, **chart_kwargs)
 
 
 def _from_url(key: str, labels: dict[str, str], default: str) -> str:
@@ -91,14 +87,14 @@ if not board:
     st.caption(f"The guideline's review at closure ({cited_lines('lessons_review_four_items')}): were the plan's "
                "objectives met, the victims satisfied, the communities benefited, the budget sufficient? Each bar "
                "shows the share of reviewed incidents giving each answer, with the number of incidents behind it.")
-st.plotly_chart(figure("review_overall", overall, today, scope), key="review_overall", **plot)
+st.plotly_chart(chart("review_overall", "review_outcomes", (None,), today, scope), key="review_overall", **plot)
 if board:
     by = _from_url("lessons_by", BREAKDOWNS, "mineral")
 else:
     by = st.segmented_control("Break down by", options=list(BREAKDOWNS), format_func=BREAKDOWNS.get,
                               default="mineral", required=True, key="lessons_by", bind="query-params") or "mineral"
 breakdown = read("review_outcomes", flt, by)
-st.plotly_chart(figure("review_breakdown", breakdown, BREAKDOWNS[by], today, scope, few=few), key="review_breakdown",
+st.plotly_chart(chart("review_breakdown", "review_outcomes", (by,), BREAKDOWNS[by], today, scope, few=few), key="review_breakdown",
                 **plot)
 st.caption(f"n is the number of reviewed incidents in the group; groups of fewer than {few} are marked "
            "*(few)*: read their shares with care. By level, an incident with a Level 1 and a Level 2 plan "
@@ -121,7 +117,7 @@ st.subheader("Challenges, risks and recommendations", anchor=False)
 tags = read("tag_counts", flt)
 left, right = st.container(), st.container()  # one under the other: side by side, each is cut at 1024 px
 with left:
-    st.plotly_chart(figure("lesson_themes", tags, max(cover.reviewed, 1), today, scope), key="themes", **plot)
+    st.plotly_chart(chart("lesson_themes", "tag_counts", (), max(cover.reviewed, 1), today, scope), key="themes", **plot)
 with right:
     trend_chart = st.container()  # drawn above its control, so the two charts' titles line up
     if board:
@@ -130,8 +126,7 @@ with right:
         period = st.segmented_control("Themes over time by", options=list(PERIODS), format_func=PERIODS.get,
                                       default="closure_year", required=True, key="lessons_period",
                                       bind="query-params") or "closure_year"
-    trend = read("tag_trend", flt, period)
-    trend_chart.plotly_chart(figure("lesson_theme_trend", trend, list(tags["tag"].head(12)), PERIODS[period], today,
+    trend_chart.plotly_chart(chart("lesson_theme_trend", "tag_trend", (period,), list(tags["tag"].head(12)), PERIODS[period], today,
                                                        scope, few=few), key="theme_trend", **plot)
 
 
@@ -218,12 +213,10 @@ review_list()
 st.subheader("Budget outcome and time to closure", anchor=False)
 left, right = st.container(), st.container()  # one under the other: side by side, each is cut at 1024 px
 with left:
-    bands = read("budget_bands", flt)
-    st.plotly_chart(figure("budget_variance", bands, [b[0] for b in VARIANCE_BANDS], today, scope),
+    st.plotly_chart(chart("budget_variance", "budget_bands", (), [b[0] for b in VARIANCE_BANDS], today, scope),
                     key="budget_variance", **plot)
 with right:
-    days = lessons.distribution(read("days_to_closure", flt))
-    st.plotly_chart(figure("days_to_closure", days, today, scope), key="days_to_closure", **plot)
+    st.plotly_chart(chart("days_to_closure", "days_to_closure", (), today, scope), key="days_to_closure", **plot)
 
 totals = read("budget_totals", flt)
 if not totals.empty:
@@ -251,22 +244,25 @@ if not board:
 
 # --- lessons into action (guideline lines 1454-1459) ------------------------------------------------------------
 st.subheader("Lessons into action", anchor=False)
-actions = work("lesson_actions", flt, today)
-open_actions = actions[actions["open"]]
+counts = work("lesson_action_counts", flt, today)  # counted in SQL; the tables below list a page of actions
 a, b, c = st.columns(3)
-a.metric("Open actions", f"{len(open_actions):,}", help="Raised by a lessons review and not yet done or dropped.")
-b.metric("Overdue", f"{int(actions['overdue'].sum()):,}", help="Open past their due date.")
-c.metric("Closed", f"{len(actions) - len(open_actions):,}", delta=f"of {len(actions):,} raised", delta_color="off",
+a.metric("Open actions", f"{counts.open:,}", help="Raised by a lessons review and not yet done or dropped.")
+b.metric("Overdue", f"{counts.overdue:,}", help="Open past their due date.")
+c.metric("Closed", f"{counts.closed:,}", delta=f"of {counts.raised:,} raised", delta_color="off",
          delta_arrow="off", help="Done or dropped.")
 if not board:
     st.caption(f"A lessons review raises actions so the learning reaches due diligence and management systems "
                f"({cite('lessons_into_due_diligence')}): each with an owner, a due date and what it led to (a "
                "policy version, a due-diligence change). Record them on the incident's Lessons tab. Actions of every "
                "incident matching the filters, open or closed.")
-if open_actions.empty:
-    st.info("No open action." if len(actions) else "No lessons review has raised an action yet.",
+if not counts.open:
+    st.info("No open action." if counts.raised else "No lessons review has raised an action yet.",
             icon=":material/task_alt:")
 else:
+    open_actions = work("lesson_actions", flt, today, only="open", limit=PAGE_ROWS)
+    if counts.open > len(open_actions):
+        st.caption(f"The first {len(open_actions):,} of {counts.open:,} open actions, overdue first, then by due date; "
+                   "an incident's Lessons tab lists all of its own.")
     data_table(open_actions.assign(status=open_actions["status"].map(ACTION_STATUSES),
                                    overdue=open_actions["overdue"].map({True: "Overdue", False: ""})),
                hide_index=True, width="stretch",
@@ -275,9 +271,11 @@ else:
                               "owner": "Owner", "due_on": st.column_config.DateColumn("Due"),
                               "overdue": "Overdue", "status": "Status",
                               "incident": st.column_config.TextColumn("Incident title", width="medium")})
-led = actions[actions["policy_version"].notna() | (actions["due_diligence_change"].fillna("") != "")]
-if not led.empty and not board:
-    with st.expander(f"What the actions led to ({len(led):,})"):
+if counts.led and not board:
+    with st.expander(f"What the actions led to ({counts.led:,})"):
+        led = work("lesson_actions", flt, today, only="led", limit=PAGE_ROWS)
+        if counts.led > len(led):
+            st.caption(f"The first {len(led):,} of {counts.led:,}, overdue first, then by due date.")
         data_table(led, hide_index=True, width="stretch",
                    column_order=["code", "title", "status", "closed_on", "policy_version", "due_diligence_change"],
                    column_config={"code": "Incident", "title": "Action", "status": "Status",
@@ -287,7 +285,7 @@ if not led.empty and not board:
 
 # --- remedy and involvement -------------------------------------------------------------------------------------
 st.subheader("Remedy provided and the company's involvement", anchor=False)
-st.plotly_chart(company_charts.remedy_by_involvement(work("remedy_by_involvement", flt, True), today, scope),
+st.plotly_chart(company_figure("remedy_by_involvement", work("remedy_by_involvement", flt, True), today, scope),
                 key="remedy_by_involvement", **plot)
 if not board:
     st.caption("Plans of the incidents closed after remediation, by the types of remedy they provide "

@@ -8,11 +8,12 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from pages._data import level2_plans, level2_totals, load_incident, read
+from pages import _data, _paging
+from pages._data import level1_windows, level2_plans, level2_totals, load_incident, read
 from pages._filters import board_mode, current_filter
 from pages._forms import for_plan, guard_stale_submissions, service_form, show_conflict
 from pages._nav import ensure_entry_script
-from pages._text import as_text, cite, cited_lines, data_table, md
+from pages._text import as_text, cite, cited_lines, data_table, link_code_problem, md
 from remediation.domain import models as m
 from remediation.domain.monitoring import (
     BURN_LABELS,
@@ -26,6 +27,7 @@ from remediation.domain.vocab import FUNDING_SOURCES, INDICATOR_KINDS, INITIATIV
 from remediation.reports import plan_charts
 from remediation.reports.charts import compact
 from remediation.services import incidents as services
+from remediation.storage.queries import PLAN_SORTS
 
 ensure_entry_script()
 
@@ -40,23 +42,32 @@ st.caption("Initiatives that strengthen support services and address the context
 
 
 
-def level1_windows() -> None:
+def level1_section() -> None:
     """Level 1 plans in the same 6-12-month monitoring window, flagged as Level 2's are (the incident page says it
-    per incident; here every Level 1 plan of the filters is seen at once)."""
-    plans = read("level1_windows", flt, today)
+    per incident; here every Level 1 plan of the filters is seen, a page at a time, those past the window first)."""
+    counts = read("level1_window_counts", flt, today)
     st.subheader("Level 1 plans: the monitoring window", anchor=False)
     st.caption("Case-management plans are monitored for 6-12 months after implementation starts, as Level 2 plans "
                f"are ({cited_lines('monitoring_period')}); a plan past 12 months with no final report is flagged "
                "the same way.")
-    if plans.empty:
+    if not counts.started:
         st.caption("No Level 1 plan of these filters has started implementation.")
         return
-    past = plans[plans["window"] != ""]
-    if len(past):
-        st.warning(f"{len(past):,} Level 1 plan{'s' if len(past) != 1 else ''} past the 12-month monitoring window "
-                   f"with no final report: {', '.join(past['code'])}.", icon=":material/schedule:")
+    if counts.past:
+        named = ", ".join(counts.past_codes) + ("" if counts.past <= len(counts.past_codes) else
+                                                f" and {counts.past - len(counts.past_codes):,} more (listed first below)")
+        st.warning(f"{counts.past:,} Level 1 plan{'s' if counts.past != 1 else ''} past the 12-month monitoring "
+                   f"window with no final report: {named}.", icon=":material/schedule:")
     else:
         st.caption("No Level 1 plan is past its monitoring window.")
+    page_no = 1
+    if counts.started > _data.PAGE_ROWS and not board:
+        page_no = int(st.number_input(f"Page (of {_paging.pages(counts.started):,})", min_value=1,
+                                      max_value=_paging.pages(counts.started), step=1, key="level1_page"))
+    plans = level1_windows(flt, today, page_no)
+    if counts.started > len(plans):
+        st.caption(f"{_paging.shown(page_no, len(plans), counts.started)} Level 1 plans started: those past the "
+                   "window first, then the newest.")
     data_table(plans, hide_index=True, width="stretch", key="level1_windows",
                column_order=["code", "started_on", "months", "reports", "window"]
                + ([] if board else ["final_report_on", "title"]),
@@ -76,23 +87,11 @@ totals = level2_totals(flt)
 if totals.empty:
     st.info("No Level 2 plan matches these filters. A plan appears here once the remediation facilitator opens it "
             "at Step 3.", icon=":material/inbox:")
-    level1_windows()
+    level1_section()
     st.stop()
 
-df, matching = level2_plans(flt, today)  # with burn rate and monitoring window
-# --- one plan in depth: first, so a link to a plan (?plan=INC-…) opens on it -------------------------------
-event = st.session_state.get("plans_table")
-if event and event["selection"]["rows"]:
-    st.session_state["plan"] = df.iloc[event["selection"]["rows"][0]]["code"]
-codes = list(df["code"])
-if not board:
-    st.selectbox("Plan in depth", options=codes, key="plan", bind="query-params", index=None,
-                 placeholder="Choose an incident's Level 2 plan")
-    code = st.session_state.get("plan")
-else:
-    code = st.query_params.get("plan") if st.query_params.get("plan") in codes else None
-found = load_incident(code) if code else None
-plan = found[0].plan(2) if found else None
+depth = st.container()  # one plan in depth comes first, so a link to a plan (?plan=INC-…) opens on it; drawn below,
+# once the table's page is read (its rows are the choices)
 
 
 def _words(value) -> str:
@@ -161,9 +160,6 @@ def plan_in_depth() -> None:
                              config={"displayModeBar": False})
 
 
-if plan is not None:
-    plan_in_depth()
-    st.divider()
 
 # --- the portfolio of plans, per currency (never summed across currencies) ------------------------------
 for _, row in totals.iterrows():
@@ -183,8 +179,13 @@ for _, row in totals.iterrows():
     st.plotly_chart(plan_charts.funding_by_source(row.to_dict(), today, flt.describe()), theme=None,
                     key=f"funding_{cur}", config={"displayModeBar": False})
 
-shown = f"{len(df):,} of {matching:,}" if matching > len(df) else f"{matching:,}"
-st.subheader(f"{shown} Level 2 plans", anchor=False)
+# The table pages and sorts on the server, as the portfolio's does: a view sends one page of plans.
+paging = _paging.controls("plans", PLAN_SORTS, "date_received", board)
+df, matching, page_no = _paging.read_page(
+    lambda n: level2_plans(flt, today, paging.sort, paging.descending, n), paging)  # with burn rate and window
+st.subheader(f"{_paging.shown(page_no, len(df), matching)} Level 2 plans", anchor=False)
+if matching > len(df):
+    st.caption(_paging.caption(page_no, matching, "plans", PLAN_SORTS[paging.sort], paging.descending))
 shares = df.assign(spent_share=df["spent_share"] * 100, time_share=df["time_share"] * 100)  # whole percents
 data_table(
     shares, hide_index=True, width="stretch", key="plans_table",
@@ -212,7 +213,33 @@ data_table(
     },
 )
 st.caption("Amounts in each plan's own currency." + ("" if board else " Select a row to see the plan in depth."))
-level1_windows()
+
+# --- one plan in depth (drawn at the top of the page) ----------------------------------------------------
+event = st.session_state.get("plans_table")
+if event and event["selection"]["rows"] and event["selection"]["rows"][0] < len(df):
+    st.session_state["plan"] = df.iloc[event["selection"]["rows"][0]]["code"]
+codes = list(df["code"])
+wanted = st.session_state.get("plan") or st.query_params.get("plan")
+if wanted and wanted not in codes:  # a link or a choice from another page of the table: any Level 2 plan opens
+    if problem := link_code_problem(wanted, "plan"):  # a NUL or a look-alike never reaches the database
+        st.warning(problem, icon=":material/link_off:")
+    else:
+        linked = load_incident(wanted)
+        codes = ([wanted] if linked and linked[0].plan(2) else []) + codes
+with depth:
+    if not board:
+        st.selectbox("Plan in depth", options=codes, key="plan", bind="query-params", index=None,
+                     placeholder="Choose an incident's Level 2 plan (this page of the table, or a linked one)")
+        code = st.session_state.get("plan")
+    else:
+        code = st.query_params.get("plan") if st.query_params.get("plan") in codes else None
+    found = load_incident(code) if code else None
+    plan = found[0].plan(2) if found else None
+    if plan is not None:
+        plan_in_depth()
+        st.divider()
+
+level1_section()
 
 if plan is None:
     st.stop()

@@ -4,11 +4,10 @@ from datetime import date
 
 import streamlit as st
 
-from pages import _url
+from pages import _paging
 from pages._auth import can_administer, current_actor
 from pages._board import counted
 from pages._data import (
-    PAGE_ROWS,
     after_write,
     ageing,
     company_figure,
@@ -168,48 +167,18 @@ if not board:
                  format_func=lambda s: "Every stage: the sidebar filters apply" if s is None else STAGE_LABELS[s])
 flt = current_filter(stage=st.session_state["stage"])
 # The table pages and sorts on the server: a view sends one page of rows, whatever the portfolio's size.
-
-
-TABLE_LINK = (("table_sort", _url.one_of(PORTFOLIO_SORTS, PORTFOLIO_SORTS), "date_received"),
-              ("table_order", _url.one_of(["Descending", "Ascending"]), "Descending"),
-              ("table_page", _url.whole_number(1, 10_000_000), 1))
-
-
-def _first_page() -> None:
-    """A new order starts again at its first page."""
-    st.session_state["table_page"] = 1
-
-
-if board:
-    sort_by, descending, page_no = "date_received", True, 1
-else:
-    # The order and the page are in the link, defaults included (pages._url): a copied link shows the same rows.
-    for key, codec, default in TABLE_LINK:
-        _url.seed(key, codec, default)
-    sort_col, order_col, page_col = st.columns([2, 1, 1])
-    sort_by = sort_col.selectbox("Sort by", options=list(PORTFOLIO_SORTS), format_func=PORTFOLIO_SORTS.get,
-                                 key="table_sort", help="Sorts every matching incident, not only this page.",
-                                 on_change=_first_page)
-    descending = order_col.segmented_control("Order", options=["Descending", "Ascending"],
-                                             key="table_order", required=True, on_change=_first_page) != "Ascending"
-    page_no = int(page_col.number_input("Page", min_value=1, step=1, key="table_page"))
-    _url.publish({key: codec for key, codec, _ in TABLE_LINK})
-df, matching = portfolio(flt, today, sort=sort_by, descending=descending, page=page_no)
-pages_n = max(1, -(-matching // PAGE_ROWS))
-if page_no > pages_n and matching:  # a narrower filter than the page asked: its last page
-    page_no = pages_n
-    df, matching = portfolio(flt, today, sort=sort_by, descending=descending, page=page_no)
+paging = _paging.controls("table", PORTFOLIO_SORTS, "date_received", board)
+sort_by, descending = paging.sort, paging.descending
+df, matching, page_no = _paging.read_page(
+    lambda n: portfolio(flt, today, sort=sort_by, descending=descending, page=n), paging)
 if df.empty:
     st.info("No incident in this stage matches the filters.", icon=":material/filter_alt_off:")
     st.stop()
 
-first_row = (page_no - 1) * PAGE_ROWS
-shown = (f"{first_row + 1:,}–{first_row + len(df):,} of {matching:,}" if matching > len(df) else f"{matching:,}")
 scope = STAGE_LABELS[flt.stage] if flt.stage else {"open": "open", "closed": "closed", "all": "all"}[flt.status]
-st.subheader(f"{shown} incidents · {scope}", anchor=False)
+st.subheader(f"{_paging.shown(page_no, len(df), matching)} incidents · {scope}", anchor=False)
 if matching > len(df):
-    st.caption(f"Page {page_no:,} of {pages_n:,}, {PAGE_ROWS} incidents a page, sorted by "
-               f"{PORTFOLIO_SORTS[sort_by].lower()} ({'descending' if descending else 'ascending'}).")
+    st.caption(_paging.caption(page_no, matching, "incidents", PORTFOLIO_SORTS[sort_by], descending))
 df["flag"] = df["overdue"].map({True: "Overdue", False: ""})
 missing_documents = read("documents_missing", list(df["code"]))
 df["documents"] = [missing_documents.get(code, "") for code in df["code"]]

@@ -5,10 +5,11 @@ board pack; every query takes the sidebar's :class:`~remediation.storage.queries
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Engine, Text, cast, func, select
+from sqlalchemy import Engine, Text, and_, case, cast, func, or_, select
 
 from remediation.domain.vocab import CLOSED_ACTION_STATUSES, REMEDY_TYPES
 from remediation.storage import schema as t
@@ -59,24 +60,72 @@ def remedy_by_involvement(engine: Engine, flt: PortfolioFilter | None = None, cl
         .sort_values(["_r", "_i"]).drop(columns=["_r", "_i"]).reset_index(drop=True)
 
 
-def lesson_actions(engine: Engine, flt: PortfolioFilter | None = None, today: date | None = None) -> pd.DataFrame:
-    """Every action lessons reviews raised, for incidents matching ``flt`` (whatever their open/closed status:
-    lessons are captured throughout): ``code``, ``incident``, ``title``, ``owner``, ``due_on``, ``status``,
-    ``closed_on``, ``policy_version``, ``due_diligence_change``, ``open`` and ``overdue`` (open past its due date);
-    overdue first, then by due date."""
+def _action_open():
+    return t.lesson_actions.c.status.not_in(CLOSED_ACTION_STATUSES)
+
+
+def _action_led():
+    a = t.lesson_actions.c
+    return or_(a.policy_version.is_not(None), a.due_diligence_change != "")
+
+
+@dataclass(frozen=True)
+class ActionCounts:
+    raised: int
+    open: int
+    overdue: int  # open past their due date
+    led: int  # with a policy version or a due-diligence change recorded
+
+    @property
+    def closed(self) -> int:
+        return self.raised - self.open
+
+
+def lesson_action_counts(engine: Engine, flt: PortfolioFilter | None = None, today: date | None = None
+                         ) -> ActionCounts:
+    """The actions lessons reviews raised for incidents matching ``flt`` (whatever their status), counted in SQL:
+    raised, open, overdue (open past the due date), and those that led to a policy version or a due-diligence
+    change (lessons learned's figures, without reading every action)."""
     flt = flt or PortfolioFilter()
     today = today or date.today()
     a, c = t.lesson_actions.c, t.incidents.c
     with engine.connect() as conn:
+        raised, open_n, overdue, led = conn.execute(
+            select(func.count(), func.count().filter(_action_open()),
+                   func.count().filter(and_(_action_open(), a.due_on < today)), func.count().filter(_action_led()))
+            .select_from(t.lesson_actions.join(t.incidents, a.incident_id == c.id))
+            .where(flt.where(with_status=False))).one()
+    return ActionCounts(int(raised), int(open_n), int(overdue), int(led))
+
+
+def lesson_actions(engine: Engine, flt: PortfolioFilter | None = None, today: date | None = None,
+                   only: str | None = None, limit: int | None = None) -> pd.DataFrame:
+    """The actions lessons reviews raised, for incidents matching ``flt`` (whatever their open/closed status:
+    lessons are captured throughout): ``code``, ``incident``, ``title``, ``owner``, ``due_on``, ``status``,
+    ``closed_on``, ``policy_version``, ``due_diligence_change``, ``open`` and ``overdue`` (open past its due date);
+    overdue first, then by due date (sorted in SQL). ``only``: ``"open"`` (open actions) or ``"led"`` (those with
+    a policy version or a due-diligence change); ``limit``: at most that many rows (the first in that order)."""
+    flt = flt or PortfolioFilter()
+    today = today or date.today()
+    a, c = t.lesson_actions.c, t.incidents.c
+    where = [flt.where(with_status=False)]
+    if only == "open":
+        where.append(_action_open())
+    elif only == "led":
+        where.append(_action_led())
+    elif only is not None:
+        raise ValueError(f"only: 'open', 'led' or None, not {only!r}")
+    overdue_first = case((and_(_action_open(), a.due_on < today), 0), else_=1)
+    with engine.connect() as conn:
         rows = conn.execute(select(c.code, c.title.label("incident"), a.title, a.owner, a.due_on, a.status,
                                    a.closed_on, a.policy_version, a.due_diligence_change)
                             .select_from(t.lesson_actions.join(t.incidents, a.incident_id == c.id))
-                            .where(flt.where(with_status=False)).order_by(a.due_on, c.code, a.id)).all()
+                            .where(*where).order_by(overdue_first, a.due_on, c.code, a.id).limit(limit)).all()
     df = pd.DataFrame([tuple(r) for r in rows], columns=["code", "incident", "title", "owner", "due_on", "status", "closed_on",
                                      "policy_version", "due_diligence_change"])
     df["open"] = ~df["status"].isin(CLOSED_ACTION_STATUSES)
     df["overdue"] = df["open"] & (pd.to_datetime(df["due_on"]) < pd.Timestamp(today))
-    return df.sort_values(["overdue", "due_on"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    return df.reset_index(drop=True)
 
 
 def involvement_label(key: str) -> str:

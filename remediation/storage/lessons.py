@@ -48,7 +48,8 @@ incident with a Level 1 and a Level 2 plan counts in both groups."""
 
 PERIODS: dict[str, str] = {"closure_year": "Year of closure", "review_quarter": "Quarter of review"}
 
-SEARCH_LIMIT = 500  # rows sent to the browser at most; the total matching is always exact
+SEARCH_LIMIT = 100  # rows sent to the browser at most (one page, as the other tables; issue #15); the total matching
+# is always exact
 
 LEVEL_GROUPS = {1: "Level 1 plan", 2: "Level 2 plan"}
 ALL_GROUP = "All closed incidents"
@@ -271,11 +272,15 @@ def search(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), text: str =
                *REVIEW_ITEMS, *TEXT_FIELDS, "closure_flag"]
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(_reviewed()).where(where)).scalar_one()
+        # The newest ``limit`` first, by id alone, then their rows: sorting every review with its text fields
+        # carried along cost ten times more at 100,000 incidents (issue #15).
+        newest = conn.execute(select(c.id).select_from(_reviewed()).where(where)
+                              .order_by(le.reviewed_on.desc(), c.code.desc()).limit(limit)).scalars().all()
         rows = conn.execute(
             select(c.id, c.code, c.title, c.mineral, c.country, c.audit_programme, t.closures.c.closed_on,
                    le.reviewed_on, *(le[i] for i in REVIEW_ITEMS), *(le[f] for f in TEXT_FIELDS), c.closure_flag)
             .select_from(_reviewed().outerjoin(t.closures, t.closures.c.incident_id == c.id))
-            .where(where).order_by(le.reviewed_on.desc(), c.code.desc()).limit(limit)).all()
+            .where(c.id.in_(newest)).order_by(le.reviewed_on.desc(), c.code.desc())).all() if newest else []
         ids = [r[0] for r in rows]
         tag_rows = conn.execute(select(t.lesson_tags.c.incident_id, t.lesson_tags.c.tag)
                                 .where(t.lesson_tags.c.incident_id.in_(ids))).all() if ids else []
@@ -393,16 +398,22 @@ def days_to_closure(engine: Engine, flt: PortfolioFilter = PortfolioFilter()) ->
     base = t.incidents.join(t.verifications, t.verifications.c.incident_id == c.id) \
         .join(t.closures, t.closures.c.incident_id == c.id)
     where = and_(closed_scope(flt), decided.is_not(None), closed.is_not(None))
+    # One pass over the closed incidents (issue #15): counted per number of days and the levels of plan the
+    # incident has; the overall histogram adds every combination, each level's the combinations holding it.
+    has = {level: exists().where(t.plans.c.incident_id == c.id, t.plans.c.level == level) for level in LEVEL_GROUPS}
+    flags = [case((has[level], 1), else_=0).label(f"l{level}") for level in LEVEL_GROUPS]
     with engine.connect() as conn:
-        overall = conn.execute(select(days.label("days"), func.count()).select_from(base).where(where)
-                               .group_by(days)).all()
-        per_level = conn.execute(
-            select(t.plans.c.level, days.label("days"), func.count())
-            .select_from(base.join(t.plans, t.plans.c.incident_id == c.id)).where(where)
-            .group_by(t.plans.c.level, days)).all()
-    rows = [{"group": ALL_GROUP, "days": int(d), "incidents": int(n)} for d, n in overall]
-    rows += [{"group": LEVEL_GROUPS.get(lvl, f"Level {lvl} plan"), "days": int(d), "incidents": int(n)}
-             for lvl, d, n in per_level]
+        counted = conn.execute(select(days.label("days"), *flags, func.count()).select_from(base).where(where)
+                               .group_by(days, *flags)).all()
+    overall: dict[int, int] = {}
+    per_level: dict[tuple[int, int], int] = {}
+    for d, *levels_had, n in counted:
+        overall[int(d)] = overall.get(int(d), 0) + int(n)
+        for level, had in zip(LEVEL_GROUPS, levels_had):
+            if had:
+                per_level[(level, int(d))] = per_level.get((level, int(d)), 0) + int(n)
+    rows = [{"group": ALL_GROUP, "days": d, "incidents": n} for d, n in overall.items()]
+    rows += [{"group": LEVEL_GROUPS[lvl], "days": d, "incidents": n} for (lvl, d), n in per_level.items()]
     order = {ALL_GROUP: 0, **{g: i + 1 for i, g in enumerate(LEVEL_GROUPS.values())}}
     df = pd.DataFrame(rows, columns=["group", "days", "incidents"])
     return df.assign(o=df["group"].map(order)).sort_values(["o", "days"]).drop(columns="o").reset_index(drop=True)

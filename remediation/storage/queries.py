@@ -6,6 +6,7 @@ cached by the page layer and tested on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -501,11 +502,60 @@ def audit_trail(engine: Engine, code: str) -> pd.DataFrame:
 
 # --- Level 2 plans ---------------------------------------------------------------------------------
 
-def level2_plans(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), limit: int = PORTFOLIO_LIMIT,
-                 level: int = 2) -> tuple[pd.DataFrame, int]:
-    """Every Level 2 plan (``level=1``: Level 1) of the incidents matching ``flt`` (newest first, at most
-    ``limit``): budget, funding pledged and received (pledged by source), spent, gap, start, planned end,
-    monitoring reports. Read from each plan's summary columns (``records.plan_summary``): one row per plan."""
+PLAN_SORTS: dict[str, str] = {
+    "date_received": "Date received", "code": "Incident", "currency": "Currency", "budget": "Budget",
+    "spent": "Spent", "spent_share": "Budget spent", "window": "Monitoring window", "gap": "Gap",
+    "pledged": "Pledged", "received": "Received", "started_on": "Implementation started", "reports": "Reports",
+}
+"""What the plans tables sort by on the server (key: label); months monitored sort as the start date does."""
+
+
+def past_window_cutoff(today: date) -> date:
+    """The latest implementation start whose plan is past the 12-month monitoring window on ``today``: whole months
+    since the start (as :func:`_window_columns` counts them) exceed 12 exactly when the start is on or before this
+    date (13 months back, the day clamped to that month's length), so SQL can compare one date."""
+    year, month0 = divmod(today.year * 12 + today.month - 1 - (MONITORING_MONTHS[1] + 1), 12)
+    return date(year, month0 + 1, min(today.day, calendar.monthrange(year, month0 + 1)[1]))
+
+
+def _past_window(today: date):
+    p = t.plans.c
+    return and_(p.implementation_started_on.is_not(None), p.implementation_started_on <= past_window_cutoff(today),
+                p.final_report_on.is_(None))
+
+
+def plans_order(sort: str, descending: bool, today: date) -> list:
+    """ORDER BY of a plans table sorted by ``sort`` (a key of :data:`PLAN_SORTS`; unknown keys: date received) as
+    the page shows it, empty values last, then by date received and code."""
+    p, c = t.plans.c, t.incidents.c
+    sort = sort if sort in PLAN_SORTS else "date_received"
+
+    def direction(expr):
+        return (expr.desc() if descending else expr.asc()).nulls_last()
+
+    if sort == "gap":
+        keys = [direction(p.budget - p.pledged)]
+    elif sort == "spent_share":  # as with_burn: 0 for a plan not started or without a budget
+        started = and_(p.implementation_started_on.is_not(None), p.planned_end.is_not(None), p.budget != 0)
+        keys = [direction(case((started, p.spent * 1.0 / p.budget), else_=0.0))]
+    elif sort == "window":
+        keys = [direction(case((_past_window(today), 1), else_=0))]
+    elif sort == "started_on":
+        keys = [direction(p.implementation_started_on)]
+    elif sort in ("code", "date_received"):
+        keys = [direction(c[sort])]
+    else:
+        keys = [direction(p[sort])]
+    return [*keys, direction(c.date_received), direction(c.code)]
+
+
+def level2_plans(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), limit: int | None = PORTFOLIO_LIMIT,
+                 level: int = 2, offset: int = 0, sort: str = "date_received", descending: bool = True,
+                 today: date | None = None) -> tuple[pd.DataFrame, int]:
+    """The Level 2 plans (``level=1``: Level 1) of the incidents matching ``flt``: ``limit`` rows from ``offset``
+    (``None``: every row) sorted on the server by ``sort`` (:data:`PLAN_SORTS`; newest first by default), and the
+    exact number matching. Budget, funding pledged and received (pledged by source), spent, gap, start, planned end,
+    monitoring reports, read from each plan's summary columns (``records.plan_summary``): one row per plan."""
     p, c = t.plans.c, t.incidents.c
     joined = t.plans.join(t.incidents)
     where = and_(flt.where(), p.level == level)
@@ -515,7 +565,8 @@ def level2_plans(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), limit
         rows = conn.execute(
             select(c.code, c.title, c.status, p.currency, *(p[m] for m in money),
                    p.implementation_started_on.label("started_on"), p.planned_end, p.reports, p.final_report_on)
-            .select_from(joined).where(where).order_by(c.date_received.desc(), c.code.desc()).limit(limit)
+            .select_from(joined).where(where)
+            .order_by(*plans_order(sort, descending, today or date.today())).limit(limit).offset(offset or None)
         ).all()
     columns = ["code", "title", "status", "currency", *money, "started_on", "planned_end", "reports",
                "final_report_on"]
@@ -548,31 +599,59 @@ def _window_columns(plans: pd.DataFrame, today: date) -> dict[str, list]:
                        for mo, f in zip(months, plans["final_report_on"])]}
 
 
-def level1_windows(engine: Engine, flt: PortfolioFilter, today: date, limit: int = PORTFOLIO_LIMIT
-                   ) -> pd.DataFrame:
+def level1_windows(engine: Engine, flt: PortfolioFilter, today: date, limit: int | None = PORTFOLIO_LIMIT,
+                   offset: int = 0) -> pd.DataFrame:
     """The Level 1 plans (of the incidents matching ``flt``) whose implementation has started, with their monitoring
     window computed as Level 2's (:func:`with_burn`): case-management plans are monitored for 6-12 months too, and
-    one past 12 months with no final report is flagged the same way. Columns: code, title, started_on, months,
-    reports, final_report_on, window."""
+    one past 12 months with no final report is flagged the same way. Those past the window first, then newest
+    first; ``limit`` rows from ``offset``. Columns: code, title, started_on, months, reports, final_report_on,
+    window."""
     p, c = t.plans.c, t.incidents.c
     with engine.connect() as conn:
         rows = conn.execute(
             select(c.code, c.title, p.implementation_started_on, p.reports, p.final_report_on)
-            .select_from(t.plans.join(t.incidents))
-            .where(flt.where(), p.level == 1, p.implementation_started_on.is_not(None))
-            .order_by(c.date_received.desc(), c.code.desc()).limit(limit)).all()
+            .select_from(t.plans.join(t.incidents)).where(_level1_started(flt))
+            .order_by(case((_past_window(today), 0), else_=1), c.date_received.desc(), c.code.desc())
+            .limit(limit).offset(offset or None)).all()
     plans = pd.DataFrame([tuple(r) for r in rows], columns=["code", "title", "started_on", "reports", "final_report_on"])
     return plans.assign(**_window_columns(plans, today))[
         ["code", "title", "started_on", "months", "reports", "final_report_on", "window"]].reset_index(drop=True)
 
 
-def level2_plans_table(engine: Engine, flt: PortfolioFilter, today: date, limit: int = PORTFOLIO_LIMIT,
-                       for_display: bool = False) -> tuple[pd.DataFrame, int]:
+def _level1_started(flt: PortfolioFilter):
+    p = t.plans.c
+    return and_(flt.where(), p.level == 1, p.implementation_started_on.is_not(None))
+
+
+@dataclass(frozen=True)
+class WindowCounts:
+    started: int  # Level 1 plans whose implementation has started
+    past: int  # of which past the 12-month window with no final report
+    past_codes: tuple[str, ...]  # the newest of those (at most the limit asked), for the page's warning
+
+
+def level1_window_counts(engine: Engine, flt: PortfolioFilter, today: date, codes: int = 50) -> WindowCounts:
+    """How many Level 1 plans of ``flt`` have started and how many are past the monitoring window (counted in SQL),
+    and the codes of the newest ``codes`` of those past it."""
+    c = t.incidents.c
+    joined = t.plans.join(t.incidents)
+    past = _past_window(today)
+    with engine.connect() as conn:
+        started, past_n = conn.execute(select(func.count(), func.count().filter(past)).select_from(joined)
+                                       .where(_level1_started(flt))).one()
+        named = conn.execute(select(c.code).select_from(joined).where(_level1_started(flt), past)
+                             .order_by(c.date_received.desc(), c.code.desc()).limit(codes)).scalars().all()
+    return WindowCounts(int(started), int(past_n), tuple(named))
+
+
+def level2_plans_table(engine: Engine, flt: PortfolioFilter, today: date, limit: int | None = PORTFOLIO_LIMIT,
+                       for_display: bool = False, offset: int = 0, sort: str = "date_received",
+                       descending: bool = True) -> tuple[pd.DataFrame, int]:
     """:func:`level2_plans` with each plan's burn rate and monitoring window as of ``today``
-    (:func:`with_burn`): the plans page's table, computed once per data version.
+    (:func:`with_burn`): the plans page's table (one page of it), computed once per data version.
     ``for_display``: money as floats, which a browser table shows rounded anyway (Decimal columns cost a
     conversion on every rerun); exports keep the exact Decimals."""
-    plans, matching = level2_plans(engine, flt, limit)
+    plans, matching = level2_plans(engine, flt, limit, offset=offset, sort=sort, descending=descending, today=today)
     plans = with_burn(plans, today)
     if for_display:
         money = ["budget", "pledged", "received", "spent", "gap", *(f"pledged_{s}" for s in FUNDING_SOURCES)]

@@ -14,9 +14,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
 
-from remediation.domain.models import BudgetLine, Expenditure, Funding, Initiative, MonitoringReport
-from remediation.domain.monitoring import burn_rate
-from remediation.domain.vocab import FUNDING_SOURCES, INITIATIVE_KINDS
+from remediation.domain.models import (
+    ActionUpdate,
+    BudgetLine,
+    Expenditure,
+    Funding,
+    Initiative,
+    LessonAction,
+    MonitoringReport,
+)
+from remediation.domain.monitoring import burn_rate, monitoring_window
+from remediation.domain.vocab import CLOSED_ACTION_STATUSES, FUNDING_SOURCES, INITIATIVE_KINDS
+from remediation.services import company_work as company_work_services
 from remediation.services import incidents as services
 from remediation.services.base import Actor, Refused
 from remediation.storage import company_work, lessons, queries
@@ -93,6 +102,33 @@ def assert_figures_exact(engine) -> None:
     assert dict(bands.groupby("band")["plans"].sum()) == dict(expected)
     remedies = company_work.remedy_by_involvement(engine, ALL, True)
     assert int(remedies["plans"].sum()) == sum(max(len(p.remedy_types), 1) for p in closed)
+    assert_paged_figures_exact(engine, records, level2)
+
+
+def assert_paged_figures_exact(engine, records: dict, level2: list) -> None:
+    """The plans page's paged tables and the figures it and lessons learned count in SQL (issue #15): every page of every sort together is every plan once, sorted as Python sorts the records; the
+    Level 1 window counts and the lessons actions' counts equal the records'."""
+    by_code = {rec.incident.code: p for rec, p in level2}
+    for sort in queries.PLAN_SORTS:
+        codes = []
+        for offset in range(0, len(level2), 7):
+            page, total = queries.level2_plans_table(engine, ALL, TODAY, limit=7, offset=offset, sort=sort)
+            assert total == len(level2)
+            codes += list(page["code"])
+        assert sorted(codes) == sorted(by_code), sort
+        if sort in ("budget", "spent", "reports"):
+            values = [getattr(by_code[c], sort) if sort != "reports" else len(by_code[c].monitoring_reports)
+                      for c in codes]
+            assert values == sorted(values, reverse=True), sort
+    started = [p for rec in records.values() for p in rec.plans if p.level == 1 and p.implementation_started_on]
+    counts = queries.level1_window_counts(engine, ALL, TODAY)
+    assert (counts.started, counts.past) == (len(started), sum(monitoring_window(p, TODAY).flagged for p in started))
+    actions = [a for rec in records.values() if rec.lessons for a in rec.lessons.actions]
+    open_ = [a for a in actions if a.status not in CLOSED_ACTION_STATUSES]
+    got = company_work.lesson_action_counts(engine, ALL, TODAY)
+    assert (got.raised, got.open, got.overdue, got.led) == (
+        len(actions), len(open_), sum(a.due_on < TODAY for a in open_),
+        sum(a.policy_version is not None or a.due_diligence_change != "" for a in actions))
 
 
 # --- the writes ------------------------------------------------------------------------------------
@@ -147,7 +183,33 @@ def initiative(engine, n: int) -> None:
             expected_result="Children in school", due_date=TODAY + timedelta(days=n % 900)), ADMIN, today=TODAY)
 
 
-WRITES = [funding, expenditure, budget_line, report, initiative]
+def _reviewed_codes(engine) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.execute(select(t.incidents.c.code).select_from(t.lessons.join(t.incidents))
+                                 .order_by(t.incidents.c.code)).scalars())
+
+
+def lesson_action(engine, n: int) -> None:
+    codes = _reviewed_codes(engine)
+    if codes:
+        company_work_services.add_lesson_action(engine, codes[n % len(codes)], LessonAction(
+            title=f"Action {n}", owner="Sourcing team", due_on=TODAY + timedelta(days=n % 400 - 200)), ADMIN,
+            today=TODAY)
+
+
+def lesson_action_closed(engine, n: int) -> None:
+    codes = _reviewed_codes(engine)
+    for code in codes[n % max(len(codes), 1):] + codes[:n % max(len(codes), 1)]:
+        rec, _, _ = queries.incident(engine, code, TODAY)
+        if rec.lessons.actions:
+            company_work_services.update_lesson_action(
+                engine, code, n % len(rec.lessons.actions),
+                ActionUpdate(status="done", closed_on=TODAY, due_diligence_change="Audit clause added" if n % 2 else ""),
+                ADMIN, today=TODAY)
+            return
+
+
+WRITES = [funding, expenditure, budget_line, report, initiative, lesson_action, lesson_action_closed]
 
 
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
