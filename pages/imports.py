@@ -171,7 +171,9 @@ def import_section() -> None:
     if work is not None:
         st.caption("The company's work, imported with the incidents: " + md(work.summary()) + ".")
         if work.waiting:
-            st.info(f"{len(work.waiting):,} rows of the plan sheets wait for their plans and are not written now: the "
+            n = len(work.waiting)
+            st.info(f"{n:,} row{'s' if n != 1 else ''} of the plan sheets wait{'s' if n == 1 else ''} for "
+                    f"{'their plans' if n != 1 else 'its plan'} and {'are' if n != 1 else 'is'} not written now: the "
                     "format does not carry the plans themselves, nor their case plans or monitoring reports. The rest "
                     "imports. Record those on the incident's page (Step 3, Step 4), then import the same file again "
                     "to bring them.", icon=":material/schedule:")

@@ -3,13 +3,17 @@ board mode."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import openpyxl
 import pytest
+from sqlalchemy import select
 
 from remediation.services import transfer as tr
 from remediation.services.demo import read_fixture
 from remediation.storage import engine as db
+from remediation.storage import schema as t
 from remediation.storage.records import stored_intake
 
 REPO = Path(__file__).resolve().parents[2]
@@ -128,3 +132,27 @@ def test_the_export_covers_the_chosen_scope(open_page):
     assert any("Scope: all incidents" in c.value for c in at.caption)
     data, n = tr.export_incidents(db.get_engine(), "csv")
     assert n == len(read_fixture())  # what the button sends, computed on click
+
+
+def test_plan_rows_waiting_for_their_plan_are_listed_and_nothing_is_refused(open_page):
+    """A plan row of a plan not recorded (the format does not carry plans) waits: the page says so and names it,
+    and the file is not refused for it."""
+    at = open_page()
+    engine = db.get_engine()
+    data, _ = tr.export_incidents(engine, "xlsx")
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    ws = wb["Plan consultations"]
+    with engine.connect() as conn:
+        have = set(conn.execute(select(t.incidents.c.code, t.plans.c.level)
+                                .join(t.plans, t.plans.c.incident_id == t.incidents.c.id)).tuples())
+    row = next(r for r in range(2, ws.max_row + 1) if (ws.cell(r, 1).value, 3 - int(ws.cell(r, 2).value)) not in have)
+    code, level = ws.cell(row, 1).value, 3 - int(ws.cell(row, 2).value)
+    ws.cell(row, 2).value = level
+    buf = io.BytesIO()
+    wb.save(buf)
+    at = upload(at, "export.xlsx", buf.getvalue())
+    assert not at.exception and not at.error
+    assert any("1 row of the plan sheets waits for its plan and is not written now" in i.value for i in at.info)
+    listed = " ".join(m.value.replace("\\", "") for m in at.markdown)
+    assert f"sheet 'Plan consultations', row {row}, column 'Plan level': {code} has no Level {level} plan recorded" \
+        in listed

@@ -209,7 +209,9 @@ class CompanyWorkPlan:
                          "recorded" + (f", {waits[s.name]:,} waiting for their plans" if waits[s.name] else "")
                          for s in COMPANY_WORK_SHEETS if s.name in self.rows)
         if self.waiting:
-            text += f". {len(self.waiting):,} rows of the plan sheets are not written now: {NOT_CARRIED}"
+            n = len(self.waiting)
+            text += (f". {n:,} row{'s' if n != 1 else ''} of the plan sheets {'are' if n != 1 else 'is'} not "
+                     f"written now: {NOT_CARRIED}")
         return text
 
 
