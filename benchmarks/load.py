@@ -782,7 +782,7 @@ class Session:
         if change == "link":
             target = self.page.locator(".st-key-link").get_by_role("radio", name="Current trading")
         else:
-            target = self.page.get_by_text("Repeated over a period (not an isolated event)")
+            target = self.page.locator(".st-key-repeated").get_by_text("Repeated", exact=False)  # the toggle's label
         await target.click(timeout=self.timeout * 1000)
         return await self._until(started, [
             {"name": f"matrix row {scenario} marked after changing {change}", "sel": f".st-key-matrix_{scenario}",
