@@ -143,8 +143,8 @@ def test_plan_rows_waiting_for_their_plan_are_listed_and_nothing_is_refused(open
     wb = openpyxl.load_workbook(io.BytesIO(data))
     ws = wb["Plan consultations"]
     with engine.connect() as conn:
-        have = set(conn.execute(select(t.incidents.c.code, t.plans.c.level)
-                                .join(t.plans, t.plans.c.incident_id == t.incidents.c.id)).tuples())
+        have = {tuple(r) for r in conn.execute(select(t.incidents.c.code, t.plans.c.level)
+                                               .join(t.plans, t.plans.c.incident_id == t.incidents.c.id))}
     row = next(r for r in range(2, ws.max_row + 1) if (ws.cell(r, 1).value, 3 - int(ws.cell(r, 2).value)) not in have)
     code, level = ws.cell(row, 1).value, 3 - int(ws.cell(row, 2).value)
     ws.cell(row, 2).value = level
