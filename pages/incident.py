@@ -152,7 +152,7 @@ show_conflict()
 conf = settings()
 
 # --- header -------------------------------------------------------------------------------------------
-top.title(f"{inc.code}: {md(inc.title)}")
+top.title(f"{inc.code}: {md_unbroken(inc.title)}")  # "Sanjo-31" never split over two lines on a slide
 top.caption(" · ".join([MINERALS[inc.mineral], md(inc.country), md_unbroken(inc.site) or "site not recorded",
                        f"smelter/refiner {md_unbroken(inc.smelter_refiner)}"
                        + (f" ({inc.smelter_id})" if inc.smelter_id else " (not linked to the register)"),

@@ -26,9 +26,12 @@ def test_every_page_in_board_mode(streamlit_app, browser, artifacts_dir, tmp_pat
     open_l2 = next(r for r in read_fixture() if evaluate(r).is_open and r.plan(2)
                    and r.plan(2).implementation_started_on)
     at_step4 = next(r for r in read_fixture() if (s := evaluate(r)).is_open and s.step == 4)
+    # a heading whose hyphenated site is where it wraps at 1280 ("… underground at Sanjo-31"): it must not split
+    hyphenated = next(r for r in read_fixture() if r.incident.title.endswith("at Sanjo-31"))
     pages = {
         "portfolio": "/?board=true",
         "incident": f"/incident?incident={at_step4.incident.code}&board=true",
+        "incident-title": f"/incident?incident={hyphenated.incident.code}&board=true",
         "plans": f"/plans?board=true&status=All&plan={open_l2.incident.code}",
         "lessons": "/lessons?board=true&status=All",
         "reporting": "/reporting?board=true&period_kind=Year&period_year=" + str(date.today().year - 1),
