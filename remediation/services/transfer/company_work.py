@@ -259,17 +259,21 @@ def plan_company_work(conn: Connection, rows: dict[str, list[tuple[int, dict]]],
             plan.errors.extend(_model_errors(spec, number, exc))
             return None
 
+    def checked(spec: Sheet):
+        """(row, code, data, the incident's working record, the validated row) of each row of ``spec`` whose
+        incident is known and whose cells pass (the others have added their errors)."""
+        for number, code, data in parsed[spec.name]:
+            rec, row = record(spec, number, code), validated(spec, number, data)
+            if rec is not None and row is not None:
+                yield number, code, data, rec, row
+
     def new_row(spec: Sheet, number: int, code: str, data: dict) -> None:
         plan.new[spec.name] += 1
         touched.setdefault(code, []).append((spec, number, data))
 
     # Corrective action: one per incident; its milestones come from the next sheet.
     ca_row: dict[str, int] = {}
-    for number, code, data in parsed[CORRECTIVE.name]:
-        rec = record(CORRECTIVE, number, code)
-        ca = validated(CORRECTIVE, number, data)
-        if rec is None or ca is None:
-            continue
+    for number, code, data, rec, ca in checked(CORRECTIVE):
         if code in ca_row:
             plan.errors.append(RowError(number, CORRECTIVE.columns["code"], f"a second corrective action of {code} "
                                         f"(the first is on row {abs(ca_row[code])}); an incident has one", CORRECTIVE.name))
@@ -290,11 +294,7 @@ def plan_company_work(conn: Connection, rows: dict[str, list[tuple[int, dict]]],
 
     # Milestones: each of a corrective action in the file or recorded.
     seen_ms: dict[tuple[str, str], int] = {}
-    for number, code, data in parsed[MILESTONES.name]:
-        rec = record(MILESTONES, number, code)
-        ms = validated(MILESTONES, number, data)
-        if rec is None or ms is None:
-            continue
+    for number, code, data, rec, ms in checked(MILESTONES):
         ca = rec.response.corrective_action
         if ca is None:
             plan.errors.append(RowError(number, MILESTONES.columns["code"], f"{code} has no corrective action in the "
@@ -340,11 +340,7 @@ def plan_company_work(conn: Connection, rows: dict[str, list[tuple[int, dict]]],
 
     # Relationship decisions, in the order decided: none dated before the one it follows.
     seen_dec: dict[tuple, int] = {}
-    for number, code, data in parsed[DECISIONS.name]:
-        rec = record(DECISIONS, number, code)
-        decision = validated(DECISIONS, number, data)
-        if rec is None or decision is None:
-            continue
+    for number, code, data, rec, decision in checked(DECISIONS):
         key = (code, decision.party, decision.decision, decision.decided_on)
         if key in seen_dec:
             plan.errors.append(RowError(number, None, f"the same decision of {code} twice in the file (also row "
@@ -370,11 +366,7 @@ def plan_company_work(conn: Connection, rows: dict[str, list[tuple[int, dict]]],
 
     # The lessons review: one per incident; its actions come from the next sheet.
     review_row: dict[str, int] = {}
-    for number, code, data in parsed[LESSONS.name]:
-        rec = record(LESSONS, number, code)
-        review = validated(LESSONS, number, data)
-        if rec is None or review is None:
-            continue
+    for number, code, data, rec, review in checked(LESSONS):
         if code in review_row:
             plan.errors.append(RowError(number, LESSONS.columns["code"], f"a second lessons review of {code} (the "
                                         f"first is on row {review_row[code]}); an incident has one", LESSONS.name))
@@ -393,11 +385,7 @@ def plan_company_work(conn: Connection, rows: dict[str, list[tuple[int, dict]]],
 
     # Lessons actions: each of a review in the file or recorded; one title once (as the service).
     seen_action: dict[tuple[str, str], int] = {}
-    for number, code, data in parsed[ACTIONS.name]:
-        rec = record(ACTIONS, number, code)
-        action = validated(ACTIONS, number, data)
-        if rec is None or action is None:
-            continue
+    for number, code, data, rec, action in checked(ACTIONS):
         if rec.lessons is None:
             plan.errors.append(RowError(number, ACTIONS.columns["code"], f"{code} has no lessons review in the file "
                                         "or recorded: an action follows from one", ACTIONS.name))
