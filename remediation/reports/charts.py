@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -101,19 +102,24 @@ def ageing(df: pd.DataFrame, time_frames: dict[int, int], as_of: date, scope: st
     heading = title("Days in the current step", as_of, scope)
     if df.empty:
         return empty(heading, "No incident is waiting in a step.")
-    steps = sorted(df["step"].unique())
+    # counted in Python: a handful of rows, where each pandas filter or groupby costs a fraction of a millisecond
+    rows = list(zip(df["step"].tolist(), df["bucket"].tolist(), df["count"].tolist(), df["overdue"].tolist()))
+    steps = sorted({step for step, _, _, _ in rows})
     names = {n: f"{n}. {STEPS[n]}" for n in steps}
-    bars = []
-    for colour, (_, _, bucket) in zip(AGE_COLOURS, AGE_BUCKETS):
-        part = df[df["bucket"] == bucket].set_index("step")["count"]
-        bars.append({"type": "bar", "name": bucket, "y": [names[n] for n in steps],
-                     "x": [int(part.get(n, 0)) for n in steps], "orientation": "h", "marker": {"color": colour},
-                     "hovertemplate": f"{bucket}: %{{x}}<extra>%{{y}}</extra>"})
-    totals = df.groupby("step")[["count", "overdue"]].sum()
+    per_bucket: dict[tuple[str, int], int] = {}
+    totals = {n: [0, 0] for n in steps}  # incidents, overdue
+    for step, bucket, count, overdue in rows:
+        per_bucket[(bucket, step)] = per_bucket.get((bucket, step), 0) + count
+        totals[step][0] += count
+        totals[step][1] += overdue
+    bars = [{"type": "bar", "name": bucket, "y": [names[n] for n in steps],
+             "x": [int(per_bucket.get((bucket, n), 0)) for n in steps], "orientation": "h",
+             "marker": {"color": colour}, "hovertemplate": f"{bucket}: %{{x}}<extra>%{{y}}</extra>"}
+            for colour, (_, _, bucket) in zip(AGE_COLOURS, AGE_BUCKETS)]
     notes = []
     for n in steps:
-        over = int(totals.loc[n, "overdue"])
-        notes.append({"x": int(totals.loc[n, "count"]), "y": names[n], "xanchor": "left", "showarrow": False,
+        over = int(totals[n][1])
+        notes.append({"x": int(totals[n][0]), "y": names[n], "xanchor": "left", "showarrow": False,
                       "text": f"  {over} over {time_frames[n]} days" if over else f"  none over {time_frames[n]} days",
                       "font": {"color": OVERDUE_COLOUR if over else MUTED, "size": 13}})
     plot_height = 40 * len(steps)
@@ -124,7 +130,7 @@ def ageing(df: pd.DataFrame, time_frames: dict[int, int], as_of: date, scope: st
         legend={"orientation": "h", "yanchor": "top", "y": -70 / plot_height, "x": 0, "traceorder": "normal",
                 "title": {"text": "Waiting for "}},
         xaxis={"title": {"text": "Number of incidents", "standoff": 6},
-               **count_axis(df.groupby("step")["count"].sum().max())},
+               **count_axis(max(total for total, _ in totals.values()))},
         yaxis={"autorange": "reversed", "automargin": True}, margin={"r": 170, "b": 140}))
 
 
@@ -152,18 +158,18 @@ ANSWER_TEXT_COLOURS = {"yes": "white", "partly": INK, "no": "white", "unknown": 
 LEVEL_COLOURS = {ALL_GROUP: MUTED, LEVEL_GROUPS[1]: "#54278f", LEVEL_GROUPS[2]: "#9e9ac8"}
 
 
-def _answer_bars(df: pd.DataFrame, y_of, subplot: int | None = None, legend: bool = True) -> list[dict]:
-    """One stacked trace per answer (yes, partly, no, unknown) of a review_outcomes frame; on the ``subplot``-th
-    pair of axes if given."""
+def _answer_bars(rows: list, y_of, subplot: int | None = None, legend: bool = True) -> list[dict]:
+    """One stacked trace per answer (yes, partly, no, unknown) of a review_outcomes frame's rows (its
+    ``itertuples()``); on the ``subplot``-th pair of axes if given."""
     bars = []
     for answer, label in REVIEW_ANSWERS.items():
-        part = df[df["answer"] == answer]
+        part = [r for r in rows if r.answer == answer]
         bar = {
             "type": "bar", "name": label, "legendgroup": answer, "showlegend": legend, "orientation": "h",
-            "y": [y_of(r) for r in part.itertuples()], "x": array(part["share"] * 100),
-            "customdata": [[c, t] for c, t in zip(part["count"].tolist(), part["total"].tolist())],
+            "y": [y_of(r) for r in part], "x": array(np.array([r.share for r in part], dtype=float) * 100),
+            "customdata": [[int(r.count), int(r.total)] for r in part],
             "marker": {"color": ANSWER_COLOURS[answer], "line": {"color": "white", "width": 1}},
-            "text": [f"{s:.0%}" if c else "" for s, c in zip(part["share"], part["count"])],
+            "text": [f"{r.share:.0%}" if r.count else "" for r in part],
             "textposition": "inside", "insidetextanchor": "middle",
             "textfont": {"color": ANSWER_TEXT_COLOURS[answer], "size": 13},
             "hovertemplate": f"{label}: %{{customdata[0]}} of %{{customdata[1]}} incidents (%{{x:.0f}}%)"
@@ -186,7 +192,7 @@ def review_overall(df: pd.DataFrame, as_of: date, scope: str) -> go.Figure:
     total = int(df["total"].iloc[0])
     notes = [{"x": 100, "y": labels[item], "xanchor": "left", "showarrow": False, "xref": "x",
               "text": f"  n = {total:,} incidents", "font": {"color": MUTED, "size": 13}} for item in items]
-    return figure(_answer_bars(df, lambda r: labels[r.item]), layout(
+    return figure(_answer_bars(list(df.itertuples()), lambda r: labels[r.item]), layout(
         heading, 195 + 52 * len(items), annotations=notes, barmode="stack", showlegend=True,
         uniformtext={"mode": "hide", "minsize": 11},
         # the legend just above the plot, under the title and its scope line, never beside the title
@@ -225,15 +231,18 @@ def review_breakdown(df: pd.DataFrame, dimension: str, as_of: date, scope: str, 
     heading = title(f"Step 6 review answers by {dimension.lower()}", as_of, scope)
     if df.empty:
         return empty(heading, "No lessons captured yet for incidents closed after remediation.")
-    items = list(dict.fromkeys(df["item"]))
-    totals = df.drop_duplicates("group").set_index("group")["total"]
+    rows = list(df.itertuples())
+    items = list(dict.fromkeys(r.item for r in rows))
+    totals: dict = {}
+    for r in rows:
+        totals.setdefault(r.group, r.total)
     names = {g: f"{plain(g)} · n = {n:,}" + (" (few)" if n < few else "") for g, n in totals.items()}
     spec = layout(heading, 190 + 34 * len(totals), barmode="stack", showlegend=True,
                   uniformtext={"mode": "hide", "minsize": 10}, legend=_TOP_RIGHT_LEGEND, margin={"t": 110})
     _subplot_row(spec, [REVIEW_ITEM_LABELS.get(i, i) for i in items])
     bars = []
     for k, item in enumerate(items, start=1):
-        bars += _answer_bars(df[df["item"] == item], lambda r: names[r.group], subplot=k, legend=k == 1)
+        bars += _answer_bars([r for r in rows if r.item == item], lambda r: names[r.group], subplot=k, legend=k == 1)
     axes(spec, "x", range=[0, 100], tickvals=[0, 50, 100], ticktext=["0%", "50%", "100%"],
          title={"text": "Share of the group (%)", "font": {"size": 13}})
     axes(spec, "y", autorange="reversed", automargin=True)
@@ -276,16 +285,24 @@ def lesson_theme_trend(df: pd.DataFrame, tags: list[str], period: str, as_of: da
     heading = title(f"Themes by {period.lower()}", as_of, scope)
     if df.empty or not tags:
         return empty(heading, "No tagged lessons yet.")
-    periods = list(dict.fromkeys(df["period"]))
-    reviews = df.drop_duplicates("period").set_index("period")["reviews"]
-    counts = df.dropna(subset=["tag"]).pivot_table(index="tag", columns="period", values="count", aggfunc="sum") \
-        .reindex(index=tags, columns=periods).fillna(0)
-    share = counts.div(reviews.reindex(periods).where(lambda s: s > 0, 1), axis=1) * 100
+    # counted in Python (pandas' pivot_table alone costs more than the figure): reviews per tag and period, as
+    # counts.div(reviews) * 100 would give them
+    periods = list(dict.fromkeys(df["period"].tolist()))
+    reviews: dict = {}
+    counted: dict = {}
+    for when, tag, count, total in zip(df["period"].tolist(), df["tag"].tolist(), df["count"].tolist(),
+                                       df["reviews"].tolist()):
+        reviews.setdefault(when, total)
+        if not pd.isna(tag):
+            counted[(tag, when)] = counted.get((tag, when), 0) + count
+    cells = [[counted.get((tag, p), 0) for p in periods] for tag in tags]
+    share = np.array([[c / (reviews[p] if reviews[p] > 0 else 1) * 100 for c, p in zip(row, periods)]
+                      for row in cells], dtype=float)
+    whole = np.array(cells, dtype=np.int64)
     columns = [f"{plain(p)}<br>n = {reviews[p]:,}" + (" (few)" if reviews[p] < few else "") for p in periods]
-    whole = counts.astype(int).to_numpy()
     heatmap = {
-        "type": "heatmap", "z": array(share.to_numpy()), "x": columns, "y": [plain(t) for t in tags], "zmin": 0,
-        "zmax": max(1.0, float(share.to_numpy().max())), "colorscale": [[0, "#f7fbff"], [1, "#08519c"]],
+        "type": "heatmap", "z": array(share), "x": columns, "y": [plain(t) for t in tags], "zmin": 0,
+        "zmax": max(1.0, float(share.max())), "colorscale": [[0, "#f7fbff"], [1, "#08519c"]],
         "xgap": 2, "ygap": 2, "text": array(whole), "texttemplate": "%{text:,}", "textfont": {"size": 12},
         "customdata": array(whole),
         "colorbar": {"title": {"text": "% of the<br>period's reviews", "font": {"color": MUTED, "size": 12}},

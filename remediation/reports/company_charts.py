@@ -24,23 +24,28 @@ def remedy_by_involvement(df: pd.DataFrame, as_of: date, scope: str) -> go.Figur
     heading = title("Remedy provided by the plans, by the company's involvement", as_of, scope)
     if df.empty or df["plans"].sum() == 0:
         return empty(heading, "No plan matches these filters.")
-    remedies = list(dict.fromkeys(df["remedy_type"]))
+    rows = list(zip(df["remedy_type"].tolist(), df["involvement"].tolist(), df["plans"].tolist()))
+    remedies = list(dict.fromkeys(r for r, _, _ in rows))
+    plans: dict[tuple[str, str], int] = {}
+    totals: dict[str, int] = {}
+    for remedy, involvement, n in rows:
+        plans[(involvement, remedy)] = plans.get((involvement, remedy), 0) + n
+        totals[remedy] = totals.get(remedy, 0) + n
+    present = {involvement for _, involvement, _ in rows}
     bars = []
     for involvement, colour in INVOLVEMENT_COLOURS.items():
-        part = df[df["involvement"] == involvement].set_index("remedy_type")["plans"]
-        if part.empty:
+        if involvement not in present:
             continue
-        values = [int(part.get(r, 0)) for r in remedies]
+        values = [int(plans.get((involvement, r), 0)) for r in remedies]
         bars.append({"type": "bar", "x": values, "y": [plain(remedy_label(r)) for r in remedies], "orientation": "h",
                      "name": plain(involvement_label(involvement)), "marker": {"color": colour},
                      "text": texts(v or "" for v in values), "textposition": "inside", "insidetextanchor": "middle",
                      "hovertemplate": "%{y}: %{x} plans (" + plain(involvement_label(involvement)) + ")<extra></extra>"})
-    totals = df.groupby("remedy_type")["plans"].sum()
     return figure(bars, layout(
         heading, max(300, 150 + 40 * len(remedies)), barmode="stack", showlegend=True,
         legend={"orientation": "h", "y": -0.25, "x": 0, "title": {"text": "Company involvement: "}},
         xaxis={"title": {"text": "Plans (a plan providing several remedies counts under each)"},
-               **count_axis(totals.max())},
+               **count_axis(max(totals.values()))},
         yaxis={"autorange": "reversed", "automargin": True}))
 
 

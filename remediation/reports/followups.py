@@ -56,13 +56,18 @@ def push_chart(df: pd.DataFrame, as_of: date, scope: str) -> go.Figure:
     heading = title("How often and how hard the company had to push: chases per quarter", as_of, scope)
     if df.empty:
         return empty(heading, "No follow-ups recorded")
-    by_quarter = df.groupby("quarter")[list(ESCALATION_TIERS)].sum().sort_index()
-    bars = [{"type": "bar", "x": [plain(q) for q in by_quarter.index], "y": by_quarter[key].tolist(), "name": label,
+    by_quarter: dict[str, list[int]] = {}  # chases per tier, summed in Python: a few rows per quarter
+    for quarter, *chases in zip(df["quarter"].tolist(), *(df[key].tolist() for key in ESCALATION_TIERS)):
+        summed = by_quarter.setdefault(quarter, [0] * len(ESCALATION_TIERS))
+        for k, n in enumerate(chases):
+            summed[k] += n
+    quarters = sorted(by_quarter)
+    bars = [{"type": "bar", "x": [plain(q) for q in quarters], "y": [by_quarter[q][k] for q in quarters], "name": label,
              "marker": {"color": PUSH_COLOURS[key]}, "hovertemplate": f"{label}: %{{y}} in %{{x}}<extra></extra>"}
-            for key, label in ESCALATION_TIERS.items()]
+            for k, (key, label) in enumerate(ESCALATION_TIERS.items())]
     return figure(bars, layout(
         heading, 420, barmode="stack", showlegend=True, margin={"l": 70, "r": 30, "t": 110, "b": 60},
         legend={"orientation": "h", "yref": "container", "y": 0.99, "yanchor": "top", "x": 1, "xanchor": "right",
                 "traceorder": "normal"},
         xaxis={"type": "category", "title": {"text": "Quarter of the chase"}},
-        yaxis={"title": {"text": "Chases"}, **count_axis(by_quarter.sum(axis=1).max())}))
+        yaxis={"title": {"text": "Chases"}, **count_axis(max(sum(summed) for summed in by_quarter.values()))}))

@@ -262,6 +262,17 @@ def test_key_fields_survive():
     assert [a.text for a in breakdown.layout.annotations] == list(charts.REVIEW_ITEM_LABELS.values())
     assert breakdown.layout.annotations[0].font.size == 14 and breakdown.layout.xaxis4.title.font.size == 13
     assert breakdown.layout.yaxis2.matches == "y" and len(breakdown.data) == 16
+    trend = charts.lesson_theme_trend(_trend(), ["funding", "access", "trust"], "Year of closure", TODAY, SCOPE)
+    assert trend.layout.xaxis.title.text == "Year of closure (n: number of reviews)"
+    z = trend.data[0].z
+    assert z.shape == (3, 4) and z[2][0] == 2 / 3 * 100 and trend.data[0].zmax == z.max()
+    assert trend.data[0].x[0] == "2023<br>n = 3 (few)" and trend.data[0].text.tolist()[0] == [0, 1, 2, 0]
+    remedy = company_charts.remedy_by_involvement(_remedy(), TODAY, SCOPE)
+    assert [t.name for t in remedy.data] == ["Caused", "Contributed", "Directly linked", "Not determined"]
+    assert list(remedy.data[0].text) == ["4", "2", "", ""] and remedy.layout.xaxis.dtick == 2
+    push = followups.push_chart(_push(), TODAY, SCOPE)
+    assert list(push.data[0].x) == ["2026-Q1", "2026-Q3"] and list(push.data[0].y) == [3, 4]
+    assert push.layout.yaxis.dtick == 1 and push.layout.margin.l == 70
     spend = plan_charts.spending_over_time(_plan(), TODAY)
     assert spend.layout.annotations[0].text == "Budget 1,000" and spend.layout.shapes[0].y0 == 1000.0
     assert spend.layout.title.font.size == 16 and spend.layout.margin.b == 70
