@@ -321,11 +321,13 @@ def budget_variance(df: pd.DataFrame, bands: list[str], as_of: date, scope: str)
     heading = title("Closed plans: actual cost against budget", as_of, scope)
     if df.empty:
         return empty(heading, "No plan of an incident closed after remediation.")
-    shown = bands + [b for b in dict.fromkeys(df["band"]) if b not in bands]
+    rows = list(zip(df["level"].tolist(), df["band"].tolist(), df["plans"].tolist()))
+    shown = bands + [b for b in dict.fromkeys(band for _, band, _ in rows) if b not in bands]
+    plans = {(level, band): n for level, band, n in rows}  # one row per level and band
     bars = []
-    for level in sorted(df["level"].unique()):
+    for level in sorted({level for level, _, _ in rows}):
         name = LEVEL_GROUPS.get(level, f"Level {level} plan")
-        part = df[df["level"] == level].set_index("band")["plans"].reindex(shown).fillna(0).astype(int)
+        part = np.array([plans.get((level, band), 0) for band in shown], dtype=np.int64)
         bars.append({"type": "bar", "name": plain(name), "x": [_wrap(b, 8) for b in shown], "y": array(part),
                      "marker": {"color": LEVEL_COLOURS.get(name, MUTED)},
                      "text": [f"{n:,}" if n else "" for n in part], "textposition": "outside", "cliponaxis": False,
@@ -335,7 +337,7 @@ def budget_variance(df: pd.DataFrame, bands: list[str], as_of: date, scope: str)
         legend={**_TOP_RIGHT_LEGEND, "y": 0.86}, margin={"t": 110},
         xaxis={"title": {"text": "Actual cost against the plan's budget (%)"}, "type": "category", "tickangle": 0,
                "automargin": True, "tickfont": {"size": 11}},  # labels wrapped short: none overlaps at half width
-        yaxis={"title": {"text": "Closed plans (number)"}, "automargin": True, **count_axis(df["plans"].max())}))
+        yaxis={"title": {"text": "Closed plans (number)"}, "automargin": True, **count_axis(max(n for _, _, n in rows))}))
 
 
 def days_to_closure(stats: pd.DataFrame, as_of: date, scope: str) -> go.Figure:
