@@ -19,8 +19,6 @@ import plotly.graph_objects as go
 
 from remediation.domain.vocab import STEPS
 from remediation.reports.theme import (
-    FONT,
-    GRID,
     INK,
     MUTED,
     array,
@@ -35,8 +33,6 @@ from remediation.reports.theme import (
     title,
 )
 from remediation.storage.queries import AGE_BUCKETS
-
-__all__ = ["FONT", "GRID", "INK", "MUTED", "count_axis", "plain", "title"]  # the theme's, re-exported
 
 STEP_COLOURS = {1: "#c6dbef", 2: "#9ecae1", 3: "#6baed6", 4: "#3182bd", 5: "#08519c", 6: "#08306b"}
 OUTCOME_COLOURS = {
