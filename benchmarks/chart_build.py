@@ -1,7 +1,7 @@
 """Time every chart builder of ``remediation.reports``, as it is and as it was at an earlier commit, on the
 representative inputs of ``tests/unit/test_chart_specs.py`` (issue #15), and check both give the same figure JSON.
 
-    python benchmarks/chart_build.py [--before REV] [--repeat N]
+    python benchmarks/chart_build.py [--before REV] [--repeat N] [CASE-SUBSTRING ...]
 
 ``--before`` defaults to the last commit before the builders composed plain specs. The earlier modules are read
 with ``git show`` into a throwaway package, so both versions run in one process on the same inputs. Prints, per
@@ -65,6 +65,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--before", default=BEFORE, help="git revision of the builders to compare with")
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("only", nargs="*", help="time only the cases whose name holds one of these")
     args = parser.parse_args()
     cases = _load("chart_spec_cases", ROOT / "tests" / "unit" / "test_chart_specs.py")
     current = {name: getattr(cases, name) for name in MODULES}
@@ -73,7 +74,7 @@ def main() -> None:
         print(f"{'case':55} {'before ms':>10} {'after ms':>9} {'ratio':>7}  same JSON")
         totals = [0.0, 0.0]
         different = []
-        for case in sorted(cases.CASES):
+        for case in sorted(c for c in cases.CASES if not args.only or any(o in c for o in args.only)):
             for name in MODULES:
                 setattr(cases, name, legacy[name])
             before, old = timed(cases.CASES[case], args.repeat)
