@@ -5,7 +5,7 @@ board pack; every query takes the sidebar's :class:`~remediation.storage.queries
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import pandas as pd
@@ -69,6 +69,12 @@ def _action_led():
     return or_(a.policy_version.is_not(None), a.due_diligence_change != "")
 
 
+def _unfiltered(flt: PortfolioFilter) -> bool:
+    """No filter but the open/closed choice, which the actions ignore: every action counts, and each has its
+    incident (a foreign key that cascades), so counting them needs no join with the incidents (issue #15)."""
+    return replace(flt, status="all", stage=None) == PortfolioFilter()
+
+
 @dataclass(frozen=True)
 class ActionCounts:
     raised: int
@@ -89,12 +95,15 @@ def lesson_action_counts(engine: Engine, flt: PortfolioFilter | None = None, tod
     flt = flt or PortfolioFilter()
     today = today or date.today()
     a, c = t.lesson_actions.c, t.incidents.c
-    with engine.connect() as conn:
-        raised, open_n, overdue, led = conn.execute(
-            select(func.count(), func.count().filter(_action_open()),
+    query = select(func.count(), func.count().filter(_action_open()),
                    func.count().filter(and_(_action_open(), a.due_on < today)), func.count().filter(_action_led()))
-            .select_from(t.lesson_actions.join(t.incidents, a.incident_id == c.id))
-            .where(flt.where(with_status=False))).one()
+    if not _unfiltered(flt):
+        query = query.select_from(t.lesson_actions.join(t.incidents, a.incident_id == c.id)) \
+            .where(flt.where(with_status=False))
+    else:
+        query = query.select_from(t.lesson_actions)
+    with engine.connect() as conn:
+        raised, open_n, overdue, led = conn.execute(query).one()
     return ActionCounts(int(raised), int(open_n), int(overdue), int(led))
 
 

@@ -48,7 +48,7 @@ from remediation.domain.models import (
     Verification,
 )
 from remediation.domain.record_rules import figures_flag
-from remediation.domain.vocab import FUNDING_SOURCES, VIOLATION_TYPES, in_vocab_order
+from remediation.domain.vocab import FUNDING_SOURCES, REVIEW_QUESTIONS, VIOLATION_TYPES, in_vocab_order
 from remediation.domain.workflow import DEFAULT_REPORTING_CADENCE, WorkflowState, evaluate, state_changes_on
 from remediation.storage import schema as t
 
@@ -86,9 +86,26 @@ def dated_columns(record: IncidentRecord, state: WorkflowState, as_of: date, cad
     return {"state_as_of": as_of, "state_until": state_changes_on(record, state, as_of, cadence)}
 
 
+def lesson_summary(record: IncidentRecord) -> dict:
+    """What lessons learned reads of an incident (issue #15), kept on its row and written with the record in the
+    write's transaction: the closing date, the whole days from the audit programme's substantiation to it (None
+    unless both are recorded), the levels of plan it has, and the day of its lessons review and its four answers
+    (None: no review)."""
+    closed = record.closure.closed_on
+    finding = record.verification.substantiation
+    decided = finding.decided_on if finding is not None else None
+    levels = {p.level for p in record.plans}
+    return {"closed_on": closed,
+            "closure_days": (closed - decided).days if closed is not None and decided is not None else None,
+            "has_level1_plan": 1 in levels, "has_level2_plan": 2 in levels,
+            "reviewed_on": record.lessons.reviewed_on if record.lessons is not None else None,
+            **{f"review_{item}": getattr(record.lessons, item) if record.lessons is not None else None
+               for item in REVIEW_QUESTIONS}}
+
+
 def incident_row(record: IncidentRecord, state: WorkflowState, as_of: date, cadence: str) -> dict:
     row = record.incident.model_dump(include=set(INCIDENT_FIELDS))
-    row.update(derived_columns(record, state), **dated_columns(record, state, as_of, cadence))
+    row.update(derived_columns(record, state), **dated_columns(record, state, as_of, cadence), **lesson_summary(record))
     return row
 
 
