@@ -126,6 +126,14 @@ def lesson_actions(engine: Engine, flt: PortfolioFilter | None = None, today: da
         raise ValueError(f"only: 'open', 'led' or None, not {only!r}")
     overdue_first = case((and_(_action_open(), a.due_on < today), 0), else_=1)
     with engine.connect() as conn:
+        if limit and _unfiltered(flt):
+            # Every action counts: the ``limit``-th one's place (overdue first, due date) is found from the actions
+            # alone, and only those up to it are joined with their incidents and sorted (issue #15). Ties on that
+            # place are all kept, so the first ``limit`` after the full sort are the same.
+            cut = conn.execute(select(overdue_first, a.due_on).where(*where[1:]).order_by(overdue_first, a.due_on)
+                               .offset(limit - 1).limit(1)).first()
+            if cut is not None:
+                where.append(or_(overdue_first < cut[0], and_(overdue_first == cut[0], a.due_on <= cut[1])))
         rows = conn.execute(select(c.code, c.title.label("incident"), a.title, a.owner, a.due_on, a.status,
                                    a.closed_on, a.policy_version, a.due_diligence_change)
                             .select_from(t.lesson_actions.join(t.incidents, a.incident_id == c.id))

@@ -128,6 +128,15 @@ def assert_figures_exact(engine, flt: PortfolioFilter = ALL, keep=lambda rec: Tr
         _, total = lessons.search(engine, flt, tags=(tag,))
         assert total == sum(tag in rec.lessons.tags for rec in reviewed)
 
+    listed = [(0 if a.status not in CLOSED_ACTION_STATUSES and a.due_on < TODAY else 1, a.due_on, rec.incident.code, k,
+               a) for rec, _ in records.values() if keep(rec) and rec.lessons for k, a in enumerate(rec.lessons.actions)]
+    wanted = {None: lambda a: True, "open": lambda a: a.status not in CLOSED_ACTION_STATUSES,
+              "led": lambda a: a.policy_version is not None or a.due_diligence_change != ""}
+    for only, chosen in wanted.items():
+        in_order = [(x[2], x[4].title) for x in sorted((x for x in listed if chosen(x[-1])), key=lambda x: x[:4])]
+        for limit in (1, 2, 5, None):
+            got = company_work.lesson_actions(engine, flt, TODAY, only=only, limit=limit)
+            assert list(zip(got["code"], got["title"])) == in_order[:limit], (only, limit)
     actions = [a for rec, _ in records.values() if keep(rec) and rec.lessons for a in rec.lessons.actions]
     open_ = [a for a in actions if a.status not in CLOSED_ACTION_STATUSES]
     got = company_work.lesson_action_counts(engine, flt, TODAY)
