@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, and_, case, exists, extract, func, literal_column, or_, select
 
+from remediation.domain.monitoring import NO_BUDGET, OVER_BUDGET_BANDS, VARIANCE_BANDS, band_of  # noqa: F401 (band_of: public here too)
 from remediation.domain.vocab import AUDIT_PROGRAMMES, INVOLVEMENTS, MINERALS, REVIEW_ANSWERS
 from remediation.storage import schema as t
 from remediation.storage.queries import PortfolioFilter
@@ -56,19 +57,6 @@ SEARCH_LIMIT = 100  # rows sent to the browser at most (one page, as the other t
 LEVEL_GROUPS = {1: "Level 1 plan", 2: "Level 2 plan"}
 ALL_GROUP = "All closed incidents"
 
-# Actual cost against the plan budget, in bands of v = (actual - planned) / planned, in percent, symmetric
-# around the budget: each band is (label, bound, strict) and holds the plans not in an earlier band with
-# v < bound (strict) or v <= bound; the last band holds the rest. Exactly 10% under is "1-10% under",
-# exactly 10% over "1-10% over"; "on budget" is within one percent either way.
-VARIANCE_BANDS: list[tuple[str, int | None, bool]] = [
-    ("More than 10% under", -10, True),
-    ("1-10% under", -1, True),
-    ("On budget (within 1%)", 1, False),
-    ("1-10% over", 10, False),
-    ("10-25% over", 25, False),
-    ("More than 25% over", None, False),
-]
-NO_BUDGET = "No budget recorded"
 
 
 def closed_scope(flt: PortfolioFilter):
@@ -352,22 +340,12 @@ def variance_band(planned, actual):
     return case(*whens, else_=VARIANCE_BANDS[-1][0])
 
 
-def band_of(planned, actual) -> str:
-    """The same band, computed in Python (tests compare the two)."""
-    if planned <= 0:
-        return NO_BUDGET
-    for label_, bound, strict in VARIANCE_BANDS[:-1]:
-        left, right = actual * 100, planned * (100 + bound)
-        if left < right if strict else left <= right:
-            return label_
-    return VARIANCE_BANDS[-1][0]
-
-
 def budget_bands(engine: Engine, flt: PortfolioFilter = PortfolioFilter()) -> pd.DataFrame:
     """Closed plans per level and variance band (actual cost against plan budget, in percent: a ratio,
-    so plans in every currency count together): ``level``, ``band``, ``plans``."""
-    source, planned, actual = _plan_money()
-    band = variance_band(planned, actual)
+    so plans in every currency count together): ``level``, ``band``, ``plans``. Each plan's band is kept on its row
+    (``records.plan_summary``, issue #15): counted from the plans' covering index, no arithmetic per plan."""
+    source, _, _ = _plan_money()
+    band = t.plans.c.variance_band
     with engine.connect() as conn:
         rows = conn.execute(select(t.plans.c.level, band.label("band"), func.count())
                             .select_from(source).where(closed_scope(flt))
@@ -383,11 +361,10 @@ def budget_totals(engine: Engine, flt: PortfolioFilter = PortfolioFilter()) -> p
     bands counts them: more than the "on budget" band's 1% over, so a table beside the chart agrees with it)."""
     source, planned, actual = _plan_money()
     p = t.plans.c
-    on_budget = next(bound for label_, bound, _ in VARIANCE_BANDS if label_.startswith("On budget"))
     with engine.connect() as conn:
         rows = conn.execute(
             select(p.currency, p.level, func.count(), func.sum(planned), func.sum(actual),
-                   func.count().filter(and_(planned > 0, actual * 100 > planned * (100 + on_budget))))
+                   func.count().filter(p.variance_band.in_(OVER_BUDGET_BANDS)))
             .select_from(source).where(closed_scope(flt)).group_by(p.currency, p.level)
             .order_by(p.currency, p.level)).all()
     df = pd.DataFrame(rows, columns=["currency", "level", "plans", "planned", "actual", "over_budget"])

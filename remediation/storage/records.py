@@ -47,6 +47,7 @@ from remediation.domain.models import (
     Substantiation,
     Verification,
 )
+from remediation.domain.monitoring import band_of
 from remediation.domain.record_rules import figures_flag
 from remediation.domain.vocab import FUNDING_SOURCES, REVIEW_QUESTIONS, VIOLATION_TYPES, in_vocab_order
 from remediation.domain.workflow import DEFAULT_REPORTING_CADENCE, WorkflowState, evaluate, state_changes_on
@@ -163,7 +164,7 @@ def plan_summary(p: Plan) -> dict:
     and written with it, in the write's transaction (every write rewrites the record's plans)."""
     row = {"budget": p.budget, "pledged": p.pledged, "received": sum((f.received for f in p.funding), Decimal(0)),
            "spent": p.spent, "planned_end": max((i.due_date for i in p.initiatives), default=None),
-           "reports": len(p.monitoring_reports)}
+           "reports": len(p.monitoring_reports), "variance_band": band_of(p.budget, p.spent)}
     for source in FUNDING_SOURCES:
         row[f"pledged_{source}"] = sum((f.pledged for f in p.funding if f.source == source), Decimal(0))
         row[f"received_{source}"] = sum((f.received for f in p.funding if f.source == source), Decimal(0))

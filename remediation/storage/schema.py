@@ -260,9 +260,11 @@ plans = Table(
     Column("spent", Money, nullable=False, server_default="0"),
     Column("planned_end", Date),  # the latest initiative due date
     Column("reports", Integer, nullable=False, server_default="0"),  # monitoring reports received
+    # monitoring.band_of(budget, spent): lessons learned's budget outcome, counted without numeric arithmetic (0015)
+    Column("variance_band", String(30), nullable=False, server_default=""),
     UniqueConstraint("incident_id", "level", name="uq_plans_incident_level"),
     # lessons learned's budget outcome (closed plans by level, currency, budget and spent) from the index alone (0015)
-    Index("ix_plans_money", "incident_id", "level", "currency", "budget", "spent"),
+    Index("ix_plans_money", "incident_id", "level", "currency", "budget", "spent", "variance_band"),
     CheckConstraint("level IN (1, 2)", name="level_1_or_2"),
     CheckConstraint("estimated_cost >= 0", name="cost_not_negative"),
 )

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select, update
 
 from remediation.domain.models import Lessons
+from remediation.domain.monitoring import band_of
 from remediation.domain.vocab import CLOSED_ACTION_STATUSES, MINERALS
 from remediation.services import incidents as services
 from remediation.services.base import Actor, Refused
@@ -49,6 +50,10 @@ def assert_summaries_exact(engine) -> None:
     for iid, (rec, _) in records.items():
         expected = lesson_summary(rec)
         assert {k: stored[iid][k] for k in SUMMARY} == {k: expected[k] for k in SUMMARY}, rec.incident.code
+    with engine.connect() as conn:  # each plan's variance band, kept with its summary (the budget outcome)
+        bands = {(r.incident_id, r.level): r.variance_band
+                 for r in conn.execute(select(t.plans.c.incident_id, t.plans.c.level, t.plans.c.variance_band))}
+    assert bands == {(iid, p.level): band_of(p.budget, p.spent) for iid, (rec, _) in records.items() for p in rec.plans}
 
 
 def _groups(rec, by: str | None) -> list:
@@ -137,6 +142,15 @@ def assert_figures_exact(engine, flt: PortfolioFilter = ALL, keep=lambda rec: Tr
         for limit in (1, 2, 5, None):
             got = company_work.lesson_actions(engine, flt, TODAY, only=only, limit=limit)
             assert list(zip(got["code"], got["title"])) == in_order[:limit], (only, limit)
+    plans = [p for rec in closed for p in rec.plans]
+    bands = lessons.budget_bands(engine, flt)
+    assert {(r.level, r.band): r.plans for r in bands.itertuples()} == dict(Counter((p.level, band_of(p.budget, p.spent))
+                                                                                    for p in plans))
+    totals = lessons.budget_totals(engine, flt)
+    assert {(r.currency, r.level): (r.plans, r.over_budget) for r in totals.itertuples()} == {
+        key: (sum(1 for p in plans if (p.currency, p.level) == key),
+              sum(band_of(p.budget, p.spent).endswith("over") for p in plans if (p.currency, p.level) == key))
+        for key in {(p.currency, p.level) for p in plans}}
     actions = [a for rec, _ in records.values() if keep(rec) and rec.lessons for a in rec.lessons.actions]
     open_ = [a for a in actions if a.status not in CLOSED_ACTION_STATUSES]
     got = company_work.lesson_action_counts(engine, flt, TODAY)

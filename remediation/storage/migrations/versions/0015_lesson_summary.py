@@ -2,7 +2,8 @@
 audit programme's substantiation to it, whether it has a Level 1 and a Level 2 plan, and the day of its lessons
 review and its four answers. Written with the record at every write (``records.lesson_summary``); here computed once from the tables
 already stored, in SQL that both SQLite and PostgreSQL run. Covering indexes let the page's figures read them and
-the closed plans' money without reading whole rows or joining.
+the closed plans' money without reading whole rows or joining; each plan's variance band (``monitoring.band_of``)
+is kept on its row with its summary, so the budget outcome is counted without numeric arithmetic per plan.
 
 Revision ID: 0015_lesson_summary
 Revises: 0014_plan_summary
@@ -16,6 +17,10 @@ branch_labels = None
 depends_on = None
 
 REVIEW_ITEMS = ('objectives_met', 'victims_satisfied', 'communities_benefited', 'budget_sufficient')
+# monitoring.VARIANCE_BANDS as it stands at this revision: (label, bound, strict); the last band holds the rest
+BANDS = [("More than 10% under", -10, True), ("1-10% under", -1, True), ("On budget (within 1%)", 1, False),
+         ("1-10% over", 10, False), ("10-25% over", 25, False)]
+OTHERWISE, NO_BUDGET = "More than 25% over", "No budget recorded"
 INCIDENTS_LESSONS = ['status', 'reviewed_on', 'closed_on', 'closure_days', 'has_level1_plan', 'has_level2_plan',
                      *(f'review_{item}' for item in REVIEW_ITEMS), 'involvement', 'mineral', 'id']
 
@@ -47,13 +52,21 @@ def upgrade() -> None:
            for name in ('reviewed_on', *(f'review_{item}' for item in REVIEW_ITEMS))},
     }
     op.execute("UPDATE incidents SET " + ", ".join(f"{name} = {value}" for name, value in values.items()))
+
+    with op.batch_alter_table('plans') as batch:
+        batch.add_column(sa.Column('variance_band', sa.String(30), server_default='', nullable=False))
+    whens = [f"WHEN budget <= 0 THEN '{NO_BUDGET}'"] + [
+        f"WHEN spent * 100 {'<' if strict else '<='} budget * {100 + bound} THEN '{label}'" for label, bound, strict in BANDS]
+    op.execute(f"UPDATE plans SET variance_band = CASE {' '.join(whens)} ELSE '{OTHERWISE}' END")
     op.create_index('ix_incidents_lessons', 'incidents', INCIDENTS_LESSONS)
     op.create_index('ix_incidents_reviewed', 'incidents', ['status', 'reviewed_on', 'code'])
-    op.create_index('ix_plans_money', 'plans', ['incident_id', 'level', 'currency', 'budget', 'spent'])
+    op.create_index('ix_plans_money', 'plans', ['incident_id', 'level', 'currency', 'budget', 'spent', 'variance_band'])
 
 
 def downgrade() -> None:
     op.drop_index('ix_plans_money', table_name='plans')
+    with op.batch_alter_table('plans') as batch:
+        batch.drop_column('variance_band')
     op.drop_index('ix_incidents_reviewed', table_name='incidents')
     op.drop_index('ix_incidents_lessons', table_name='incidents')
     with op.batch_alter_table('incidents') as batch:
