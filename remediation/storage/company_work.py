@@ -4,12 +4,11 @@ board pack; every query takes the sidebar's :class:`~remediation.storage.queries
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Engine, Text, and_, case, cast, func, or_, select
+from sqlalchemy import Engine, and_, case, func, or_, select
 
 from remediation.domain.vocab import CLOSED_ACTION_STATUSES, REMEDY_TYPES
 from remediation.storage import schema as t
@@ -41,15 +40,15 @@ def remedy_by_involvement(engine: Engine, flt: PortfolioFilter | None = None, cl
     flt = flt or PortfolioFilter()
     p, c = t.plans.c, t.incidents.c
     where = closed_scope(flt) if closed else flt.where(with_status=False)
-    # Counted in SQL per distinct stored list (its JSON text) and involvement: a few dozen rows to decode, not
-    # every plan's list (issue #15); each list is then counted as before, once per type it holds.
-    remedies_text = cast(p.remedy_types, Text)
+    # Counted in SQL per distinct list (kept as text beside it, ``records.remedies_text``, in the plans' covering
+    # index) and involvement: a few dozen rows to split, not every plan's JSON (issue #15); each list is then
+    # counted as before, once per type it holds.
     with engine.connect() as conn:
-        rows = conn.execute(select(remedies_text, c.involvement, func.count()).select_from(
-            t.plans.join(t.incidents, p.incident_id == c.id)).where(where).group_by(remedies_text, c.involvement)).all()
+        rows = conn.execute(select(p.remedies, c.involvement, func.count()).select_from(
+            t.plans.join(t.incidents, p.incident_id == c.id)).where(where).group_by(p.remedies, c.involvement)).all()
     counts: dict[tuple[str, str], int] = {}
     for text, involvement, n in rows:
-        for remedy in ((json.loads(text) if text is not None else None) or [NO_REMEDY]):
+        for remedy in (text.split(",") if text else [NO_REMEDY]):
             key = (remedy, involvement or NOT_DETERMINED)
             counts[key] = counts.get(key, 0) + n
     order_r = {k: i for i, k in enumerate([*REMEDY_TYPES, NO_REMEDY])}

@@ -262,9 +262,11 @@ plans = Table(
     Column("reports", Integer, nullable=False, server_default="0"),  # monitoring reports received
     # monitoring.band_of(budget, spent): lessons learned's budget outcome, counted without numeric arithmetic (0015)
     Column("variance_band", String(30), nullable=False, server_default=""),
+    # remedy_types as text, ","-joined ("" for none): the remedy chart's groups from an index, no JSON per plan (0015)
+    Column("remedies", String(200), nullable=False, server_default=""),
     UniqueConstraint("incident_id", "level", name="uq_plans_incident_level"),
     # lessons learned's budget outcome (closed plans by level, currency, budget and spent) from the index alone (0015)
-    Index("ix_plans_money", "incident_id", "level", "currency", "budget", "spent", "variance_band"),
+    Index("ix_plans_money", "incident_id", "level", "currency", "budget", "spent", "variance_band", "remedies"),
     CheckConstraint("level IN (1, 2)", name="level_1_or_2"),
     CheckConstraint("estimated_cost >= 0", name="cost_not_negative"),
 )
