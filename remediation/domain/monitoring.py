@@ -144,3 +144,32 @@ def monitoring_window(plan: Plan, today: date) -> Window:
     else:
         label = f"Month {months}: past the 12-month window with no final report"
     return Window(months, received, due, flagged, label)
+
+
+# Actual cost against the plan budget, in bands of v = (actual - planned) / planned, in percent, symmetric
+# around the budget: each band is (label, bound, strict) and holds the plans not in an earlier band with
+# v < bound (strict) or v <= bound; the last band holds the rest. Exactly 10% under is "1-10% under",
+# exactly 10% over "1-10% over"; "on budget" is within one percent either way.
+VARIANCE_BANDS: list[tuple[str, int | None, bool]] = [
+    ("More than 10% under", -10, True),
+    ("1-10% under", -1, True),
+    ("On budget (within 1%)", 1, False),
+    ("1-10% over", 10, False),
+    ("10-25% over", 25, False),
+    ("More than 25% over", None, False),
+]
+NO_BUDGET = "No budget recorded"
+OVER_BUDGET_BANDS = tuple(label for label, _, _ in VARIANCE_BANDS[3:])  # more than the "on budget" band's 1% over
+
+
+def band_of(planned, actual) -> str:
+    """The band of :data:`VARIANCE_BANDS` of a plan with budget ``planned`` and spending ``actual``: kept on the plan's
+    row with its summary (``records.plan_summary``); ``storage.lessons.variance_band`` is the same in SQL (the tests
+    compare the two)."""
+    if planned <= 0:
+        return NO_BUDGET
+    for label_, bound, strict in VARIANCE_BANDS[:-1]:
+        left, right = actual * 100, planned * (100 + bound)
+        if left < right if strict else left <= right:
+            return label_
+    return VARIANCE_BANDS[-1][0]

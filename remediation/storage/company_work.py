@@ -4,12 +4,11 @@ board pack; every query takes the sidebar's :class:`~remediation.storage.queries
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Engine, Text, and_, case, cast, func, or_, select
+from sqlalchemy import Engine, and_, case, func, or_, select
 
 from remediation.domain.vocab import CLOSED_ACTION_STATUSES, REMEDY_TYPES
 from remediation.storage import schema as t
@@ -41,15 +40,15 @@ def remedy_by_involvement(engine: Engine, flt: PortfolioFilter | None = None, cl
     flt = flt or PortfolioFilter()
     p, c = t.plans.c, t.incidents.c
     where = closed_scope(flt) if closed else flt.where(with_status=False)
-    # Counted in SQL per distinct stored list (its JSON text) and involvement: a few dozen rows to decode, not
-    # every plan's list (issue #15); each list is then counted as before, once per type it holds.
-    remedies_text = cast(p.remedy_types, Text)
+    # Counted in SQL per distinct list (kept as text beside it, ``records.remedies_text``, in the plans' covering
+    # index) and involvement: a few dozen rows to split, not every plan's JSON (issue #15); each list is then
+    # counted as before, once per type it holds.
     with engine.connect() as conn:
-        rows = conn.execute(select(remedies_text, c.involvement, func.count()).select_from(
-            t.plans.join(t.incidents, p.incident_id == c.id)).where(where).group_by(remedies_text, c.involvement)).all()
+        rows = conn.execute(select(p.remedies, c.involvement, func.count()).select_from(
+            t.plans.join(t.incidents, p.incident_id == c.id)).where(where).group_by(p.remedies, c.involvement)).all()
     counts: dict[tuple[str, str], int] = {}
     for text, involvement, n in rows:
-        for remedy in ((json.loads(text) if text is not None else None) or [NO_REMEDY]):
+        for remedy in (text.split(",") if text else [NO_REMEDY]):
             key = (remedy, involvement or NOT_DETERMINED)
             counts[key] = counts.get(key, 0) + n
     order_r = {k: i for i, k in enumerate([*REMEDY_TYPES, NO_REMEDY])}
@@ -67,6 +66,12 @@ def _action_open():
 def _action_led():
     a = t.lesson_actions.c
     return or_(a.policy_version.is_not(None), a.due_diligence_change != "")
+
+
+def _unfiltered(flt: PortfolioFilter) -> bool:
+    """No filter but the open/closed choice, which the actions ignore: every action counts, and each has its
+    incident (a foreign key that cascades), so counting them needs no join with the incidents (issue #15)."""
+    return replace(flt, status="all", stage=None) == PortfolioFilter()
 
 
 @dataclass(frozen=True)
@@ -89,12 +94,15 @@ def lesson_action_counts(engine: Engine, flt: PortfolioFilter | None = None, tod
     flt = flt or PortfolioFilter()
     today = today or date.today()
     a, c = t.lesson_actions.c, t.incidents.c
-    with engine.connect() as conn:
-        raised, open_n, overdue, led = conn.execute(
-            select(func.count(), func.count().filter(_action_open()),
+    query = select(func.count(), func.count().filter(_action_open()),
                    func.count().filter(and_(_action_open(), a.due_on < today)), func.count().filter(_action_led()))
-            .select_from(t.lesson_actions.join(t.incidents, a.incident_id == c.id))
-            .where(flt.where(with_status=False))).one()
+    if not _unfiltered(flt):
+        query = query.select_from(t.lesson_actions.join(t.incidents, a.incident_id == c.id)) \
+            .where(flt.where(with_status=False))
+    else:
+        query = query.select_from(t.lesson_actions)
+    with engine.connect() as conn:
+        raised, open_n, overdue, led = conn.execute(query).one()
     return ActionCounts(int(raised), int(open_n), int(overdue), int(led))
 
 
@@ -117,6 +125,14 @@ def lesson_actions(engine: Engine, flt: PortfolioFilter | None = None, today: da
         raise ValueError(f"only: 'open', 'led' or None, not {only!r}")
     overdue_first = case((and_(_action_open(), a.due_on < today), 0), else_=1)
     with engine.connect() as conn:
+        if limit and _unfiltered(flt):
+            # Every action counts: the ``limit``-th one's place (overdue first, due date) is found from the actions
+            # alone, and only those up to it are joined with their incidents and sorted (issue #15). Ties on that
+            # place are all kept, so the first ``limit`` after the full sort are the same.
+            cut = conn.execute(select(overdue_first, a.due_on).where(*where[1:]).order_by(overdue_first, a.due_on)
+                               .offset(limit - 1).limit(1)).first()
+            if cut is not None:
+                where.append(or_(overdue_first < cut[0], and_(overdue_first == cut[0], a.due_on <= cut[1])))
         rows = conn.execute(select(c.code, c.title.label("incident"), a.title, a.owner, a.due_on, a.status,
                                    a.closed_on, a.policy_version, a.due_diligence_change)
                             .select_from(t.lesson_actions.join(t.incidents, a.incident_id == c.id))

@@ -7,7 +7,9 @@ recommend (lines 1443-1452) — and to feed those lessons back into due diligenc
 Read across incidents, the answers show where remediation works and where it does not.
 
 Every aggregate is computed in SQL (GROUP BY and filtered counts); pandas only reshapes the few
-aggregated rows. The scope is the incidents *closed after remediation* that match the sidebar filters
+aggregated rows. What the figures need of each incident (closing date, days from substantiation to closing, levels
+of plan, day of review) is kept on its row, written with the record (``records.lesson_summary``, issue #15), so
+most figures read one covering index of ``incidents`` and join nothing. The scope is the incidents *closed after remediation* that match the sidebar filters
 (``flt.where(with_status=False)``): lessons concern closed incidents whatever the open/closed filter
 says. Money is never summed across currencies.
 """
@@ -18,8 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, Integer, and_, case, cast, exists, extract, func, or_, select
+from sqlalchemy import Engine, and_, case, exists, extract, func, literal_column, or_, select
 
+from remediation.domain.monitoring import NO_BUDGET, OVER_BUDGET_BANDS, VARIANCE_BANDS, band_of  # noqa: F401 (band_of: public here too)
 from remediation.domain.vocab import AUDIT_PROGRAMMES, INVOLVEMENTS, MINERALS, REVIEW_ANSWERS
 from remediation.storage import schema as t
 from remediation.storage.queries import PortfolioFilter
@@ -54,19 +57,6 @@ SEARCH_LIMIT = 100  # rows sent to the browser at most (one page, as the other t
 LEVEL_GROUPS = {1: "Level 1 plan", 2: "Level 2 plan"}
 ALL_GROUP = "All closed incidents"
 
-# Actual cost against the plan budget, in bands of v = (actual - planned) / planned, in percent, symmetric
-# around the budget: each band is (label, bound, strict) and holds the plans not in an earlier band with
-# v < bound (strict) or v <= bound; the last band holds the rest. Exactly 10% under is "1-10% under",
-# exactly 10% over "1-10% over"; "on budget" is within one percent either way.
-VARIANCE_BANDS: list[tuple[str, int | None, bool]] = [
-    ("More than 10% under", -10, True),
-    ("1-10% under", -1, True),
-    ("On budget (within 1%)", 1, False),
-    ("1-10% over", 10, False),
-    ("10-25% over", 25, False),
-    ("More than 25% over", None, False),
-]
-NO_BUDGET = "No budget recorded"
 
 
 def closed_scope(flt: PortfolioFilter):
@@ -77,6 +67,12 @@ def closed_scope(flt: PortfolioFilter):
 def _reviewed():
     """Incidents with their Step 6 review."""
     return t.incidents.join(t.lessons, t.lessons.c.incident_id == t.incidents.c.id)
+
+
+def reviewed_scope(flt: PortfolioFilter):
+    """The incidents of :func:`closed_scope` with their lessons recorded (``reviewed_on`` is kept on the incident's
+    row: no join)."""
+    return and_(closed_scope(flt), t.incidents.c.reviewed_on.is_not(None))
 
 
 # --- Coverage ---------------------------------------------------------------------------------------
@@ -94,35 +90,39 @@ class Coverage:
 def coverage(engine: Engine, flt: PortfolioFilter = PortfolioFilter()) -> Coverage:
     """How many incidents closed after remediation match, and how many of them have their lessons."""
     c = t.incidents.c
-    has_lessons = exists().where(t.lessons.c.incident_id == c.id)
     with engine.connect() as conn:
-        closed, reviewed = conn.execute(
-            select(func.count(), func.count().filter(has_lessons)).where(closed_scope(flt))).one()
+        closed, reviewed = conn.execute(select(func.count(), func.count(c.reviewed_on)).where(closed_scope(flt))).one()
     return Coverage(closed, reviewed)
 
 
 # --- The four review items ----------------------------------------------------------------------------
 
-def _group(by: str | None):
-    """(group expression, extra join) for a breakdown."""
+def _group(by: str | None) -> list:
+    """The expressions a breakdown groups on (kept on the incident's row): by level, whether the incident has a
+    Level 1 and a Level 2 plan (:func:`_regroup` counts it in each level it has)."""
     c = t.incidents.c
     if by is None:
-        return None, None
+        return []
     if by in ("mineral", "country", "audit_programme", "involvement"):
-        return c[by], None
+        # Grouped on the value with '' appended (the same value; None stays None), which no index holds: else SQLite
+        # walks the whole table in the order of that column's own index rather than sort the few thousand reviewed
+        # rows the closed incidents' covering index gives (ten times slower at 100,000 incidents).
+        return [c[by].concat(literal_column("''"))]
     if by == "level":
-        return t.plans.c.level, "plans"
+        return [c[f"has_level{level}_plan"] for level in LEVEL_GROUPS]
     if by == "closure_year":
-        return extract("year", t.closures.c.closed_on), "closures"
+        return [extract("year", c.closed_on)]
     raise ValueError(f"unknown breakdown {by!r}; one of {', '.join(BREAKDOWNS)}")
 
 
-def _join(base, extra: str | None):
-    if extra == "plans":
-        return base.join(t.plans, t.plans.c.incident_id == t.incidents.c.id)
-    if extra == "closures":
-        return base.join(t.closures, t.closures.c.incident_id == t.incidents.c.id)
-    return base
+def _regroup(by: str | None, key: tuple) -> list:
+    """The groups of a row grouped on :func:`_group`'s expressions: by level, each level of plan the incident has
+    (none: counted in no level, as an incident without a plan never was)."""
+    if by is None:
+        return [None]
+    if by == "level":
+        return [level for level, had in zip(LEVEL_GROUPS, key) if had]
+    return [key[0]]
 
 
 def group_label(by: str | None, value) -> str:
@@ -162,27 +162,33 @@ def review_outcomes(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), by
     ``answer`` (yes/partly/no/unknown), ``count`` (incidents giving that answer), ``total`` (reviewed
     incidents in the group: the denominator, always shown with the share) and ``share`` (0-1).
     Groups come in their natural order (vocabulary order, years ascending, countries A-Z)."""
-    le = t.lessons.c
-    group, extra = _group(by)
-    counts = [func.count().filter(le[item] == answer).label(f"{item}.{answer}")
+    c = t.incidents.c
+    group = _group(by)
+    # The answers are kept on the incident's row (``review_<item>``): the closed incidents' index alone, no join.
+    counts = [func.count().filter(c[f"review_{item}"] == answer).label(f"{item}.{answer}")
               for item in REVIEW_ITEMS for answer in ANSWERS]
-    query = select(*(() if group is None else (group.label("grp"),)), func.count().label("total"), *counts) \
-        .select_from(_join(_reviewed(), extra)).where(closed_scope(flt))
-    if group is not None:
-        query = query.group_by(group)
+    query = select(*group, func.count().label("total"), *counts).where(reviewed_scope(flt))
+    if group:
+        query = query.group_by(*group)
     with engine.connect() as conn:
-        rows = [dict(r) for r in conn.execute(query).mappings()]
-    if group is None:
-        rows = [{**r, "grp": None} for r in rows if r["total"]]
-    by_value = {r["grp"]: r for r in rows}
+        rows = conn.execute(query).all()
+    names = ["total", *(f"{item}.{answer}" for item in REVIEW_ITEMS for answer in ANSWERS)]
+    by_value: dict = {}
+    for row in rows:
+        if not row[len(group)]:  # no review at all: no group
+            continue
+        for value in _regroup(by, tuple(row[:len(group)])):
+            mine = by_value.setdefault(value, dict.fromkeys(names, 0))
+            for name, n in zip(names, row[len(group):]):
+                mine[name] += int(n)
     out = []
     for value in _group_order(by, list(by_value)):
         r = by_value[value]
         for item in REVIEW_ITEMS:
             for answer in ANSWERS:
-                n = int(r[f"{item}.{answer}"])
+                n = r[f"{item}.{answer}"]
                 out.append({"group": group_label(by, value), "item": item, "answer": answer, "count": n,
-                            "total": int(r["total"]), "share": n / r["total"]})
+                            "total": r["total"], "share": n / r["total"]})
     return pd.DataFrame(out, columns=["group", "item", "answer", "count", "total", "share"])
 
 
@@ -194,19 +200,20 @@ def tag_counts(engine: Engine, flt: PortfolioFilter = PortfolioFilter()) -> pd.D
     n = func.count().label("incidents")
     with engine.connect() as conn:
         rows = conn.execute(
-            select(tg.tag, n).select_from(_reviewed().join(t.lesson_tags, tg.incident_id == t.incidents.c.id))
-            .where(closed_scope(flt)).group_by(tg.tag).order_by(n.desc(), tg.tag)).all()
+            select(tg.tag, n).select_from(t.incidents.join(t.lesson_tags, tg.incident_id == t.incidents.c.id))
+            .where(reviewed_scope(flt)).group_by(tg.tag).order_by(n.desc(), tg.tag)).all()
     return pd.DataFrame(rows, columns=["tag", "incidents"])
 
 
-def _period(period: str):
-    """(expressions grouped on, extra join) for a trend period."""
+def _period(period: str) -> list:
+    """The expressions a trend period groups on (the dates are kept on the incident's row)."""
+    c = t.incidents.c
     if period == "closure_year":
-        return [extract("year", t.closures.c.closed_on)], "closures"
+        return [extract("year", c.closed_on)]
     if period == "review_quarter":
-        month = extract("month", t.lessons.c.reviewed_on)
+        month = extract("month", c.reviewed_on)
         quarter = case((month <= 3, 1), (month <= 6, 2), (month <= 9, 3), else_=4)
-        return [extract("year", t.lessons.c.reviewed_on), quarter], None
+        return [extract("year", c.reviewed_on), quarter]
     raise ValueError(f"unknown period {period!r}; one of {', '.join(PERIODS)}")
 
 
@@ -223,16 +230,14 @@ def tag_trend(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), period: 
     ``reviews`` (all reviews in the period: the denominator). Periods with reviews but no tag appear
     with ``tag`` None and ``count`` 0, so the axis has no holes."""
     tg = t.lesson_tags.c
-    parts, extra = _period(period)
+    parts = _period(period)
     labels = [p.label(f"p{i}") for i, p in enumerate(parts)]
-    base = _join(_reviewed(), extra)
     with engine.connect() as conn:
         per_tag = conn.execute(
             select(*labels, tg.tag, func.count())
-            .select_from(base.join(t.lesson_tags, tg.incident_id == t.incidents.c.id))
-            .where(closed_scope(flt)).group_by(*parts, tg.tag)).all()
-        totals = conn.execute(select(*labels, func.count()).select_from(base).where(closed_scope(flt))
-                              .group_by(*parts)).all()
+            .select_from(t.incidents.join(t.lesson_tags, tg.incident_id == t.incidents.c.id))
+            .where(reviewed_scope(flt)).group_by(*parts, tg.tag)).all()
+        totals = conn.execute(select(*labels, func.count()).where(reviewed_scope(flt)).group_by(*parts)).all()
     reviews = {tuple(r[:-1]): int(r[-1]) for r in totals}
     rows = [(tuple(r[:-2]), r[-2], int(r[-1])) for r in per_tag]
     tagged = {p for p, _, _ in rows}
@@ -265,21 +270,22 @@ def search(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), text: str =
     """The reviews matching ``text`` and ``tags`` (see :func:`search_clause`), newest review first, at most
     ``limit`` of them, and the exact number matching. Each row links to its incident (``link``)."""
     c, le = t.incidents.c, t.lessons.c
-    where = closed_scope(flt)
+    where = reviewed_scope(flt)
+    source = t.incidents  # no search: the incidents' rows (and their newest-review index) alone
     if (matched := search_clause(text, tags)) is not None:
-        where = and_(where, matched)
+        where, source = and_(where, matched), _reviewed()
     columns = ["incident_id", "code", "title", "mineral", "country", "audit_programme", "closed_on", "reviewed_on",
                *REVIEW_ITEMS, *TEXT_FIELDS, "closure_flag"]
     with engine.connect() as conn:
-        total = conn.execute(select(func.count()).select_from(_reviewed()).where(where)).scalar_one()
+        total = conn.execute(select(func.count()).select_from(source).where(where)).scalar_one()
         # The newest ``limit`` first, by id alone, then their rows: sorting every review with its text fields
         # carried along cost ten times more at 100,000 incidents (issue #15).
-        newest = conn.execute(select(c.id).select_from(_reviewed()).where(where)
-                              .order_by(le.reviewed_on.desc(), c.code.desc()).limit(limit)).scalars().all()
+        newest = conn.execute(select(c.id).select_from(source).where(where)
+                              .order_by(c.reviewed_on.desc(), c.code.desc()).limit(limit)).scalars().all()
         rows = conn.execute(
-            select(c.id, c.code, c.title, c.mineral, c.country, c.audit_programme, t.closures.c.closed_on,
+            select(c.id, c.code, c.title, c.mineral, c.country, c.audit_programme, c.closed_on,
                    le.reviewed_on, *(le[i] for i in REVIEW_ITEMS), *(le[f] for f in TEXT_FIELDS), c.closure_flag)
-            .select_from(_reviewed().outerjoin(t.closures, t.closures.c.incident_id == c.id))
+            .select_from(_reviewed())
             .where(c.id.in_(newest)).order_by(le.reviewed_on.desc(), c.code.desc())).all() if newest else []
         ids = [r[0] for r in rows]
         tag_rows = conn.execute(select(t.lesson_tags.c.incident_id, t.lesson_tags.c.tag)
@@ -334,22 +340,12 @@ def variance_band(planned, actual):
     return case(*whens, else_=VARIANCE_BANDS[-1][0])
 
 
-def band_of(planned, actual) -> str:
-    """The same band, computed in Python (tests compare the two)."""
-    if planned <= 0:
-        return NO_BUDGET
-    for label_, bound, strict in VARIANCE_BANDS[:-1]:
-        left, right = actual * 100, planned * (100 + bound)
-        if left < right if strict else left <= right:
-            return label_
-    return VARIANCE_BANDS[-1][0]
-
-
 def budget_bands(engine: Engine, flt: PortfolioFilter = PortfolioFilter()) -> pd.DataFrame:
     """Closed plans per level and variance band (actual cost against plan budget, in percent: a ratio,
-    so plans in every currency count together): ``level``, ``band``, ``plans``."""
-    source, planned, actual = _plan_money()
-    band = variance_band(planned, actual)
+    so plans in every currency count together): ``level``, ``band``, ``plans``. Each plan's band is kept on its row
+    (``records.plan_summary``, issue #15): counted from the plans' covering index, no arithmetic per plan."""
+    source, _, _ = _plan_money()
+    band = t.plans.c.variance_band
     with engine.connect() as conn:
         rows = conn.execute(select(t.plans.c.level, band.label("band"), func.count())
                             .select_from(source).where(closed_scope(flt))
@@ -365,11 +361,10 @@ def budget_totals(engine: Engine, flt: PortfolioFilter = PortfolioFilter()) -> p
     bands counts them: more than the "on budget" band's 1% over, so a table beside the chart agrees with it)."""
     source, planned, actual = _plan_money()
     p = t.plans.c
-    on_budget = next(bound for label_, bound, _ in VARIANCE_BANDS if label_.startswith("On budget"))
     with engine.connect() as conn:
         rows = conn.execute(
             select(p.currency, p.level, func.count(), func.sum(planned), func.sum(actual),
-                   func.count().filter(and_(planned > 0, actual * 100 > planned * (100 + on_budget))))
+                   func.count().filter(p.variance_band.in_(OVER_BUDGET_BANDS)))
             .select_from(source).where(closed_scope(flt)).group_by(p.currency, p.level)
             .order_by(p.currency, p.level)).all()
     df = pd.DataFrame(rows, columns=["currency", "level", "plans", "planned", "actual", "over_budget"])
@@ -382,29 +377,18 @@ def budget_totals(engine: Engine, flt: PortfolioFilter = PortfolioFilter()) -> p
 
 # --- Time from substantiation to closure ----------------------------------------------------------------
 
-def _days_between(engine: Engine, later, earlier):
-    """Whole days from ``earlier`` to ``later`` (two DATE columns) in the engine's SQL."""
-    if engine.dialect.name == "sqlite":
-        return cast(func.julianday(later) - func.julianday(earlier), Integer)
-    return later - earlier  # PostgreSQL: date - date is an integer number of days
-
-
 def days_to_closure(engine: Engine, flt: PortfolioFilter = PortfolioFilter()) -> pd.DataFrame:
     """Days from the audit programme's substantiation to the downstream company's closing, counted in SQL
     per number of days: ``group`` (all closed incidents, then per level of plan), ``days``, ``incidents``."""
     c = t.incidents.c
-    decided, closed = t.verifications.c.substantiation_decided_on, t.closures.c.closed_on
-    days = _days_between(engine, closed, decided)
-    base = t.incidents.join(t.verifications, t.verifications.c.incident_id == c.id) \
-        .join(t.closures, t.closures.c.incident_id == c.id)
-    where = and_(closed_scope(flt), decided.is_not(None), closed.is_not(None))
-    # One pass over the closed incidents (issue #15): counted per number of days and the levels of plan the
-    # incident has; the overall histogram adds every combination, each level's the combinations holding it.
-    has = {level: exists().where(t.plans.c.incident_id == c.id, t.plans.c.level == level) for level in LEVEL_GROUPS}
-    flags = [case((has[level], 1), else_=0).label(f"l{level}") for level in LEVEL_GROUPS]
+    # One pass over the closed incidents' index (issue #15): counted per number of days and the levels of plan the
+    # incident has (both kept on its row); the overall histogram adds every combination, each level's the
+    # combinations holding it.
+    flags = [c[f"has_level{level}_plan"] for level in LEVEL_GROUPS]
     with engine.connect() as conn:
-        counted = conn.execute(select(days.label("days"), *flags, func.count()).select_from(base).where(where)
-                               .group_by(days, *flags)).all()
+        counted = conn.execute(select(c.closure_days, *flags, func.count())
+                               .where(closed_scope(flt), c.closure_days.is_not(None))
+                               .group_by(c.closure_days, *flags)).all()
     overall: dict[int, int] = {}
     per_level: dict[tuple[int, int], int] = {}
     for d, *levels_had, n in counted:

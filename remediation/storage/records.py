@@ -47,8 +47,9 @@ from remediation.domain.models import (
     Substantiation,
     Verification,
 )
+from remediation.domain.monitoring import band_of
 from remediation.domain.record_rules import figures_flag
-from remediation.domain.vocab import FUNDING_SOURCES, VIOLATION_TYPES, in_vocab_order
+from remediation.domain.vocab import FUNDING_SOURCES, REVIEW_QUESTIONS, VIOLATION_TYPES, in_vocab_order
 from remediation.domain.workflow import DEFAULT_REPORTING_CADENCE, WorkflowState, evaluate, state_changes_on
 from remediation.storage import schema as t
 
@@ -86,9 +87,26 @@ def dated_columns(record: IncidentRecord, state: WorkflowState, as_of: date, cad
     return {"state_as_of": as_of, "state_until": state_changes_on(record, state, as_of, cadence)}
 
 
+def lesson_summary(record: IncidentRecord) -> dict:
+    """What lessons learned reads of an incident (issue #15), kept on its row and written with the record in the
+    write's transaction: the closing date, the whole days from the audit programme's substantiation to it (None
+    unless both are recorded), the levels of plan it has, and the day of its lessons review and its four answers
+    (None: no review)."""
+    closed = record.closure.closed_on
+    finding = record.verification.substantiation
+    decided = finding.decided_on if finding is not None else None
+    levels = {p.level for p in record.plans}
+    return {"closed_on": closed,
+            "closure_days": (closed - decided).days if closed is not None and decided is not None else None,
+            "has_level1_plan": 1 in levels, "has_level2_plan": 2 in levels,
+            "reviewed_on": record.lessons.reviewed_on if record.lessons is not None else None,
+            **{f"review_{item}": getattr(record.lessons, item) if record.lessons is not None else None
+               for item in REVIEW_QUESTIONS}}
+
+
 def incident_row(record: IncidentRecord, state: WorkflowState, as_of: date, cadence: str) -> dict:
     row = record.incident.model_dump(include=set(INCIDENT_FIELDS))
-    row.update(derived_columns(record, state), **dated_columns(record, state, as_of, cadence))
+    row.update(derived_columns(record, state), **dated_columns(record, state, as_of, cadence), **lesson_summary(record))
     return row
 
 
@@ -141,12 +159,19 @@ def _plan_row(p: Plan) -> dict:
     return row
 
 
+def remedies_text(remedy_types: Sequence[str] | None) -> str:
+    """A plan's remedy types as kept beside their list (``plans.remedies``): ","-joined in the list's order, "" for
+    none. Whatever writes ``remedy_types`` writes this with it."""
+    return ",".join(remedy_types or [])
+
+
 def plan_summary(p: Plan) -> dict:
     """The plan's summary columns (issue #15): what the plans and lessons pages aggregate, kept on the plan's row
     and written with it, in the write's transaction (every write rewrites the record's plans)."""
     row = {"budget": p.budget, "pledged": p.pledged, "received": sum((f.received for f in p.funding), Decimal(0)),
            "spent": p.spent, "planned_end": max((i.due_date for i in p.initiatives), default=None),
-           "reports": len(p.monitoring_reports)}
+           "reports": len(p.monitoring_reports), "variance_band": band_of(p.budget, p.spent),
+           "remedies": remedies_text(p.remedy_types)}
     for source in FUNDING_SOURCES:
         row[f"pledged_{source}"] = sum((f.pledged for f in p.funding if f.source == source), Decimal(0))
         row[f"received_{source}"] = sum((f.received for f in p.funding if f.source == source), Decimal(0))

@@ -116,6 +116,19 @@ incidents = Table(
     Column("warnings", Integer, nullable=False, server_default="0"),
     # Level 2 closure answers the figures contradict: "Within budget: declared yes; the figures: …" (issue #12)
     Column("closure_flag", Text, nullable=False, server_default=""),
+    # What lessons learned reads of each incident (issue #15; records.lesson_summary, written with the record):
+    # the closing date, the days from substantiation to closing, the levels of plan it has, the day of its lessons
+    # review (None: none recorded) and the review's four answers, so its figures read one narrow index instead of
+    # joining four tables.
+    Column("closed_on", Date),
+    Column("closure_days", Integer),
+    Column("has_level1_plan", Boolean, nullable=False, server_default="0"),
+    Column("has_level2_plan", Boolean, nullable=False, server_default="0"),
+    Column("reviewed_on", Date),
+    Column("review_objectives_met", String(10)),
+    Column("review_victims_satisfied", String(10)),
+    Column("review_communities_benefited", String(10)),
+    Column("review_budget_sufficient", String(10)),
     Column("scenario", String(30)),
     Column("level1", String(20), index=True),
     Column("level2", String(20)),
@@ -129,6 +142,11 @@ incidents = Table(
     # the portfolio's counts and its table's default order, read from the index alone (migration 0012)
     Index("ix_incidents_stage", "status", "step", "owed_by", "step_entered_on", "level1"),
     Index("ix_incidents_received", "status", "date_received", "code"),
+    # lessons learned's figures from the index alone (migration 0015), and its newest reviews first
+    Index("ix_incidents_lessons", "status", "reviewed_on", "closed_on", "closure_days", "has_level1_plan",
+          "has_level2_plan", "review_objectives_met", "review_victims_satisfied", "review_communities_benefited",
+          "review_budget_sufficient", "involvement", "mineral", "id"),
+    Index("ix_incidents_reviewed", "status", "reviewed_on", "code"),
 )
 
 incident_violations = Table(
@@ -242,7 +260,13 @@ plans = Table(
     Column("spent", Money, nullable=False, server_default="0"),
     Column("planned_end", Date),  # the latest initiative due date
     Column("reports", Integer, nullable=False, server_default="0"),  # monitoring reports received
+    # monitoring.band_of(budget, spent): lessons learned's budget outcome, counted without numeric arithmetic (0015)
+    Column("variance_band", String(30), nullable=False, server_default=""),
+    # remedy_types as text, ","-joined ("" for none): the remedy chart's groups from an index, no JSON per plan (0015)
+    Column("remedies", String(200), nullable=False, server_default=""),
     UniqueConstraint("incident_id", "level", name="uq_plans_incident_level"),
+    # lessons learned's budget outcome (closed plans by level, currency, budget and spent) from the index alone (0015)
+    Index("ix_plans_money", "incident_id", "level", "currency", "budget", "spent", "variance_band", "remedies"),
     CheckConstraint("level IN (1, 2)", name="level_1_or_2"),
     CheckConstraint("estimated_cost >= 0", name="cost_not_negative"),
 )

@@ -26,6 +26,7 @@ from remediation.storage import company_work, followups, lessons, queries, suppl
 from remediation.storage import schema as t
 from remediation.storage import versions as v
 from remediation.storage.queries import PortfolioFilter
+from remediation.storage.records import remedies_text
 
 TODAY = date(2026, 11, 1)
 ADMIN = Actor("ada@brand.example", "downstream_company", access="admin")
@@ -294,7 +295,9 @@ def remedy(engine, n: int) -> None:
         if found is None:
             return
         plan_id, incident_id, code = found
-        conn.execute(update(t.plans).where(t.plans.c.id == plan_id).values(remedy_types=choices[n % len(choices)]))
+        chosen = choices[n % len(choices)]  # the list is kept as text beside it too (records.remedies_text)
+        conn.execute(update(t.plans).where(t.plans.c.id == plan_id).values(remedy_types=chosen,
+                                                                          remedies=remedies_text(chosen)))
         conn.execute(insert(t.audit_log).values(actor="x", action="remedy types", changes=[],
                                                 incident_id=incident_id, incident_code=code))
 
