@@ -43,10 +43,18 @@ def remedy_by_involvement(engine: Engine, flt: PortfolioFilter | None = None, cl
     where = closed_scope(flt) if closed else flt.where(with_status=False)
     # Counted in SQL per distinct stored list (its JSON text) and involvement: a few dozen rows to decode, not
     # every plan's list (issue #15); each list is then counted as before, once per type it holds.
+    # Without a filter on the incidents, the plans alone: their incident's status and involvement are on their rows
+    # (kept by the database's triggers, migration 0016), so no plan is joined to its incident.
     remedies_text = cast(p.remedy_types, Text)
+    if flt.whole:
+        query = select(p.remedy_key, p.incident_involvement, func.count()).group_by(p.remedy_key, p.incident_involvement)
+        if closed:
+            query = query.where(p.incident_status == "closed_remediated")
+    else:
+        query = select(remedies_text, c.involvement, func.count()).select_from(
+            t.plans.join(t.incidents, p.incident_id == c.id)).where(where).group_by(remedies_text, c.involvement)
     with engine.connect() as conn:
-        rows = conn.execute(select(remedies_text, c.involvement, func.count()).select_from(
-            t.plans.join(t.incidents, p.incident_id == c.id)).where(where).group_by(remedies_text, c.involvement)).all()
+        rows = conn.execute(query).all()
     counts: dict[tuple[str, str], int] = {}
     for text, involvement, n in rows:
         for remedy in ((json.loads(text) if text is not None else None) or [NO_REMEDY]):

@@ -129,6 +129,7 @@ incidents = Table(
     # the portfolio's counts and its table's default order, read from the index alone (migration 0012)
     Index("ix_incidents_stage", "status", "step", "owed_by", "step_entered_on", "level1"),
     Index("ix_incidents_received", "status", "date_received", "code"),
+    Index("ix_incidents_received_code", "date_received", "code"),  # the table's default order, every status (0016)
 )
 
 incident_violations = Table(
@@ -242,6 +243,16 @@ plans = Table(
     Column("spent", Money, nullable=False, server_default="0"),
     Column("planned_end", Date),  # the latest initiative due date
     Column("reports", Integer, nullable=False, server_default="0"),  # monitoring reports received
+    # Kept by the database's own triggers (migration 0016_plan_scope), never written by the application: the
+    # incident's status and involvement, and the number of case plans, so the portfolio's plan figures read the
+    # plans alone (issue #15).
+    Column("incident_status", String(30)),
+    Column("incident_involvement", String(20)),
+    Column("case_plan_count", Integer, nullable=False, server_default="0"),
+    Column("remedy_key", Text),  # remedy_types as text: a JSON column has no b-tree order on PostgreSQL
+    Index("ix_plans_scope_victims", "level", "incident_status", "implementation_started_on", "case_plan_count"),
+    Index("ix_plans_scope_money", "level", "incident_status", "currency", "budget", "pledged", "received", "spent"),
+    Index("ix_plans_scope_remedy", "remedy_key", "incident_involvement", "incident_status"),
     UniqueConstraint("incident_id", "level", name="uq_plans_incident_level"),
     CheckConstraint("level IN (1, 2)", name="level_1_or_2"),
     CheckConstraint("estimated_cost >= 0", name="cost_not_negative"),
