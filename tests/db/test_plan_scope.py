@@ -57,6 +57,15 @@ def assert_figures_exact(engine) -> None:
     for closed in (False, True):
         assert company_work.remedy_by_involvement(engine, WHOLE, closed).equals(
             company_work.remedy_by_involvement(engine, every, closed))
+    for status in ("open", "closed", "all"):  # the plans page's figures, by the plans' copy and through the join
+        alone, joined = PortfolioFilter(status=status), PortfolioFilter(status=status, mineral=minerals)
+        assert queries.plans_where(alone)[1] is False and queries.plans_where(joined)[1] is True
+        for level in (1, 2):
+            a, b = (queries.level2_plans(engine, f, None, level=level, today=TODAY) for f in (alone, joined))
+            assert a[1] == b[1] and a[0].equals(b[0]), f"level {level} plans, {status}"
+        assert queries.level2_totals(engine, alone).equals(queries.level2_totals(engine, joined))
+        assert queries.level1_window_counts(engine, alone, TODAY) == queries.level1_window_counts(engine, joined, TODAY)
+        assert queries.level1_windows(engine, alone, TODAY).equals(queries.level1_windows(engine, joined, TODAY))
 
 
 def _ids(engine, table) -> list[int]:
