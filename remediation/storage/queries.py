@@ -670,7 +670,13 @@ def level1_window_counts(engine: Engine, flt: PortfolioFilter, today: date, code
     with engine.connect() as conn:
         started, past_n = conn.execute(select(func.count(), func.count().filter(past))
                                        .select_from(joined if needs_join else t.plans).where(started_where)).one()
-        named = conn.execute(select(c.code).select_from(joined).where(started_where, past)
+        # the plans past the window first (a few hundred, from the plans' index), then their incidents' order: left
+        # to itself PostgreSQL walked every incident newest first, probing each for such a plan (81 ms at 100,000)
+        past_ids = select(t.plans.c.incident_id).select_from(joined if needs_join else t.plans) \
+            .where(started_where, past).cte("past_window")
+        if engine.dialect.name == "postgresql":
+            past_ids = past_ids.prefix_with("MATERIALIZED")
+        named = conn.execute(select(c.code).where(c.id.in_(select(past_ids.c.incident_id)))
                              .order_by(c.date_received.desc(), c.code.desc()).limit(codes)).scalars().all()
     return WindowCounts(int(started), int(past_n), tuple(named))
 

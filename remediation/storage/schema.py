@@ -250,7 +250,8 @@ plans = Table(
     Column("incident_involvement", String(20)),
     Column("case_plan_count", Integer, nullable=False, server_default="0"),
     Column("remedy_key", Text),  # remedy_types as text: a JSON column has no b-tree order on PostgreSQL
-    Index("ix_plans_scope_victims", "level", "incident_status", "implementation_started_on", "case_plan_count"),
+    Index("ix_plans_scope_victims", "level", "incident_status", "implementation_started_on", "final_report_on",
+          "case_plan_count"),
     Index("ix_plans_scope_money", "level", "incident_status", "currency", "budget", "pledged", "received", "spent"),
     Index("ix_plans_scope_remedy", "remedy_key", "incident_involvement", "incident_status"),
     UniqueConstraint("incident_id", "level", name="uq_plans_incident_level"),

@@ -96,9 +96,13 @@ def raw_case_plan(engine, n: int) -> None:
                                                      age_group="adult", provider="Clinic", assistance_types=[]))
         elif n % 3 == 1:
             conn.execute(delete(t.case_plans).where(t.case_plans.c.id == cases[n % len(cases)]))
-        else:
+        elif n % 2:
             conn.execute(update(t.case_plans).where(t.case_plans.c.id == cases[n % len(cases)])
                          .values(plan_id=plans[n % len(plans)]))
+        else:  # one statement for several rows (a trigger per statement must count each)
+            conn.execute(update(t.case_plans).where(t.case_plans.c.id.in_(cases[n % len(cases):][:3]))
+                         .values(plan_id=plans[n % len(plans)]))
+            conn.execute(delete(t.case_plans).where(t.case_plans.c.id.in_(cases[:n % 4])))
 
 
 def raw_remedy(engine, n: int) -> None:
@@ -161,7 +165,8 @@ def test_the_triggers_exist_at_the_newest_revision(engine):
             found = set(conn.exec_driver_sql(
                 "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgrelid::regclass::text IN "
                 "('plans', 'incidents', 'case_plans')").scalars())
-        assert {"plans_scope_set", "plans_scope_follow", "case_plans_count"} <= found
+        assert {"plans_scope_set", "plans_scope_follow", "case_plans_added", "case_plans_removed",
+                "case_plans_moved"} <= found
     assert {"incident_status", "incident_involvement", "case_plan_count", "remedy_key"} <= {
         col["name"] for col in inspect(engine).get_columns("plans")}
 
