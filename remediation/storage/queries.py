@@ -545,8 +545,9 @@ def plans_order(sort: str, descending: bool, today: date) -> list:
     p, c = t.plans.c, t.incidents.c
     sort = sort if sort in PLAN_SORTS else "date_received"
 
-    def direction(expr):
-        return (expr.desc() if descending else expr.asc()).nulls_last()
+    def direction(expr):  # NULLS LAST only where a NULL can be (as portfolio_order): the default order reads an index
+        ordered = expr.desc() if descending else expr.asc()
+        return ordered if getattr(expr, "nullable", True) is False else ordered.nulls_last()
 
     if sort == "gap":
         keys = [direction(p.budget - p.pledged)]
