@@ -9,7 +9,8 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
-from remediation.reports.charts import _layout, count_axis, empty, plain, title
+from remediation.reports.charts import empty
+from remediation.reports.theme import array, count_axis, figure, layout, plain, texts, title
 from remediation.storage.company_work import involvement_label, remedy_label
 
 # caused: the company remediates itself (dark); contributed; directly linked: leverage (blue); not determined: grey
@@ -23,25 +24,29 @@ def remedy_by_involvement(df: pd.DataFrame, as_of: date, scope: str) -> go.Figur
     heading = title("Remedy provided by the plans, by the company's involvement", as_of, scope)
     if df.empty or df["plans"].sum() == 0:
         return empty(heading, "No plan matches these filters.")
-    remedies = list(dict.fromkeys(df["remedy_type"]))
-    fig = go.Figure()
+    rows = list(zip(df["remedy_type"].tolist(), df["involvement"].tolist(), df["plans"].tolist()))
+    remedies = list(dict.fromkeys(r for r, _, _ in rows))
+    plans: dict[tuple[str, str], int] = {}
+    totals: dict[str, int] = {}
+    for remedy, involvement, n in rows:
+        plans[(involvement, remedy)] = plans.get((involvement, remedy), 0) + n
+        totals[remedy] = totals.get(remedy, 0) + n
+    present = {involvement for _, involvement, _ in rows}
+    bars = []
     for involvement, colour in INVOLVEMENT_COLOURS.items():
-        part = df[df["involvement"] == involvement].set_index("remedy_type")["plans"]
-        if part.empty:
+        if involvement not in present:
             continue
-        values = [int(part.get(r, 0)) for r in remedies]
-        fig.add_bar(x=values, y=[plain(remedy_label(r)) for r in remedies], orientation="h",
-                    name=plain(involvement_label(involvement)), marker={"color": colour},
-                    text=[v or "" for v in values], textposition="inside", insidetextanchor="middle",
-                    hovertemplate="%{y}: %{x} plans (" + plain(involvement_label(involvement)) + ")<extra></extra>")
-    totals = df.groupby("remedy_type")["plans"].sum()
-    _layout(fig, heading, height=max(300, 150 + 40 * len(remedies)))
-    fig.update_layout(barmode="stack", showlegend=True,
-                      legend={"orientation": "h", "y": -0.25, "x": 0, "title": {"text": "Company involvement: "}})
-    fig.update_xaxes(title_text="Plans (a plan providing several remedies counts under each)",
-                     **count_axis(totals.max()))
-    fig.update_yaxes(autorange="reversed", automargin=True)
-    return fig
+        values = [int(plans.get((involvement, r), 0)) for r in remedies]
+        bars.append({"type": "bar", "x": values, "y": [plain(remedy_label(r)) for r in remedies], "orientation": "h",
+                     "name": plain(involvement_label(involvement)), "marker": {"color": colour},
+                     "text": texts(v or "" for v in values), "textposition": "inside", "insidetextanchor": "middle",
+                     "hovertemplate": "%{y}: %{x} plans (" + plain(involvement_label(involvement)) + ")<extra></extra>"})
+    return figure(bars, layout(
+        heading, max(300, 150 + 40 * len(remedies)), barmode="stack", showlegend=True,
+        legend={"orientation": "h", "y": -0.25, "x": 0, "title": {"text": "Company involvement: "}},
+        xaxis={"title": {"text": "Plans (a plan providing several remedies counts under each)"},
+               **count_axis(max(totals.values()))},
+        yaxis={"autorange": "reversed", "automargin": True}))
 
 
 def involvement(df: pd.DataFrame, as_of: date, scope: str) -> go.Figure:
@@ -50,12 +55,11 @@ def involvement(df: pd.DataFrame, as_of: date, scope: str) -> go.Figure:
     heading = title("Incidents by the company's involvement", as_of, scope)
     if df["incidents"].sum() == 0:
         return empty(heading, "No incident matches these filters.")
-    fig = go.Figure(go.Bar(
-        x=df["incidents"], y=[plain(label) for label in df["label"]], orientation="h",
-        marker={"color": [INVOLVEMENT_COLOURS[k] for k in df["involvement"]]},
-        text=df["incidents"], textposition="outside", cliponaxis=False,
-        hovertemplate="%{y}: %{x} incidents<extra></extra>"))
-    _layout(fig, heading, height=110 + 40 * len(df))
-    fig.update_xaxes(title_text="Number of incidents", **count_axis(df["incidents"].max()))
-    fig.update_yaxes(autorange="reversed", automargin=True)
-    return fig
+    bar = {"type": "bar", "x": array(df["incidents"]), "y": [plain(label) for label in df["label"]],
+           "orientation": "h", "marker": {"color": [INVOLVEMENT_COLOURS[k] for k in df["involvement"]]},
+           "text": array(df["incidents"], text=True), "textposition": "outside", "cliponaxis": False,
+           "hovertemplate": "%{y}: %{x} incidents<extra></extra>"}
+    return figure([bar], layout(
+        heading, 110 + 40 * len(df),
+        xaxis={"title": {"text": "Number of incidents"}, **count_axis(df["incidents"].max())},
+        yaxis={"autorange": "reversed", "automargin": True}))

@@ -9,7 +9,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from remediation.domain.followups import ESCALATION_TIERS, GUIDELINE_BASIS
-from remediation.reports.charts import _layout, count_axis, empty, plain, title
+from remediation.reports.charts import empty
+from remediation.reports.theme import count_axis, figure, layout, plain, title
 from remediation.services.spreadsheets import tables_to_xlsx
 
 __all__ = ["CHASE_LIST_COLUMNS", "PUSH_COLOURS", "chase_list_frame", "chase_list_text", "chase_list_xlsx", "push_chart"]
@@ -55,14 +56,18 @@ def push_chart(df: pd.DataFrame, as_of: date, scope: str) -> go.Figure:
     heading = title("How often and how hard the company had to push: chases per quarter", as_of, scope)
     if df.empty:
         return empty(heading, "No follow-ups recorded")
-    by_quarter = df.groupby("quarter")[list(ESCALATION_TIERS)].sum().sort_index()
-    fig = _layout(go.Figure(), heading, 420)
-    for key, label in ESCALATION_TIERS.items():
-        fig.add_bar(x=[plain(q) for q in by_quarter.index], y=list(by_quarter[key]), name=label, marker_color=PUSH_COLOURS[key],
-                    hovertemplate=f"{label}: %{{y}} in %{{x}}<extra></extra>")
-    fig.update_layout(barmode="stack", showlegend=True, margin={"l": 70, "r": 30, "t": 110, "b": 60},
-                      legend={"orientation": "h", "yref": "container", "y": 0.99, "yanchor": "top", "x": 1,
-                              "xanchor": "right", "traceorder": "normal"})
-    fig.update_xaxes(type="category", title_text="Quarter of the chase")
-    fig.update_yaxes(title_text="Chases", **count_axis(by_quarter.sum(axis=1).max()))
-    return fig
+    by_quarter: dict[str, list[int]] = {}  # chases per tier, summed in Python: a few rows per quarter
+    for quarter, *chases in zip(df["quarter"].tolist(), *(df[key].tolist() for key in ESCALATION_TIERS)):
+        summed = by_quarter.setdefault(quarter, [0] * len(ESCALATION_TIERS))
+        for k, n in enumerate(chases):
+            summed[k] += n
+    quarters = sorted(by_quarter)
+    bars = [{"type": "bar", "x": [plain(q) for q in quarters], "y": [by_quarter[q][k] for q in quarters], "name": label,
+             "marker": {"color": PUSH_COLOURS[key]}, "hovertemplate": f"{label}: %{{y}} in %{{x}}<extra></extra>"}
+            for k, (key, label) in enumerate(ESCALATION_TIERS.items())]
+    return figure(bars, layout(
+        heading, 420, barmode="stack", showlegend=True, margin={"l": 70, "r": 30, "t": 110, "b": 60},
+        legend={"orientation": "h", "yref": "container", "y": 0.99, "yanchor": "top", "x": 1, "xanchor": "right",
+                "traceorder": "normal"},
+        xaxis={"type": "category", "title": {"text": "Quarter of the chase"}},
+        yaxis={"title": {"text": "Chases"}, **count_axis(max(sum(summed) for summed in by_quarter.values()))}))

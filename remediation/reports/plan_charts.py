@@ -12,7 +12,8 @@ import plotly.graph_objects as go
 from remediation.domain.models import Indicator, Plan
 from remediation.domain.monitoring import STATUS_LABELS, expected_value, indicator_status
 from remediation.domain.vocab import FUNDING_SOURCES
-from remediation.reports.charts import GRID, INK, MUTED, _layout, empty, plain, title
+from remediation.reports.charts import empty
+from remediation.reports.theme import GRID, INK, MUTED, figure, hline, layout, merge, plain, title
 
 PLEDGED, RECEIVED, SPENT, BUDGET = "#9ecae1", "#3182bd", "#e6550d", INK
 OVERSPENT = "#b2182b"
@@ -20,12 +21,12 @@ STATUS_COLOURS = {"achieved": "#238b45", "on_track": "#74c476", "at_risk": "#fd8
                   "not_measured": "#a3a9b1"}
 
 
-def _half_width(fig: go.Figure, height: int) -> go.Figure:
-    """The board layout, sized for a half-width column: smaller title, axes that make room for labels."""
-    fig.update_layout(height=height, title_font_size=16, margin={"l": 10, "r": 30, "t": 70, "b": 40})
-    fig.update_xaxes(automargin=True)
-    fig.update_yaxes(automargin=True)
-    return fig
+def _half_width(heading: str, height: int, **settings) -> dict:
+    """The board layout, sized for a half-width column: smaller title, axes that make room for labels;
+    ``settings`` merged in."""
+    spec = layout(heading, height, title={"font": {"size": 16}}, margin={"l": 10, "r": 30, "t": 70, "b": 40},
+                  xaxis={"automargin": True}, yaxis={"automargin": True})
+    return merge(spec, settings)
 
 
 def funding_by_source(totals: dict, as_of: date, scope: str) -> go.Figure:
@@ -36,20 +37,16 @@ def funding_by_source(totals: dict, as_of: date, scope: str) -> go.Figure:
     if not sources:
         return empty(heading, "No funding pledged yet.")
     labels = [plain(FUNDING_SOURCES[s]) for s in sources]
-    fig = go.Figure([
-        go.Bar(name="Pledged", y=labels, x=[float(totals[f"pledged_{s}"]) for s in sources], orientation="h",
-               marker={"color": PLEDGED}, text=[f"{float(totals[f'pledged_{s}']):,.0f}" for s in sources],
-               textposition="outside", cliponaxis=False),
-        go.Bar(name="Received", y=labels, x=[float(totals[f"received_{s}"]) for s in sources], orientation="h",
-               marker={"color": RECEIVED}, text=[f"{float(totals[f'received_{s}']):,.0f}" for s in sources],
-               textposition="outside", cliponaxis=False),
-    ])
-    _layout(fig, heading, height=150 + 60 * len(sources))
-    fig.update_layout(barmode="group", showlegend=True, legend={"orientation": "h", "y": -0.25, "x": 0},
-                      margin={"r": 90})
-    fig.update_xaxes(title_text=f"Amount ({plain(currency)})", rangemode="tozero")
-    fig.update_yaxes(autorange="reversed", automargin=True)
-    return fig
+    bars = [{"type": "bar", "name": name, "y": labels, "x": [float(totals[f"{key}_{s}"]) for s in sources],
+             "orientation": "h", "marker": {"color": colour},
+             "text": [f"{float(totals[f'{key}_{s}']):,.0f}" for s in sources], "textposition": "outside",
+             "cliponaxis": False}
+            for name, key, colour in (("Pledged", "pledged", PLEDGED), ("Received", "received", RECEIVED))]
+    return figure(bars, layout(
+        heading, 150 + 60 * len(sources), barmode="group", showlegend=True,
+        legend={"orientation": "h", "y": -0.25, "x": 0}, margin={"r": 90},
+        xaxis={"title": {"text": f"Amount ({plain(currency)})"}, "rangemode": "tozero"},
+        yaxis={"autorange": "reversed", "automargin": True}))
 
 
 def spending_over_time(plan: Plan, as_of: date, start: date | None = None, end: date | None = None) -> go.Figure:
@@ -58,31 +55,33 @@ def spending_over_time(plan: Plan, as_of: date, start: date | None = None, end: 
     heading = title(f"Spending against budget ({plan.currency})", as_of, f"Level 2 plan by {plan.facilitator}")
     if not plan.expenditures and not (start and end):
         return empty(heading, "No expenditure recorded yet.")
-    fig = go.Figure()
+    lines = []
     if start and end and end > start:
-        fig.add_scatter(x=[start, end], y=[0, float(plan.budget)], mode="lines", name="Planned spend",
-                        line={"color": MUTED, "dash": "dot", "width": 2})
+        lines.append({"type": "scatter", "x": [start, end], "y": [0, float(plan.budget)], "mode": "lines",
+                      "name": "Planned spend", "line": {"color": MUTED, "dash": "dot", "width": 2}})
     if plan.expenditures:
         spent = pd.DataFrame([{"date": e.spent_on, "amount": float(e.amount)} for e in plan.expenditures]) \
             .groupby("date", as_index=False)["amount"].sum().sort_values("date")
         spent["cumulative"] = spent["amount"].cumsum()
-        xs, ys = list(spent["date"]), list(spent["cumulative"])
+        xs, ys = list(spent["date"]), spent["cumulative"].tolist()
         if start and start < xs[0]:
             xs, ys = [start, *xs], [0.0, *ys]
         if xs[-1] < as_of and (end is None or as_of <= end):
             xs, ys = [*xs, as_of], [*ys, ys[-1]]  # spent to date runs up to today
-        fig.add_scatter(x=xs, y=ys, mode="lines+markers", name="Spent to date", line={"color": SPENT, "width": 3},
-                        line_shape="hv")
-    fig.add_hline(y=float(plan.budget), line={"color": BUDGET, "dash": "dash"},
-                  annotation_text=f"Budget {float(plan.budget):,.0f}", annotation_position="top left")
-    _half_width(_layout(fig, heading, height=380), 380)
-    fig.update_layout(showlegend=True, legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0},
-                      margin={"b": 70})
+        lines.append({"type": "scatter", "x": xs, "y": ys, "mode": "lines+markers", "name": "Spent to date",
+                      "line": {"color": SPENT, "width": 3, "shape": "hv"}})
+    budget = float(plan.budget)
+    spec = _half_width(
+        heading, 380, showlegend=True, legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0},
+        margin={"b": 70}, xaxis={"title": {"text": "Date"}},
+        yaxis={"title": {"text": f"Spent to date ({plain(plan.currency)})"}, "rangemode": "tozero"},
+        shapes=[hline(budget, {"color": BUDGET, "dash": "dash"})],
+        # add_hline's annotation_position="top left"
+        annotations=[{"showarrow": False, "text": f"Budget {budget:,.0f}", "x": 0, "xanchor": "left",
+                      "xref": "x domain", "y": budget, "yanchor": "bottom", "yref": "y"}])
     if start and end:
-        fig.update_xaxes(range=[start, max(end, as_of)])
-    fig.update_xaxes(title_text="Date")
-    fig.update_yaxes(title_text=f"Spent to date ({plain(plan.currency)})", rangemode="tozero")
-    return fig
+        spec["xaxis"]["range"] = [start, max(end, as_of)]
+    return figure(lines, spec)
 
 
 def budget_lines(plan: Plan, as_of: date) -> go.Figure:
@@ -97,17 +96,15 @@ def budget_lines(plan: Plan, as_of: date) -> go.Figure:
     over = [float(spent.get(b.category, 0)) > float(b.amount) for b in plan.budget_lines]
     # an overspent line is flagged in its label and in red: categories are typed, so plotly reads no tags in them
     shown = [plain(c) + (" ⚠ over budget" if o else "") for c, o in zip(cats, over)]
-    fig = go.Figure([
-        go.Bar(name="Budget", y=shown, x=[float(b.amount) for b in plan.budget_lines], orientation="h",
-               marker={"color": PLEDGED}),
-        go.Bar(name="Spent", y=shown, x=[float(spent.get(c, 0)) for c in cats], orientation="h",
-               marker={"color": [OVERSPENT if o else SPENT for o in over]}),
-    ])
-    _half_width(_layout(fig, heading, height=150 + 55 * len(cats)), 170 + 55 * len(cats))
-    fig.update_layout(barmode="group", showlegend=True, legend={"orientation": "h", "y": -0.3, "x": 0})
-    fig.update_xaxes(title_text=f"Amount ({plain(plan.currency)})", rangemode="tozero")
-    fig.update_yaxes(autorange="reversed", automargin=True)
-    return fig
+    bars = [{"type": "bar", "name": "Budget", "y": shown, "x": [float(b.amount) for b in plan.budget_lines],
+             "orientation": "h", "marker": {"color": PLEDGED}},
+            {"type": "bar", "name": "Spent", "y": shown, "x": [float(spent.get(c, 0)) for c in cats],
+             "orientation": "h", "marker": {"color": [OVERSPENT if o else SPENT for o in over]}}]
+    return figure(bars, _half_width(
+        heading, 170 + 55 * len(cats), barmode="group", showlegend=True,
+        legend={"orientation": "h", "y": -0.3, "x": 0},
+        xaxis={"title": {"text": f"Amount ({plain(plan.currency)})"}, "rangemode": "tozero"},
+        yaxis={"autorange": "reversed"}))
 
 
 def indicator_progress(ind: Indicator, as_of: date) -> go.Figure:
@@ -116,18 +113,16 @@ def indicator_progress(ind: Indicator, as_of: date) -> go.Figure:
     heading = title(f"{ind.name}: {STATUS_LABELS[status].lower()}", as_of,
                     f"{ind.unit}: baseline {ind.baseline_value:g} on {ind.baseline_date}, target "
                     f"{ind.target_value:g} by {ind.target_date}")
-    fig = go.Figure()
-    fig.add_scatter(x=[ind.baseline_date, ind.target_date], y=[ind.baseline_value, ind.target_value], mode="lines",
-                    name="Straight line to target", line={"color": MUTED, "dash": "dash"})
+    lines = [{"type": "scatter", "x": [ind.baseline_date, ind.target_date], "y": [ind.baseline_value, ind.target_value],
+              "mode": "lines", "name": "Straight line to target", "line": {"color": MUTED, "dash": "dash"}}]
     if ind.measurements:
-        fig.add_scatter(x=[m.measured_on for m in ind.measurements], y=[m.value for m in ind.measurements],
-                        mode="lines+markers+text", name="Measured", line={"color": STATUS_COLOURS[status], "width": 3},
-                        text=[f"{m.value:g}" for m in ind.measurements], textposition="top center")
-    fig.add_scatter(x=[as_of], y=[expected_value(ind, as_of)], mode="markers", name="Expected today",
-                    marker={"color": INK, "symbol": "diamond", "size": 10})
-    _half_width(_layout(fig, heading, height=330), 360)
-    fig.update_layout(showlegend=True, legend={"orientation": "h", "yanchor": "top", "y": -0.32, "x": 0},
-                      margin={"b": 80})
-    fig.update_xaxes(title_text="Date", gridcolor=GRID)
-    fig.update_yaxes(title_text=plain(ind.unit), rangemode="tozero")
-    return fig
+        lines.append({"type": "scatter", "x": [m.measured_on for m in ind.measurements],
+                      "y": [m.value for m in ind.measurements], "mode": "lines+markers+text", "name": "Measured",
+                      "line": {"color": STATUS_COLOURS[status], "width": 3},
+                      "text": [f"{m.value:g}" for m in ind.measurements], "textposition": "top center"})
+    lines.append({"type": "scatter", "x": [as_of], "y": [expected_value(ind, as_of)], "mode": "markers",
+                  "name": "Expected today", "marker": {"color": INK, "symbol": "diamond", "size": 10}})
+    return figure(lines, _half_width(
+        heading, 360, showlegend=True, legend={"orientation": "h", "yanchor": "top", "y": -0.32, "x": 0},
+        margin={"b": 80}, xaxis={"title": {"text": "Date"}, "gridcolor": GRID},
+        yaxis={"title": {"text": plain(ind.unit)}, "rangemode": "tozero"}))

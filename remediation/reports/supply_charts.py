@@ -15,7 +15,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from remediation.domain.supply_chain import ALL_PRODUCTS
-from remediation.reports.charts import INK, MUTED, REQUIREMENT_COLOURS, _layout, empty, title
+from remediation.reports.charts import REQUIREMENT_COLOURS, empty
+from remediation.reports.theme import INK, MUTED, array, figure, layout, title
 from remediation.storage.supply_chain import Flows
 
 LABEL_CHARS = 34  # a node or bar label longer than this is cut with an ellipsis (the hover shows it whole)
@@ -42,25 +43,27 @@ def suppliers_by_level1(df: pd.DataFrame, as_of: date, scope: str, top: int = 15
     names = [label(s) for s in rows["supplier"]]
     full = [html.escape(str(s)) for s in rows["supplier"]]
     other = rows["open"] - rows["level1_mandatory"]
-    fig = go.Figure()
-    fig.add_bar(y=names, x=rows["level1_mandatory"], orientation="h", name="Level 1 mandatory",
-                marker={"color": REQUIREMENT_COLOURS["mandatory"]}, customdata=full, text=rows["level1_mandatory"],
-                textposition="inside", insidetextanchor="middle", textfont={"color": "white"},
-                hovertemplate="%{customdata}: %{x} open incidents requiring Level 1<extra></extra>")
-    fig.add_bar(y=names, x=other, orientation="h", name="Other open incidents", marker={"color": OTHER_OPEN_COLOUR},
-                customdata=full, text=other, textposition="inside", insidetextanchor="middle",
-                textfont={"color": "white"}, hovertemplate="%{customdata}: %{x} other open incidents<extra></extra>")
-    _layout(fig, heading, height=190 + 30 * len(rows))
-    fig.update_layout(barmode="stack", showlegend=True, uniformtext={"minsize": 11, "mode": "hide"},
-                      legend={"orientation": "h", "yref": "container", "y": 0.01, "yanchor": "bottom", "x": 0,
-                              "xanchor": "left", "traceorder": "normal", "font": {"size": 13}},
-                      margin={"b": 95})
-    fig.update_xaxes(title_text="Open incidents at smelters in the supplier's current declarations", rangemode="tozero")
-    fig.update_yaxes(title_text=None, automargin=True)
-    for y, total in zip(names, rows["open"]):
-        fig.add_annotation(x=int(total), y=y, text=f"  {int(total)}", showarrow=False, xanchor="left",
-                           font={"color": INK, "size": 13})
-    return fig
+    bars = [
+        {"type": "bar", "y": names, "x": array(rows["level1_mandatory"]), "orientation": "h",
+         "name": "Level 1 mandatory", "marker": {"color": REQUIREMENT_COLOURS["mandatory"]}, "customdata": full,
+         "text": array(rows["level1_mandatory"], text=True), "textposition": "inside", "insidetextanchor": "middle",
+         "textfont": {"color": "white"},
+         "hovertemplate": "%{customdata}: %{x} open incidents requiring Level 1<extra></extra>"},
+        {"type": "bar", "y": names, "x": array(other), "orientation": "h", "name": "Other open incidents",
+         "marker": {"color": OTHER_OPEN_COLOUR}, "customdata": full, "text": array(other, text=True),
+         "textposition": "inside", "insidetextanchor": "middle", "textfont": {"color": "white"},
+         "hovertemplate": "%{customdata}: %{x} other open incidents<extra></extra>"},
+    ]
+    totals = [{"x": int(total), "y": y, "text": f"  {int(total)}", "showarrow": False, "xanchor": "left",
+               "font": {"color": INK, "size": 13}} for y, total in zip(names, rows["open"])]
+    return figure(bars, layout(
+        heading, 190 + 30 * len(rows), barmode="stack", showlegend=True, uniformtext={"minsize": 11, "mode": "hide"},
+        legend={"orientation": "h", "yref": "container", "y": 0.01, "yanchor": "bottom", "x": 0, "xanchor": "left",
+                "traceorder": "normal", "font": {"size": 13}},
+        margin={"b": 95}, annotations=totals,
+        xaxis={"title": {"text": "Open incidents at smelters in the supplier's current declarations"},
+               "rangemode": "tozero"},
+        yaxis={"automargin": True}))
 
 
 NODE_PAD = 22  # px between two nodes of a column: more than a 13 px label's line (~17 px)
@@ -80,30 +83,30 @@ def flows(f: Flows, as_of: date, scope: str) -> go.Figure:
     height = max(480, MARGIN_Y + NODE_ROOM * int(stage_counts.max()))
     x = {"smelter": 0.001, "supplier": 0.5, "product": 0.999}
     nodes = f.nodes
-    fig = go.Figure(go.Sankey(
-        arrangement="snap",
-        node={"label": [label(n, 40) for n in nodes["label"]],
-              "customdata": [html.escape(str(n)) for n in nodes["label"]],
-              "color": [MUTED if str(n).split(" ")[0].isdigit() and " other " in str(n) else STAGE_COLOURS[s]
-                        for n, s in zip(nodes["label"], nodes["stage"])],
-              "x": [x[s] for s in nodes["stage"]],
-              "pad": NODE_PAD, "thickness": 16, "line": {"width": 0},
-              "hovertemplate": "%{customdata}: %{value} open incidents reach it<extra></extra>"},
-        link={"source": f.links["source"], "target": f.links["target"], "value": f.links["value"],
-              "color": [RANK_COLOURS.get(int(r), OTHER_LINK) for r in f.links["rank"]],
-              "hovertemplate": "%{source.customdata} → %{target.customdata}: %{value} open incidents<extra></extra>"},
-        textfont={"size": 13, "color": INK, "family": "Source Sans Pro, Helvetica, Arial, sans-serif"},
-    ))
-    _layout(fig, heading, height=height)
-    fig.update_layout(margin={"l": 10, "r": 10, "t": 115, "b": 65})  # MARGIN_Y
-    for stage, text in (("smelter", f"Smelters ({f.smelters})"), ("supplier", f"Suppliers ({f.suppliers})"),
-                        ("product", f"Products ({f.products})")):
-        fig.add_annotation(x=x[stage], y=1.01, xref="paper", yref="paper", yanchor="bottom", showarrow=False,
-                           xanchor={"smelter": "left", "supplier": "center", "product": "right"}[stage],
-                           text=f"<b>{text}</b>", font={"size": 13, "color": MUTED})
-    fig.add_annotation(x=0, y=-0.02, xref="paper", yref="paper", yanchor="top", xanchor="left", showarrow=False,
-                       font={"size": 12, "color": MUTED},
-                       text="Red: links carrying an open incident that requires Level 1. An incident reaches every "
-                            "supplier whose current declaration lists its smelter,<br>and every product that declaration "
-                            f"covers; company-wide declarations meet in '{ALL_PRODUCTS}'.")
-    return fig
+    sankey = {
+        "type": "sankey", "arrangement": "snap",
+        "node": {"label": [label(n, 40) for n in nodes["label"]],
+                 "customdata": [html.escape(str(n)) for n in nodes["label"]],
+                 "color": [MUTED if str(n).split(" ")[0].isdigit() and " other " in str(n) else STAGE_COLOURS[s]
+                           for n, s in zip(nodes["label"], nodes["stage"])],
+                 "x": [x[s] for s in nodes["stage"]],
+                 "pad": NODE_PAD, "thickness": 16, "line": {"width": 0},
+                 "hovertemplate": "%{customdata}: %{value} open incidents reach it<extra></extra>"},
+        "link": {"source": array(f.links["source"]), "target": array(f.links["target"]),
+                 "value": array(f.links["value"]),
+                 "color": [RANK_COLOURS.get(int(r), OTHER_LINK) for r in f.links["rank"]],
+                 "hovertemplate": "%{source.customdata} → %{target.customdata}: %{value} open incidents<extra></extra>"},
+        "textfont": {"size": 13, "color": INK, "family": "Source Sans Pro, Helvetica, Arial, sans-serif"},
+    }
+    notes = [{"x": x[stage], "y": 1.01, "xref": "paper", "yref": "paper", "yanchor": "bottom", "showarrow": False,
+              "xanchor": {"smelter": "left", "supplier": "center", "product": "right"}[stage],
+              "text": f"<b>{text}</b>", "font": {"size": 13, "color": MUTED}}
+             for stage, text in (("smelter", f"Smelters ({f.smelters})"), ("supplier", f"Suppliers ({f.suppliers})"),
+                                 ("product", f"Products ({f.products})"))]
+    notes.append({"x": 0, "y": -0.02, "xref": "paper", "yref": "paper", "yanchor": "top", "xanchor": "left",
+                  "showarrow": False, "font": {"size": 12, "color": MUTED},
+                  "text": "Red: links carrying an open incident that requires Level 1. An incident reaches every "
+                          "supplier whose current declaration lists its smelter,<br>and every product that declaration "
+                          f"covers; company-wide declarations meet in '{ALL_PRODUCTS}'."})
+    return figure([sankey], layout(heading, height, margin={"l": 10, "r": 10, "t": 115, "b": 65},  # MARGIN_Y
+                                   annotations=notes))
