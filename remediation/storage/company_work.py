@@ -4,7 +4,8 @@ board pack; every query takes the sidebar's :class:`~remediation.storage.queries
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import json
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
@@ -40,15 +41,22 @@ def remedy_by_involvement(engine: Engine, flt: PortfolioFilter | None = None, cl
     flt = flt or PortfolioFilter()
     p, c = t.plans.c, t.incidents.c
     where = closed_scope(flt) if closed else flt.where(with_status=False)
-    # Counted in SQL per distinct list (kept as text beside it, ``records.remedies_text``, in the plans' covering
-    # index) and involvement: a few dozen rows to split, not every plan's JSON (issue #15); each list is then
-    # counted as before, once per type it holds.
+    # Counted in SQL per distinct stored list (its JSON text, kept beside it as ``remedy_key`` by the database's
+    # triggers, migration 0016, in an index) and involvement: a few dozen rows to decode, not every plan's list
+    # (issue #15); each list is then counted as before, once per type it holds. Without a filter on the incidents,
+    # the plans alone: their incident's status and involvement are on their rows too, so no plan is joined.
+    if flt.whole:
+        query = select(p.remedy_key, p.incident_involvement, func.count()).group_by(p.remedy_key, p.incident_involvement)
+        if closed:
+            query = query.where(p.incident_status == "closed_remediated")
+    else:
+        query = select(p.remedy_key, c.involvement, func.count()).select_from(
+            t.plans.join(t.incidents, p.incident_id == c.id)).where(where).group_by(p.remedy_key, c.involvement)
     with engine.connect() as conn:
-        rows = conn.execute(select(p.remedies, c.involvement, func.count()).select_from(
-            t.plans.join(t.incidents, p.incident_id == c.id)).where(where).group_by(p.remedies, c.involvement)).all()
+        rows = conn.execute(query).all()
     counts: dict[tuple[str, str], int] = {}
     for text, involvement, n in rows:
-        for remedy in (text.split(",") if text else [NO_REMEDY]):
+        for remedy in ((json.loads(text) if text is not None else None) or [NO_REMEDY]):
             key = (remedy, involvement or NOT_DETERMINED)
             counts[key] = counts.get(key, 0) + n
     order_r = {k: i for i, k in enumerate([*REMEDY_TYPES, NO_REMEDY])}
@@ -66,12 +74,6 @@ def _action_open():
 def _action_led():
     a = t.lesson_actions.c
     return or_(a.policy_version.is_not(None), a.due_diligence_change != "")
-
-
-def _unfiltered(flt: PortfolioFilter) -> bool:
-    """No filter but the open/closed choice, which the actions ignore: every action counts, and each has its
-    incident (a foreign key that cascades), so counting them needs no join with the incidents (issue #15)."""
-    return replace(flt, status="all", stage=None) == PortfolioFilter()
 
 
 @dataclass(frozen=True)
@@ -96,11 +98,11 @@ def lesson_action_counts(engine: Engine, flt: PortfolioFilter | None = None, tod
     a, c = t.lesson_actions.c, t.incidents.c
     query = select(func.count(), func.count().filter(_action_open()),
                    func.count().filter(and_(_action_open(), a.due_on < today)), func.count().filter(_action_led()))
-    if not _unfiltered(flt):
+    if flt.whole:  # no filter but open/closed, which actions ignore: each has its incident (a cascading key), no join
+        query = query.select_from(t.lesson_actions)
+    else:
         query = query.select_from(t.lesson_actions.join(t.incidents, a.incident_id == c.id)) \
             .where(flt.where(with_status=False))
-    else:
-        query = query.select_from(t.lesson_actions)
     with engine.connect() as conn:
         raised, open_n, overdue, led = conn.execute(query).one()
     return ActionCounts(int(raised), int(open_n), int(overdue), int(led))
@@ -125,7 +127,7 @@ def lesson_actions(engine: Engine, flt: PortfolioFilter | None = None, today: da
         raise ValueError(f"only: 'open', 'led' or None, not {only!r}")
     overdue_first = case((and_(_action_open(), a.due_on < today), 0), else_=1)
     with engine.connect() as conn:
-        if limit and _unfiltered(flt):
+        if limit and flt.whole:
             # Every action counts: the ``limit``-th one's place (overdue first, due date) is found from the actions
             # alone, and only those up to it are joined with their incidents and sorted (issue #15). Ties on that
             # place are all kept, so the first ``limit`` after the full sort are the same.

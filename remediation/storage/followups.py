@@ -73,13 +73,14 @@ def owed_items(engine: Engine, flt: PortfolioFilter | None = None, today: date |
                    _i.audit_programme)
             .where(flt.where(with_status=False), only, _i.owed_by.in_(parties), _i.waiting_for != "")
         ).all()
+        # A page's incidents (``codes``): their chases by incident id alone, the incidents above being already
+        # filtered; with the filter's terms too, SQLite read every chase to a party first (84 ms at 100,000, issue #15).
+        scope = (and_(flt.where(with_status=False), _i.owed_by.in_(parties)) if codes is None
+                 else _f.incident_id.in_([inc.id for inc in incidents]))
         chases = conn.execute(
             select(_f.id, _f.incident_id, _f.party, _f.asked_on, _f.escalation, _f.due_on, _f.answered_on, _f.version)
             .join(t.incidents, _i.id == _f.incident_id)
-            .where(flt.where(with_status=False), _i.owed_by.in_(parties), _f.party == _i.owed_by,
-                   _f.asked_on >= _i.step_entered_on,
-                   # a page's incidents: their chases through the incident index, not every chase to a party
-                   true() if codes is None else _f.incident_id.in_([inc.id for inc in incidents]))
+            .where(scope, _f.party == _i.owed_by, _f.asked_on >= _i.step_entered_on)
             .order_by(_f.incident_id, _f.asked_on, _f.id)
         ).all()
     by_incident: dict[int, list] = {}

@@ -159,19 +159,12 @@ def _plan_row(p: Plan) -> dict:
     return row
 
 
-def remedies_text(remedy_types: Sequence[str] | None) -> str:
-    """A plan's remedy types as kept beside their list (``plans.remedies``): ","-joined in the list's order, "" for
-    none. Whatever writes ``remedy_types`` writes this with it."""
-    return ",".join(remedy_types or [])
-
-
 def plan_summary(p: Plan) -> dict:
     """The plan's summary columns (issue #15): what the plans and lessons pages aggregate, kept on the plan's row
     and written with it, in the write's transaction (every write rewrites the record's plans)."""
     row = {"budget": p.budget, "pledged": p.pledged, "received": sum((f.received for f in p.funding), Decimal(0)),
            "spent": p.spent, "planned_end": max((i.due_date for i in p.initiatives), default=None),
-           "reports": len(p.monitoring_reports), "variance_band": band_of(p.budget, p.spent),
-           "remedies": remedies_text(p.remedy_types)}
+           "reports": len(p.monitoring_reports), "variance_band": band_of(p.budget, p.spent)}
     for source in FUNDING_SOURCES:
         row[f"pledged_{source}"] = sum((f.pledged for f in p.funding if f.source == source), Decimal(0))
         row[f"received_{source}"] = sum((f.received for f in p.funding if f.source == source), Decimal(0))

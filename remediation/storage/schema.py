@@ -147,6 +147,7 @@ incidents = Table(
           "has_level2_plan", "review_objectives_met", "review_victims_satisfied", "review_communities_benefited",
           "review_budget_sufficient", "involvement", "mineral", "id"),
     Index("ix_incidents_reviewed", "status", "reviewed_on", "code"),
+    Index("ix_incidents_received_code", "date_received", "code"),  # the table's default order, every status (0016)
 )
 
 incident_violations = Table(
@@ -262,11 +263,20 @@ plans = Table(
     Column("reports", Integer, nullable=False, server_default="0"),  # monitoring reports received
     # monitoring.band_of(budget, spent): lessons learned's budget outcome, counted without numeric arithmetic (0015)
     Column("variance_band", String(30), nullable=False, server_default=""),
-    # remedy_types as text, ","-joined ("" for none): the remedy chart's groups from an index, no JSON per plan (0015)
-    Column("remedies", String(200), nullable=False, server_default=""),
+    # Kept by the database's own triggers (migration 0016_plan_scope), never written by the application: the
+    # incident's status and involvement, and the number of case plans, so the portfolio's plan figures read the
+    # plans alone (issue #15).
+    Column("incident_status", String(30)),
+    Column("incident_involvement", String(20)),
+    Column("case_plan_count", Integer, nullable=False, server_default="0"),
+    Column("remedy_key", Text),  # remedy_types as text: a JSON column has no b-tree order on PostgreSQL
+    Index("ix_plans_scope_victims", "level", "incident_status", "implementation_started_on", "final_report_on",
+          "case_plan_count"),
+    Index("ix_plans_scope_money", "level", "incident_status", "currency", "budget", "pledged", "received", "spent"),
+    Index("ix_plans_scope_remedy", "remedy_key", "incident_involvement", "incident_status"),
     UniqueConstraint("incident_id", "level", name="uq_plans_incident_level"),
     # lessons learned's budget outcome (closed plans by level, currency, budget and spent) from the index alone (0015)
-    Index("ix_plans_money", "incident_id", "level", "currency", "budget", "spent", "variance_band", "remedies"),
+    Index("ix_plans_money", "incident_id", "level", "currency", "budget", "spent", "variance_band"),
     CheckConstraint("level IN (1, 2)", name="level_1_or_2"),
     CheckConstraint("estimated_cost >= 0", name="cost_not_negative"),
 )

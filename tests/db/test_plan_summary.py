@@ -38,7 +38,7 @@ TODAY = date(2026, 11, 1)
 ADMIN = Actor("ada@brand.example", "downstream_company", access="admin")
 ALL = PortfolioFilter(status="all")
 SUMMARY = ["budget", "pledged", "received", *(f"{k}_{s}" for k in ("pledged", "received") for s in FUNDING_SOURCES),
-           "spent", "planned_end", "reports", "variance_band", "remedies"]
+           "spent", "planned_end", "reports", "variance_band"]
 
 
 def _records(engine) -> dict:

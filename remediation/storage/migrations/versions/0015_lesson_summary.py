@@ -3,8 +3,8 @@ audit programme's substantiation to it, whether it has a Level 1 and a Level 2 p
 review and its four answers. Written with the record at every write (``records.lesson_summary``); here computed once from the tables
 already stored, in SQL that both SQLite and PostgreSQL run. Covering indexes let the page's figures read them and
 the closed plans' money without reading whole rows or joining; each plan's variance band (``monitoring.band_of``)
-and its remedy types as text are kept on its row with its summary, so the budget outcome and the remedies are
-counted without numeric arithmetic or JSON per plan.
+is kept on its row with its summary, so the budget outcome is counted without numeric arithmetic per plan (the
+remedy types as text: migration 0016, kept by a trigger).
 
 Revision ID: 0015_lesson_summary
 Revises: 0014_plan_summary
@@ -59,24 +59,14 @@ def upgrade() -> None:
     whens = [f"WHEN budget <= 0 THEN '{NO_BUDGET}'"] + [
         f"WHEN spent * 100 {'<' if strict else '<='} budget * {100 + bound} THEN '{label}'" for label, bound, strict in BANDS]
     op.execute(f"UPDATE plans SET variance_band = CASE {' '.join(whens)} ELSE '{OTHERWISE}' END")
-    with op.batch_alter_table('plans') as batch:
-        batch.add_column(sa.Column('remedies', sa.String(200), server_default='', nullable=False))
-    if op.get_bind().dialect.name == 'sqlite':  # json_each walks the list in its order
-        remedies = "(SELECT group_concat(x.value, ',') FROM (SELECT value FROM json_each(plans.remedy_types) ORDER BY key) x)"
-    else:
-        remedies = ("(SELECT string_agg(x.value, ',' ORDER BY x.n) FROM json_array_elements_text(plans.remedy_types) "
-                    "WITH ORDINALITY AS x(value, n))")
-    op.execute(f"UPDATE plans SET remedies = COALESCE({remedies}, '') WHERE remedy_types IS NOT NULL")
     op.create_index('ix_incidents_lessons', 'incidents', INCIDENTS_LESSONS)
     op.create_index('ix_incidents_reviewed', 'incidents', ['status', 'reviewed_on', 'code'])
-    op.create_index('ix_plans_money', 'plans', ['incident_id', 'level', 'currency', 'budget', 'spent', 'variance_band',
-                                                'remedies'])
+    op.create_index('ix_plans_money', 'plans', ['incident_id', 'level', 'currency', 'budget', 'spent', 'variance_band'])
 
 
 def downgrade() -> None:
     op.drop_index('ix_plans_money', table_name='plans')
     with op.batch_alter_table('plans') as batch:
-        batch.drop_column('remedies')
         batch.drop_column('variance_band')
     op.drop_index('ix_incidents_reviewed', table_name='incidents')
     op.drop_index('ix_incidents_lessons', table_name='incidents')
