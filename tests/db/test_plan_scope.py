@@ -6,6 +6,7 @@ migration's backfill gives the same columns."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import date
 
@@ -13,6 +14,7 @@ from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, insert, inspect, select, update
+from sqlalchemy.exc import IntegrityError
 
 from remediation.domain.models import CasePlan, InvolvementDecision
 from remediation.services import company_work as company_services
@@ -28,6 +30,7 @@ ADMIN = Actor("ada@brand.example", "downstream_company", access="admin")
 WHOLE, GOLD = PortfolioFilter(), PortfolioFilter(mineral=("gold",))
 STATUSES = ["open", "closed_remediated", "closed_unsubstantiated"]
 INVOLVEMENTS = [None, "caused", "contributed", "directly_linked"]
+FRESH = itertools.count(1)  # victim codes no plan holds yet
 
 
 def assert_scope_exact(engine) -> None:
@@ -88,11 +91,19 @@ def raw_involvement(engine, n: int) -> None:
 
 
 def raw_case_plan(engine, n: int) -> None:
-    """A case plan inserted, deleted or moved to another plan by SQL."""
+    """A case plan inserted, deleted or moved to another plan by SQL (a move onto a plan that already has that victim
+    code breaks its unique key: the statement, and its triggers' work, roll back, which is a case too)."""
     plans, cases = _ids(engine, t.plans), _ids(engine, t.case_plans)
+    try:
+        _raw_case_plan(engine, n, plans, cases)
+    except IntegrityError:
+        pass
+
+
+def _raw_case_plan(engine, n: int, plans: list[int], cases: list[int]) -> None:
     with engine.begin() as conn:
         if n % 3 == 0 or not cases:
-            conn.execute(insert(t.case_plans).values(plan_id=plans[n % len(plans)], victim_code=f"V-{n % 1000:03d}",
+            conn.execute(insert(t.case_plans).values(plan_id=plans[n % len(plans)], victim_code=f"Z-{next(FRESH)}",
                                                      age_group="adult", provider="Clinic", assistance_types=[]))
         elif n % 3 == 1:
             conn.execute(delete(t.case_plans).where(t.case_plans.c.id == cases[n % len(cases)]))
@@ -173,7 +184,26 @@ def test_the_triggers_exist_at_the_newest_revision(engine):
 
 def test_the_migration_backfills_the_same_columns(demo_engine):
     with demo_engine.begin() as conn:
-        command.downgrade(db._alembic_config(conn), "0014_plan_summary")
+        command.downgrade(db._alembic_config(conn), "0015_lesson_summary")
     db.migrate(demo_engine)
     assert_scope_exact(demo_engine)
     assert_figures_exact(demo_engine)
+
+
+def test_downgrading_the_summaries_keeps_every_row(demo_engine):
+    """Migrations 0014-0016 drop their columns in place: a batch rebuild of ``incidents`` or ``plans`` on SQLite
+    deleted every plan, case plan, budget line and lesson below them (foreign keys cascade)."""
+    tables = [t.incidents, t.plans, t.case_plans, t.budget_lines, t.lessons, t.followups]
+
+    def counts() -> list[int]:
+        with demo_engine.connect() as conn:
+            return [conn.execute(select(func.count()).select_from(table)).scalar_one() for table in tables]
+
+    before = counts()
+    assert all(before), f"the demo portfolio fills every table: {before}"
+    with demo_engine.begin() as conn:
+        command.downgrade(db._alembic_config(conn), "0013_portfolio_summary")
+    assert counts() == before
+    db.migrate(demo_engine)
+    assert counts() == before
+    assert_scope_exact(demo_engine)

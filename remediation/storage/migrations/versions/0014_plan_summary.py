@@ -44,6 +44,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('plans') as batch:
-        for name in ['reports', 'planned_end', *reversed(MONEY_COLUMNS)]:
-            batch.drop_column(name)
+    # ALTER TABLE … DROP COLUMN (SQLite 3.35+), not a batch rebuild: on SQLite a rebuild drops the old table, and with
+    # foreign keys enforced that deleted every row below it on the way (plans, case plans, lessons…)
+    for name in ['reports', 'planned_end', *reversed(MONEY_COLUMNS)]:
+        op.execute(f'ALTER TABLE plans DROP COLUMN {name}')

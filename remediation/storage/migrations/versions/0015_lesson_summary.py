@@ -66,11 +66,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index('ix_plans_money', table_name='plans')
-    with op.batch_alter_table('plans') as batch:
-        batch.drop_column('variance_band')
     op.drop_index('ix_incidents_reviewed', table_name='incidents')
     op.drop_index('ix_incidents_lessons', table_name='incidents')
-    with op.batch_alter_table('incidents') as batch:
-        for name in (*(f'review_{item}' for item in reversed(REVIEW_ITEMS)), 'reviewed_on', 'has_level2_plan',
-                     'has_level1_plan', 'closure_days', 'closed_on'):
-            batch.drop_column(name)
+    # ALTER TABLE … DROP COLUMN (SQLite 3.35+), not a batch rebuild: on SQLite a rebuild drops the old table, and with
+    # foreign keys enforced that deleted every row below it on the way (plans, case plans, lessons…)
+    op.execute('ALTER TABLE plans DROP COLUMN variance_band')
+    for name in (*(f'review_{item}' for item in reversed(REVIEW_ITEMS)), 'reviewed_on', 'has_level2_plan',
+                 'has_level1_plan', 'closure_days', 'closed_on'):
+        op.execute(f'ALTER TABLE incidents DROP COLUMN {name}')

@@ -160,8 +160,7 @@ def downgrade() -> None:
     op.drop_index('ix_plans_scope_money', table_name='plans')
     op.drop_index('ix_plans_scope_victims', table_name='plans')
     drop_triggers()
-    with op.batch_alter_table('plans') as batch:
-        batch.drop_column('remedy_key')
-        batch.drop_column('case_plan_count')
-        batch.drop_column('incident_involvement')
-        batch.drop_column('incident_status')
+    # ALTER TABLE … DROP COLUMN (SQLite 3.35+), not a batch rebuild: on SQLite a rebuild drops the old table, and with
+    # foreign keys enforced that deletes every plan's case plans, budget lines and the rest on the way
+    for name in ('remedy_key', 'case_plan_count', 'incident_involvement', 'incident_status'):
+        op.execute(f'ALTER TABLE plans DROP COLUMN {name}')
