@@ -19,7 +19,7 @@ from pages._auth import account_sidebar, sign_in
 from pages._board import board_header
 from pages._data import get_engine, waiting_up_to_date
 from pages._filters import BOARD_CODEC, board_mode, publish_filters, seed_filters, sidebar_filters
-from pages._nav import PAGES, TRIAGE_KEYS
+from pages._nav import PAGES, TAB_OF, TRIAGE_KEYS
 from pages._pack import board_pack_downloads
 from pages._text import database_error, read_only_banner
 
@@ -65,6 +65,8 @@ try:
     seed_filters()  # from the link (or this session's last choice): every page, so none loses them
     if navigation.url_path != "triage":  # its inputs belong to its link only
         _url.drop(TRIAGE_KEYS)
+    if navigation.url_path != "incident":
+        st.session_state.pop(TAB_OF, None)
     if BOARD:  # nothing in the sidebar, so there is none: a slide, with a link back above it
         publish_filters()
         board_header(navigation)

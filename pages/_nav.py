@@ -18,6 +18,10 @@ PAGES = {name: str(_HERE / f"{name}.py")
 # any other page, so a sidebar link does not carry a scenario along.
 TRIAGE_KEYS = ("from", "link", "occurred", "stopped", "public", "types", "repeated", "affected", "children")
 
+# The incident (code and step) whose step tab the session shows (``?tab=``): forgotten on any other page, so an
+# incident link opens at the link's tab, or at the incident's current step, rather than at the tab last looked at.
+TAB_OF = "_incident_tab_of"
+
 
 def ensure_entry_script() -> None:
     """Call first in every page. Streamlit runs a page file on its own (its legacy ``pages/`` folder

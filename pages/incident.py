@@ -23,7 +23,7 @@ from pages._data import (
 )
 from pages._filters import board_mode
 from pages._forms import for_plan, guard_stale_submissions, model_form, service_form, show_conflict, show_errors
-from pages._nav import PAGES, ensure_entry_script
+from pages._nav import PAGES, TAB_OF, ensure_entry_script
 from pages._text import (
     EMPTY,
     as_text,
@@ -268,16 +268,12 @@ def step_form(model, key: str, role: str, call, success: str, **form) -> None:
 st.subheader("Record" if can_edit() else "Step by step", anchor=False)
 if not can_edit():
     st.caption(md(read_only_notice("record steps, plans and lessons")))
-tab_names = [f"{n}. {name}" for n, name in STEP_TABS.items()]  # short, so all six fit with the active one in view
-tabs = st.tabs(tab_names, default=tab_names[state.step - 1])
-for n, tab in zip(STEPS, tabs):
-    tab.markdown(f"**Step {n}: {STEPS[n]}**")
 v, r = rec.verification, rec.response
 editable = state.is_open and can_edit()  # board mode or a viewer: no (empty) "Add …" expanders, no pickers
 DC, AP, SR, RF, VSC = ("downstream_company", "audit_programme", "smelter_refiner", "remediation_facilitator",
                        "victim_service_coordinator")
 
-with tabs[0]:
+def verify_tab() -> None:
     st.markdown(f"Violation types: {', '.join(VIOLATION_TYPES[t] for t in inc.violation_types)} · "
                 f"{plural(inc.affected_persons, 'affected person')}, "
                 f"of whom {plural(inc.children_affected, 'child', 'children')} · "
@@ -315,7 +311,7 @@ with tabs[0]:
     if state.is_open or inc.involvement:
         _company_work.involvement(rec, step_form, editable)
 
-with tabs[1]:
+def level_tab() -> None:
     if state.step < 2:
         st.caption("Reached once the allegation is substantiated.")
     else:
@@ -352,7 +348,7 @@ with tabs[1]:
             step_form(m.SmelterNotice, "smelter_notice", AP, services.notify_smelter, "Notice recorded",
                       submit_label="Record notice to the smelter/refiner")
 
-with tabs[2]:
+def plan_tab() -> None:
     if state.step < 3:
         st.caption("Reached once the level of response is determined and the smelter/refiner notified.")
     elif editable:
@@ -398,7 +394,7 @@ with tabs[2]:
             st.markdown(f"**Level {plan.level} plan: remedy, engagement and the victims' voice**")
             _company_work.plan_engagement(plan, step_form, editable, conf)
 
-with tabs[3]:
+def implement_tab() -> None:
     if state.step < 4:
         st.caption("Reached once the plans are approved by the audit programme.")
     elif editable:
@@ -444,7 +440,7 @@ with tabs[3]:
         for plan in rec.plans:
             _company_work.plan_reporting(plan, step_form, editable)
 
-with tabs[4]:
+def close_tab() -> None:
     if state.step < 5:
         st.caption("Reached once every plan's final report is in.")
     elif editable:
@@ -477,7 +473,7 @@ with tabs[4]:
                   fields=fields, document=("closure_report", None) if field != "verified_by_audit_programme_on" else None, labels={"recommend_close": "The audit programme recommends closing the incident",
                                          "closed_on": "Closed by the downstream company on"})
 
-with tabs[5]:
+def lessons_tab() -> None:
     if state.step < 3:
         st.caption("Lessons are captured throughout remediation and formally at closure.")
     else:
@@ -489,6 +485,22 @@ with tabs[5]:
                   submit_label="Record lessons learned", defaults=rec.lessons.model_dump() if rec.lessons else None,
                   document=("lessons_review", None), exclude={"actions"})
         _company_work.lesson_actions(rec, step_form, can_edit())
+
+# The six steps' tabs. Only the open one runs: drawing every tab's forms (some 23 forms, 89 fields) on each rerun
+# was most of the page's time. The tab is in the link (``?tab=3. Plan``); without one, the incident's current step.
+tab_names = [f"{n}. {name}" for n, name in STEP_TABS.items()]  # short, so all six fit with the active one in view
+current_tab = tab_names[state.step - 1]
+last = st.session_state.get(TAB_OF)  # the incident and step the tab was chosen for (None: just arrived on the page)
+if last != (code, state.step):  # a link's tab; or, for another code typed or a step just recorded, the current step
+    asked = st.query_params.get("tab") if last is None else None
+    st.session_state["tab"] = asked if asked in tab_names else current_tab
+st.session_state[TAB_OF] = (code, state.step)
+tabs = st.tabs(tab_names, default=current_tab, key="tab", bind="query-params")
+for n, tab, draw in zip(STEPS, tabs, (verify_tab, level_tab, plan_tab, implement_tab, close_tab, lessons_tab)):
+    if tab.open:
+        with tab:
+            st.markdown(f"**Step {n}: {STEPS[n]}**")
+            draw()
 
 _evidence.section(code, rec, state)
 

@@ -101,7 +101,7 @@ def _change(engine: Engine, code: str, actor: Actor, action: str,
         if added := new_violations(current, working, today):  # dates in the guideline's order
             raise Refused(added[0].message)
         updated = IncidentRecord.model_validate(working.model_dump())  # re-check the whole record
-        new_state, _ = replace_record(conn, incident_id, version, updated, today)
+        new_state, _ = replace_record(conn, incident_id, version, updated, today, stored=current)
         write_audit(conn, actor, action, diff(before, updated.model_dump(mode="json")),
                     incident_id, updated.incident.code)
         # The documents that come with this fact, in its transaction; then the documents its step requires.

@@ -60,5 +60,15 @@ def submit(at: AppTest, form_key: str) -> AppTest:
     return at.run()
 
 
+STEP_TABS = ("1. Verify", "2. Level", "3. Plan", "4. Implement", "5. Close", "6. Lessons")  # the incident page's
+
+
+def open_tab(at: AppTest, label: str) -> AppTest:
+    """Open the incident page's step tab ``label`` (``"6. Lessons"``) and rerun: only the open tab's content runs,
+    as when a user clicks it (the page's ``st.tabs`` keeps the open tab under the key ``tab``)."""
+    at.session_state["tab"] = label
+    return at.run()
+
+
 def widget(at: AppTest, kind: str, key: str):
     return getattr(at, kind)(key=key)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from conftest import submit
+from conftest import open_tab, submit
 from test_incident_page import errors, open_demo, record
 
 from remediation.domain.models import InvolvementDecision
@@ -65,6 +65,7 @@ def _with_corrective(s, r) -> bool:
 
 def test_terminating_the_mine_operator_needs_the_do_no_harm_check_named_under_its_field(run_app):
     at, _ = open_demo(run_app, _with_corrective)
+    open_tab(at, "2. Level")  # the corrective action's tab (the incident is past Step 2)
     record(at, "decision_mine", decision="terminate", decided_on=TODAY - timedelta(days=1),
            reasons="Bondage continued after two warnings")
     assert "check first that ending the relationship does no harm" in errors(at)
@@ -77,6 +78,7 @@ def test_terminating_the_mine_operator_needs_the_do_no_harm_check_named_under_it
 
 def test_the_corrective_action_status_and_a_milestone_are_recorded(run_app):
     at, rec = open_demo(run_app, _with_corrective)
+    open_tab(at, "2. Level")
     record(at, "milestone", title="Third-party audit of the supplier", due_on=TODAY + timedelta(days=30))
     assert not errors(at), errors(at)
     assert "Third-party audit of the supplier" in frames(at)
@@ -97,7 +99,8 @@ def test_feedback_counts_are_checked_and_shown_as_a_share(run_app):
     assert "5 satisfied is more than the 4 respondents" in errors(at)
     record(at, f"feedback{lvl}", satisfied=3)
     assert not errors(at), errors(at)
-    assert '"Satisfied": "75%"' in frames(at)
+    assert '"Satisfied": "75%"' not in frames(at)  # recorded on the Implement tab, shown with the plan's engagement
+    assert '"Satisfied": "75%"' in frames(open_tab(at, "3. Plan"))
 
 
 def test_a_lessons_review_raises_an_action_that_lessons_learned_counts(run_app):

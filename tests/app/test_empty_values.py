@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from conftest import STEP_TABS, open_tab
+
 from remediation.domain.workflow import evaluate
 from remediation.services.demo import read_fixture
 
@@ -17,14 +19,20 @@ def test_no_none_on_the_incident_page_and_every_table_shows_a_dash_for_a_missing
         ms.done_on is None for ms in (r.response.corrective_action.milestones if r.response.corrective_action else [])))
     at = run_app(query={"incident": rec.incident.code}, page=INCIDENT_PAGE)
     assert not at.exception
-    assert at.dataframe, "the incident page draws tables"
-    assert [d.proto.placeholder for d in at.dataframe] == ["—"] * len(at.dataframe)
-    nulls = [d for d in at.dataframe if d.value.isna().any().any()]
+    frames, text = [], []
+    for label in STEP_TABS:  # only the open step tab is drawn: each in turn
+        open_tab(at, label)
+        assert not at.exception
+        frames += list(at.dataframe)
+        text += [e.value for kind in ("markdown", "caption", "warning", "info", "success", "error")
+                 for e in getattr(at, kind)]
+    assert frames, "the incident page draws tables"
+    assert [d.proto.placeholder for d in frames] == ["—"] * len(frames)
+    nulls = [d for d in frames if d.value.isna().any().any()]
     assert nulls, "a milestone not done and a decision without a do-no-harm check are missing values"
-    text = [e.value for kind in ("markdown", "caption", "warning", "info", "success", "error") for e in getattr(at, kind)]
     assert not [t for t in text if re.search(r"\bNone\b", t)]
 
-    decisions = next(d.value for d in at.dataframe if "Relationship" in d.value.columns)
+    decisions = next(d.value for d in frames if "Relationship" in d.value.columns)
     assert list(decisions.columns) == ["Relationship", "Decision", "On", "Do-no-harm check"]
     why = next(t for t in text if t.startswith("- **Mine operator, "))
     mine = next(d for d in rec.response.relationship_decisions if d.party == "mine_operator")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from conftest import submit
+from conftest import APP, open_tab, submit
 
 from remediation.domain.workflow import evaluate
 from remediation.services import evidence
@@ -251,3 +251,55 @@ def test_board_mode_lists_what_is_missing_as_wrapping_text_not_a_clipping_table(
     shown = " ".join(m.value for m in at.markdown)
     first = evaluate(rec).missing[0]
     assert first.role_label in shown and first.text.split(":")[0] in shown.replace("\\", "")
+
+
+def forms(at) -> set[str]:
+    return {b.proto.form_id for b in at.button if b.proto.form_id}
+
+
+def test_only_the_open_step_tab_runs_and_a_link_names_the_tab(run_app):
+    """Issue #15: the step tabs are lazy. The incident opens at its current step, whose forms are drawn; another
+    step's forms are not, until its tab is opened (a click, or ``?tab=`` in the link)."""
+    at, rec = open_demo(run_app, lambda s, r: s.is_open and s.step == 4 and r.plan(1) is not None
+                        and r.plan(1).implementation_started_on is not None)
+    assert at.session_state["tab"] == "4. Implement"
+    assert {"funding1", "monitoring1"} <= forms(at)
+    assert "lessons" not in forms(at)  # Step 6's form: its tab is not open, so its code did not run
+    assert [m.value for m in at.markdown if m.value.startswith("**Step ")] == ["**Step 4: Implement and monitor the plan**"]
+    open_tab(at, "6. Lessons")
+    assert "lessons" in forms(at) and not {"funding1", "monitoring1"} & forms(at)
+    at.run()  # a rerun (another widget, a save elsewhere on the page) keeps the tab chosen
+    assert at.session_state["tab"] == "6. Lessons" and "lessons" in forms(at)
+
+    linked = run_app(page=INCIDENT_PAGE, query={"incident": rec.incident.code, "tab": "6. Lessons"})
+    assert linked.session_state["tab"] == "6. Lessons" and "lessons" in forms(linked)
+    assert "funding1" not in forms(linked)
+    for unusable in ("9. Nope", "6.%20Lessons", ""):  # a tab the page does not have: the current step
+        other = run_app(page=INCIDENT_PAGE, query={"incident": rec.incident.code, "tab": unusable})
+        assert not other.exception
+        assert other.session_state["tab"] == "4. Implement" and "funding1" in forms(other), unusable
+
+
+def test_a_step_recorded_opens_the_next_steps_tab_and_another_page_forgets_the_tab(run_app):
+    """The tab follows the incident's step once a step is recorded; back from another page through an incident
+    link, the incident opens at its current step, not at the tab last looked at."""
+    at, rec = open_demo(run_app, _awaiting_investigation)
+    open_tab(at, "6. Lessons")
+    open_tab(at, "1. Verify")
+    assert "assessment" not in forms(at)
+    record(at, "substantiation", substantiated=True, trading_link="current",
+           decided_on=rec.verification.notice.notified_on + timedelta(days=1))
+    assert at.session_state["tab"] == "2. Level" and "assessment" in forms(at)  # Step 2's form, drawn at once
+
+    open_tab(at, "1. Verify")
+    at.switch_page(str(APP.parent / "pages/triage.py"))
+    at.query_params.clear()
+    at.query_params["from"] = rec.incident.code
+    at.run()
+    assert not at.exception and at.title[0].value == "What-if triage"
+    at.switch_page(str(APP.parent / INCIDENT_PAGE))
+    at.query_params.clear()
+    at.query_params["incident"] = rec.incident.code  # the triage page's "Open …" link
+    at.run()
+    assert not at.exception
+    assert at.session_state["tab"] == "2. Level" and "assessment" in forms(at)

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import app_test
+from conftest import STEP_TABS, app_test, open_tab
 from streamlit.testing.v1 import AppTest
 
 from pages import _auth, _text
@@ -134,10 +134,19 @@ def test_signing_out_leads_back_to_the_sign_in_screen(app):
 
 # --- a viewer -----------------------------------------------------------------------------------------
 
+def every_step_tab(at: AppTest):
+    """``at`` with each of the incident page's step tabs open in turn (only the open one is drawn)."""
+    for label in STEP_TABS:
+        open_tab(at, label)
+        assert not at.exception, label
+        yield at
+
+
 def test_a_viewer_sees_an_incident_with_no_forms(app):
     at = app(VIEWER, page="pages/incident.py", query={"incident": open_incident_at(1)})
     assert not at.exception and at.title[0].value.startswith(open_incident_at(1))
-    assert form_buttons(at) == [] and not at.text_area
+    for tab in every_step_tab(at):
+        assert form_buttons(tab) == [] and not tab.text_area
     editor = app(EDITOR, page="pages/incident.py", query={"incident": open_incident_at(1)})
     assert form_buttons(editor)  # the same page, for an editor: the step's form
 
@@ -161,13 +170,15 @@ def test_a_viewer_gets_no_empty_form_expanders_nor_their_pickers(app, wanted):
     milestone", "Raise an action"…) and their pickers for a viewer, only their forms left out."""
     code = next(r.incident.code for r in read_fixture() if wanted(evaluate(r), r))
     at = app(VIEWER, page="pages/incident.py", query={"incident": code})
-    assert not at.exception and form_buttons(at) == []
-    assert form_expanders(at) == []
-    assert not [s.label for s in at.selectbox if s.label in ("Milestone", "Case plan (victim code)",
-                                                             "Monitoring report", "Action", "Initiative",
-                                                             "Indicator")]
+    assert not at.exception
+    for tab in every_step_tab(at):
+        assert form_buttons(tab) == []
+        assert form_expanders(tab) == []
+        assert not [s.label for s in tab.selectbox if s.label in ("Milestone", "Case plan (victim code)",
+                                                                  "Monitoring report", "Action", "Initiative",
+                                                                  "Indicator")]
     editor = app(EDITOR, page="pages/incident.py", query={"incident": code})
-    assert form_expanders(editor)  # the editor's are there
+    assert [form_expanders(tab) for tab in every_step_tab(editor)] != [[]] * len(STEP_TABS)  # the editor's are there
 
 
 @pytest.mark.parametrize("email", [VIEWER, EDITOR])

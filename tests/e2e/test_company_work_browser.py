@@ -573,19 +573,25 @@ def test_a_viewer_sees_the_records_but_none_of_the_forms(server, browser):
     try:
         sign_in(page, server, VIEWER)
         main = page.locator(MAIN)
-        # Each incident on the tab holding its record (the hidden tabs' elements are counted below too).
+        # Each incident on the tab holding its record; only the open step tab is drawn, so every tab in turn.
         visits = [(_relationships_continuing().incident.code, "2. Level", "Relationship decisions"),
                   (_step4_without_reports().incident.code, "3. Plan", "Remedy provided"),
                   (_closed_with_lessons().incident.code, "6. Lessons", "Actions from the lessons review")]
+        steps = ["1. Verify", "2. Level", "3. Plan", "4. Implement", "5. Close", "6. Lessons"]
         for code, tab, shown in visits:
             open_incident(page, server, code, tab=tab)
             expect(main).to_contain_text("You are a viewer")
             expect(main.get_by_text(shown, exact=False).first).to_be_visible()  # the record is there to read
-            assert page.locator(f"{MAIN} [data-testid='stForm']").count() == 0
-            offered = [t for t in FORM_TITLES if main.locator("summary").get_by_text(t, exact=True).count()]
-            assert not offered, f"{code}: a viewer gets {offered}"
-            for picker in ("Milestone", "Case plan (victim code)", "Monitoring report", "Action"):
-                assert main.get_by_role("combobox", name=picker, exact=True).count() == 0, f"{code}: {picker}"
             shot(page, f"6-viewer-{code}")
+            for other in [tab, *[s for s in steps if s != tab]]:
+                if other != tab:
+                    main.get_by_role("tab", name=other).click()
+                    expect(main.get_by_role("tab", name=other)).to_have_attribute("aria-selected", "true")
+                    wait_for_app(page, timeout=SLOW)
+                assert page.locator(f"{MAIN} [data-testid='stForm']").count() == 0, f"{code}: {other}"
+                offered = [t for t in FORM_TITLES if main.locator("summary").get_by_text(t, exact=True).count()]
+                assert not offered, f"{code} ({other}): a viewer gets {offered}"
+                for picker in ("Milestone", "Case plan (victim code)", "Monitoring report", "Action"):
+                    assert main.get_by_role("combobox", name=picker, exact=True).count() == 0, f"{code}: {picker}"
     finally:
         context.close()

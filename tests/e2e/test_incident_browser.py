@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -103,3 +105,52 @@ def test_a_closed_incident_reads_top_down_at_1024x768(streamlit_app, browser, ar
         page.screenshot(path=str(artifacts_dir / "intake-empty-submit-1024.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_only_the_open_step_tab_is_drawn_and_the_address_holds_it(streamlit_app, page, tmp_path):
+    """Issue #15: the step tabs are lazy. Another tab's form is not hidden but absent until its tab is opened; the open
+    tab is in the address (?tab=), so a reload shows it again; an incident link followed from another page opens at
+    the current step."""
+    from playwright.sync_api import expect
+
+    server = streamlit_app("app.py", database_url=f"sqlite:///{tmp_path / 'fresh.db'}")
+    rec = next(r for r in read_fixture() if (s := evaluate(r)).is_open and s.step == 4
+               and r.incident.trading_link in ("current", "past") and r.plans)
+    code = rec.incident.code
+    page.goto(f"{server.url}/incident?incident={code}")
+    wait_for_app(page, timeout=60_000)
+    assert_no_app_exception(page)
+    main = page.locator("[data-testid='stMain']")
+    step_tabs = main.locator("[data-testid='stTabs']").first
+    opened = step_tabs.locator("[role='tab'][aria-selected='true']")
+    lessons = main.get_by_role("button", name="Record lessons learned")
+    funding = main.locator("summary").get_by_text("Add funding", exact=True)
+    expect(opened).to_have_text("4. Implement")
+    expect(funding.first).to_be_visible()
+    expect(lessons).to_have_count(0)  # not hidden in a closed tab: not drawn at all
+    assert "tab" not in dict(parse_qsl(urlsplit(page.url).query))  # the current step: no need to say it
+
+    step_tabs.get_by_role("tab", name="6. Lessons").click()
+    expect(page).to_have_url(re.compile(r"[?&]tab=6\.(\+|%20)Lessons(&|$)"))
+    expect(lessons).to_be_visible()
+    wait_for_app(page)
+    expect(funding).to_have_count(0)
+    assert dict(parse_qsl(urlsplit(page.url).query))["incident"] == code
+
+    page.reload()  # the address alone: a new session
+    wait_for_app(page, timeout=60_000)
+    expect(opened).to_have_text("6. Lessons")
+    expect(lessons).to_be_visible()
+    expect(funding).to_have_count(0)
+
+    # To another page and back through its link to the incident: the current step, not the tab last looked at.
+    main.get_by_role("button", name="Open these facts in what-if triage").click()
+    expect(page.locator("h1").first).to_contain_text("What-if triage")
+    wait_for_app(page)
+    main.get_by_role("link", name=f"Open {code}").click()
+    expect(page.locator("h1").first).to_contain_text(code)
+    wait_for_app(page)
+    assert_no_app_exception(page)
+    expect(opened).to_have_text("4. Implement")
+    expect(funding.first).to_be_visible()
+    assert "tab" not in dict(parse_qsl(urlsplit(page.url).query))
