@@ -248,15 +248,24 @@ def median_time(fn, repeat: int) -> tuple[float, object]:
     return statistics.median(times), result
 
 
+# Columns added to ``incidents`` after issue #15 was filed, to make pages faster (migration 0015: lessons learned's
+# facts). The reference reads the table as it was then: reading them too would make it slower (30-45% here) and
+# every ratio to it look better than the pages got.
+ADDED_SINCE_ISSUE_15 = ("closed_on", "closure_days", "has_level1_plan", "has_level2_plan", "reviewed_on",
+                        "review_objectives_met", "review_victims_satisfied", "review_communities_benefited",
+                        "review_budget_sufficient")
+
+
 def reference_read(engine):
-    """Issue #15's reference: the whole ``incidents`` table read into pandas."""
+    """Issue #15's reference: the whole ``incidents`` table read into pandas (its columns as when the issue was
+    filed: :data:`ADDED_SINCE_ISSUE_15` left out)."""
     import pandas as pd
     from sqlalchemy import select
 
     from remediation.storage import schema as t
 
     with engine.connect() as conn:
-        return pd.read_sql(select(t.incidents), conn)
+        return pd.read_sql(select(*(c for c in t.incidents.c if c.name not in ADDED_SINCE_ISSUE_15)), conn)
 
 
 def references(target: Target, engine, repeat: int, measures: Measures):
@@ -802,7 +811,8 @@ def issue15(results: dict[tuple[str, int], Measures], kinds: list[str], big: int
         "",
         f"## Issue #15 targets at {big:,} incidents",
         "",
-        "Ratios to the **reference read** (the whole `incidents` table into pandas, median), measured in the same "
+        "Ratios to the **reference read** (the whole `incidents` table into pandas, median; its columns as when #15 "
+        "was filed, without the nine lessons-learned columns added since to make pages faster), measured in the same "
         f"run. Targets: cold ≤ {TARGET_COLD:g}×, warm ≤ {TARGET_WARM:g}×, another session's rerun after a write ≤ "
         f"{TARGET_AFTER_WRITE:g}× (portfolio, plans, lessons), recording a change ≤ {TARGET_WRITE:g}×, websocket "
         f"bytes per portfolio view ≤ {TARGET_BYTES / 1000:,.0f} KB"
