@@ -322,12 +322,15 @@ def all_tags(engine: Engine, flt: PortfolioFilter = PortfolioFilter()) -> list[s
 
 # --- Budget outcome ----------------------------------------------------------------------------------
 
-def _plan_money():
-    """Per plan: budget (max of the estimate and the sum of its budget lines, as :attr:`Plan.budget`) and
-    actual (the sum of its expenditures): the plan's summary columns (``records.plan_summary``)."""
+def _plan_money(flt: PortfolioFilter):
+    """``(source, where, budget, actual)`` of the closed plans in scope. Per plan: budget (max of the estimate and
+    the sum of its budget lines, as :attr:`Plan.budget`) and actual (the sum of its expenditures): the plan's
+    summary columns (``records.plan_summary``). With no filter but open/closed, the plans alone, by their copy of
+    their incident's status (kept by the database's triggers, migration 0016): no plan is joined to its incident."""
     p = t.plans.c
-    source = t.plans.join(t.incidents, t.incidents.c.id == p.incident_id)
-    return source, p.budget, p.spent
+    if flt.whole:
+        return t.plans, p.incident_status == "closed_remediated", p.budget, p.spent
+    return t.plans.join(t.incidents, t.incidents.c.id == p.incident_id), closed_scope(flt), p.budget, p.spent
 
 
 def variance_band(planned, actual):
@@ -344,11 +347,11 @@ def budget_bands(engine: Engine, flt: PortfolioFilter = PortfolioFilter()) -> pd
     """Closed plans per level and variance band (actual cost against plan budget, in percent: a ratio,
     so plans in every currency count together): ``level``, ``band``, ``plans``. Each plan's band is kept on its row
     (``records.plan_summary``, issue #15): counted from the plans' covering index, no arithmetic per plan."""
-    source, _, _ = _plan_money()
+    source, where, _, _ = _plan_money(flt)
     band = t.plans.c.variance_band
     with engine.connect() as conn:
         rows = conn.execute(select(t.plans.c.level, band.label("band"), func.count())
-                            .select_from(source).where(closed_scope(flt))
+                            .select_from(source).where(where)
                             .group_by(t.plans.c.level, band)).all()
     order = {b[0]: i for i, b in enumerate(VARIANCE_BANDS)} | {NO_BUDGET: len(VARIANCE_BANDS)}
     df = pd.DataFrame(rows, columns=["level", "band", "plans"])
@@ -359,13 +362,13 @@ def budget_totals(engine: Engine, flt: PortfolioFilter = PortfolioFilter()) -> p
     """Closed plans per currency and level: ``currency``, ``level``, ``plans``, ``planned``, ``actual``
     (sums in that currency only), ``over_budget`` (plans over budget as the chart of :func:`budget_variance`
     bands counts them: more than the "on budget" band's 1% over, so a table beside the chart agrees with it)."""
-    source, planned, actual = _plan_money()
+    source, where, planned, actual = _plan_money(flt)
     p = t.plans.c
     with engine.connect() as conn:
         rows = conn.execute(
             select(p.currency, p.level, func.count(), func.sum(planned), func.sum(actual),
                    func.count().filter(p.variance_band.in_(OVER_BUDGET_BANDS)))
-            .select_from(source).where(closed_scope(flt)).group_by(p.currency, p.level)
+            .select_from(source).where(where).group_by(p.currency, p.level)
             .order_by(p.currency, p.level)).all()
     df = pd.DataFrame(rows, columns=["currency", "level", "plans", "planned", "actual", "over_budget"])
     df["planned"] = df["planned"].astype(float)

@@ -20,7 +20,7 @@ from remediation.domain.models import CasePlan, InvolvementDecision
 from remediation.services import company_work as company_services
 from remediation.services import incidents as services
 from remediation.services.base import Actor, Refused
-from remediation.storage import company_work, queries
+from remediation.storage import company_work, lessons, queries
 from remediation.storage import engine as db
 from remediation.storage import schema as t
 from remediation.storage.queries import PortfolioFilter
@@ -60,6 +60,8 @@ def assert_figures_exact(engine) -> None:
     for closed in (False, True):
         assert company_work.remedy_by_involvement(engine, WHOLE, closed).equals(
             company_work.remedy_by_involvement(engine, every, closed))
+    for query in (lessons.budget_bands, lessons.budget_totals):  # lessons learned's closed plans, both ways
+        assert query(engine, WHOLE).equals(query(engine, every)), query.__name__
     for status in ("open", "closed", "all"):  # the plans page's figures, by the plans' copy and through the join
         alone, joined = PortfolioFilter(status=status), PortfolioFilter(status=status, mineral=minerals)
         assert queries.plans_where(alone)[1] is False and queries.plans_where(joined)[1] is True

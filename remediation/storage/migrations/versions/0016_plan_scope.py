@@ -150,12 +150,16 @@ def upgrade() -> None:
                     ['level', 'incident_status', 'currency', 'budget', 'pledged', 'received', 'spent'])
     # remedy by involvement: the stored list as text (a JSON column has no b-tree order on PostgreSQL), per involvement
     op.create_index('ix_plans_scope_remedy', 'plans', ['remedy_key', 'incident_involvement', 'incident_status'])
+    # lessons learned's budget outcome: the closed plans' money and bands by level and currency
+    op.create_index('ix_plans_scope_closed', 'plans',
+                    ['incident_status', 'level', 'currency', 'budget', 'spent', 'variance_band'])
     # the portfolio table's default order over every status: newest received first, then by code
     op.create_index('ix_incidents_received_code', 'incidents', ['date_received', 'code'])
 
 
 def downgrade() -> None:
     op.drop_index('ix_incidents_received_code', table_name='incidents')
+    op.drop_index('ix_plans_scope_closed', table_name='plans')
     op.drop_index('ix_plans_scope_remedy', table_name='plans')
     op.drop_index('ix_plans_scope_money', table_name='plans')
     op.drop_index('ix_plans_scope_victims', table_name='plans')
