@@ -134,7 +134,11 @@ def lesson_actions(engine: Engine, flt: PortfolioFilter | None = None, today: da
             cut = conn.execute(select(overdue_first, a.due_on).where(*where[1:]).order_by(overdue_first, a.due_on)
                                .offset(limit - 1).limit(1)).first()
             if cut is not None:
-                where.append(or_(overdue_first < cut[0], and_(overdue_first == cut[0], a.due_on <= cut[1])))
+                # the ids of those actions first, so the join reads their few incidents by key: left to itself,
+                # PostgreSQL expected thousands and hashed every incident (46-55 ms at 100,000)
+                chosen = conn.execute(select(a.id).where(*where[1:], or_(
+                    overdue_first < cut[0], and_(overdue_first == cut[0], a.due_on <= cut[1])))).scalars().all()
+                where.append(a.id.in_(chosen))
         rows = conn.execute(select(c.code, c.title.label("incident"), a.title, a.owner, a.due_on, a.status,
                                    a.closed_on, a.policy_version, a.due_diligence_change)
                             .select_from(t.lesson_actions.join(t.incidents, a.incident_id == c.id))

@@ -274,7 +274,8 @@ plans = Table(
           "case_plan_count"),
     Index("ix_plans_scope_money", "level", "incident_status", "currency", "budget", "pledged", "received", "spent"),
     Index("ix_plans_scope_remedy", "remedy_key", "incident_involvement", "incident_status"),
-    Index("ix_plans_scope_closed", "incident_status", "level", "currency", "budget", "spent", "variance_band"),
+    Index("ix_plans_scope_closed", "incident_status", "level", "currency", "budget", "spent", "variance_band",
+          "remedy_key", "incident_involvement"),
     UniqueConstraint("incident_id", "level", name="uq_plans_incident_level"),
     # lessons learned's budget outcome (closed plans by level, currency, budget and spent) from the index alone (0015)
     Index("ix_plans_money", "incident_id", "level", "currency", "budget", "spent", "variance_band"),

@@ -150,9 +150,9 @@ def upgrade() -> None:
                     ['level', 'incident_status', 'currency', 'budget', 'pledged', 'received', 'spent'])
     # remedy by involvement: the stored list as text (a JSON column has no b-tree order on PostgreSQL), per involvement
     op.create_index('ix_plans_scope_remedy', 'plans', ['remedy_key', 'incident_involvement', 'incident_status'])
-    # lessons learned's budget outcome: the closed plans' money and bands by level and currency
-    op.create_index('ix_plans_scope_closed', 'plans',
-                    ['incident_status', 'level', 'currency', 'budget', 'spent', 'variance_band'])
+    # lessons learned's budget outcome and remedies: the closed plans' money, bands and remedy lists
+    op.create_index('ix_plans_scope_closed', 'plans', ['incident_status', 'level', 'currency', 'budget', 'spent',
+                                                       'variance_band', 'remedy_key', 'incident_involvement'])
     # the portfolio table's default order over every status: newest received first, then by code
     op.create_index('ix_incidents_received_code', 'incidents', ['date_received', 'code'])
 
