@@ -79,18 +79,19 @@ def _ids(engine, table) -> list[int]:
         return list(conn.execute(select(table.c.id).order_by(table.c.id)).scalars())
 
 
-def raw_status(engine, n: int) -> None:
-    """Another program sets an incident's status by SQL."""
-    ids = _ids(engine, t.incidents)
+def _raw_set(engine, table, n: int, **values) -> None:
+    """Another program sets ``values`` on the ``n``-th row of ``table`` (modulo) by SQL."""
+    ids = _ids(engine, table)
     with engine.begin() as conn:
-        conn.execute(update(t.incidents).where(t.incidents.c.id == ids[n % len(ids)]).values(status=STATUSES[n % 3]))
+        conn.execute(update(table).where(table.c.id == ids[n % len(ids)]).values(**values))
+
+
+def raw_status(engine, n: int) -> None:
+    _raw_set(engine, t.incidents, n, status=STATUSES[n % 3])
 
 
 def raw_involvement(engine, n: int) -> None:
-    ids = _ids(engine, t.incidents)
-    with engine.begin() as conn:
-        conn.execute(update(t.incidents).where(t.incidents.c.id == ids[n % len(ids)])
-                     .values(involvement=INVOLVEMENTS[n % 4]))
+    _raw_set(engine, t.incidents, n, involvement=INVOLVEMENTS[n % 4])
 
 
 def raw_case_plan(engine, n: int) -> None:
@@ -107,7 +108,7 @@ def _raw_case_plan(engine, n: int, plans: list[int], cases: list[int]) -> None:
     with engine.begin() as conn:
         if n % 3 == 0 or not cases:
             conn.execute(insert(t.case_plans).values(plan_id=plans[n % len(plans)], victim_code=f"Z-{next(FRESH)}",
-                                                     age_group="adult", provider="Clinic", assistance_types=[]))
+                                                     age_group="adult", provider="Clinic", assistance_types=["legal"]))
         elif n % 3 == 1:
             conn.execute(delete(t.case_plans).where(t.case_plans.c.id == cases[n % len(cases)]))
         elif n % 2:
@@ -122,9 +123,7 @@ def _raw_case_plan(engine, n: int, plans: list[int], cases: list[int]) -> None:
 def raw_remedy(engine, n: int) -> None:
     """Another program sets a plan's remedy types by SQL (a list, an empty list or none)."""
     choices = [None, [], ["restitution"], ["compensation", "rehabilitation"]]
-    plans = _ids(engine, t.plans)
-    with engine.begin() as conn:
-        conn.execute(update(t.plans).where(t.plans.c.id == plans[n % len(plans)]).values(remedy_types=choices[n % 4]))
+    _raw_set(engine, t.plans, n, remedy_types=choices[n % 4])
 
 
 def raw_plan_delete(engine, n: int) -> None:
