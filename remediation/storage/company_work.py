@@ -40,7 +40,6 @@ def remedy_by_involvement(engine: Engine, flt: PortfolioFilter | None = None, cl
     as lessons learned reads them; else open and closed, as the pipeline counts them."""
     flt = flt or PortfolioFilter()
     p, c = t.plans.c, t.incidents.c
-    where = closed_scope(flt) if closed else flt.where(with_status=False)
     # Counted in SQL per distinct stored list (its JSON text, kept beside it as ``remedy_key`` by the database's
     # triggers, migration 0016, in an index) and involvement: a few dozen rows to decode, not every plan's list
     # (issue #15); each list is then counted as before, once per type it holds. Without a filter on the incidents,
@@ -51,7 +50,8 @@ def remedy_by_involvement(engine: Engine, flt: PortfolioFilter | None = None, cl
             query = query.where(p.incident_status == "closed_remediated")
     else:
         query = select(p.remedy_key, c.involvement, func.count()).select_from(
-            t.plans.join(t.incidents, p.incident_id == c.id)).where(where).group_by(p.remedy_key, c.involvement)
+            t.plans.join(t.incidents, p.incident_id == c.id)).where(
+            closed_scope(flt) if closed else flt.where(with_status=False)).group_by(p.remedy_key, c.involvement)
     with engine.connect() as conn:
         rows = conn.execute(query).all()
     counts: dict[tuple[str, str], int] = {}
