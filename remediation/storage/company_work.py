@@ -126,23 +126,26 @@ def lesson_actions(engine: Engine, flt: PortfolioFilter | None = None, today: da
     elif only is not None:
         raise ValueError(f"only: 'open', 'led' or None, not {only!r}")
     overdue_first = case((and_(_action_open(), a.due_on < today), 0), else_=1)
+    # Open actions only: an open action is overdue exactly when it is due before today, so "overdue first, then by due
+    # date" is the due date's own order, which an index holds (migration 0017): no sort of every open action.
+    order = [a.due_on] if only == "open" else [overdue_first, a.due_on]
     with engine.connect() as conn:
         if limit and flt.whole:
             # Every action counts: the ``limit``-th one's place (overdue first, due date) is found from the actions
             # alone, and only those up to it are joined with their incidents and sorted (issue #15). Ties on that
             # place are all kept, so the first ``limit`` after the full sort are the same.
-            cut = conn.execute(select(overdue_first, a.due_on).where(*where[1:]).order_by(overdue_first, a.due_on)
-                               .offset(limit - 1).limit(1)).first()
+            cut = conn.execute(select(*order).where(*where[1:]).order_by(*order).offset(limit - 1).limit(1)).first()
             if cut is not None:
                 # the ids of those actions first, so the join reads their few incidents by key: left to itself,
                 # PostgreSQL expected thousands and hashed every incident (46-55 ms at 100,000)
-                chosen = conn.execute(select(a.id).where(*where[1:], or_(
-                    overdue_first < cut[0], and_(overdue_first == cut[0], a.due_on <= cut[1])))).scalars().all()
+                up_to = a.due_on <= cut[-1] if len(order) == 1 else or_(
+                    overdue_first < cut[0], and_(overdue_first == cut[0], a.due_on <= cut[1]))
+                chosen = conn.execute(select(a.id).where(*where[1:], up_to)).scalars().all()
                 where.append(a.id.in_(chosen))
         rows = conn.execute(select(c.code, c.title.label("incident"), a.title, a.owner, a.due_on, a.status,
                                    a.closed_on, a.policy_version, a.due_diligence_change)
                             .select_from(t.lesson_actions.join(t.incidents, a.incident_id == c.id))
-                            .where(*where).order_by(overdue_first, a.due_on, c.code, a.id).limit(limit)).all()
+                            .where(*where).order_by(*order, c.code, a.id).limit(limit)).all()
     df = pd.DataFrame([tuple(r) for r in rows], columns=["code", "incident", "title", "owner", "due_on", "status", "closed_on",
                                      "policy_version", "due_diligence_change"])
     df["open"] = ~df["status"].isin(CLOSED_ACTION_STATUSES)

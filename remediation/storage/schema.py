@@ -148,6 +148,12 @@ incidents = Table(
           "review_budget_sufficient", "involvement", "mineral", "id"),
     Index("ix_incidents_reviewed", "status", "reviewed_on", "code"),
     Index("ix_incidents_received_code", "date_received", "code"),  # the table's default order, every status (0016)
+    # lessons learned's groups in their order, so SQLite need not sort the closed incidents to group them (0017)
+    Index("ix_incidents_review_answers", "status", "review_objectives_met", "review_victims_satisfied",
+          "review_communities_benefited", "review_budget_sufficient", "reviewed_on"),
+    Index("ix_incidents_review_mineral", "status", "mineral", "review_objectives_met", "review_victims_satisfied",
+          "review_communities_benefited", "review_budget_sufficient", "reviewed_on"),
+    Index("ix_incidents_closure_days", "status", "closure_days", "has_level1_plan", "has_level2_plan"),
 )
 
 incident_violations = Table(
@@ -276,6 +282,9 @@ plans = Table(
     Index("ix_plans_scope_remedy", "remedy_key", "incident_involvement", "incident_status"),
     Index("ix_plans_scope_closed", "incident_status", "level", "currency", "budget", "spent", "variance_band",
           "remedy_key", "incident_involvement"),
+    # the closed plans' remedy chart and budget bands in their groups' order (0017)
+    Index("ix_plans_closed_remedy", "incident_status", "remedy_key", "incident_involvement"),
+    Index("ix_plans_closed_bands", "incident_status", "level", "variance_band"),
     UniqueConstraint("incident_id", "level", name="uq_plans_incident_level"),
     # lessons learned's budget outcome (closed plans by level, currency, budget and spent) from the index alone (0015)
     Index("ix_plans_money", "incident_id", "level", "currency", "budget", "spent", "variance_band"),
@@ -441,6 +450,7 @@ lesson_actions = Table(
     Column("closed_on", Date),
     Column("policy_version", Integer),
     Column("due_diligence_change", Text, nullable=False, server_default=""),
+    Index("ix_lesson_actions_due", "due_on", "status"),  # the open actions in their due dates' order (0017)
 )
 
 lesson_tags = Table(
