@@ -29,6 +29,16 @@ from remediation.storage.queries import PortfolioFilter
 
 CACHE_TTL_SECONDS = 30
 
+
+def _filter_key(flt: PortfolioFilter) -> str:
+    """A filter's part of a cache key: its ``repr`` names every field and value (strings, dates, tuples of them), so
+    two filters share a key exactly when they are equal. Streamlit would otherwise copy the dataclass field by field
+    (``dataclasses.asdict``) and hash each part, on every cached call of every rerun (issue #15)."""
+    return repr(flt)
+
+
+HASH_FUNCS = {PortfolioFilter: _filter_key}
+
 @st.cache_resource(show_spinner="Opening the database…")
 def _bootstrapped(url: str):
     return bootstrap.bootstrap(db.get_engine(url))
@@ -78,7 +88,7 @@ def lessons_key() -> str:
     return _key((data_versions.CLOSED, data_versions.SUPPLY))
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=128, show_spinner=False)
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=128, show_spinner=False, hash_funcs=HASH_FUNCS)
 def _lessons(key: str, query: str, flt, *args):
     """Every read of lessons learned (:mod:`remediation.storage.lessons`), through one bounded cache keyed by
     database, closed incidents' data version (:func:`lessons_key`), query, filters and arguments."""
@@ -89,18 +99,23 @@ def lessons_read(query: str, flt, *args):
     return _lessons(lessons_key(), query, flt, *args)
 
 
-@st.cache_resource(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
+# What a lessons chart draws of its read, where not the read itself: the distribution of days to closure, and the themes'
+# totals added up from their trend (one read of the tags for both charts).
+LESSONS_SHAPES = {"days_to_closure": lessons.distribution, "lesson_themes": lessons.tag_totals}
+
+
+@st.cache_resource(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False, hash_funcs=HASH_FUNCS)
 def _lessons_figure(key: str, chart: str, query: str, flt, args: tuple, *chart_args, **chart_kwargs):
     data = _lessons(key, query, flt, *args)
-    if query == "days_to_closure":
-        data = lessons.distribution(data)
+    if chart in LESSONS_SHAPES:
+        data = LESSONS_SHAPES[chart](data)
     return getattr(charts, chart)(data, *chart_args, **chart_kwargs)
 
 
 def lessons_chart(chart: str, query: str, flt, args: tuple, *chart_args, **chart_kwargs):
-    """``remediation.reports.charts.<chart>`` drawn from the lessons read ``query(flt, *args)`` (days to closure:
-    its distribution), cached under that read's own key and the chart's arguments: exact as the read is, and a
-    warm rerun hashes no data frame (:func:`figure` hashes the frames it is given; issue #15). Shared by every
+    """``remediation.reports.charts.<chart>`` drawn from the lessons read ``query(flt, *args)`` (shaped by
+    :data:`LESSONS_SHAPES` where the chart needs it), cached under that read's own key and the chart's arguments:
+    exact as the read is, and a warm rerun hashes no data frame (:func:`figure` hashes the frames it is given; issue #15). Shared by every
     session: ``st.plotly_chart`` copies a figure, never changes it."""
     return _lessons_figure(lessons_key(), chart, query, flt, args, *chart_args, **chart_kwargs)
 
@@ -133,7 +148,7 @@ def _needs_supply(query: str, args, kwargs) -> bool:
     return any(isinstance(a, PortfolioFilter) and (a.supplier or a.product) for a in (*args, *kwargs.values()))
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=256, show_spinner=False)
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=256, show_spinner=False, hash_funcs=HASH_FUNCS)
 def _read(key: str, query: str, *args, **kwargs):
     """``remediation.storage.queries.<query>(engine, *args, **kwargs)``, cached under the data-version key."""
     return getattr(queries, query)(engine_for(key), *args, **kwargs)
@@ -146,7 +161,7 @@ def read(query: str, *args, **kwargs):
     return _read(data_key() if _needs_supply(query, args, kwargs) else _url(), query, *args, **kwargs)
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=128, show_spinner=False)
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=128, show_spinner=False, hash_funcs=HASH_FUNCS)
 def _supply(key: str, query: str, *args, **kwargs):
     return getattr(supply_chain, query)(engine_for(key), *args, **kwargs)
 
@@ -157,7 +172,7 @@ def supply(query: str, *args, **kwargs):
     return _supply(supply_key() if query in SUPPLY_ONLY_READS else data_key(), query, *args, **kwargs)
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False, hash_funcs=HASH_FUNCS)
 def _follow(key: str, query: str, *args, **kwargs):
     return getattr(followups, query)(engine_for(key), *args, **kwargs)
 
@@ -170,7 +185,7 @@ def follow(query: str, *args, **kwargs):
 FIGURE_ROWS = 10_000  # larger frames are drawn without the cache: Streamlit hashes a sample of a large frame
 
 
-@st.cache_resource(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
+@st.cache_resource(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False, hash_funcs=HASH_FUNCS)
 def _figure(chart: str, *args, **kwargs):
     module, _, name = chart.rpartition(".")  # "company_charts.<chart>": remediation.reports.company_charts
     return getattr(company_charts if module == "company_charts" else charts, name)(*args, **kwargs)
@@ -212,7 +227,7 @@ def export_csv(engine, flt: PortfolioFilter, today: date, time_frames: dict[int,
     return df.drop(columns=["step", "step_entered_on"]).to_csv(index=False).encode("utf-8-sig")
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False, hash_funcs=HASH_FUNCS)
 def _work(key: str, query: str, *args, **kwargs):
     return getattr(company_work, query)(engine_for(key), *args, **kwargs)
 
@@ -273,7 +288,7 @@ def load_incident(code: str):
     return read("incident", code, date.today())
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32, show_spinner=False)
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32, show_spinner=False, hash_funcs=HASH_FUNCS)
 def _incident_audit(url, code):
     trail = queries.audit_trail(engine_for(url), code)
     trail["role"] = trail["role"].map(ROLES).fillna("")

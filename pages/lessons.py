@@ -114,10 +114,7 @@ if not board and not breakdown.empty:
 
 # --- challenges, risks and recommendations ---------------------------------------------------------------
 st.subheader("Challenges, risks and recommendations", anchor=False)
-tags = read("tag_counts", flt)
 left, right = st.container(), st.container()  # one under the other: side by side, each is cut at 1024 px
-with left:
-    st.plotly_chart(chart("lesson_themes", "tag_counts", (), max(cover.reviewed, 1), today, scope), key="themes", **plot)
 with right:
     trend_chart = st.container()  # drawn above its control, so the two charts' titles line up
     if board:
@@ -126,8 +123,13 @@ with right:
         period = st.segmented_control("Themes over time by", options=list(PERIODS), format_func=PERIODS.get,
                                       default="closure_year", required=True, key="lessons_period",
                                       bind="query-params") or "closure_year"
-    trend_chart.plotly_chart(chart("lesson_theme_trend", "tag_trend", (period,), list(tags["tag"].head(12)), PERIODS[period], today,
-                                                       scope, few=few), key="theme_trend", **plot)
+# The themes' totals are their trend added up over the periods: one read of the tags for both charts (issue #15).
+tags = lessons.tag_totals(read("tag_trend", flt, period))
+with left:
+    st.plotly_chart(chart("lesson_themes", "tag_trend", (period,), max(cover.reviewed, 1), today, scope), key="themes",
+                    **plot)
+trend_chart.plotly_chart(chart("lesson_theme_trend", "tag_trend", (period,), list(tags["tag"].head(12)), PERIODS[period],
+                               today, scope, few=few), key="theme_trend", **plot)
 
 
 @st.fragment

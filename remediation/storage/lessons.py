@@ -250,6 +250,16 @@ def tag_trend(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), period: 
                          for p, tag, n in rows], columns=["period", "tag", "count", "reviews"])
 
 
+def tag_totals(trend: pd.DataFrame) -> pd.DataFrame:
+    """:func:`tag_counts` from a :func:`tag_trend` frame, without reading the tags again: each review falls in one
+    period (or "No date"), so its tags' counts per period add up to theirs over every period. ``tag``,
+    ``incidents``, most frequent first, then A-Z, as :func:`tag_counts` orders them."""
+    tagged = trend[trend["tag"].notna()]
+    totals = tagged.groupby("tag", sort=False)["count"].sum()
+    df = pd.DataFrame({"tag": totals.index.astype(object), "incidents": totals.to_numpy().astype(int)})
+    return df.sort_values(["incidents", "tag"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
 # --- The searchable list ----------------------------------------------------------------------------
 
 TEXT_FIELDS = ("challenges", "risks_and_mitigations", "recommendations", "monitoring_tools", "communication_channels")

@@ -108,6 +108,8 @@ def assert_figures_exact(engine, flt: PortfolioFilter = ALL, keep=lambda rec: Tr
         per_tag = Counter((_period(rec, period), tag) for rec in reviewed for tag in rec.lessons.tags)
         assert {(r.period, r.tag): r.count for r in trend.itertuples() if r.tag is not None} == dict(per_tag), period
         assert {r.period: r.reviews for r in trend.itertuples()} == dict(reviews), period
+        # the page's themes chart adds the trend up instead of reading the tags again: the same frame, order too
+        assert list(lessons.tag_totals(trend).itertuples(index=False)) == list(tags.itertuples(index=False)), period
         untagged = {p for p in reviews if not any(q == p for q, _ in per_tag)}
         assert {r.period for r in trend.itertuples() if r.tag is None} == untagged, period
 

@@ -143,6 +143,19 @@ def test_tag_trend_per_period(demo_engine, reviewed, period, of):
     assert periods == sorted(reviews)  # time order ("2025 Q4" < "2026 Q2" as text too)
 
 
+@pytest.mark.parametrize("flt", [PortfolioFilter(), PortfolioFilter(mineral=("gold",)), PortfolioFilter(country=("Nowhere",))])
+@pytest.mark.parametrize("period", list(lessons.PERIODS))
+def test_the_themes_added_up_from_their_trend_are_the_tag_counts(demo_engine, reviewed, flt, period):
+    """The page draws its themes chart from the trend's read (one read of the tags): the same counts, in the same
+    order (most frequent first, then A-Z), whatever the period and filters, none matching included."""
+    counted = lessons.tag_counts(demo_engine, flt)
+    added = lessons.tag_totals(lessons.tag_trend(demo_engine, flt, period))
+    assert list(added.columns) == ["tag", "incidents"]
+    assert list(added.itertuples(index=False)) == list(counted.itertuples(index=False))
+    if flt == PortfolioFilter():
+        assert len(added) > 3 and added["incidents"].nunique() > 1  # the fixture has ties to order and counts to add
+
+
 def _text_of(r) -> str:
     return " ".join([*(getattr(r.lessons, f) for f in TEXT_FIELDS), *r.lessons.tags]).lower()
 
