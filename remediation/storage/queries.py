@@ -344,17 +344,19 @@ def pipeline(engine: Engine, flt: PortfolioFilter = PortfolioFilter()) -> pd.Dat
 
     The open/closed and step filters are not applied: the pipeline is where one chooses them."""
     c = t.incidents.c
+    # Grouped on the columns themselves, in the order of the stage index (status, step, owed_by): grouped on whether
+    # anything is owed, SQLite sorted every incident in a temporary b-tree first (34 → 8 ms at 100,000, issue #15).
     with engine.connect() as conn:
         rows = conn.execute(
-            select(c.status, c.step, c.owed_by.is_(None).label("complete"), func.count())
-            .where(flt.where(with_status=False)).group_by(c.status, c.step, c.owed_by.is_(None))
+            select(c.status, c.step, c.owed_by, func.count())
+            .where(flt.where(with_status=False)).group_by(c.status, c.step, c.owed_by)
         ).all()
     counts: dict[str, int] = {key: 0 for key, _ in PIPELINE_STAGES}
-    for status, step, complete, n in rows:
+    for status, step, owed_by, n in rows:
         if status == "open":
             counts[f"step{step}"] += n
         elif status == "closed_remediated":
-            counts["closed_remediated" if complete else "closed_lessons_pending"] += n
+            counts["closed_remediated" if owed_by is None else "closed_lessons_pending"] += n
         else:
             counts[status] += n
     return pd.DataFrame([
