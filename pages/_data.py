@@ -154,10 +154,33 @@ def _read(key: str, query: str, *args, **kwargs):
     return getattr(queries, query)(engine_for(key), *args, **kwargs)
 
 
+# Reads of the whole portfolio (no filter but open/closed) keyed by the facets of the records they read
+# (:data:`remediation.storage.versions.FACETS`), not by every write to an incident: linking a smelter or correcting a
+# title leaves them warm, recording a step leaves the plans' figures warm. A query listed here must read of the
+# incidents and their plans nothing but those facets (settings come in as its arguments);
+# tests/db/test_data_versions.py checks each against a full recomputation after random writes.
+FACETED_READS: dict[str, tuple[str, ...]] = {
+    "pipeline": (data_versions.STAGE,),
+    "headline": (data_versions.STAGE, data_versions.PLANS),
+    "ageing": (data_versions.STAGE,),
+    "involvement_counts": (data_versions.INVOLVEMENT,),
+    "remedy_by_involvement": (data_versions.STAGE, data_versions.PLANS, data_versions.INVOLVEMENT),
+}
+
+
+def _faceted_key(query: str, args, kwargs) -> str | None:
+    """The key of a read of :data:`FACETED_READS` over the whole portfolio; None for any other read."""
+    facets = FACETED_READS.get(query)
+    flt = next((a for a in (*args, *kwargs.values()) if isinstance(a, PortfolioFilter)), None)
+    return _key(facets) if facets is not None and flt is not None and flt.whole else None
+
+
 def read(query: str, *args, **kwargs):
     """A cached read through :mod:`remediation.storage.queries`: the one place pages' reads are cached."""
     if query == "distinct_values" and args and args[0] in SUPPLY_ONLY_COLUMNS:  # the sidebar's supplier, product
         return _read(supply_key(), query, *args, **kwargs)
+    if (key := _faceted_key(query, args, kwargs)) is not None:
+        return _read(key, query, *args, **kwargs)
     return _read(data_key() if _needs_supply(query, args, kwargs) else _url(), query, *args, **kwargs)
 
 
@@ -234,7 +257,7 @@ def _work(key: str, query: str, *args, **kwargs):
 
 def work(query: str, *args, **kwargs):
     """A cached read through :mod:`remediation.storage.company_work` (involvement, remedy, lessons actions)."""
-    return _work(data_key(), query, *args, **kwargs)
+    return _work(_faceted_key(query, args, kwargs) or data_key(), query, *args, **kwargs)
 
 
 def pipeline(flt: PortfolioFilter):

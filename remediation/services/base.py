@@ -10,6 +10,7 @@ from sqlalchemy import Connection, insert
 
 from remediation.domain.vocab import Role
 from remediation.storage import schema as t
+from remediation.storage import versions
 from remediation.storage.records import ConflictError
 
 __all__ = ["Actor", "Refused", "ConflictError", "LOCAL_USER", "PermissionRole", "diff", "write_audit"]
@@ -56,8 +57,10 @@ def diff(before, after, path: str = "") -> list[dict]:
 
 
 def write_audit(conn: Connection, actor: Actor, action: str, changes, incident_id: int | None = None,
-                incident_code: str | None = None) -> None:
+                incident_code: str | None = None, facets=None) -> None:
+    """One audit entry, in the write's transaction. ``facets``: the facets of the records the write changed
+    (:data:`remediation.storage.versions.FACETS`), when the writer knows them; None: every one."""
     conn.execute(insert(t.audit_log).values(
         actor=actor.user, role=actor.role, incident_id=incident_id, incident_code=incident_code,
-        action=action, changes=changes,
+        action=action, changes=changes, facets=versions.facets_text(facets),
     ))

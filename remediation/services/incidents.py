@@ -101,9 +101,10 @@ def _change(engine: Engine, code: str, actor: Actor, action: str,
         if added := new_violations(current, working, today):  # dates in the guideline's order
             raise Refused(added[0].message)
         updated = IncidentRecord.model_validate(working.model_dump())  # re-check the whole record
-        new_state, _ = replace_record(conn, incident_id, version, updated, today, stored=current)
+        changed: set[str] = set()  # the facets of the records this write changes: caches key on them (issue #15)
+        new_state, _ = replace_record(conn, incident_id, version, updated, today, stored=current, changed=changed)
         write_audit(conn, actor, action, diff(before, updated.model_dump(mode="json")),
-                    incident_id, updated.incident.code)
+                    incident_id, updated.incident.code, facets=changed)
         # The documents that come with this fact, in its transaction; then the documents its step requires.
         evidence.attach_all(conn, actor, incident_id, updated, documents)
         evidence.check_required(conn, incident_id, current, updated)

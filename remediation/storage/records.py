@@ -52,6 +52,7 @@ from remediation.domain.record_rules import figures_flag
 from remediation.domain.vocab import FUNDING_SOURCES, REVIEW_QUESTIONS, VIOLATION_TYPES, in_vocab_order
 from remediation.domain.workflow import DEFAULT_REPORTING_CADENCE, WorkflowState, evaluate, state_changes_on
 from remediation.storage import schema as t
+from remediation.storage import versions
 
 BATCH = 2000  # rows per INSERT batch, and ids per IN (...) when loading
 
@@ -311,12 +312,17 @@ def insert_records(conn: Connection, records: Sequence[IncidentRecord], today: d
 
 
 def replace_record(conn: Connection, incident_id: int, expected_version: int, record: IncidentRecord,
-                   today: date | None = None, stored: IncidentRecord | None = None) -> tuple[WorkflowState, int]:
+                   today: date | None = None, stored: IncidentRecord | None = None,
+                   changed: set[str] | None = None) -> tuple[WorkflowState, int]:
     """Rewrite one incident as ``record`` if nobody saved it since ``expected_version`` was read.
 
     ``stored``: the record as read at ``expected_version`` (``load_records``). With it, only the tables whose rows
     differ are rewritten (a fact recorded touches one or two of the twenty: every delete and insert is a round
     trip on PostgreSQL); without it, all of them.
+
+    ``changed``: a set this adds the facets of the records the write changed to
+    (:data:`remediation.storage.versions.FACETS`, for the audit entry): the stored row's columns compared with the
+    new ones, and the plans compared with ``stored``'s (without ``stored``, the plans count as changed).
 
     Returns the new workflow state and the new version. Raises :class:`ConflictError` (and writes
     nothing) when the stored version moved on.
@@ -326,6 +332,9 @@ def replace_record(conn: Connection, incident_id: int, expected_version: int, re
     state = evaluate(record, today, cadence)
     values = incident_row(record, state, today, cadence)
     values.update(version=expected_version + 1, updated_at=func.now())
+    watched = [column for columns in versions.FACET_COLUMNS.values() for column in columns]
+    before_row = conn.execute(select(*(t.incidents.c[column] for column in watched))
+                              .where(t.incidents.c.id == incident_id)).first() if changed is not None else None
     result = conn.execute(
         update(t.incidents)
         .where(t.incidents.c.id == incident_id, t.incidents.c.version == expected_version)
@@ -344,6 +353,12 @@ def replace_record(conn: Connection, incident_id: int, expected_version: int, re
     for table in [*tables, *([t.plans] if plans else [])]:  # a plan's own tables go with it (ON DELETE CASCADE)
         conn.execute(delete(table).where(table.c.incident_id == incident_id))
     _insert_children(conn, [(incident_id, record)], tables, plans)
+    if changed is not None:
+        old = dict(zip(watched, before_row))
+        changed.update(facet for facet, columns in versions.FACET_COLUMNS.items()
+                       if any(column not in values or old[column] != values[column] for column in columns))
+        if plans:
+            changed.add(versions.PLANS)
     return state, expected_version + 1
 
 

@@ -537,6 +537,8 @@ audit_log = Table(
     Column("incident_code", String(20), index=True),
     Column("action", String(80), nullable=False),
     Column("changes", JSON, nullable=False),
+    # the facets of the records the write changed (remediation.storage.versions.FACETS; NULL: every one; 0018)
+    Column("facets", String(60)),
 )
 
 users = Table(

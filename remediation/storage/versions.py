@@ -17,6 +17,14 @@ about one of them is added, or when a ``records`` entry about no incident is (se
 write; not the daily refresh of open incidents, :data:`OPEN_ONLY_ACTIONS`), so a write to an open incident leaves
 lessons learned warm (:func:`closed_key`).
 
+*Facets* of ``records`` (:data:`FACETS`) key the whole portfolio's figures finer: what an incident's stage is
+(:data:`STAGE`: status, step, who owes the next move and since when, the levels), its plans (:data:`PLANS`: plans
+and everything recorded in them) and the company's involvement (:data:`INVOLVEMENT`). An entry says which facets its
+write changed (``audit_log.facets``: the names, comma-separated; "" for none), as the record's own write compares
+the stored row with the new one (``records.replace_record``); an entry that does not say (NULL: every other writer,
+every entry about no incident) changed them all. So linking a smelter or correcting a title moves ``records`` but
+leaves the pipeline, the headline and the ageing warm; recording a step moves only what depends on the stage.
+
 An entry about one incident (it names the incident) is in ``records``, whatever its action: a change to an
 incident's record never changes the register, the declarations or who may sign in. Any other action this module
 does not know counts in every area: a new kind of write can only make caches colder, never stale. An area's version is the id of the newest audit entry in it; a cached read keys on
@@ -37,6 +45,13 @@ from remediation.storage import schema as t
 
 RECORDS, SUPPLY, ACCESS = "records", "supply", "access"
 AREAS: tuple[str, ...] = (RECORDS, SUPPLY, ACCESS)
+STAGE, PLANS, INVOLVEMENT = "stage", "plans", "involvement"  # facets of records (see above)
+FACETS: tuple[str, ...] = (STAGE, PLANS, INVOLVEMENT)
+# The incidents' columns each row-level facet covers (PLANS: any change to the incident's plans or their tables).
+FACET_COLUMNS: dict[str, tuple[str, ...]] = {
+    STAGE: ("status", "step", "owed_by", "step_entered_on", "level1", "level2"),
+    INVOLVEMENT: ("involvement",),
+}
 LOG = "log"  # not an area: the newest audit entry of any kind (an incident's audit trail keys on it)
 CLOSED = "closed"  # not an area: lessons learned's scope, the incidents closed after remediation
 
@@ -65,17 +80,36 @@ def areas_of(action: str, about_incident: bool = False) -> frozenset[str]:
     return ACTION_AREAS.get(action, frozenset({RECORDS}) if about_incident else frozenset(AREAS))
 
 
+def facets_of(stored: str | None) -> tuple[str, ...]:
+    """The facets of ``records`` an audit entry's ``facets`` text names: every one when it says nothing (NULL)."""
+    if stored is None:
+        return FACETS
+    named = set(stored.split(","))
+    return tuple(f for f in FACETS if f in named)
+
+
+def facets_text(facets) -> str | None:
+    """What ``audit_log.facets`` stores for a write that changed ``facets`` (None: not known, so every one)."""
+    return None if facets is None else ",".join(f for f in FACETS if f in set(facets))
+
+
+def _moved_by(action: str, about_incident: bool, facets: str | None) -> tuple[str, ...]:
+    """Every version an entry moves: its areas, the facets of ``records`` it changed, and :data:`LOG`."""
+    areas = areas_of(action, about_incident)
+    return (*areas, *(facets_of(facets) if RECORDS in areas else ()), LOG)
+
+
 def versions(engine: Engine) -> dict:
-    """Every area's version, computed from the whole audit log (the reference :class:`VersionTracker` keeps
-    up with incrementally)."""
-    out: dict = dict.fromkeys((*AREAS, LOG), 0)
+    """Every area's and facet's version, computed from the whole audit log (the reference :class:`VersionTracker`
+    keeps up with incrementally)."""
+    out: dict = dict.fromkeys((*AREAS, *FACETS, LOG), 0)
     a = t.audit_log.c
     general = 0
     with engine.connect() as conn:
         about = a.incident_code.is_not(None)
-        for action, about_incident, newest in conn.execute(
-                select(a.action, about, func.max(a.id)).group_by(a.action, about)):
-            for area in (*areas_of(action, bool(about_incident)), LOG):
+        for action, about_incident, facets, newest in conn.execute(
+                select(a.action, about, a.facets, func.max(a.id)).group_by(a.action, about, a.facets)):
+            for area in _moved_by(action, bool(about_incident), facets):
                 out[area] = max(out[area], newest)
             if _general(action, bool(about_incident)):
                 general = max(general, newest)
@@ -129,7 +163,7 @@ class VersionTracker:
             with engine.connect() as conn:
                 newest = conn.execute(select(func.coalesce(func.max(a.id), 0))).scalar_one()
                 if self._versions is None:
-                    self._versions = dict.fromkeys((*AREAS, LOG), newest)
+                    self._versions = dict.fromkeys((*AREAS, *FACETS, LOG), newest)
                     self._newest = self._general = self._closed_newest = newest
                     self._seen = set(conn.execute(select(a.id).where(a.id > newest - WINDOW)).scalars())
                     self._closed = _closed_ids(conn)
@@ -140,16 +174,15 @@ class VersionTracker:
                     self._newest, self._seen = newest, set()
                     self._general += 1
                     self._closed, self._closed_newest = _closed_ids(conn), self._closed_newest + 1
-                rows = conn.execute(select(a.id, a.action, a.incident_code, a.incident_id)
+                rows = conn.execute(select(a.id, a.action, a.incident_code, a.incident_id, a.facets)
                                     .where(a.id > self._newest - WINDOW)).all()
                 fresh = [row for row in rows if row[0] not in self._seen]
                 general_before = self._general
                 about = {row[3] for row in fresh if row[3] is not None and row[1] not in NO_DATA_ACTIONS}
                 closed_now = _closed_ids(conn, about) if about else set()
-                for entry, action, incident, incident_id in fresh:
+                for entry, action, incident, incident_id, facets in fresh:
                     self._seen.add(entry)
-                    areas = areas_of(action, incident is not None)
-                    for area in (*areas, LOG):
+                    for area in _moved_by(action, incident is not None, facets):
                         # an entry committed late (a smaller id than one seen) still moves its area on
                         self._versions[area] = _moved(self._versions[area], entry)
                     if _general(action, incident is not None):

@@ -66,6 +66,15 @@ FIGURES = {
     "register": ((v.RECORDS, v.SUPPLY), supply_chain.register),
     "exposure": ((v.RECORDS, v.SUPPLY), lambda e: supply_chain.supplier_exposure(e, OPEN)),
     "audit trail": ((v.LOG,), lambda e: queries.audit_trail(e, _first_code(e))),
+    # pages._data.FACETED_READS: the whole portfolio's figures, keyed by the facets of the records they read, so a
+    # write that changes none of them leaves them warm; each must change only when one of its facets moves
+    "faceted pipeline": ((v.STAGE,), lambda e: queries.pipeline(e, PortfolioFilter())),
+    "faceted headline": ((v.STAGE, v.PLANS), lambda e: queries.headline(e, OPEN, TODAY, _frames(e))),
+    "faceted ageing": ((v.STAGE,), lambda e: queries.ageing(e, PortfolioFilter(status="closed"), TODAY, _frames(e))),
+    "faceted involvement_counts": ((v.INVOLVEMENT,), lambda e: company_work.involvement_counts(e, PortfolioFilter())),
+    "faceted remedy_by_involvement": ((v.STAGE, v.PLANS, v.INVOLVEMENT), lambda e: (
+        company_work.remedy_by_involvement(e, PortfolioFilter()),
+        company_work.remedy_by_involvement(e, PortfolioFilter(status="open"), True))),
     # pages._data.SUPPLY_ONLY_READS: keyed by the supply chain's version alone, so a write to an incident leaves them
     # warm (issue #15's write path); each must change only with a supply-area write
     "supply-only register_options": ((v.SUPPLY,), supply_chain.register_options),
@@ -91,6 +100,47 @@ def test_every_supply_only_read_of_the_pages_is_checked_here():
     assert checked >= set(data.SUPPLY_ONLY_READS)
     assert {f"distinct {c}s" for c in ("supplier", "product")} <= checked
     assert set(data.SUPPLY_ONLY_COLUMNS) == {"supplier", "product"}
+
+
+def test_every_faceted_read_of_the_pages_is_checked_here():
+    """pages._data keys these whole-portfolio reads by facets of the records: each is in FIGURES with those facets."""
+    checked = {name.removeprefix("faceted "): areas for name, (areas, _) in FIGURES.items()
+               if name.startswith("faceted ")}
+    assert checked == data.FACETED_READS
+
+
+def _entry(engine) -> tuple[str, str | None]:
+    with engine.connect() as conn:
+        return conn.execute(select(t.audit_log.c.action, t.audit_log.c.facets)
+                            .order_by(t.audit_log.c.id.desc()).limit(1)).one()
+
+
+def test_a_write_says_which_facets_it_changed(demo_engine):
+    """Linking a smelter changes no facet: the whole portfolio's figures stay warm while ``records`` moves. An
+    allegation found not credible closes: its stage moves; money moves the plans; a writer that does not say (the
+    settings, about no incident) moves every facet."""
+    tracker = v.VersionTracker()
+    before = tracker.refresh(demo_engine)
+    link(demo_engine, 0)
+    assert _entry(demo_engine)[1] == ""
+    after = tracker.refresh(demo_engine)
+    assert after[v.RECORDS] > before[v.RECORDS]
+    assert all(after[f] == before[f] for f in v.FACETS)
+
+    credibility(demo_engine, 1)  # not credible: the incident closes
+    assert _entry(demo_engine) == ("recorded credibility", "stage"), _entry(demo_engine)
+    moved = tracker.refresh(demo_engine)
+    assert moved[v.STAGE] > after[v.STAGE] and moved[v.PLANS] == after[v.PLANS]
+
+    money(demo_engine, 1)
+    assert _entry(demo_engine)[1] in ("plans", "stage,plans")
+    assert tracker.refresh(demo_engine)[v.PLANS] > moved[v.PLANS]
+
+    time_frames(demo_engine, 3)  # settings: about no incident, says nothing
+    assert _entry(demo_engine)[1] is None
+    last = tracker.refresh(demo_engine)
+    assert all(last[f] == last[v.RECORDS] for f in v.FACETS)
+    assert v.versions(demo_engine)[v.STAGE] == v.versions(demo_engine)[v.RECORDS]
 
 
 # --- issue #15's faster portfolio figures, each against a full recomputation from the whole tables ---------------
