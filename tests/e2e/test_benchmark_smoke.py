@@ -23,5 +23,7 @@ def test_the_benchmark_smoke_run_completes_and_writes_its_table(chromium_path, t
     text = output.read_text()
     assert "# Benchmark results" in text and "python benchmarks/run.py --smoke" in text
     for row in ("| Portfolio | sqlite |", "| Level 2 plans | sqlite |", "| Lessons learned | sqlite |",
-                "**naive page**", "**floor**", "Server peak memory"):
+                "**naive page**", "**floor**", "Server peak memory",
+                "| Portfolio: another session's rerun after a write | sqlite |",
+                "| Portfolio: another session's rerun after a settings change (every figure recomputed) | sqlite |"):
         assert row in text, row
