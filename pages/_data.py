@@ -135,7 +135,7 @@ def supply_key() -> str:
 # A query added here must read no incident table, or a write to an incident would not show in it until the
 # caches' lifetime is over; tests/db/test_data_versions.py checks each against a full recomputation.
 SUPPLY_ONLY_READS = frozenset({"register_options", "smelter", "smelter_suggestions", "suppliers", "declarations",
-                               "declaration_detail", "exposure_as_of"})
+                               "declaration_detail", "exposure_as_of", "smelter_exposure"})
 SUPPLY_ONLY_COLUMNS = ("supplier", "product")  # distinct_values of these: the suppliers' names, declared products
 
 
@@ -193,6 +193,14 @@ def supply(query: str, *args, **kwargs):
     """A cached read through :mod:`remediation.storage.supply_chain` (the register, declarations, exposure):
     keyed by the supply chain's version alone when it reads no incident (:data:`SUPPLY_ONLY_READS`)."""
     return _supply(supply_key() if query in SUPPLY_ONLY_READS else data_key(), query, *args, **kwargs)
+
+
+def earlier_incidents(code: str, since: date | None = None):
+    """:func:`remediation.storage.supply_chain.earlier_incidents` (at most 50, the newest first), given the
+    incidents' distinct countries and smelter/refiner names as the sidebar's filters read them (cached under the
+    same records version), so a rerun after a write walks them once, not twice."""
+    return supply("earlier_incidents", code, since, countries=tuple(distinct("country")),
+                  smelter_names=tuple(distinct("smelter_refiner")))
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False, hash_funcs=HASH_FUNCS)

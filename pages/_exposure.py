@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from pages._auth import can_edit, current_actor
-from pages._data import after_write, get_engine, supply
+from pages._data import after_write, earlier_incidents, get_engine, supply
 from pages._nav import PAGES
 from pages._text import cite, data_table, md
 from remediation.domain.policy import Policy
@@ -17,7 +17,7 @@ from remediation.domain.supply_chain import METALS
 from remediation.services import incidents as services
 from remediation.services.base import Refused
 from remediation.storage.records import ConflictError
-from remediation.storage.supply_chain import EarlierIncidents, IncidentExposure
+from remediation.storage.supply_chain import EarlierIncidents, IncidentExposure, SmelterExposure
 
 LINK_LABELS = {"current": "Current", "past": "Past"}
 
@@ -28,8 +28,16 @@ def _names(df: pd.DataFrame, link: str) -> str:
     return shown + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
-def load(code: str) -> IncidentExposure | None:
-    return supply("incident_exposure", code)
+def load(code: str, smelter_id: str | None, smelter_refiner: str) -> IncidentExposure | None:
+    """The incident's exposure (:func:`remediation.storage.supply_chain.incident_exposure`) from its two halves, each
+    cached under what it reads: the register and the declarations under the supply chain's version alone, with the
+    incident's link and name (from its record, as the page shows them) as arguments, so a write to an incident
+    (its link included) leaves them warm; the earlier incidents under the records' version too."""
+    earlier: EarlierIncidents | None = earlier_incidents(code)
+    if earlier is None:
+        return None
+    part: SmelterExposure = supply("smelter_exposure", smelter_id, smelter_refiner)
+    return IncidentExposure(earlier.code, smelter_id, part.smelter, part.suppliers, part.by_name, earlier.incidents)
 
 
 def summary(ex: IncidentExposure) -> str:
@@ -69,7 +77,7 @@ def occurrence_suggestion(code: str, incident_date, repeated: bool, policy: Poli
     """The "high occurrence" suggestion (footnote 22): earlier incidents at the same smelter/refiner or site within
     the level policy's window, with links to them. It only informs: "repeated" stays what the user records."""
     since = policy.occurrence_since(incident_date)
-    found: EarlierIncidents | None = supply("earlier_incidents", code, since)
+    found: EarlierIncidents | None = earlier_incidents(code, since)
     if found is None:
         return None
     years = policy.occurrence_window_years
@@ -109,9 +117,10 @@ def trading_evidence(ex: IncidentExposure) -> None:
             f"{link}. {summary(ex)}", icon=":material/account_tree:")
 
 
-def panel(code: str, smelter_refiner: str, country: str, mineral: str, version: int) -> IncidentExposure | None:
+def panel(code: str, smelter_id: str | None, smelter_refiner: str, country: str, mineral: str, version: int
+          ) -> IncidentExposure | None:
     """The exposure section of the incident page."""
-    ex = load(code)
+    ex = load(code, smelter_id, smelter_refiner)
     if ex is None:
         return None
     with st.container(border=True):

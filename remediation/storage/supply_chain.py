@@ -16,6 +16,7 @@ per-smelter counts over a supplier's distinct smelters counts each incident once
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -355,7 +356,8 @@ class EarlierIncidents:
         return self.at_smelter + self.at_site
 
 
-def _earlier(conn, incident, since: date | None = None, limit: int = 50) -> EarlierIncidents:
+def _earlier(conn, incident, since: date | None = None, limit: int = 50, countries: Sequence[str] | None = None,
+             smelter_names: Sequence[str] | None = None) -> EarlierIncidents:
     """Incidents dated before ``incident`` (its incident date, strictly; on or after ``since`` if given) at:
 
     * the same smelter/refiner: the same register smelter ID when this incident is linked; and, linked or not, an
@@ -365,9 +367,12 @@ def _earlier(conn, incident, since: date | None = None, limit: int = 50) -> Earl
     """
     c = t.incidents.c
     country = _country_key(incident.country)
-    countries = [x for x in distinct_sorted(conn, c.country) if _country_key(x) == country]
+    every_country = distinct_sorted(conn, c.country) if countries is None else countries
+    countries = [x for x in every_country if _country_key(x) == country]
     key = normalise_name(incident.smelter_refiner)
-    names = [n for n in distinct_sorted(conn, c.smelter_refiner) if normalise_name(n) == key] if key else []
+    if key and smelter_names is None:
+        smelter_names = distinct_sorted(conn, c.smelter_refiner)
+    names = [n for n in smelter_names if normalise_name(n) == key] if key else []
     matches = []
     if incident.smelter_id:
         matches.append((c.smelter_id == incident.smelter_id, SAME_SMELTER_ID))
@@ -407,38 +412,67 @@ _INCIDENT_KEYS = (t.incidents.c.code, t.incidents.c.smelter_id, t.incidents.c.sm
                   t.incidents.c.country, t.incidents.c.incident_date)
 
 
-def earlier_incidents(engine: Engine, code: str, since: date | None = None, limit: int = 50
+def earlier_incidents(engine: Engine, code: str, since: date | None = None, limit: int = 50,
+                      countries: Sequence[str] | None = None, smelter_names: Sequence[str] | None = None
                       ) -> EarlierIncidents | None:
     """Earlier incidents at the same smelter/refiner or site as the incident ``code`` (None for an unknown code),
     dated on or after ``since`` when given (the level policy's window,
-    :meth:`remediation.domain.policy.Policy.occurrence_since`). A suggestion for "repeated": it never sets it."""
+    :meth:`remediation.domain.policy.Policy.occurrence_since`). A suggestion for "repeated": it never sets it.
+
+    ``countries`` and ``smelter_names``: every incident's distinct countries and smelter/refiner names
+    (:func:`remediation.storage.queries.distinct_values`), when the caller has them already (the sidebar's
+    filters read them on every page); read here when not given."""
     with engine.connect() as conn:
         incident = conn.execute(select(*_INCIDENT_KEYS).where(t.incidents.c.code == code.strip().upper())).first()
         if incident is None:
             return None
-        return _earlier(conn, incident, since, limit)
+        return _earlier(conn, incident, since, limit, countries, smelter_names)
+
+
+@dataclass(frozen=True)
+class SmelterExposure:
+    """The supply-chain half of :class:`IncidentExposure`: what the register and the declarations say about the
+    smelter an incident names (``smelter_id``, linked or None, and the name the allegation gives). It reads no
+    incident table, so a write to an incident's records leaves it as it was."""
+    smelter_id: str | None
+    smelter: dict | None
+    suppliers: pd.DataFrame
+    by_name: pd.DataFrame
+
+
+def _smelter_exposure(conn, smelter_id: str | None, smelter_refiner: str) -> SmelterExposure:
+    ds = t.declaration_smelters.c
+    register_row = None
+    if smelter_id:
+        sm = t.smelters.c
+        found = conn.execute(select(sm.smelter_id, sm.metal, sm.name, sm.country, sm.source)
+                             .where(sm.smelter_id == smelter_id)).mappings().first()
+        register_row = dict(found) if found else None
+    linked = _exposure_rows(conn, ds.smelter_id == smelter_id) if smelter_id \
+        else pd.DataFrame(columns=_SUPPLIER_COLUMNS)
+    keys = {normalise_name(smelter_refiner)} | ({normalise_name(register_row["name"])} if register_row else set())
+    by_name = _exposure_rows(conn, and_(ds.smelter_id.is_(None), ds.name_key.in_(keys - {""})))
+    return SmelterExposure(smelter_id, register_row, linked, by_name)
+
+
+def smelter_exposure(engine: Engine, smelter_id: str | None, smelter_refiner: str) -> SmelterExposure:
+    """The register's entry for ``smelter_id`` (None: not linked), the suppliers whose declarations list it, and
+    the rows declared without an ID under the name ``smelter_refiner`` (or the register's name): an incident's
+    exposure less its earlier incidents. Reads the register and the declarations only."""
+    with engine.connect() as conn:
+        return _smelter_exposure(conn, smelter_id, smelter_refiner)
 
 
 def incident_exposure(engine: Engine, code: str) -> IncidentExposure | None:
     """The exposure of the incident ``code`` (None for an unknown code)."""
-    c, ds = t.incidents.c, t.declaration_smelters.c
+    c = t.incidents.c
     with engine.connect() as conn:
         incident = conn.execute(select(*_INCIDENT_KEYS).where(c.code == code.strip().upper())).first()
         if incident is None:
             return None
-        register_row = None
-        if incident.smelter_id:
-            sm = t.smelters.c
-            found = conn.execute(select(sm.smelter_id, sm.metal, sm.name, sm.country, sm.source)
-                                 .where(sm.smelter_id == incident.smelter_id)).mappings().first()
-            register_row = dict(found) if found else None
-        linked = _exposure_rows(conn, ds.smelter_id == incident.smelter_id) if incident.smelter_id \
-            else pd.DataFrame(columns=_SUPPLIER_COLUMNS)
-        keys = {normalise_name(incident.smelter_refiner)} | (
-            {normalise_name(register_row["name"])} if register_row else set())
-        by_name = _exposure_rows(conn, and_(ds.smelter_id.is_(None), ds.name_key.in_(keys - {""})))
+        part = _smelter_exposure(conn, incident.smelter_id, incident.smelter_refiner)
         earlier = _earlier(conn, incident).incidents
-    return IncidentExposure(incident.code, incident.smelter_id, register_row, linked, by_name, earlier)
+    return IncidentExposure(incident.code, incident.smelter_id, part.smelter, part.suppliers, part.by_name, earlier)
 
 
 # --- the portfolio's exposure --------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ would be served stale here, and fail."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
 
@@ -84,6 +85,8 @@ FIGURES = {
     "supply-only declarations": ((v.SUPPLY,), supply_chain.declarations),
     "supply-only declaration_detail": ((v.SUPPLY,), lambda e: supply_chain.declaration_detail(e, 1)),
     "supply-only exposure_as_of": ((v.SUPPLY,), supply_chain.exposure_as_of),
+    "supply-only smelter_exposure": ((v.SUPPLY,),
+                                     lambda e: supply_chain.smelter_exposure(e, _first_smelter(e), "Bench 1")),
     "supply-only distinct suppliers": ((v.SUPPLY,), lambda e: queries.distinct_values(e, "supplier")),
     "supply-only distinct products": ((v.SUPPLY,), lambda e: queries.distinct_values(e, "product")),
 }
@@ -224,6 +227,8 @@ def _same(a, b) -> bool:
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
     if isinstance(a, pd.DataFrame):
         return isinstance(b, pd.DataFrame) and a.equals(b)
+    if dataclasses.is_dataclass(a) and not isinstance(a, type):  # e.g. a smelter's exposure: frames in fields
+        return type(a) is type(b) and _same(dataclasses.astuple(a), dataclasses.astuple(b))
     return a == b
 
 
