@@ -373,6 +373,31 @@ def _by(conn: Connection, table, key_col, keys: Sequence[int]) -> dict[int, list
     return out
 
 
+ONE_TO_ONE = (t.verifications, t.responses, t.closures, t.lessons)  # keyed by the incident's id: at most one row
+
+
+def _with_one_to_one(conn: Connection, ids: Sequence[int]) -> tuple[dict[int, list[dict]], ...]:
+    """The ``incidents`` rows of ``ids`` and the rows of the :data:`ONE_TO_ONE` tables, in one query (outer joins
+    on their primary key): as :func:`_by` reads each table (a dict of one-row lists per incident), with four round
+    trips fewer, which is most of a table's cost on PostgreSQL for one incident."""
+    i = t.incidents
+    joined, columns = i, list(i.c)
+    for table in ONE_TO_ONE:
+        joined = joined.outerjoin(table, table.c.incident_id == i.c.id)
+        columns += [c.label(f"{table.name}__{c.name}") for c in table.c]
+    incidents: dict[int, list[dict]] = {}
+    others: list[dict[int, list[dict]]] = [{} for _ in ONE_TO_ONE]
+    for chunk in _chunks(list(ids)):
+        for row in conn.execute(select(*columns).select_from(joined).where(i.c.id.in_(chunk)).order_by(i.c.id)
+                                ).mappings():
+            iid = row["id"]
+            incidents[iid] = [{c.name: row[c.name] for c in i.c}]
+            for table, out in zip(ONE_TO_ONE, others):
+                if row[f"{table.name}__incident_id"] is not None:
+                    out[iid] = [{c.name: row[f"{table.name}__{c.name}"] for c in table.c}]
+    return (incidents, *others)
+
+
 def _pick(row: dict, model) -> dict:
     return {k: row[k] for k in model.model_fields if k in row}
 
@@ -382,13 +407,9 @@ def load_records(conn: Connection, incident_ids: Sequence[int]) -> dict[int, Inc
     ids = list(incident_ids)
     if not ids:
         return {}
-    inc = _by(conn, t.incidents, t.incidents.c.id, ids)
+    inc, ver, resp, clos, less = _with_one_to_one(conn, ids)
     viol = _by(conn, t.incident_violations, t.incident_violations.c.incident_id, ids)
-    ver = _by(conn, t.verifications, t.verifications.c.incident_id, ids)
     ass = _by(conn, t.assessments, t.assessments.c.incident_id, ids)
-    resp = _by(conn, t.responses, t.responses.c.incident_id, ids)
-    clos = _by(conn, t.closures, t.closures.c.incident_id, ids)
-    less = _by(conn, t.lessons, t.lessons.c.incident_id, ids)
     tags = _by(conn, t.lesson_tags, t.lesson_tags.c.incident_id, ids)
     plans = _by(conn, t.plans, t.plans.c.incident_id, ids)
     plan_ids = [p["id"] for ps in plans.values() for p in ps]
