@@ -204,6 +204,22 @@ def earlier_incidents(code: str, since: date | None = None):
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False, hash_funcs=HASH_FUNCS)
+def _earlier_than(key: str, incident: supply_chain.IncidentKeys, countries: tuple, smelter_names: tuple):
+    return supply_chain.earlier_than(engine_for(key), incident, countries=countries, smelter_names=smelter_names)
+
+
+def earlier_than(incident: supply_chain.IncidentKeys):
+    """The earlier incidents at an incident's smelter or site (at most 50, the newest first), given its keys as the
+    page's record holds them: keyed by every *other* incident's records version
+    (:func:`remediation.storage.versions.records_except`), so a write to this incident (a step, its smelter's link)
+    leaves them warm unless it changed the keys themselves, which are part of the key."""
+    url = db.database_url()
+    key = url + VERSION_MARK + "except" + data_versions.records_except(_data_version(url, int(time.time())),
+                                                                       incident.code)
+    return _earlier_than(key, incident, tuple(distinct("country")), tuple(distinct("smelter_refiner")))
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False, hash_funcs=HASH_FUNCS)
 def _follow(key: str, query: str, *args, **kwargs):
     return getattr(followups, query)(engine_for(key), *args, **kwargs)
 

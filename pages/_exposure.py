@@ -9,15 +9,16 @@ import pandas as pd
 import streamlit as st
 
 from pages._auth import can_edit, current_actor
-from pages._data import after_write, earlier_incidents, get_engine, supply
+from pages._data import after_write, earlier_incidents, earlier_than, get_engine, supply
 from pages._nav import PAGES
 from pages._text import cite, data_table, md
+from remediation.domain.models import IncidentIn
 from remediation.domain.policy import Policy
 from remediation.domain.supply_chain import METALS
 from remediation.services import incidents as services
 from remediation.services.base import Refused
 from remediation.storage.records import ConflictError
-from remediation.storage.supply_chain import EarlierIncidents, IncidentExposure, SmelterExposure
+from remediation.storage.supply_chain import EarlierIncidents, IncidentExposure, IncidentKeys, SmelterExposure
 
 LINK_LABELS = {"current": "Current", "past": "Past"}
 
@@ -28,16 +29,15 @@ def _names(df: pd.DataFrame, link: str) -> str:
     return shown + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
-def load(code: str, smelter_id: str | None, smelter_refiner: str) -> IncidentExposure | None:
+def load(inc: IncidentIn) -> IncidentExposure:
     """The incident's exposure (:func:`remediation.storage.supply_chain.incident_exposure`) from its two halves, each
-    cached under what it reads: the register and the declarations under the supply chain's version alone, with the
-    incident's link and name (from its record, as the page shows them) as arguments, so a write to an incident
-    (its link included) leaves them warm; the earlier incidents under the records' version too."""
-    earlier: EarlierIncidents | None = earlier_incidents(code)
-    if earlier is None:
-        return None
-    part: SmelterExposure = supply("smelter_exposure", smelter_id, smelter_refiner)
-    return IncidentExposure(earlier.code, smelter_id, part.smelter, part.suppliers, part.by_name, earlier.incidents)
+    cached under what it reads, with what it needs of the incident (from its record, as the page shows it) as
+    arguments: the register and the declarations under the supply chain's version alone; the earlier incidents under
+    every other incident's records version. A write to the incident (a step, its smelter's link) leaves both warm."""
+    earlier = earlier_than(IncidentKeys(inc.code, inc.smelter_id, inc.smelter_refiner, inc.site, inc.country,
+                                        inc.incident_date))
+    part: SmelterExposure = supply("smelter_exposure", inc.smelter_id, inc.smelter_refiner)
+    return IncidentExposure(inc.code, inc.smelter_id, part.smelter, part.suppliers, part.by_name, earlier.incidents)
 
 
 def summary(ex: IncidentExposure) -> str:
@@ -117,14 +117,11 @@ def trading_evidence(ex: IncidentExposure) -> None:
             f"{link}. {summary(ex)}", icon=":material/account_tree:")
 
 
-def panel(code: str, smelter_id: str | None, smelter_refiner: str, country: str, mineral: str, version: int
-          ) -> IncidentExposure | None:
-    """The exposure section of the incident page."""
-    ex = load(code, smelter_id, smelter_refiner)
-    if ex is None:
-        return None
+def panel(inc: IncidentIn, version: int) -> IncidentExposure:
+    """The exposure section of the incident page (``inc``: the incident as its record holds it)."""
+    ex = load(inc)
     with st.container(border=True):
-        _draw(code, smelter_refiner, country, mineral, version, ex)
+        _draw(inc.code, inc.smelter_refiner, inc.country, inc.mineral, version, ex)
     return ex
 
 

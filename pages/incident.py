@@ -189,7 +189,7 @@ if lacking := read("documents_missing", [code]).get(code):  # e.g. imported, or 
     st.warning(f"{lacking}. The company setting requires them for facts already recorded: attach them in the Evidence "
                "section below (or with the step's form).", icon=":material/attach_file:")
 
-exposure = _exposure.panel(code, inc.smelter_id, inc.smelter_refiner, inc.country, inc.mineral, version)
+exposure = _exposure.panel(inc, version)
 
 # --- the level assessment -------------------------------------------------------------------------
 latest = rec.latest_assessment

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 import pandas as pd
 from sqlalchemy import Engine, and_, case, func, literal, or_, select
@@ -406,6 +407,27 @@ def _earlier(conn, incident, since: date | None = None, limit: int = 50, countri
     df = pd.DataFrame([r[:5] for r in rows], columns=_EARLIER_COLUMNS)
     df["status"] = df["status"].map(STATUSES)
     return EarlierIncidents(incident.code, since, df, *counts)
+
+
+class IncidentKeys(NamedTuple):
+    """What :func:`earlier_than` needs of the incident itself (its record's values)."""
+    code: str
+    smelter_id: str | None
+    smelter_refiner: str
+    site: str
+    country: str
+    incident_date: date
+
+
+def earlier_than(engine: Engine, incident: IncidentKeys, since: date | None = None, limit: int = 50,
+                 countries: Sequence[str] | None = None, smelter_names: Sequence[str] | None = None
+                 ) -> EarlierIncidents:
+    """:func:`earlier_incidents` of an incident given by its keys (as its record holds them) instead of its code:
+    it reads every incident but that one, so a cache of it keyed by
+    :func:`remediation.storage.versions.records_except` (and these keys) stays exact when that incident is written
+    to, and warm."""
+    with engine.connect() as conn:
+        return _earlier(conn, incident, since, limit, countries, smelter_names)
 
 
 _INCIDENT_KEYS = (t.incidents.c.code, t.incidents.c.smelter_id, t.incidents.c.smelter_refiner, t.incidents.c.site,

@@ -26,7 +26,9 @@ every entry about no incident) changed them all. So linking a smelter or correct
 leaves the pipeline, the headline and the ageing warm; recording a step moves only what depends on the stage.
 
 An entry about one incident (it names the incident) is in ``records``, whatever its action: a change to an
-incident's record never changes the register, the declarations or who may sign in. Any other action this module
+incident's record never changes the register, the declarations or who may sign in, nor any other incident's rows.
+So a read of every incident *but one* (the earlier incidents at an incident's smelter or site) keys on
+:func:`records_except`, which an entry about that one incident leaves as it was. Any other action this module
 does not know counts in every area: a new kind of write can only make caches colder, never stale. An area's version is the id of the newest audit entry in it; a cached read keys on
 the versions of the areas it depends on, so a write leaves every other area's figures warm.
 
@@ -54,6 +56,7 @@ FACET_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 LOG = "log"  # not an area: the newest audit entry of any kind (an incident's audit trail keys on it)
 CLOSED = "closed"  # not an area: lessons learned's scope, the incidents closed after remediation
+BY_INCIDENT = "by_incident"  # not an area: the ``records`` entries counted, in all and per incident (records_except)
 
 NO_DATA_ACTIONS = frozenset({"downloaded document"})
 # The daily refresh of open incidents' derived state (remediation.services.waiting): ``records``, about no incident,
@@ -156,6 +159,9 @@ class VersionTracker:
         self._general = 0  # the newest records entry about no incident (see closed_key)
         self._closed: set[int] = set()  # the incidents closed after remediation, as of the entries seen
         self._closed_newest = 0  # the newest entry that joined, changed or left that set
+        self._started = 0  # the newest entry when this tracker started: part of every records_except key
+        self._records_moves = 0  # records entries seen since (one more when the log was made again)
+        self._moves_about: dict[str, int] = {}  # of those, the ones about each incident (by code); copied on write
 
     def refresh(self, engine: Engine) -> dict:
         a = t.audit_log.c
@@ -168,9 +174,13 @@ class VersionTracker:
                     self._seen = set(conn.execute(select(a.id).where(a.id > newest - WINDOW)).scalars())
                     self._closed = _closed_ids(conn)
                     self._versions[CLOSED] = self._closed_key()
+                    self._started = newest
+                    self._versions[BY_INCIDENT] = self._by_incident()
                     return dict(self._versions)
                 if newest < self._newest:  # the log was emptied (a database made again at this URL): all new
-                    self._versions = {area: version + 1 for area, version in self._versions.items() if area != CLOSED}
+                    self._versions = {area: version + 1 for area, version in self._versions.items()
+                                      if area not in (CLOSED, BY_INCIDENT)}
+                    self._records_moves += 1
                     self._newest, self._seen = newest, set()
                     self._general += 1
                     self._closed, self._closed_newest = _closed_ids(conn), self._closed_newest + 1
@@ -180,8 +190,13 @@ class VersionTracker:
                 general_before = self._general
                 about = {row[3] for row in fresh if row[3] is not None and row[1] not in NO_DATA_ACTIONS}
                 closed_now = _closed_ids(conn, about) if about else set()
+                moved_about: dict[str, int] = {}
                 for entry, action, incident, incident_id, facets in fresh:
                     self._seen.add(entry)
+                    if RECORDS in areas_of(action, incident is not None):
+                        self._records_moves += 1
+                        if incident is not None:
+                            moved_about[incident] = moved_about.get(incident, self._moves_about.get(incident, 0)) + 1
                     for area in _moved_by(action, incident is not None, facets):
                         # an entry committed late (a smaller id than one seen) still moves its area on
                         self._versions[area] = _moved(self._versions[area], entry)
@@ -198,12 +213,27 @@ class VersionTracker:
                     if again != self._closed:
                         self._closed_newest = _moved(self._closed_newest, self._newest)
                     self._closed = again
+                if moved_about:  # a new dict: the one an earlier refresh returned stays as it was
+                    self._moves_about = {**self._moves_about, **moved_about}
             self._seen = {i for i in self._seen if i > self._newest - WINDOW}
             self._versions[CLOSED] = self._closed_key()
+            self._versions[BY_INCIDENT] = self._by_incident()
             return dict(self._versions)
+
+    def _by_incident(self) -> tuple[int, int, dict[str, int]]:
+        return self._started, self._records_moves, self._moves_about
 
     def _closed_key(self) -> str:
         return f"{len(self._closed)}-{self._closed_newest}-{self._general}"
+
+
+def records_except(found: dict, code: str) -> str:
+    """A version of every incident's records but the incident ``code``'s, from a :meth:`VersionTracker.refresh`:
+    it moves with each ``records`` entry, unless the entry is about that incident (a step recorded on it, its
+    smelter linked), which changes that incident's rows alone. A read that leaves the incident itself out, and takes
+    what it needs of it as arguments, keys on it and stays warm when that incident is written to."""
+    started, moves, about = found[BY_INCIDENT]
+    return f"{started}.{moves - about.get(code, 0)}"
 
 
 def _moved(version: int, entry: int) -> int:

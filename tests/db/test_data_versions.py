@@ -222,6 +222,15 @@ def _first_code(engine) -> str:
         return conn.execute(select(t.incidents.c.code).order_by(t.incidents.c.code).limit(1)).scalar_one()
 
 
+def _incident_keys(engine, n: int = 40) -> list[supply_chain.IncidentKeys]:
+    """The keys of the first ``n`` incidents by code (those ``link`` writes to, among others), as stored now."""
+    c = t.incidents.c
+    with engine.connect() as conn:
+        return [supply_chain.IncidentKeys(*row) for row in conn.execute(
+            select(c.code, c.smelter_id, c.smelter_refiner, c.site, c.country, c.incident_date).order_by(c.code)
+            .limit(n))]
+
+
 def _same(a, b) -> bool:
     if isinstance(a, tuple) and isinstance(b, tuple):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
@@ -382,6 +391,12 @@ def test_every_cached_figure_equals_a_full_recomputation_after_random_writes(dem
                 assert _same(cache[key], fresh), f"{name} served stale after {[w.__name__ for w, _ in writes]}"
             cache[key] = fresh
             cache[(name, "reference", tuple(reference[a] for a in areas))] = fresh
+        for keys in _incident_keys(demo_engine):  # the incident page's earlier incidents: every other incident's
+            fresh = supply_chain.earlier_than(demo_engine, keys)  # version, and the incident's own keys
+            key = ("earlier_than", keys, v.records_except(found, keys.code))
+            if key in cache:
+                assert _same(cache[key], fresh), f"earlier than {keys.code} served stale after {writes}"
+            cache[key] = fresh
 
     check()
     check_portfolio_figures(demo_engine)
@@ -409,6 +424,19 @@ def test_a_write_leaves_the_figures_of_other_areas_warm(demo_engine):
     last = tracker.refresh(demo_engine)
     assert last[v.RECORDS] > again[v.RECORDS] and last[v.SUPPLY] == again[v.SUPPLY]
     assert last[v.CLOSED] == again[v.CLOSED]  # a Step 1 incident, still open: lessons learned stays warm
+
+
+def test_a_write_to_one_incident_moves_every_other_incidents_records_except_key_not_its_own(demo_engine):
+    tracker = v.VersionTracker()
+    before = tracker.refresh(demo_engine)
+    codes = [k.code for k in _incident_keys(demo_engine)]
+    link(demo_engine, 3)  # the fourth incident by code
+    after = tracker.refresh(demo_engine)
+    assert v.records_except(after, codes[3]) == v.records_except(before, codes[3])
+    assert all(v.records_except(after, c) != v.records_except(before, c) for c in codes if c != codes[3])
+    time_frames(demo_engine, 7)  # about no incident: every key moves
+    last = tracker.refresh(demo_engine)
+    assert all(v.records_except(last, c) != v.records_except(after, c) for c in codes)
 
 
 @pytest.mark.parametrize("action, about_incident, areas", [
