@@ -204,8 +204,10 @@ def earlier_incidents(code: str, since: date | None = None):
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False, hash_funcs=HASH_FUNCS)
-def _earlier_than(key: str, incident: supply_chain.IncidentKeys, countries: tuple, smelter_names: tuple):
-    return supply_chain.earlier_than(engine_for(key), incident, countries=countries, smelter_names=smelter_names)
+def _earlier_than(key: str, incident: supply_chain.IncidentKeys, names: str, _countries: tuple, _smelter_names: tuple):
+    """``names``: the two lists as one string, in the key (Streamlit hashes a tuple item by item: some 200 names
+    on each rerun); the lists themselves are not hashed (a leading underscore)."""
+    return supply_chain.earlier_than(engine_for(key), incident, countries=_countries, smelter_names=_smelter_names)
 
 
 def earlier_than(incident: supply_chain.IncidentKeys):
@@ -216,7 +218,8 @@ def earlier_than(incident: supply_chain.IncidentKeys):
     url = db.database_url()
     key = url + VERSION_MARK + "except" + data_versions.records_except(_data_version(url, int(time.time())),
                                                                        incident.code)
-    return _earlier_than(key, incident, tuple(distinct("country")), tuple(distinct("smelter_refiner")))
+    countries, smelter_names = tuple(distinct("country")), tuple(distinct("smelter_refiner"))
+    return _earlier_than(key, incident, repr((countries, smelter_names)), countries, smelter_names)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False, hash_funcs=HASH_FUNCS)
