@@ -175,12 +175,19 @@ def _faceted_key(query: str, args, kwargs) -> str | None:
     return _key(facets) if facets is not None and flt is not None and flt.whole else None
 
 
+# Reads of the settings and the level policy alone: keyed by the records entries about no incident
+# (:data:`remediation.storage.versions.GENERAL`), so a write to an incident leaves them warm.
+GENERAL_READS = frozenset({"settings", "settings_versions", "policy_in_force", "policy_versions"})
+
+
 def read(query: str, *args, **kwargs):
     """A cached read through :mod:`remediation.storage.queries`: the one place pages' reads are cached."""
     if query == "distinct_values" and args and args[0] in SUPPLY_ONLY_COLUMNS:  # the sidebar's supplier, product
         return _read(supply_key(), query, *args, **kwargs)
     if (key := _faceted_key(query, args, kwargs)) is not None:
         return _read(key, query, *args, **kwargs)
+    if query in GENERAL_READS:
+        return _read(_key((data_versions.GENERAL,)), query, *args, **kwargs)
     return _read(data_key() if _needs_supply(query, args, kwargs) else _url(), query, *args, **kwargs)
 
 

@@ -11,7 +11,10 @@ which order. Each entry's action falls in one *area*:
 * ``access``: who may sign in; no cached figure depends on it;
 * none: a write that changes no data (a document downloaded is audited, nothing else).
 
-:data:`LOG` moves with every entry, for what shows the audit log itself. :data:`CLOSED` keys what reads only
+:data:`LOG` moves with every entry, for what shows the audit log itself. :data:`GENERAL` moves with each ``records``
+entry about no incident but the daily refresh of open incidents (the one that changes the settings or the level
+policy: an entry about one incident changes that incident alone), so the settings and policies stay warm when an
+incident is written to. :data:`CLOSED` keys what reads only
 the incidents closed after remediation (lessons learned): it moves when their number changes, when an entry
 about one of them is added, or when a ``records`` entry about no incident is (settings, policy, an unknown
 write; not the daily refresh of open incidents, :data:`OPEN_ONLY_ACTIONS`), so a write to an open incident leaves
@@ -56,6 +59,7 @@ FACET_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 LOG = "log"  # not an area: the newest audit entry of any kind (an incident's audit trail keys on it)
 CLOSED = "closed"  # not an area: lessons learned's scope, the incidents closed after remediation
+GENERAL = "general"  # not an area: the newest records entry about no incident (the settings and policies key on it)
 BY_INCIDENT = "by_incident"  # not an area: the ``records`` entries counted, in all and per incident (records_except)
 
 NO_DATA_ACTIONS = frozenset({"downloaded document"})
@@ -117,6 +121,7 @@ def versions(engine: Engine) -> dict:
             if _general(action, bool(about_incident)):
                 general = max(general, newest)
         out[CLOSED] = closed_key(conn, general)
+    out[GENERAL] = general
     return out
 
 
@@ -175,6 +180,7 @@ class VersionTracker:
                     self._closed = _closed_ids(conn)
                     self._versions[CLOSED] = self._closed_key()
                     self._started = newest
+                    self._versions[GENERAL] = self._general
                     self._versions[BY_INCIDENT] = self._by_incident()
                     return dict(self._versions)
                 if newest < self._newest:  # the log was emptied (a database made again at this URL): all new
@@ -217,6 +223,7 @@ class VersionTracker:
                     self._moves_about = {**self._moves_about, **moved_about}
             self._seen = {i for i in self._seen if i > self._newest - WINDOW}
             self._versions[CLOSED] = self._closed_key()
+            self._versions[GENERAL] = self._general
             self._versions[BY_INCIDENT] = self._by_incident()
             return dict(self._versions)
 

@@ -85,6 +85,11 @@ FIGURES = {
     "supply-only declarations": ((v.SUPPLY,), supply_chain.declarations),
     "supply-only declaration_detail": ((v.SUPPLY,), lambda e: supply_chain.declaration_detail(e, 1)),
     "supply-only exposure_as_of": ((v.SUPPLY,), supply_chain.exposure_as_of),
+    # pages._data.GENERAL_READS: keyed by the records entries about no incident
+    "general settings": ((v.GENERAL,), queries.settings),
+    "general settings_versions": ((v.GENERAL,), queries.settings_versions),
+    "general policy_in_force": ((v.GENERAL,), queries.policy_in_force),
+    "general policy_versions": ((v.GENERAL,), queries.policy_versions),
     "supply-only smelter_exposure": ((v.SUPPLY,),
                                      lambda e: supply_chain.smelter_exposure(e, _first_smelter(e), "Bench 1")),
     "supply-only distinct suppliers": ((v.SUPPLY,), lambda e: queries.distinct_values(e, "supplier")),
@@ -103,6 +108,8 @@ def test_every_supply_only_read_of_the_pages_is_checked_here():
     assert checked >= set(data.SUPPLY_ONLY_READS)
     assert {f"distinct {c}s" for c in ("supplier", "product")} <= checked
     assert set(data.SUPPLY_ONLY_COLUMNS) == {"supplier", "product"}
+    assert {name.removeprefix("general ") for name, (areas, _) in FIGURES.items() if areas == (v.GENERAL,)} \
+        >= set(data.GENERAL_READS)
 
 
 def test_every_faceted_read_of_the_pages_is_checked_here():
@@ -371,8 +378,14 @@ def remedy(engine, n: int) -> None:
                                                 incident_id=incident_id, incident_code=code))
 
 
+def policy(engine, n: int) -> None:
+    """A new level policy adopted (about no incident): the pages' policy reads must see it."""
+    current = queries.policy_in_force(engine)
+    admin.adopt_policy(engine, current.model_copy(update={"public_margin_days": 10 + n % 50}), ADMIN)
+
+
 WRITES = [credibility, time_frames, smelter, user, download, unknown_writer, unknown_supply_writer, link, flip, money,
-          remedy]
+          remedy, policy]
 
 
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
