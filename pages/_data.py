@@ -342,7 +342,7 @@ def settings_as_drawn(memo: str):
 
 def load_incident(code: str):
     """(record, workflow state, version) of one incident, or None for an unknown code."""
-    return read("incident", code, date.today())
+    return read("incident", code, date.today(), cadence=settings().reporting_cadence)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32, show_spinner=False, hash_funcs=HASH_FUNCS)

@@ -185,7 +185,8 @@ if state.missing:
                    hide_index=True, width="stretch")
 for warning in state.warnings:
     st.warning(unbroken(warning), icon=":material/info:")
-if lacking := read("documents_missing", [code]).get(code):  # e.g. imported, or recorded before the setting
+# e.g. imported, or recorded before the setting
+if lacking := read("documents_missing", [code], required=tuple(conf.documents_required)).get(code):
     st.warning(f"{lacking}. The company setting requires them for facts already recorded: attach them in the Evidence "
                "section below (or with the step's form).", icon=":material/attach_file:")
 

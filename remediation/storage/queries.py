@@ -7,6 +7,7 @@ cached by the page layer and tested on SQLite and PostgreSQL alike.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -284,13 +285,15 @@ def portfolio(engine: Engine, flt: PortfolioFilter = PortfolioFilter(), limit: i
     return df, total
 
 
-def documents_missing(engine: Engine, codes: list[str] | None = None, batch: int = 2000) -> dict[str, str]:
+def documents_missing(engine: Engine, codes: list[str] | None = None, batch: int = 2000,
+                      required: Sequence[str] | None = None) -> dict[str, str]:
     """Incidents (of ``codes``, default all) with a recorded fact that lacks the document the company setting
     requires (:func:`remediation.domain.evidence.lacking`), by code: "Documents missing: …". Imported and loaded
     records carry no documents, and a setting can name a document after the step it precedes was recorded: the
-    flag stays until the documents are attached. Only incidents far enough along to have such a fact are loaded."""
+    flag stays until the documents are attached. Only incidents far enough along to have such a fact are loaded.
+    ``required``: the setting's documents, when the caller has read the settings already (else read here)."""
     with engine.connect() as conn:
-        required = settings_in(conn).documents_required
+        required = settings_in(conn).documents_required if required is None else list(required)
         if not required:
             return {}
         first = min((FROM_STEP[k] for k in required if k in FROM_STEP), default=None)
@@ -498,16 +501,17 @@ def distinct_values(engine: Engine, column: str) -> list[str]:
         return distinct_sorted(conn, t.incidents.c[column])
 
 
-def incident(engine: Engine, code: str, today: date | None = None
+def incident(engine: Engine, code: str, today: date | None = None, cadence: str | None = None
              ) -> tuple[IncidentRecord, WorkflowState, int] | None:
-    """The record of one incident, its workflow state and its version; None for an unknown code."""
+    """The record of one incident, its workflow state and its version; None for an unknown code. ``cadence``: the
+    reporting cadence setting, when the caller has read the settings already (else read here)."""
     with engine.connect() as conn:
         found = find_incident(conn, code)
         if found is None:
             return None
         incident_id, version = found
         record = load_records(conn, [incident_id])[incident_id]
-        cadence = reporting_cadence(conn)
+        cadence = reporting_cadence(conn) if cadence is None else cadence
     return record, evaluate(record, today, cadence), version
 
 
