@@ -507,13 +507,16 @@ _evidence.section(code, rec, state)
 
 # --- timeline -----------------------------------------------------------------------------------------
 st.subheader("Timeline", anchor=False)
-what, who = st.tabs(["What happened", "Who recorded what"])
+# The audit trail runs only when its tab is open: it grows with every write to the incident (hundreds of entries for
+# a busy one), and each write makes it read, converted and sent again on the rerun that follows.
+what, who = st.tabs(["What happened", "Who recorded what"], key="timeline", on_change="rerun")
 with what:
     data_table(pd.DataFrame([{"Date": d, "Role": ROLES.get(role, ""), "Event": text}
                              for d, role, text in events(rec)]), hide_index=True, width="stretch")
-with who:
-    trail = incident_audit(code)
-    data_table(trail, hide_index=True, width="stretch",
-               column_config={"at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
-                              "actor": "Who", "role": "For role", "action": "What",
-                              "changes": st.column_config.TextColumn("Changes", width="large")})
+if who.open:
+    with who:
+        trail = incident_audit(code)
+        data_table(trail, hide_index=True, width="stretch",
+                   column_config={"at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
+                                  "actor": "Who", "role": "For role", "action": "What",
+                                  "changes": st.column_config.TextColumn("Changes", width="large")})

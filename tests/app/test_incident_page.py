@@ -13,6 +13,7 @@ from remediation.services import evidence
 from remediation.services.base import Actor
 from remediation.services.demo import _pdf, read_fixture
 from remediation.storage import engine as db
+from remediation.storage import queries
 
 INCIDENT_PAGE = "pages/incident.py"
 TODAY = date.today()
@@ -66,6 +67,20 @@ def test_deep_link_opens_the_incident_with_tracker_and_missing_items(run_app):
     assert at.subheader[0].value == "Needed to move on from Step 4"
     assert missing_first(at) == state.missing[0].text
     assert at.dataframe[0].value.iloc[0]["Owed by"] == state.missing[0].role_label
+
+
+def test_the_audit_trail_runs_only_when_its_timeline_tab_is_open(run_app):
+    """The incident's audit trail (every write to it, read again after each) is drawn once its tab is opened."""
+    at, rec = open_demo(run_app, lambda s, r: s.is_open and s.step == 4)
+    trail = queries.audit_trail(db.get_engine(), rec.incident.code)
+    assert len(trail) and not any("actor" in d.value.columns for d in at.dataframe)
+    assert at.dataframe[-1].value.columns.tolist() == ["Date", "Role", "Event"]
+    at.session_state["timeline"] = "Who recorded what"
+    at.run()
+    assert not at.exception
+    shown = next(d.value for d in at.dataframe if "actor" in d.value.columns)
+    assert shown["action"].tolist() == trail["action"].tolist()
+    assert shown["actor"].tolist() == trail["actor"].tolist()
 
 
 def test_a_closed_incident_says_where_and_why(run_app):
@@ -221,7 +236,7 @@ def test_an_incident_goes_from_intake_to_closure_through_the_forms_alone(run_app
            communities_benefited="partly", budget_sufficient="yes", tags=["funding delays"])
     assert not any(s.value.startswith("Needed to move on") for s in at.subheader)
     assert all("check_circle" in m.value for m in at.markdown if m.value.startswith(":green"))
-    events = at.dataframe[-2].value["Event"].tolist()
+    events = at.dataframe[-1].value["Event"].tolist()  # the timeline's first tab (the audit trail's is not open)
     assert events[-1] == "Lessons learned captured" and "Incident closed" in events
     assert code.startswith("INC-")
 
