@@ -8,13 +8,14 @@ which fetches any number of incidents with one query per table, never one per in
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import JSON, Connection, delete, false, func, insert, select, text, update
+from sqlalchemy import JSON, Connection, bindparam, delete, false, func, insert, select, text, update
 
 from remediation.domain.models import (
     Actionability,
@@ -364,11 +365,19 @@ def replace_record(conn: Connection, incident_id: int, expected_version: int, re
 
 # --- rows → record -------------------------------------------------------------------------------
 
+@functools.cache
+def _rows_of(table, key_col):
+    """``SELECT * FROM table WHERE key_col IN (:keys) ORDER BY id``, built once per table: a load runs one per table,
+    and building the statement (and its cache key) each time cost about as much Python as running it."""
+    order = [table.c.id] if "id" in table.c else []
+    return select(table).where(key_col.in_(bindparam("keys", expanding=True))).order_by(*order)
+
+
 def _by(conn: Connection, table, key_col, keys: Sequence[int]) -> dict[int, list[dict]]:
     out: dict[int, list[dict]] = defaultdict(list)
-    order = [table.c.id] if "id" in table.c else []
+    query = _rows_of(table, key_col)
     for chunk in _chunks(list(keys)):
-        for row in conn.execute(select(table).where(key_col.in_(chunk)).order_by(*order)).mappings():
+        for row in conn.execute(query, {"keys": list(chunk)}).mappings():
             out[row[key_col.name]].append(dict(row))
     return out
 
@@ -376,20 +385,25 @@ def _by(conn: Connection, table, key_col, keys: Sequence[int]) -> dict[int, list
 ONE_TO_ONE = (t.verifications, t.responses, t.closures, t.lessons)  # keyed by the incident's id: at most one row
 
 
-def _with_one_to_one(conn: Connection, ids: Sequence[int]) -> tuple[dict[int, list[dict]], ...]:
-    """The ``incidents`` rows of ``ids`` and the rows of the :data:`ONE_TO_ONE` tables, in one query (outer joins
-    on their primary key): as :func:`_by` reads each table (a dict of one-row lists per incident), with four round
-    trips fewer, which is most of a table's cost on PostgreSQL for one incident."""
+@functools.cache
+def _with_one_to_one_query():
     i = t.incidents
     joined, columns = i, list(i.c)
     for table in ONE_TO_ONE:
         joined = joined.outerjoin(table, table.c.incident_id == i.c.id)
         columns += [c.label(f"{table.name}__{c.name}") for c in table.c]
+    return select(*columns).select_from(joined).where(i.c.id.in_(bindparam("keys", expanding=True))).order_by(i.c.id)
+
+
+def _with_one_to_one(conn: Connection, ids: Sequence[int]) -> tuple[dict[int, list[dict]], ...]:
+    """The ``incidents`` rows of ``ids`` and the rows of the :data:`ONE_TO_ONE` tables, in one query (outer joins
+    on their primary key): as :func:`_by` reads each table (a dict of one-row lists per incident), with four round
+    trips fewer, which is most of a table's cost on PostgreSQL for one incident."""
+    i = t.incidents
     incidents: dict[int, list[dict]] = {}
     others: list[dict[int, list[dict]]] = [{} for _ in ONE_TO_ONE]
     for chunk in _chunks(list(ids)):
-        for row in conn.execute(select(*columns).select_from(joined).where(i.c.id.in_(chunk)).order_by(i.c.id)
-                                ).mappings():
+        for row in conn.execute(_with_one_to_one_query(), {"keys": list(chunk)}).mappings():
             iid = row["id"]
             incidents[iid] = [{c.name: row[c.name] for c in i.c}]
             for table, out in zip(ONE_TO_ONE, others):
