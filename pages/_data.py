@@ -21,7 +21,7 @@ import streamlit as st
 
 from remediation.domain.vocab import ROLES
 from remediation.reports import charts, company_charts
-from remediation.services import bootstrap, waiting
+from remediation.services import bootstrap, evidence, waiting
 from remediation.storage import company_work, followups, lessons, queries, supply_chain
 from remediation.storage import engine as db
 from remediation.storage import versions as data_versions
@@ -351,6 +351,18 @@ def _incident_audit(url, code):
     trail["role"] = trail["role"].map(ROLES).fillna("")
     trail["changes"] = [_changes_text(c) for c in trail["changes"]]
     return trail
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32, show_spinner=False, hash_funcs=HASH_FUNCS)
+def _documents(key: str, code: str) -> list[dict]:
+    return evidence.list_documents(engine_for(key), code)
+
+
+def documents(code: str) -> list[dict]:
+    """An incident's documents without their content (:func:`remediation.services.evidence.list_documents`), read
+    once per records version (every attach and removal is audited about the incident; a download changes no data),
+    not on every rerun of its page."""
+    return _documents(_url(), code)
 
 
 def incident_audit(code: str):

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from pages._auth import can_edit, current_actor, is_admin, read_only_notice
-from pages._data import after_write, get_engine, settings, settings_as_drawn
+from pages._data import after_write, documents, get_engine, settings, settings_as_drawn
 from pages._filters import board_mode
 from pages._text import cite, data_table, md
 from remediation.domain.evidence import NEXT_STEP, fact_label, still_needed
@@ -60,7 +60,7 @@ def section(code: str, record, state) -> None:
         st.session_state[f"evidence.pick.{code}"] = pending
     if (notice := st.session_state.pop(_NOTICE, None)) is not None:
         (st.warning if notice[0] == "warning" else st.success)(notice[1], icon=":material/attach_file:")
-    docs = evidence.list_documents(engine, code)
+    docs = documents(code)
     current = [d for d in docs if d["removed_at"] is None]
     required = ", ".join(fact_label(k) for k in conf.documents_required) or "none"
     st.caption(f"The documents behind the incident's reports, stored in the database with their SHA-256. "

@@ -22,7 +22,7 @@ from remediation.domain.vocab import REMEDY_TYPES
 from remediation.services import access, admin, declarations
 from remediation.services import incidents as services
 from remediation.services.base import Actor, Refused
-from remediation.services.evidence import download_document
+from remediation.services.evidence import download_document, list_documents
 from remediation.storage import company_work, followups, lessons, queries, supply_chain
 from remediation.storage import schema as t
 from remediation.storage import versions as v
@@ -85,6 +85,7 @@ FIGURES = {
     "supply-only declarations": ((v.SUPPLY,), supply_chain.declarations),
     "supply-only declaration_detail": ((v.SUPPLY,), lambda e: supply_chain.declaration_detail(e, 1)),
     "supply-only exposure_as_of": ((v.SUPPLY,), supply_chain.exposure_as_of),
+    "documents of an incident": ((v.RECORDS,), lambda e: list_documents(e, _first_code(e))),
     # pages._data.GENERAL_READS: keyed by the records entries about no incident
     "general settings": ((v.GENERAL,), queries.settings),
     "general settings_versions": ((v.GENERAL,), queries.settings_versions),
