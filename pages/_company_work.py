@@ -15,6 +15,7 @@ import streamlit as st
 from pages._data import settings_as_drawn
 from pages._evidence import save_settings
 from pages._forms import for_plan
+from pages._lazy import form_expander
 from pages._text import cite, data_table, md, unbroken
 from remediation.domain import models as m
 from remediation.domain.involvement import meaning
@@ -47,9 +48,11 @@ def involvement(rec: m.IncidentRecord, form: Form, editable: bool) -> None:
     else:
         st.markdown(f"**Company involvement: {found.label}** — {found.action}. {found.summary} ({unbroken(found.citation)})")
     if editable:
-        with st.expander("Record the company's involvement" if found is None else "Change the company's involvement"):
-            form(m.InvolvementDecision, "involvement_decision", DC, work.record_involvement, "Involvement recorded",
-                 submit_label="Record involvement", choices={"involvement": INVOLVEMENTS})
+        label = "Record the company's involvement" if found is None else "Change the company's involvement"
+        with form_expander(label, "involvement_decision") as drawn:
+            if drawn:
+                form(m.InvolvementDecision, "involvement_decision", DC, work.record_involvement, "Involvement recorded",
+                     submit_label="Record involvement", choices={"involvement": INVOLVEMENTS})
 
 
 def corrective(rec: m.IncidentRecord, form: Form, editable: bool) -> None:
@@ -65,23 +68,27 @@ def corrective(rec: m.IncidentRecord, form: Form, editable: bool) -> None:
                                       "Overdue": "yes" if ms.done_on is None and ms.due_on < date.today() else ""}
                                      for ms in ca.milestones]), hide_index=True, width="stretch")
         if editable:
-            with st.expander("Update the corrective action's status"):
-                form(m.CorrectiveProgress, "corrective_progress", AP, work.update_corrective_action,
-                     "Corrective action updated", submit_label="Update status",
-                     defaults={"status": ca.status, "completed_on": ca.completed_on, "verified_on": ca.verified_on},
-                     choices={"status": CORRECTIVE_STATUSES})
+            with form_expander("Update the corrective action's status", "corrective_progress") as drawn:
+                if drawn:
+                    form(m.CorrectiveProgress, "corrective_progress", AP, work.update_corrective_action,
+                         "Corrective action updated", submit_label="Update status",
+                         defaults={"status": ca.status, "completed_on": ca.completed_on, "verified_on": ca.verified_on},
+                         choices={"status": CORRECTIVE_STATUSES})
             if ca.status not in ("completed", "verified"):
-                with st.expander("Add a milestone"):
-                    form(m.Milestone, "milestone", AP, work.add_milestone, "Milestone added",
-                         submit_label="Add milestone", exclude={"done_on"}, labels={"due_on": "Due on"})
+                with form_expander("Add a milestone", "milestone") as drawn:
+                    if drawn:
+                        form(m.Milestone, "milestone", AP, work.add_milestone, "Milestone added",
+                             submit_label="Add milestone", exclude={"done_on"}, labels={"due_on": "Due on"})
             open_ = [i for i, ms in enumerate(ca.milestones) if ms.done_on is None]
             if open_:
-                with st.expander("Mark a milestone done"):
-                    pick = st.selectbox("Milestone", options=open_, key="milestone_pick",
-                                        format_func=lambda i: f"{ca.milestones[i].title} (due {ca.milestones[i].due_on})")
-                    form(m.MilestoneDone, "milestone_done", SR,
-                         lambda e, c, payload, a, **kw: work.complete_milestone(e, c, pick, payload, a, **kw),
-                         "Milestone done", submit_label="Mark done")
+                with form_expander("Mark a milestone done", "milestone_done") as drawn:
+                    if drawn:
+                        pick = st.selectbox(
+                            "Milestone", options=open_, key="milestone_pick",
+                            format_func=lambda i: f"{ca.milestones[i].title} (due {ca.milestones[i].due_on})")
+                        form(m.MilestoneDone, "milestone_done", SR,
+                             lambda e, c, payload, a, **kw: work.complete_milestone(e, c, pick, payload, a, **kw),
+                             "Milestone done", submit_label="Mark done")
     decisions = rec.response.relationship_decisions
     if decisions:
         # Short columns that fit the page (1440 px and narrower); the prose (why, what the do-no-harm check found)
@@ -104,19 +111,21 @@ def corrective(rec: m.IncidentRecord, form: Form, editable: bool) -> None:
         return
     labels = {"do_no_harm_checked_on": "Do-no-harm check made on (needed to terminate or disengage)",
               "do_no_harm_findings": "What the do-no-harm check found"}
-    with st.expander("Decide on the relationship with the mine operator"):
-        st.caption(f"Corrective action may require terminating the relationship with the mine operator "
-                   f"({cite('terminate_mine_operator')}); cutting ties can harm the victims and communities, so a "
-                   f"do-no-harm check comes first ({cite('do_no_harm')}).")
-        form(m.RelationshipDecision, "decision_mine", AP, work.record_relationship_decision, "Decision recorded",
-             submit_label="Record decision", fixed={"party": "mine_operator"},
-             choices={"decision": RELATIONSHIP_DECISIONS["mine_operator"]}, labels=labels)
-    with st.expander("The company's decision on the smelter/refiner"):
-        st.caption(f"The company uses its leverage over the smelter/refiner ({cite('dc_leverage')}); disengaging is "
-                   "the last resort, after a do-no-harm check.")
-        form(m.RelationshipDecision, "decision_smelter", DC, work.record_relationship_decision, "Decision recorded",
-             submit_label="Record decision", fixed={"party": "smelter_refiner"},
-             choices={"decision": RELATIONSHIP_DECISIONS["smelter_refiner"]}, labels=labels)
+    with form_expander("Decide on the relationship with the mine operator", "decision_mine") as drawn:
+        if drawn:
+            st.caption(f"Corrective action may require terminating the relationship with the mine operator "
+                       f"({cite('terminate_mine_operator')}); cutting ties can harm the victims and communities, so a "
+                       f"do-no-harm check comes first ({cite('do_no_harm')}).")
+            form(m.RelationshipDecision, "decision_mine", AP, work.record_relationship_decision, "Decision recorded",
+                 submit_label="Record decision", fixed={"party": "mine_operator"},
+                 choices={"decision": RELATIONSHIP_DECISIONS["mine_operator"]}, labels=labels)
+    with form_expander("The company's decision on the smelter/refiner", "decision_smelter") as drawn:
+        if drawn:
+            st.caption(f"The company uses its leverage over the smelter/refiner ({cite('dc_leverage')}); disengaging "
+                       "is the last resort, after a do-no-harm check.")
+            form(m.RelationshipDecision, "decision_smelter", DC, work.record_relationship_decision, "Decision recorded",
+                 submit_label="Record decision", fixed={"party": "smelter_refiner"},
+                 choices={"decision": RELATIONSHIP_DECISIONS["smelter_refiner"]}, labels=labels)
 
 
 def plan_engagement(plan: m.Plan, form: Form, editable: bool, conf: Settings) -> None:
@@ -142,22 +151,25 @@ def plan_engagement(plan: m.Plan, form: Form, editable: bool, conf: Settings) ->
                                  for f in plan.feedback]), hide_index=True, width="stretch")
     if not editable:
         return
-    with st.expander(f"Level {lvl} plan: remedy types"):
-        form(m.RemedyTypes, f"remedy{lvl}", RF, for_plan(work.record_remedy_types, lvl), "Remedy types recorded",
-             submit_label="Record remedy types", defaults={"remedy_types": plan.remedy_types},
-             choices={"remedy_types": REMEDY_TYPES})
-    with st.expander(f"Level {lvl} plan: record a stakeholder consulted"):
-        form(m.Consultation, f"consultation{lvl}", RF, for_plan(work.add_consultation, lvl), "Consultation recorded",
-             submit_label="Record consultation", choices={"stakeholder": STAKEHOLDERS})
+    with form_expander(f"Level {lvl} plan: remedy types", f"remedy{lvl}") as drawn:
+        if drawn:
+            form(m.RemedyTypes, f"remedy{lvl}", RF, for_plan(work.record_remedy_types, lvl), "Remedy types recorded",
+                 submit_label="Record remedy types", defaults={"remedy_types": plan.remedy_types},
+                 choices={"remedy_types": REMEDY_TYPES})
+    with form_expander(f"Level {lvl} plan: record a stakeholder consulted", f"consultation{lvl}") as drawn:
+        if drawn:
+            form(m.Consultation, f"consultation{lvl}", RF, for_plan(work.add_consultation, lvl),
+                 "Consultation recorded", submit_label="Record consultation", choices={"stakeholder": STAKEHOLDERS})
     if lvl == 1 and plan.case_plans:
-        with st.expander("Informed consent and the victim's wishes"):
-            codes = [c.victim_code for c in plan.case_plans]
-            pick = st.selectbox("Case plan (victim code)", options=codes, key="voice_pick")
-            form(m.CaseVoice, "case_voice", VSC,
-                 lambda e, c, payload, a, **kw: work.record_case_voice(e, c, pick, payload, a, **kw),
-                 "Recorded", submit_label="Record",
-                 labels={"informed_consent": "The victim gave informed consent",
-                         "wishes_shaped_plan": "The plan follows the victim's wishes"})
+        with form_expander("Informed consent and the victim's wishes", "case_voice") as drawn:
+            if drawn:
+                codes = [c.victim_code for c in plan.case_plans]
+                pick = st.selectbox("Case plan (victim code)", options=codes, key="voice_pick")
+                form(m.CaseVoice, "case_voice", VSC,
+                     lambda e, c, payload, a, **kw: work.record_case_voice(e, c, pick, payload, a, **kw),
+                     "Recorded", submit_label="Record",
+                     labels={"informed_consent": "The victim gave informed consent",
+                             "wishes_shaped_plan": "The plan follows the victim's wishes"})
 
 
 def plan_reporting(plan: m.Plan, form: Form, editable: bool) -> None:
@@ -172,22 +184,25 @@ def plan_reporting(plan: m.Plan, form: Form, editable: bool) -> None:
     if not editable:
         return
     if plan.monitoring_reports:
-        with st.expander(f"Level {lvl} plan: record who passed a report on"):
-            reports = plan.monitoring_reports
-            pick = st.selectbox("Monitoring report", options=range(len(reports)), key=f"forward_pick{lvl}",
-                                format_func=lambda i: f"{reports[i].period_start} to {reports[i].period_end}")
-            form(m.ReportForwarding, f"forward{lvl}", SR,
-                 lambda e, c, payload, a, **kw: work.record_report_forwarding(e, c, lvl, pick, payload, a, **kw),
-                 "Reporting chain recorded", submit_label="Record",
-                 labels={"sent_to_smelter_on": "Facilitator → smelter/refiner on",
-                         "sent_to_audit_programme_on": "Smelter/refiner → audit programme on",
-                         "sent_to_company_on": "Audit programme → downstream company on"})
+        with form_expander(f"Level {lvl} plan: record who passed a report on", f"forward{lvl}") as drawn:
+            if drawn:
+                reports = plan.monitoring_reports
+                pick = st.selectbox("Monitoring report", options=range(len(reports)), key=f"forward_pick{lvl}",
+                                    format_func=lambda i: f"{reports[i].period_start} to {reports[i].period_end}")
+                form(m.ReportForwarding, f"forward{lvl}", SR,
+                     lambda e, c, payload, a, **kw: work.record_report_forwarding(e, c, lvl, pick, payload, a, **kw),
+                     "Reporting chain recorded", submit_label="Record",
+                     labels={"sent_to_smelter_on": "Facilitator → smelter/refiner on",
+                             "sent_to_audit_programme_on": "Smelter/refiner → audit programme on",
+                             "sent_to_company_on": "Audit programme → downstream company on"})
     if plan.implementation_started_on is not None:
-        with st.expander(f"Level {lvl} plan: record feedback from victims or beneficiaries"):
-            st.caption("Counts only: how many answered and how many were satisfied; never who said what "
-                       f"({cite('victim_feedback_documented')}).")
-            form(m.FeedbackRound, f"feedback{lvl}", RF, for_plan(work.add_feedback, lvl), "Feedback recorded",
-                 submit_label="Record feedback", choices={"source": FEEDBACK_FROM})
+        label = f"Level {lvl} plan: record feedback from victims or beneficiaries"
+        with form_expander(label, f"feedback{lvl}") as drawn:
+            if drawn:
+                st.caption("Counts only: how many answered and how many were satisfied; never who said what "
+                           f"({cite('victim_feedback_documented')}).")
+                form(m.FeedbackRound, f"feedback{lvl}", RF, for_plan(work.add_feedback, lvl), "Feedback recorded",
+                     submit_label="Record feedback", choices={"source": FEEDBACK_FROM})
 
 
 def lesson_actions(rec: m.IncidentRecord, form: Form, can_write: bool) -> None:
@@ -210,19 +225,21 @@ def lesson_actions(rec: m.IncidentRecord, form: Form, can_write: bool) -> None:
         st.caption("No action raised yet.")
     if not can_write:
         return
-    with st.expander("Raise an action"):
-        form(m.LessonAction, "lesson_action", DC, work.add_lesson_action, "Action raised", submit_label="Raise action",
-             fields=["title", "owner", "due_on"], labels={"due_on": "Due on"})
+    with form_expander("Raise an action", "lesson_action") as drawn:
+        if drawn:
+            form(m.LessonAction, "lesson_action", DC, work.add_lesson_action, "Action raised",
+                 submit_label="Raise action", fields=["title", "owner", "due_on"], labels={"due_on": "Due on"})
     if actions:
-        with st.expander("Update an action"):
-            pick = st.selectbox("Action", options=range(len(actions)), key="action_pick",
-                                format_func=lambda i: actions[i].title)
-            form(m.ActionUpdate, "action_update", DC,
-                 lambda e, c, payload, a, **kw: work.update_lesson_action(e, c, pick, payload, a, **kw),
-                 "Action updated", submit_label="Update action", choices={"status": ACTION_STATUSES},
-                 defaults={"status": actions[pick].status},
-                 labels={"policy_version": "Policy version it led to",
-                         "due_diligence_change": "Due-diligence change it led to"})
+        with form_expander("Update an action", "action_update") as drawn:
+            if drawn:
+                pick = st.selectbox("Action", options=range(len(actions)), key="action_pick",
+                                    format_func=lambda i: actions[i].title)
+                form(m.ActionUpdate, "action_update", DC,
+                     lambda e, c, payload, a, **kw: work.update_lesson_action(e, c, pick, payload, a, **kw),
+                     "Action updated", submit_label="Update action", choices={"status": ACTION_STATUSES},
+                     defaults={"status": actions[pick].status},
+                     labels={"policy_version": "Policy version it led to",
+                             "due_diligence_change": "Due-diligence change it led to"})
 
 
 def cadence_editor() -> None:

@@ -15,6 +15,7 @@ import streamlit as st
 from pages._auth import can_edit, current_actor, is_admin, read_only_notice
 from pages._data import after_write, documents, get_engine, settings, settings_as_drawn
 from pages._filters import board_mode
+from pages._lazy import form_expander
 from pages._text import cite, data_table, md
 from remediation.domain.evidence import NEXT_STEP, fact_label, still_needed
 from remediation.domain.settings import Settings
@@ -123,22 +124,27 @@ def section(code: str, record, state) -> None:
                     st.rerun()
 
     if is_admin() and not board_mode() and current:
-        with st.expander("Remove a document (admins)"), st.form(f"evidence.remove.{code}", clear_on_submit=True,
-                                                                 border=False):
-            by_choice = {_choice(d): d for d in current}
-            picked = st.selectbox("Document", options=list(by_choice), key="evidence.remove_pick")
-            reason = st.text_input("Reason", key="evidence.remove_reason",
-                                   help="Kept with the document and in the audit log. The file is no longer "
-                                        "served; its record and SHA-256 stay.")
-            if st.form_submit_button("Remove document", icon=":material/delete:"):
-                try:
-                    evidence.remove_document(engine, by_choice[picked]["id"], reason, actor)
-                except Refused as exc:
-                    st.error(md(str(exc)), icon=":material/block:")
-                else:
-                    after_write()
-                    st.session_state[_NOTICE] = ("success", f"Removed {md(by_choice[picked]['file_name'])}.")
-                    st.rerun()
+        with form_expander("Remove a document (admins)", f"evidence.remove.{code}") as drawn:
+            if drawn:
+                _remove_form(code, current, actor)
+
+
+def _remove_form(code: str, current: list[dict], actor) -> None:
+    with st.form(f"evidence.remove.{code}", clear_on_submit=True, border=False):
+        by_choice = {_choice(d): d for d in current}
+        picked = st.selectbox("Document", options=list(by_choice), key="evidence.remove_pick")
+        reason = st.text_input("Reason", key="evidence.remove_reason",
+                               help="Kept with the document and in the audit log. The file is no longer "
+                                    "served; its record and SHA-256 stay.")
+        if st.form_submit_button("Remove document", icon=":material/delete:"):
+            try:
+                evidence.remove_document(get_engine(), by_choice[picked]["id"], reason, actor)
+            except Refused as exc:
+                st.error(md(str(exc)), icon=":material/block:")
+            else:
+                after_write()
+                st.session_state[_NOTICE] = ("success", f"Removed {md(by_choice[picked]['file_name'])}.")
+                st.rerun()
 
 
 def settings_editor() -> None:

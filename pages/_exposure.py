@@ -10,6 +10,7 @@ import streamlit as st
 
 from pages._auth import can_edit, current_actor
 from pages._data import after_write, earlier_incidents, earlier_than, get_engine, supply
+from pages._lazy import form_expander
 from pages._nav import PAGES
 from pages._text import cite, data_table, md
 from remediation.domain.models import IncidentIn
@@ -177,39 +178,44 @@ def _draw(code: str, smelter_refiner: str, country: str, mineral: str, version: 
 
 
 def link_form(code: str, name: str, country: str, mineral: str, ex: IncidentExposure, version: int) -> None:
-    options = supply("register_options")
     suggestions = supply("smelter_suggestions", name, country, mineral)
-    with st.expander("Change the link to the smelter register" if ex.smelter_id else "Link to the smelter register",
-                     expanded=ex.smelter_id is None and bool(suggestions)):
-        if suggestions:
-            st.caption("Suggested from the name" + (f" and the country ({md(country)})" if country else "") + ": "
-                       + "; ".join(f"{s['smelter_id']} · {md(s['name'])} ({md(s['why'])})" for s in suggestions))
-        elif not options:
-            st.caption("The register is empty: import suppliers' declarations, or add the smelter on the Supply chain "
-                       "page.")
-            st.page_link(PAGES["supply_chain"], label="Supply chain", icon=":material/account_tree:",
-                         query_params={"view": "Smelter register"})
-            return
-        ids = list(options)
-        start = ex.smelter_id or (suggestions[0]["smelter_id"] if suggestions else None)
-        with st.form("smelter_link"):
-            chosen = st.selectbox("Smelter in the register", options=ids, index=ids.index(start) if start in ids else None,
-                                  format_func=options.get, placeholder="Type a name or a smelter ID…",
-                                  key="smelter_link.smelter_id")
-            st.caption("The allegation's own text stays as it was; the link is recorded in the audit trail.")
-            cols = st.columns([1, 1, 3])
-            link = cols[0].form_submit_button("Link", type="primary")
-            unlink = cols[1].form_submit_button("Unlink", disabled=ex.smelter_id is None)
-        if link or unlink:
-            try:
-                services.link_smelter(get_engine(), code, None if unlink else chosen, current_actor(),
-                                      expected_version=version)
-            except ConflictError as exc:
-                after_write()
-                st.error(md(str(exc)), icon=":material/sync_problem:")
-            except Refused as exc:
-                st.error(md(str(exc).split(": ", 1)[-1]), icon=":material/error:")
-            else:
-                after_write()
-                st.toast("Unlinked" if unlink else f"Linked to {chosen}", icon=":material/link:")
-                st.rerun()
+    label = "Change the link to the smelter register" if ex.smelter_id else "Link to the smelter register"
+    with form_expander(label, "smelter_link", expanded=ex.smelter_id is None and bool(suggestions)) as drawn:
+        if drawn:
+            _link_body(code, country, ex, version, suggestions)
+
+
+def _link_body(code: str, country: str, ex: IncidentExposure, version: int, suggestions: list[dict]) -> None:
+    options = supply("register_options")
+    if suggestions:
+        st.caption("Suggested from the name" + (f" and the country ({md(country)})" if country else "") + ": "
+                   + "; ".join(f"{s['smelter_id']} · {md(s['name'])} ({md(s['why'])})" for s in suggestions))
+    elif not options:
+        st.caption("The register is empty: import suppliers' declarations, or add the smelter on the Supply chain "
+                   "page.")
+        st.page_link(PAGES["supply_chain"], label="Supply chain", icon=":material/account_tree:",
+                     query_params={"view": "Smelter register"})
+        return
+    ids = list(options)
+    start = ex.smelter_id or (suggestions[0]["smelter_id"] if suggestions else None)
+    with st.form("smelter_link"):
+        chosen = st.selectbox("Smelter in the register", options=ids, index=ids.index(start) if start in ids else None,
+                              format_func=options.get, placeholder="Type a name or a smelter ID…",
+                              key="smelter_link.smelter_id")
+        st.caption("The allegation's own text stays as it was; the link is recorded in the audit trail.")
+        cols = st.columns([1, 1, 3])
+        link = cols[0].form_submit_button("Link", type="primary")
+        unlink = cols[1].form_submit_button("Unlink", disabled=ex.smelter_id is None)
+    if link or unlink:
+        try:
+            services.link_smelter(get_engine(), code, None if unlink else chosen, current_actor(),
+                                  expected_version=version)
+        except ConflictError as exc:
+            after_write()
+            st.error(md(str(exc)), icon=":material/sync_problem:")
+        except Refused as exc:
+            st.error(md(str(exc).split(": ", 1)[-1]), icon=":material/error:")
+        else:
+            after_write()
+            st.toast("Unlinked" if unlink else f"Linked to {chosen}", icon=":material/link:")
+            st.rerun()

@@ -23,6 +23,7 @@ from pages._data import (
 )
 from pages._filters import board_mode
 from pages._forms import for_plan, guard_stale_submissions, model_form, service_form, show_conflict, show_errors
+from pages._lazy import form_expander
 from pages._nav import PAGES, TAB_OF, ensure_entry_script
 from pages._text import (
     EMPTY,
@@ -349,40 +350,57 @@ def level_tab() -> None:
             step_form(m.SmelterNotice, "smelter_notice", AP, services.notify_smelter, "Notice recorded",
                       submit_label="Record notice to the smelter/refiner")
 
+def add_indicator(plan: m.Plan) -> None:
+    which = st.selectbox("Initiative", options=range(len(plan.initiatives)), key="indicator_for",
+                         format_func=lambda i: plan.initiatives[i].title)
+    step_form(m.Indicator, "indicator", RF,
+              lambda e, c, payload, a, **kw: services.add_indicator(e, c, which, payload, a, **kw),
+              "Indicator added", submit_label="Add indicator", exclude={"measurements"})
+
+def add_measurement(plan: m.Plan) -> None:
+    indicators = [(i, j, ind) for i, init in enumerate(plan.initiatives) for j, ind in enumerate(init.indicators)]
+    pick = st.selectbox("Indicator", options=range(len(indicators)), key=f"measure_for{plan.level}",
+                        format_func=lambda k: f"{indicators[k][2].name} ({indicators[k][2].kind})")
+    i, j, _ = indicators[pick]
+    step_form(m.Measurement, f"measure{plan.level}", RF,
+              lambda e, c, payload, a, **kw: services.add_measurement(e, c, i, j, payload, a, **kw),
+              "Measurement recorded", submit_label="Add measurement")
+
 def plan_tab() -> None:
     if state.step < 3:
         st.caption("Reached once the level of response is determined and the smelter/refiner notified.")
     elif editable:
         free_levels = [lvl for lvl in (1, 2) if rec.plan(lvl) is None]
         if free_levels:
-            with st.expander("Open a plan", expanded=not rec.plans):
-                step_form(m.PlanHeader, "plan_header", RF, services.open_plan, "Plan opened", submit_label="Open plan",
-                          document=("plan", lambda header: header.level),
-                          choices={"level": {lvl: f"Level {lvl}" for lvl in free_levels}},
-                          labels={"estimated_cost": "Estimated cost"})
+            with form_expander("Open a plan", "plan_header", expanded=not rec.plans) as drawn:
+                if drawn:
+                    step_form(m.PlanHeader, "plan_header", RF, services.open_plan, "Plan opened",
+                              submit_label="Open plan", document=("plan", lambda header: header.level),
+                              choices={"level": {lvl: f"Level {lvl}" for lvl in free_levels}},
+                              labels={"estimated_cost": "Estimated cost"})
         for plan in rec.plans:
             if plan.approval.approved_by_audit_programme_on is not None:
                 continue
             lvl = plan.level
             st.markdown(f"**Level {lvl} plan**")
             if lvl == 1:
-                with st.expander("Add a case-management plan"):
-                    step_form(m.CasePlan, "case_plan", VSC, services.add_case_plan, "Case plan added",
-                              submit_label="Add case plan")
+                with form_expander("Add a case-management plan", "case_plan") as drawn:
+                    if drawn:
+                        step_form(m.CasePlan, "case_plan", VSC, services.add_case_plan, "Case plan added",
+                                  submit_label="Add case plan")
             else:
-                with st.expander("Add an initiative"):
-                    step_form(m.Initiative, "initiative", RF, services.add_initiative, "Initiative added",
-                              submit_label="Add initiative", exclude={"indicators"})
+                with form_expander("Add an initiative", "initiative") as drawn:
+                    if drawn:
+                        step_form(m.Initiative, "initiative", RF, services.add_initiative, "Initiative added",
+                                  submit_label="Add initiative", exclude={"indicators"})
                 if plan.initiatives:
-                    with st.expander("Add a performance indicator"):
-                        which = st.selectbox("Initiative", options=range(len(plan.initiatives)), key="indicator_for",
-                                             format_func=lambda i: plan.initiatives[i].title)
-                        step_form(m.Indicator, "indicator", RF,
-                                  lambda e, c, payload, a, **kw: services.add_indicator(e, c, which, payload, a, **kw),
-                                  "Indicator added", submit_label="Add indicator", exclude={"measurements"})
-            with st.expander(f"Add a budget line to the Level {lvl} plan"):
-                step_form(m.BudgetLine, f"budget{lvl}", RF, for_plan(services.add_budget_line, lvl),
-                          "Budget line added", submit_label="Add budget line")
+                    with form_expander("Add a performance indicator", "indicator") as drawn:
+                        if drawn:
+                            add_indicator(plan)
+            with form_expander(f"Add a budget line to the Level {lvl} plan", f"budget{lvl}") as drawn:
+                if drawn:
+                    step_form(m.BudgetLine, f"budget{lvl}", RF, for_plan(services.add_budget_line, lvl),
+                              "Budget line added", submit_label="Add budget line")
             chain = [("submitted_by_facilitator_on", RF, "Submitted by the facilitator on"),
                      ("submitted_by_smelter_on", SR, "Submitted by the smelter/refiner to the audit programme on"),
                      ("approved_by_audit_programme_on", AP, "Approved by the audit programme on")]
@@ -403,35 +421,33 @@ def implement_tab() -> None:
             lvl = plan.level
             st.markdown(f"**Level {lvl} plan** — budget {plan.currency} {plan.budget:,.0f}, pledged "
                         f"{plan.pledged:,.0f}, spent {plan.spent:,.0f}")
-            with st.expander("Add funding"):
-                step_form(m.Funding, f"funding{lvl}", SR, for_plan(services.add_funding, lvl), "Funding recorded",
-                          submit_label="Add funding", labels={"pledged": f"Pledged ({plan.currency})",
-                                                              "received": f"Received ({plan.currency})"})
+            with form_expander("Add funding", f"funding{lvl}") as drawn:
+                if drawn:
+                    step_form(m.Funding, f"funding{lvl}", SR, for_plan(services.add_funding, lvl), "Funding recorded",
+                              submit_label="Add funding", labels={"pledged": f"Pledged ({plan.currency})",
+                                                                  "received": f"Received ({plan.currency})"})
             if plan.implementation_started_on is None:
                 step_form(m.ImplementationStart, f"start{lvl}", RF,
                           lambda e, c, payload, a, lvl=lvl, **kw: services.start_implementation(
                               e, c, lvl, payload.started_on, a, **kw),
                           "Implementation started", submit_label="Record the start")
                 continue
-            with st.expander("Add an expenditure"):
-                categories = {b.category: b.category for b in plan.budget_lines} or None
-                step_form(m.Expenditure, f"spend{lvl}", RF, for_plan(services.add_expenditure, lvl),
-                          "Expenditure recorded", submit_label="Add expenditure",
-                          choices={"category": categories} if categories else None,
-                          labels={"amount": f"Amount ({plan.currency})"})
-            with st.expander("Add a monitoring report"):
-                step_form(m.MonitoringReport, f"monitoring{lvl}", RF, for_plan(services.add_monitoring_report, lvl),
-                          "Monitoring report recorded", submit_label="Add report",
-                          document=("monitoring_report", lvl))
-            indicators = [(i, j, ind) for i, init in enumerate(plan.initiatives) for j, ind in enumerate(init.indicators)]
-            if indicators:
-                with st.expander("Add an indicator measurement"):
-                    pick = st.selectbox("Indicator", options=range(len(indicators)), key=f"measure_for{lvl}",
-                                        format_func=lambda k: f"{indicators[k][2].name} ({indicators[k][2].kind})")
-                    i, j, _ = indicators[pick]
-                    step_form(m.Measurement, f"measure{lvl}", RF,
-                              lambda e, c, payload, a, **kw: services.add_measurement(e, c, i, j, payload, a, **kw),
-                              "Measurement recorded", submit_label="Add measurement")
+            with form_expander("Add an expenditure", f"spend{lvl}") as drawn:
+                if drawn:
+                    categories = {b.category: b.category for b in plan.budget_lines} or None
+                    step_form(m.Expenditure, f"spend{lvl}", RF, for_plan(services.add_expenditure, lvl),
+                              "Expenditure recorded", submit_label="Add expenditure",
+                              choices={"category": categories} if categories else None,
+                              labels={"amount": f"Amount ({plan.currency})"})
+            with form_expander("Add a monitoring report", f"monitoring{lvl}") as drawn:
+                if drawn:
+                    step_form(m.MonitoringReport, f"monitoring{lvl}", RF,
+                              for_plan(services.add_monitoring_report, lvl), "Monitoring report recorded",
+                              submit_label="Add report", document=("monitoring_report", lvl))
+            if any(init.indicators for init in plan.initiatives):
+                with form_expander("Add an indicator measurement", f"measure{lvl}") as drawn:
+                    if drawn:
+                        add_measurement(plan)
             if plan.closure.final_report_on is None:
                 step_form(m.PlanClosure, f"final{lvl}", RF, for_plan(services.record_plan_closure, lvl),
                           "Final report recorded", submit_label="Record the final report", fields=["final_report_on"],

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from pages._lazy import expander_key
 from remediation.storage import engine as db
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
@@ -53,8 +54,18 @@ def run_app(monkeypatch, tmp_path):
     db.dispose_engines()
 
 
+def open_form(at: AppTest, form_key: str) -> AppTest:
+    """Open the "Add …" expander holding form ``form_key`` if the form is not drawn (its content runs only while it is
+    open: :mod:`pages._lazy`), as a user's click on it does, and rerun. A form drawn outside any expander is left."""
+    if not any(b.proto.form_id == form_key for b in at.button):
+        at.session_state[expander_key(form_key)] = True
+        at.run()
+    return at
+
+
 def submit(at: AppTest, form_key: str) -> AppTest:
-    """Click the submit button of the form ``form_key`` and rerun."""
+    """Click the submit button of the form ``form_key`` (its expander opened first) and rerun."""
+    open_form(at, form_key)
     button = next(b for b in at.button if b.proto.form_id == form_key)
     button.click()
     return at.run()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from conftest import submit
+from conftest import open_form, submit
 
 from remediation.domain.workflow import evaluate
 from remediation.services.demo import read_fixture
@@ -57,6 +57,7 @@ def test_a_form_still_on_screen_is_refused_too(backend, database_url_factory, ru
     second = run_app(page=INCIDENT, query={"incident": code}, database_url=url, demo="1")
     report = {"period_start": start, "period_end": start + timedelta(days=30), "received_on": date.today()}
     for at in (first, second):
+        open_form(at, "monitoring1")  # "Add a monitoring report", opened in both sessions before either saves
         for field, value in report.items():
             at.date_input(key=f"monitoring1.{field}").set_value(value)
     submit(first, "monitoring1")

@@ -3,7 +3,7 @@ portfolio until the document is attached (issue #12: imported or loaded records 
 
 from __future__ import annotations
 
-from conftest import submit
+from conftest import open_form, submit
 
 from remediation.domain.settings import Settings
 from remediation.services import admin
@@ -29,6 +29,7 @@ def test_an_incident_lacking_a_required_document_is_flagged_until_it_is_attached
 
     # Remove its Level 1 final report: the verification is recorded, so the document is now missing.
     at = run_app(page="pages/incident.py", query={"incident": CODE})
+    open_form(at, f"evidence.remove.{CODE}")  # "Remove a document (admins)", opened
     pick = next(o for o in at.selectbox(key="evidence.remove_pick").options if "level1-final-report" in o)
     at.selectbox(key="evidence.remove_pick").set_value(pick)
     at.text_input(key="evidence.remove_reason").set_value("Not the redacted version")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import submit
+from conftest import open_form, submit
 from test_roles import ADMIN, EDITOR, VIEWER, app  # noqa: F401 - the signed-in app fixture
 
 from remediation.domain.workflow import evaluate
@@ -56,7 +56,8 @@ def test_a_closed_incident_lists_the_documents_behind_its_reports(run_app):
     offered = downloads(at)
     assert len(offered) == 1 and offered[0].label.startswith("Download ")
     assert any(evidence.UPLOAD_REMINDER in i.value for i in at.info)
-    assert "Remove document" in [b.label for b in at.button]
+    assert "Remove a document (admins)" in [e.label for e in at.expander]
+    assert "Remove document" in [b.label for b in open_form(at, f"evidence.remove.{record.incident.code}").button]
     options = at.selectbox(key="evidence.fact").options
     assert "Closure report (audit programme)" in options and "Other" in options
     for plan in record.plans:
@@ -69,19 +70,20 @@ def test_viewers_see_the_list_without_download_upload_or_removal(app):  # noqa: 
     assert not viewer.exception
     assert len(evidence_table(viewer)) == len(demo_documents(closed_demo()))
     assert downloads(viewer) == [] and viewer.get("file_uploader") == []
-    assert "Remove document" not in [b.label for b in viewer.button]
+    assert "Remove a document (admins)" not in [e.label for e in viewer.expander]
     editor = app(EDITOR, page=INCIDENT_PAGE, query={"incident": code})
     assert len(downloads(editor)) == 1 and [u.key for u in editor.get("file_uploader")] == [
         "lessons.document", "evidence.file"]  # the lessons form's own file field, and the Evidence section's
-    assert "Remove document" not in [b.label for b in editor.button]  # removal is for admins
     admin = app(ADMIN, page=INCIDENT_PAGE, query={"incident": code})
-    assert "Remove document" in [b.label for b in admin.button]
+    assert "Remove a document (admins)" in [e.label for e in admin.expander]
+    assert "Remove a document (admins)" not in [e.label for e in editor.expander]  # removal is for admins
 
 
 def test_an_admin_removes_a_document_with_a_reason_and_the_list_says_so(run_app, tmp_path):
     record = closed_demo()
     at = run_app(query={"incident": record.incident.code}, page=INCIDENT_PAGE)
     first = evidence_table(at)["Document"].iloc[0]
+    open_form(at, f"evidence.remove.{record.incident.code}")  # "Remove a document (admins)", opened
     at.text_input(key="evidence.remove_reason").set_value("Not the redacted version")
     submit(at, f"evidence.remove.{record.incident.code}")
     assert not at.exception

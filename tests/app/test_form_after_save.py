@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from conftest import submit
+from conftest import open_form, submit
 
 from remediation.domain.workflow import evaluate
 from remediation.services.demo import read_fixture
@@ -26,6 +26,7 @@ def test_a_saved_form_is_emptied_and_a_refused_one_keeps_what_was_typed(run_app)
     assert f"Coverage: {before} case-management plans" in _case_plans_shown(at)
 
     # Refused by the service (a child's plan without the guardian's consent needs the best interest): kept.
+    open_form(at, "case_plan")  # "Add a case-management plan", opened; it stays open through the saves below
     at.text_input(key="case_plan.victim_code").input("V-090")
     at.selectbox(key="case_plan.age_group").set_value("child")
     at.multiselect(key="case_plan.assistance_types").set_value(["legal"])

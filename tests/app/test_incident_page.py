@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from conftest import APP, open_tab, submit
+from conftest import APP, open_form, open_tab, submit
 
 from remediation.domain.workflow import evaluate
 from remediation.services import evidence
@@ -22,7 +22,8 @@ KINDS = ("date_input", "radio", "selectbox", "multiselect", "number_input", "tex
 
 
 def fill(at, form: str, **values):
-    """Set the widgets of form ``form`` (keys ``form.field``), whatever their kind."""
+    """Set the widgets of form ``form`` (keys ``form.field``), whatever their kind (its expander opened first)."""
+    open_form(at, form)
     for field, value in values.items():
         key = f"{form}.{field}"
         for kind in KINDS:
@@ -272,27 +273,37 @@ def forms(at) -> set[str]:
     return {b.proto.form_id for b in at.button if b.proto.form_id}
 
 
+def expanders(at) -> set[str]:
+    return {e.label for e in at.expander}
+
+
 def test_only_the_open_step_tab_runs_and_a_link_names_the_tab(run_app):
     """Issue #15: the step tabs are lazy. The incident opens at its current step, whose forms are drawn; another
     step's forms are not, until its tab is opened (a click, or ``?tab=`` in the link)."""
     at, rec = open_demo(run_app, lambda s, r: s.is_open and s.step == 4 and r.plan(1) is not None
                         and r.plan(1).implementation_started_on is not None)
     assert at.session_state["tab"] == "4. Implement"
-    assert {"funding1", "monitoring1"} <= forms(at)
+    assert {"Add funding", "Add a monitoring report"} <= expanders(at)  # Step 4's "Add …" expanders, collapsed:
+    assert not {"funding1", "monitoring1"} & forms(at)  # their forms run only once opened (pages._lazy)
+    open_form(at, "funding1")  # as a click on "Add funding" does
+    assert "funding1" in forms(at) and "monitoring1" not in forms(at)
+    at.run()  # another rerun keeps it open
+    assert "funding1" in forms(at)
     assert "lessons" not in forms(at)  # Step 6's form: its tab is not open, so its code did not run
     assert [m.value for m in at.markdown if m.value.startswith("**Step ")] == ["**Step 4: Implement and monitor the plan**"]
     open_tab(at, "6. Lessons")
     assert "lessons" in forms(at) and not {"funding1", "monitoring1"} & forms(at)
+    assert "Add funding" not in expanders(at)
     at.run()  # a rerun (another widget, a save elsewhere on the page) keeps the tab chosen
     assert at.session_state["tab"] == "6. Lessons" and "lessons" in forms(at)
 
     linked = run_app(page=INCIDENT_PAGE, query={"incident": rec.incident.code, "tab": "6. Lessons"})
     assert linked.session_state["tab"] == "6. Lessons" and "lessons" in forms(linked)
-    assert "funding1" not in forms(linked)
+    assert "Add funding" not in expanders(linked)
     for unusable in ("9. Nope", "6.%20Lessons", ""):  # a tab the page does not have: the current step
         other = run_app(page=INCIDENT_PAGE, query={"incident": rec.incident.code, "tab": unusable})
         assert not other.exception
-        assert other.session_state["tab"] == "4. Implement" and "funding1" in forms(other), unusable
+        assert other.session_state["tab"] == "4. Implement" and "Add funding" in expanders(other), unusable
 
 
 def test_a_step_recorded_opens_the_next_steps_tab_and_another_page_forgets_the_tab(run_app):

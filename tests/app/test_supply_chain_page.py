@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import submit
+from conftest import open_form, submit
 from sqlalchemy import select
 
 from remediation.domain.workflow import evaluate
@@ -157,14 +157,15 @@ def test_linking_an_unlinked_incident_from_its_page(run_app):
                 and r.incident.smelter_refiner != "Greyfield Alloys")
     at = run_app(page=INCIDENT, query={"incident": code})
     assert not at.exception
-    picker = at.selectbox(key="smelter_link.smelter_id")
-    assert picker.value is not None  # the best suggestion, chosen already
+    open_form(at, "smelter_link")  # "Link to the smelter register" (open already where a suggestion was found)
+    chosen = at.selectbox(key="smelter_link.smelter_id").value
+    assert chosen is not None  # the best suggestion, chosen already
     link = next(b for b in at.button if b.proto.form_id == "smelter_link" and b.label == "Link")
     at = link.click().run()
     assert not at.exception
     with db.get_engine().connect() as conn:
-        assert conn.execute(select(t.incidents.c.smelter_id).where(t.incidents.c.code == code)).scalar_one() == \
-            picker.value
+        assert conn.execute(select(t.incidents.c.smelter_id).where(t.incidents.c.code == code)).scalar_one() == chosen
+    assert "Change the link to the smelter register" in [e.label for e in at.expander]
 
 
 def test_a_new_allegation_picks_its_smelter_from_the_register(run_app):

@@ -142,7 +142,7 @@ def open_incident(page, server, code: str, tab: str | None = None) -> None:
 
 
 def expander(page, title: str):
-    """The expander titled ``title``, opened."""
+    """The expander titled ``title``, opened, its form drawn (opening one reruns the page: pages/_lazy.py)."""
     from playwright.sync_api import expect
 
     box = page.locator(f"{MAIN} [data-testid='stExpander']").filter(
@@ -150,6 +150,8 @@ def expander(page, title: str):
     expect(box).to_have_count(1)
     if box.locator("details").get_attribute("open") is None:
         box.locator("summary").click()
+        expect(box.locator("[data-testid='stForm']").first).to_be_visible(timeout=SLOW)
+        wait_for_app(page, timeout=SLOW)
     return box
 
 
