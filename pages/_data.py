@@ -137,6 +137,10 @@ def supply_key() -> str:
 SUPPLY_ONLY_READS = frozenset({"register_options", "smelter", "smelter_suggestions", "suppliers", "declarations",
                                "declaration_detail", "exposure_as_of", "smelter_exposure"})
 SUPPLY_ONLY_COLUMNS = ("supplier", "product")  # distinct_values of these: the suppliers' names, declared products
+# distinct_values of these incidents' columns: keyed by the records facet that moves only when one of them may have
+# changed (an intake, an import, a write that changed them), so a step recorded or a smelter linked leaves the sidebar's
+# choices and the earlier incidents' name lists warm (they were read again after every write to any incident)
+LISTED_COLUMNS = data_versions.FACET_COLUMNS[data_versions.LISTED]
 
 
 def _needs_supply(query: str, args, kwargs) -> bool:
@@ -184,6 +188,8 @@ def read(query: str, *args, **kwargs):
     """A cached read through :mod:`remediation.storage.queries`: the one place pages' reads are cached."""
     if query == "distinct_values" and args and args[0] in SUPPLY_ONLY_COLUMNS:  # the sidebar's supplier, product
         return _read(supply_key(), query, *args, **kwargs)
+    if query == "distinct_values" and args and args[0] in LISTED_COLUMNS:  # the sidebar's countries, smelter names
+        return _read(_key((data_versions.LISTED,)), query, *args, **kwargs)
     if (key := _faceted_key(query, args, kwargs)) is not None:
         return _read(key, query, *args, **kwargs)
     if query in GENERAL_READS:

@@ -22,7 +22,8 @@ lessons learned warm (:func:`closed_key`).
 
 *Facets* of ``records`` (:data:`FACETS`) key the whole portfolio's figures finer: what an incident's stage is
 (:data:`STAGE`: status, step, who owes the next move and since when, the levels), its plans (:data:`PLANS`: plans
-and everything recorded in them) and the company's involvement (:data:`INVOLVEMENT`). An entry says which facets its
+and everything recorded in them), the company's involvement (:data:`INVOLVEMENT`) and the values the sidebar lists
+and the earlier incidents match on (:data:`LISTED`: the countries and the smelter/refiner names as written). An entry says which facets its
 write changed (``audit_log.facets``: the names, comma-separated; "" for none), as the record's own write compares
 the stored row with the new one (``records.replace_record``); an entry that does not say (NULL: every other writer,
 every entry about no incident) changed them all. So linking a smelter or correcting a title moves ``records`` but
@@ -50,12 +51,13 @@ from remediation.storage import schema as t
 
 RECORDS, SUPPLY, ACCESS = "records", "supply", "access"
 AREAS: tuple[str, ...] = (RECORDS, SUPPLY, ACCESS)
-STAGE, PLANS, INVOLVEMENT = "stage", "plans", "involvement"  # facets of records (see above)
-FACETS: tuple[str, ...] = (STAGE, PLANS, INVOLVEMENT)
+STAGE, PLANS, INVOLVEMENT, LISTED = "stage", "plans", "involvement", "listed"  # facets of records (see above)
+FACETS: tuple[str, ...] = (STAGE, PLANS, INVOLVEMENT, LISTED)
 # The incidents' columns each row-level facet covers (PLANS: any change to the incident's plans or their tables).
 FACET_COLUMNS: dict[str, tuple[str, ...]] = {
     STAGE: ("status", "step", "owed_by", "step_entered_on", "level1", "level2"),
     INVOLVEMENT: ("involvement",),
+    LISTED: ("country", "smelter_refiner"),
 }
 LOG = "log"  # not an area: the newest audit entry of any kind (an incident's audit trail keys on it)
 CLOSED = "closed"  # not an area: lessons learned's scope, the incidents closed after remediation

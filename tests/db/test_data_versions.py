@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import insert, select, update
 
 from pages import _data as data
-from remediation.domain.models import BudgetLine, Credibility, Expenditure, Funding, SmelterEntry
+from remediation.domain.models import BudgetLine, Credibility, Expenditure, Funding, IncidentIn, SmelterEntry
 from remediation.domain.settings import DEFAULT_TIME_FRAMES, Settings
 from remediation.domain.vocab import REMEDY_TYPES
 from remediation.services import access, admin, declarations
@@ -93,6 +93,10 @@ FIGURES = {
     "general policy_versions": ((v.GENERAL,), queries.policy_versions),
     "supply-only smelter_exposure": ((v.SUPPLY,),
                                      lambda e: supply_chain.smelter_exposure(e, _first_smelter(e), "Bench 1")),
+    # pages._data.LISTED_COLUMNS: the sidebar's countries and smelter/refiner names, keyed by the facet that moves
+    # only when an incident's country or smelter name may have changed
+    "listed distinct countries": ((v.LISTED,), lambda e: queries.distinct_values(e, "country")),
+    "listed distinct smelter names": ((v.LISTED,), lambda e: queries.distinct_values(e, "smelter_refiner")),
     "supply-only distinct suppliers": ((v.SUPPLY,), lambda e: queries.distinct_values(e, "supplier")),
     "supply-only distinct products": ((v.SUPPLY,), lambda e: queries.distinct_values(e, "product")),
 }
@@ -109,6 +113,8 @@ def test_every_supply_only_read_of_the_pages_is_checked_here():
     assert checked >= set(data.SUPPLY_ONLY_READS)
     assert {f"distinct {c}s" for c in ("supplier", "product")} <= checked
     assert set(data.SUPPLY_ONLY_COLUMNS) == {"supplier", "product"}
+    assert set(data.LISTED_COLUMNS) == {"country", "smelter_refiner"}  # each checked here, keyed by v.LISTED alone
+    assert {FIGURES["listed distinct countries"][0], FIGURES["listed distinct smelter names"][0]} == {(v.LISTED,)}
     assert {name.removeprefix("general ") for name, (areas, _) in FIGURES.items() if areas == (v.GENERAL,)} \
         >= set(data.GENERAL_READS)
 
@@ -379,6 +385,15 @@ def remedy(engine, n: int) -> None:
                                                 incident_id=incident_id, incident_code=code))
 
 
+def intake(engine, n: int) -> None:
+    """A new allegation, at a country and a smelter/refiner no incident named before: the sidebar lists both."""
+    services.create_incident(engine, IncidentIn(
+        code=f"INC-2026-{9000 + n % 1000}", title="A new allegation", mineral="gold", country=f"Country {n}",
+        smelter_refiner=f"Refinery {n}", audit_programme="lbma", violation_types=["forced_labour"],
+        allegation_source="Worker hotline report", date_received=TODAY, incident_date=TODAY, affected_persons=4),
+        ADMIN, today=TODAY)
+
+
 def policy(engine, n: int) -> None:
     """A new level policy adopted (about no incident): the pages' policy reads must see it."""
     current = queries.policy_in_force(engine)
@@ -386,7 +401,7 @@ def policy(engine, n: int) -> None:
 
 
 WRITES = [credibility, time_frames, smelter, user, download, unknown_writer, unknown_supply_writer, link, flip, money,
-          remedy, policy]
+          remedy, policy, intake]
 
 
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
