@@ -17,6 +17,7 @@ import time
 from datetime import date
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from remediation.domain.vocab import ROLES
@@ -104,12 +105,31 @@ def lessons_read(query: str, flt, *args):
 LESSONS_SHAPES = {"days_to_closure": lessons.distribution, "lesson_themes": lessons.tag_totals}
 
 
+class _SharedFigure(go.Figure):
+    """A figure built once and shown by every session (the figure caches here): ``st.plotly_chart`` turns it into a
+    dict on every rerun, and ``to_dict`` deep-copies every trace (about 4,000 values for lessons learned's seven
+    charts: a fifth of that page's warm rerun), so the dict is made once. Nothing changes a cached figure once built,
+    and ``st.plotly_chart`` only reads the dict (issue #15)."""
+
+    def to_dict(self):
+        if (memo := self.__dict__.get("_dict_memo")) is None:
+            memo = self._dict_memo = super().to_dict()
+        return memo
+
+
+def _shared(fig):
+    """``fig`` (a figure about to be cached for every session) made a :class:`_SharedFigure`, in place."""
+    if type(fig) is go.Figure:
+        fig.__class__ = _SharedFigure
+    return fig
+
+
 @st.cache_resource(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False, hash_funcs=HASH_FUNCS)
 def _lessons_figure(key: str, chart: str, query: str, flt, args: tuple, *chart_args, **chart_kwargs):
     data = _lessons(key, query, flt, *args)
     if chart in LESSONS_SHAPES:
         data = LESSONS_SHAPES[chart](data)
-    return getattr(charts, chart)(data, *chart_args, **chart_kwargs)
+    return _shared(getattr(charts, chart)(data, *chart_args, **chart_kwargs))
 
 
 def lessons_chart(chart: str, query: str, flt, args: tuple, *chart_args, **chart_kwargs):
@@ -251,7 +271,7 @@ FIGURE_ROWS = 10_000  # larger frames are drawn without the cache: Streamlit has
 @st.cache_resource(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False, hash_funcs=HASH_FUNCS)
 def _figure(chart: str, *args, **kwargs):
     module, _, name = chart.rpartition(".")  # "company_charts.<chart>": remediation.reports.company_charts
-    return getattr(company_charts if module == "company_charts" else charts, name)(*args, **kwargs)
+    return _shared(getattr(company_charts if module == "company_charts" else charts, name)(*args, **kwargs))
 
 
 def figure(chart: str, *args, **kwargs):
