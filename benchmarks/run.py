@@ -320,13 +320,8 @@ def impact(engine, repeat: int, measures: Measures, per_row: bool) -> None:
 
 def _cold_caches() -> None:
     """Empty every data cache the pages use (as a write's ``after_write`` does), keep the engine."""
-    import streamlit as st
-
     from pages import _data, _pack
-    st.cache_data.clear()
-    _data._figure.clear()
-    _data._lessons_figure.clear()
-    _data._data_version.cache_clear()
+    _data.empty_caches()
     _pack._board_pack.cache_clear()
 
 

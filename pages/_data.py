@@ -14,11 +14,14 @@ import functools
 import logging
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from remediation.domain.vocab import ROLES
 from remediation.reports import charts, company_charts
@@ -76,17 +79,21 @@ def _key(areas: tuple[str, ...]) -> str:
     return url + VERSION_MARK + ".".join(f"{a}{found[a]}" for a in areas)
 
 
+WORK_AREAS = (data_versions.RECORDS, data_versions.SUPPLY)  # what any page figure may depend on (data_key)
+LESSONS_AREAS = (data_versions.CLOSED, data_versions.SUPPLY)  # what lessons learned's reads key on (lessons_key)
+
+
 def data_key() -> str:
     """Public name of the cache key, for pages that cache their own reads: the database URL and the versions
     of the incident records and the supply chain (what any page figure may depend on)."""
-    return _key((data_versions.RECORDS, data_versions.SUPPLY))
+    return _key(WORK_AREAS)
 
 
 def lessons_key() -> str:
     """The key of lessons learned's reads: they read only the incidents closed after remediation (and the
     supply chain, for the supplier and product filters), so a write to an open incident leaves them warm
     (:data:`remediation.storage.versions.CLOSED`)."""
-    return _key((data_versions.CLOSED, data_versions.SUPPLY))
+    return _key(LESSONS_AREAS)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=128, show_spinner=False, hash_funcs=HASH_FUNCS)
@@ -138,6 +145,46 @@ def lessons_chart(chart: str, query: str, flt, args: tuple, *chart_args, **chart
     exact as the read is, and a warm rerun hashes no data frame (:func:`figure` hashes the frames it is given; issue #15). Shared by every
     session: ``st.plotly_chart`` copies a figure, never changes it."""
     return _lessons_figure(lessons_key(), chart, query, flt, args, *chart_args, **chart_kwargs)
+
+
+@st.cache_resource(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
+def _view(key: str, name: str, inputs: str, _build: Callable, _args: tuple):
+    return _build(*_args)
+
+
+def view(name: str, areas: tuple[str, ...], build: Callable, *args):
+    """``build(*args)``: a part of a page made from cached reads (its figures, its tables shaped for display, its
+    metrics' words), kept once per data version of ``areas`` and arguments and shared by every session. A warm rerun
+    makes one cache look-up for the part instead of one per read and figure (Streamlit hashes each call's arguments
+    and reads its function's signature: a third of lessons learned's warm rerun), and reshapes nothing (issue #15).
+
+    Exact as its reads are, on three conditions: ``name`` is the builder's own; every read ``build`` makes keys on
+    versions among ``areas`` (so a write that changes one moves the view's key too); and ``build`` uses nothing but
+    ``args`` (each with an exact ``repr``: filters, dates, strings, numbers). What it returns is shared: a page reads
+    it, never changes it."""
+    # keywords: Streamlit reads the function's signature once per positional argument, on every call
+    return _view(key=_key(areas), name=name, inputs=repr(args), _build=build, _args=args)
+
+
+TOGETHER_THREADS = 4
+
+
+def together(*calls: Callable) -> list:
+    """Each of ``calls`` (cached reads, without arguments) run at once in threads of this script run, their results
+    in order: a database runs its queries beside each other (SQLite and psycopg let go of the interpreter while they
+    wait), so a cold part of a page waits for its slowest read rather than for their sum. An error is raised as the
+    read raised it."""
+    if len(calls) < 2:
+        return [call() for call in calls]
+    ctx = get_script_run_ctx(suppress_warning=True)
+
+    def attach() -> None:  # the script run's context, as a read in the script's own thread has it
+        if ctx is not None:
+            add_script_run_ctx(threading.current_thread(), ctx)
+
+    with ThreadPoolExecutor(max_workers=min(len(calls), TOGETHER_THREADS), initializer=attach,
+                            thread_name_prefix="page-read") as pool:
+        return [future.result() for future in [pool.submit(call) for call in calls]]
 
 
 def _url() -> str:
@@ -461,3 +508,14 @@ def after_write() -> None:
     _data_version.cache_clear()
 
 
+def empty_caches() -> None:
+    """Empty every cache of data, figures and views this module keeps, but not the engine: what a server holds
+    when it has just started (the benchmark's cold runs). A ``st.cache_resource`` added to this module belongs in
+    :data:`SHARED_CACHES` (tests/unit/test_page_views.py fails until it is)."""
+    st.cache_data.clear()
+    for cache in SHARED_CACHES:
+        cache.clear()
+    _data_version.cache_clear()
+
+
+SHARED_CACHES = (_figure, _lessons_figure, _view)  # every st.cache_resource of this module but the engine's
