@@ -54,3 +54,32 @@ def test_a_hostile_plan_link_is_refused_in_words_not_looked_up(run_app):
     assert not at.exception and not at.error
     assert any("This link is invalid" in w.value for w in at.warning)
     assert any(" Level 2 plans" in s.value for s in at.subheader)  # the page still draws its table
+
+
+def test_the_page_reads_its_slowest_queries_once_each_with_the_arguments_it_draws(run_app, monkeypatch):
+    """The plans page runs its three slowest reads side by side before drawing (pages/plans.py): each must be the
+    read the page then draws from, so a cold page runs each query once, not a guess and then the real one."""
+    from remediation.storage import queries
+
+    monkeypatch.setattr("pages._data.PAGE_ROWS", 1)
+    calls: list[tuple[str, object]] = []
+    for name in ("level2_totals", "level1_window_counts", "level1_windows"):
+        real = getattr(queries, name)
+
+        def recorded(*args, _name=name, _real=real, **kwargs):
+            calls.append((_name, kwargs.get("offset")))
+            return _real(*args, **kwargs)
+        monkeypatch.setattr(queries, name, recorded)
+    at = run_app(page="pages/plans.py", query={"status": "All"})
+    assert not at.exception
+    assert sorted(calls, key=str) == sorted([("level1_window_counts", None), ("level1_windows", 0),
+                                             ("level2_totals", None)], key=str)
+    assert at.number_input(key="level1_page").value == 1, "the demo needs more than one Level 1 plan started"
+    from pages import _data
+
+    calls.clear()
+    at.number_input(key="level1_page").set_value(2)
+    _data.empty_caches()
+    at.run()
+    assert not at.exception
+    assert [c for c in calls if c[0] == "level1_windows"] == [("level1_windows", 1)]  # page 2, read once
