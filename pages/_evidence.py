@@ -1,10 +1,11 @@
 """The incident page's Evidence section: the documents behind the incident's reports, an upload form with the
 fact each supports, downloads for editors and admins, removal (with a reason) for admins.
 
-Viewers and board mode see the list only (name, what it supports, type, size, SHA-256, when and by whom): reports
-can identify victims (guideline line 1392). Files are only ever offered as downloads (an attachment with the stored
-name and the media type detected from the content), never shown in the page. What users typed (file names,
-removal reasons, who) is shown as text: in a dataframe, or escaped with :func:`pages._text.md`.
+Viewers see the list only (name, what it supports, type, size, SHA-256, when and by whom): reports can identify
+victims (guideline line 1392); board mode, the columns that fit a slide (:func:`board_columns`). Files are only ever
+offered as downloads (an attachment with the stored name and the media type detected from the content), never shown
+in the page. What users typed (file names, removal reasons, who) is shown as text: in a dataframe, or escaped with
+:func:`pages._text.md`.
 """
 
 from __future__ import annotations
@@ -48,6 +49,12 @@ def _table(docs: list[dict]) -> pd.DataFrame:
     } for d in docs], columns=["Document", "Supports", "Type", "Size", "Uploaded", "By", "SHA-256", "Removed"])
 
 
+def board_columns(docs: list[dict]) -> list[str]:
+    """The list on a slide: what each document is, what it supports and when it came, in one screen's width at
+    1280 px (the hash, size and uploader stay on the page out of board mode); removals only if there are any."""
+    return ["Document", "Supports", "Type", "Uploaded"] + (["Removed"] if any(d["removed_at"] for d in docs) else [])
+
+
 def _choice(d: dict) -> str:
     return f"{d['file_name']} · {fact_label(d['kind'], d['level'])} · #{d['id']}"
 
@@ -74,6 +81,7 @@ def section(code: str, record, state) -> None:
                                                    for m in needed) + ".")
     if docs:
         data_table(_table(docs), hide_index=True, width="stretch", key=f"evidence.table.{code}",
+                   column_order=board_columns(docs) if board_mode() else None,
                    column_config={"Uploaded": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
                                   "SHA-256": st.column_config.TextColumn(width="small")})
     else:

@@ -10,9 +10,10 @@ import streamlit as st
 
 from pages._auth import can_edit, current_actor
 from pages._data import after_write, earlier_incidents, earlier_than, get_engine, supply
+from pages._filters import board_mode
 from pages._lazy import form_expander
 from pages._nav import PAGES
-from pages._text import cite, data_table, md
+from pages._text import cite, data_table, md, on_slide
 from remediation.domain.models import IncidentIn
 from remediation.domain.policy import Policy
 from remediation.domain.supply_chain import METALS
@@ -143,7 +144,8 @@ def _draw(code: str, smelter_refiner: str, country: str, mineral: str, version: 
                                for d in ex.suppliers["current_effective"]])
         data_table(table, hide_index=True, width="stretch", key="exposure_suppliers",
                    column_order=["supplier", "link", "declaration", "current_effective", "products", "mines"],
-                   column_config={
+                   column_config=on_slide(board_mode(), {"supplier": 200, "link": 60, "declaration": 200,
+                                                         "current_effective": 150, "products": 300, "mines": 160}, {
                        "supplier": st.column_config.TextColumn("Supplier", width="medium"),
                        "link": st.column_config.TextColumn("Link", help="Current: the supplier's latest declaration "
                                                            "lists the smelter. Past: only earlier ones do."),
@@ -152,7 +154,7 @@ def _draw(code: str, smelter_refiner: str, country: str, mineral: str, version: 
                            "Not in its declaration", help="For a past link: the supplier's current declaration, "
                                                           "which no longer lists the smelter."),
                        "products": st.column_config.TextColumn("Products reached", width="large"),
-                       "mines": st.column_config.TextColumn("Mines declared", width="medium")})
+                       "mines": st.column_config.TextColumn("Mines declared", width="medium")}))
     if not ex.by_name.empty:
         st.caption("Declared without a smelter ID under the same name ('Smelter not listed'): unconfirmed, check with "
                    "the supplier.")

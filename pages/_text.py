@@ -88,6 +88,27 @@ def data_table(data: object, **kwargs: Any) -> Any:
     return st.dataframe(data, placeholder=EMPTY, **kwargs)
 
 
+SLIDE_TABLE_PX = 1100
+"""The columns' width, in pixels, that a table fits on a 1280-px slide: board mode has no sidebar, and the page's
+margins leave a table 1,120 px (tests/e2e/test_board_mode_browser.py finds any column past a table's edge)."""
+
+
+def on_slide(board: bool, widths: dict[str, int], config: dict) -> dict:
+    """``config`` (a table's ``column_config``), in board mode with the pixel ``widths`` of its board columns: every
+    column on the slide, none past the table's edge (a slide does not scroll sideways, nor does a screenshot); a
+    wider screen shares the rest among them. A text longer than its cell is cut at the cell's edge, as in any table;
+    it is whole on the page out of board mode."""
+    if (total := sum(widths.values())) > SLIDE_TABLE_PX:
+        raise ValueError(f"{total} px of columns: a slide's table fits {SLIDE_TABLE_PX}")
+    if not board:
+        return config
+    out = dict(config)
+    for column, px in widths.items():
+        given = out.get(column)
+        out[column] = {**given, "width": px} if isinstance(given, dict) else {"label": given, "width": px}
+    return out
+
+
 def plain_error(exc: Exception) -> str:
     """What a refused or failed write says, as Markdown-safe text: a database failure in the app's own words
     (never SQL or parameters), anything else (Refused, a conflict) as its message, escaped."""

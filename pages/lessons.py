@@ -24,7 +24,7 @@ from pages._data import (
 )
 from pages._filters import board_mode, current_filter
 from pages._nav import PAGES, ensure_entry_script
-from pages._text import cite, cited_lines, data_table, database_error, link_text_problem, md
+from pages._text import cite, cited_lines, data_table, database_error, link_text_problem, md, on_slide
 from remediation.domain.vocab import ACTION_STATUSES, REVIEW_ANSWERS, REVIEW_QUESTIONS
 from remediation.storage import lessons
 from remediation.storage.lessons import BREAKDOWNS, PERIODS, REVIEW_ITEMS, SEARCH_LIMIT, VARIANCE_BANDS
@@ -260,7 +260,9 @@ def _review_table(text: str, chosen: list) -> None:
                       "link", "reviewed_on", "title", *REVIEW_ITEMS, "closure_flag", "challenges", "risks_and_mitigations",
                       "recommendations", "tags", "monitoring_tools", "communication_channels", "mineral", "country",
                       "audit_programme", "closed_on"],
-        column_config={
+        column_config=on_slide(board, {"link": 100, "reviewed_on": 95, "title": 190, "objectives_met": 80,
+                                       "victims_satisfied": 80, "communities_benefited": 90, "budget_sufficient": 80,
+                                       "closure_flag": 150, "recommendations": 235}, {
             "link": st.column_config.LinkColumn("Incident", display_text=r"incident=(.*)$", pinned=True,
                                               help="Opens the incident in a new tab."),
             "reviewed_on": st.column_config.DateColumn("Reviewed"),
@@ -278,7 +280,7 @@ def _review_table(text: str, chosen: list) -> None:
             "communication_channels": st.column_config.TextColumn("Communication channels", width="medium"),
             "mineral": "Mineral", "country": "Country", "audit_programme": "Audit programme",
             "closed_on": st.column_config.DateColumn("Closed"),
-        },
+        }),
     )
     if not board:
         st.caption("Select a row to open its incident here, or follow the code's link to open it in a new tab.")

@@ -13,7 +13,7 @@ from pages._data import level1_windows, level2_plans, level2_totals, load_incide
 from pages._filters import board_mode, current_filter
 from pages._forms import for_plan, guard_stale_submissions, service_form, show_conflict
 from pages._nav import ensure_entry_script
-from pages._text import as_text, cite, cited_lines, data_table, link_code_problem, md
+from pages._text import as_text, cite, cited_lines, data_table, link_code_problem, md, on_slide
 from remediation.domain import models as m
 from remediation.domain.monitoring import (
     BURN_LABELS,
@@ -155,7 +155,12 @@ def plan_in_depth() -> None:
                          "Narrative": last.narrative if last else "",
                          "Status": STATUS_LABELS[indicator_status(ind, today)]})
     if rows:  # every cell in words and as text: Arrow refuses a column mixing numbers and words
-        data_table(pd.DataFrame(rows).map(_words), hide_index=True, width="stretch")
+        # on a slide: the narrative (a paragraph) stays on the page out of board mode
+        data_table(pd.DataFrame(rows).map(_words), hide_index=True, width="stretch",
+                   column_order=[c for c in rows[0] if c != "Narrative"] if board else None,
+                   column_config=on_slide(board, {"Initiative": 192, "Indicator": 192, "Kind": 90, "Unit": 70,
+                                                  "Baseline": 70, "Target": 65, "Due": 95, "Latest": 110,
+                                                  "Measured on": 100, "Status": 115}, {}))
     quantitative = [ind for init in plan.initiatives for ind in init.indicators if ind.kind == "quantitative"]
     for i in range(0, len(quantitative), 2):
         pair = st.columns(2)

@@ -25,7 +25,7 @@ from pages._data import (
 )
 from pages._filters import board_mode, current_filter
 from pages._nav import PAGES, ensure_entry_script
-from pages._text import cite, data_table, md
+from pages._text import cite, data_table, md, on_slide
 from remediation.domain.settings import DEFAULT_TIME_FRAMES, Settings
 from remediation.domain.vocab import STEPS
 from remediation.reports.charts import compact
@@ -188,6 +188,8 @@ df["pushing"] = [pushing.get(code, "") for code in df["code"]]
 # In board mode: the columns that matter on a slide (step, levels, who owes what, days), no row selection.
 TABLE_ROWS = 30
 BOARD_COLUMNS = ["code", "step_name", "flag", "days_in_step", "level1", "level2", "owed_by", "waiting_for", "pushing"]
+BOARD_WIDTHS = {"code": 95, "step_name": 180, "flag": 70, "days_in_step": 95, "level1": 100, "level2": 100,
+                "owed_by": 150, "waiting_for": 190, "pushing": 120}
 event = data_table(
     df, hide_index=True, width="stretch", key="table",
     **({} if board else {"on_select": "rerun", "selection_mode": "single-row"}),
@@ -198,7 +200,7 @@ event = data_table(
         "code", "step_name", "flag", "days_in_step", "level1", "level2", "owed_by", "title", "waiting_for",
         "pushing", "closure_flag", "documents", "mineral", "country", "smelter_refiner", "audit_programme", "status",
         "date_received"],
-    column_config={
+    column_config=on_slide(board, BOARD_WIDTHS, {
         "code": st.column_config.TextColumn("Code", pinned=True),
         "title": st.column_config.TextColumn("Title", width="medium"),
         "step_name": st.column_config.TextColumn("Step or outcome", width="medium"),
@@ -228,7 +230,7 @@ event = data_table(
         "audit_programme": st.column_config.TextColumn("Audit programme"),
         "status": st.column_config.TextColumn("Status"),
         "date_received": st.column_config.DateColumn("Received"),
-    },
+    }),
 )
 if board:
     st.stop()

@@ -15,7 +15,7 @@ from pages._data import after_write, get_engine, supply
 from pages._filters import board_mode, current_filter
 from pages._forms import model_form, reset_form, show_errors
 from pages._nav import PAGES, ensure_entry_script
-from pages._text import cite, data_table, md
+from pages._text import cite, data_table, md, on_slide
 from remediation.domain.models import SmelterEntry
 from remediation.domain.supply_chain import LEVEL_RANKS, METALS, SCOPES
 from remediation.domain.vocab import MINERALS
@@ -112,13 +112,14 @@ def exposure_view() -> None:
         return
     data_table(products, hide_index=True, width="stretch", key="product_exposure",
                column_order=["product", "highest", "level1_mandatory", "open", "smelters", "suppliers"],
-               column_config={
+               column_config=on_slide(board, {"product": 260, "highest": 150, "level1_mandatory": 130, "open": 110,
+                                              "smelters": 80, "suppliers": 370}, {
                    "product": st.column_config.TextColumn("Product", width="large"),
                    "highest": st.column_config.TextColumn("Highest level required"),
                    "level1_mandatory": st.column_config.NumberColumn("Level 1 mandatory", format="%d"),
                    "open": st.column_config.NumberColumn("Open incidents", format="%d"),
                    "smelters": st.column_config.NumberColumn("Smelters", format="%d"),
-                   "suppliers": st.column_config.TextColumn("Through suppliers", width="large")})
+                   "suppliers": st.column_config.TextColumn("Through suppliers", width="large")}))
     if not board:
         st.caption("To list these incidents, choose a supplier or a product in the sidebar's filters: the Portfolio "
                    "then shows only the incidents that reach it.")

@@ -90,6 +90,24 @@ def test_an_admin_removes_a_document_with_a_reason_and_the_list_says_so(run_app,
     table = evidence_table(at)
     removed = table[table["Document"] == first]["Removed"].iloc[0]
     assert "local user: Not the redacted version" in removed
+    board = run_app(query={"incident": record.incident.code, "board": "true"}, page=INCIDENT_PAGE)
+    assert list(evidence_grid(board).proto.column_order) == ["Document", "Supports", "Type", "Uploaded", "Removed"]
+
+
+def evidence_grid(at):
+    return next(d for d in at.dataframe if "SHA-256" in d.value.columns)
+
+
+def test_board_mode_lists_the_documents_in_a_slide_s_columns(run_app):
+    """On a slide the list fits the screen's width (no sideways scroll at 1280 px): what each document is, what it
+    supports, its type and when it came; the hash, size and uploader stay on the page out of board mode."""
+    code = closed_demo().incident.code
+    at = run_app(query={"incident": code, "board": "true"}, page=INCIDENT_PAGE)
+    assert not at.exception
+    assert list(evidence_grid(at).proto.column_order) == ["Document", "Supports", "Type", "Uploaded"]
+    assert not downloads(at)  # a slide: no controls
+    at = run_app(query={"incident": code}, page=INCIDENT_PAGE)
+    assert list(evidence_grid(at).proto.column_order) == []  # every column, the hash included
 
 
 def test_file_names_are_shown_as_text(run_app, tmp_path):

@@ -10,7 +10,7 @@ import pytest
 from remediation.domain.workflow import evaluate
 from remediation.services.demo import read_fixture
 
-from .helpers import assert_no_app_exception, broken_words, clipped_text, wait_for_app
+from .helpers import assert_no_app_exception, broken_words, clipped_text, grid_overflow, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.e2e
 def test_every_page_in_board_mode(streamlit_app, browser, artifacts_dir, tmp_path, size):
     """Board mode is a presentation mode: on every page (admin included) no sidebar, no input element, no
     row checkbox, no instruction to click or select; a summary line, the scope line and a way back; no word broken
-    across two lines and no text cut off (outside tables and charts)."""
+    across two lines, no text cut off (outside tables and charts) and no table column cut off at a table's edge."""
     from playwright.sync_api import expect
 
     server = streamlit_app("app.py", database_url=f"sqlite:///{tmp_path / 'fresh.db'}")
@@ -75,9 +75,13 @@ def test_every_page_in_board_mode(streamlit_app, browser, artifacts_dir, tmp_pat
                 assert adds.count() == 0, (name, label, adds.all_inner_texts())  # facts may fold; edit forms may not
             for words in ("Click a bar", "Select a row"):
                 assert main.get_by_text(words).count() == 0, (name, words)
-            # a dataframe in board mode draws no selection column (its row checkboxes)
+            # a dataframe in board mode draws no selection column (its row checkboxes), nor a column cut off at its
+            # right edge (a slide does not scroll sideways)
             for grid in main.locator("[data-testid='stDataFrame']").all():
                 assert grid.locator("[role='columnheader'] input, [aria-label*='Select']").count() == 0, name
+                if (beyond := grid_overflow(grid)) > 0:
+                    clipped.append(f"{name} at {size[0]}x{size[1]}: a table {beyond} px past its right edge "
+                                   f"({grid.locator('[role=columnheader]').all_inner_texts()[:8]})")
             page.screenshot(path=str(artifacts_dir / f"board-{name}-{size[0]}.png"), full_page=True)
             # no word split across two lines: a site "Sanjo-30" or a citation "1084-1088)." broken at its hyphen
             broken += [f"{name} at {size[0]}x{size[1]}: {b['word']!r} in '…{b['context']}…'" for b in broken_words(page)]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pages._text import EMPTY, as_text
+from pages._text import EMPTY, SLIDE_TABLE_PX, as_text, on_slide
 
 PAGES = Path(__file__).resolve().parents[2] / "pages"
 
@@ -34,3 +34,15 @@ def test_every_page_draws_its_tables_through_data_table():
                     and node.func.attr in ("dataframe", "data_editor", "table"):
                 offenders.append(f"{path.name}:{node.lineno}: .{node.func.attr}(")
     assert offenders == []
+
+
+def test_a_slide_s_widths_apply_in_board_mode_only_and_must_fit_the_slide():
+    config = {"code": {"label": "Code", "pinned": True}, "country": "Country"}
+    widths = {"code": 95, "country": 120, "title": SLIDE_TABLE_PX - 215}
+    assert on_slide(False, widths, config) is config  # out of board mode: the page's own widths
+    slide = on_slide(True, widths, config)
+    assert slide == {"code": {"label": "Code", "pinned": True, "width": 95}, "country": {"label": "Country", "width": 120},
+                     "title": {"label": None, "width": SLIDE_TABLE_PX - 215}}
+    assert config == {"code": {"label": "Code", "pinned": True}, "country": "Country"}  # the page's config untouched
+    with pytest.raises(ValueError, match="fits 1100"):
+        on_slide(False, {**widths, "title": SLIDE_TABLE_PX - 214}, config)  # checked on every run, board or not
