@@ -17,7 +17,7 @@ from pages._auth import can_edit, current_actor, is_admin, read_only_notice
 from pages._data import after_write, documents, get_engine, settings, settings_as_drawn
 from pages._filters import board_mode
 from pages._lazy import form_expander
-from pages._text import cite, data_table, md
+from pages._text import cite, data_table, md, on_slide
 from remediation.domain.evidence import NEXT_STEP, fact_label, still_needed
 from remediation.domain.settings import Settings
 from remediation.domain.vocab import DOCUMENT_TYPES, EVIDENCE_KINDS, PLAN_EVIDENCE_KINDS
@@ -47,6 +47,10 @@ def _table(docs: list[dict]) -> pd.DataFrame:
         "Removed": "" if d["removed_at"] is None else f"{d['removed_at']:%Y-%m-%d} by {d['removed_by']}: "
                                                       f"{d['removal_reason']}",
     } for d in docs], columns=["Document", "Supports", "Type", "Size", "Uploaded", "By", "SHA-256", "Removed"])
+
+
+BOARD_WIDTHS = {"Document": 300, "Supports": 340, "Type": 140, "Uploaded": 140, "Removed": 180}  # a file name
+# or a removal reason can be long: on a slide it is cut at its cell's edge, not the table at the slide's
 
 
 def board_columns(docs: list[dict]) -> list[str]:
@@ -82,8 +86,9 @@ def section(code: str, record, state) -> None:
     if docs:
         data_table(_table(docs), hide_index=True, width="stretch", key=f"evidence.table.{code}",
                    column_order=board_columns(docs) if board_mode() else None,
-                   column_config={"Uploaded": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-                                  "SHA-256": st.column_config.TextColumn(width="small")})
+                   column_config=on_slide(board_mode(), BOARD_WIDTHS, {
+                       "Uploaded": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+                       "SHA-256": st.column_config.TextColumn(width="small")}))
     else:
         st.caption("No documents attached yet.")
 
