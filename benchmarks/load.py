@@ -720,8 +720,11 @@ class Session:
         """Wait in the page until every condition holds; the wall-clock time (``time.time()``) it did."""
         remaining = self.timeout - (time.time() - started)
         result = await self.page.evaluate(WAIT_JS, {"conds": conds, "timeout": max(0.0, remaining) * 1000})
-        if result["ok"]:
+        if result["ok"] and result["at"] / 1000 - started <= self.timeout:
             return result["at"] / 1000
+        if result["ok"]:  # held, but late: a busy page starts the wait (and fires its timer) seconds after it is asked
+            raise InteractionError("timeout", f"after {self.timeout:.0f} s on {self.page.url}: every condition held "
+                                              f"only {result['at'] / 1000 - started:.1f} s after the action")
         if result["kind"] != "timeout":
             kind = "page not found" if "Page not found" in result["message"] else result["kind"]
             raise InteractionError(kind, f"{self.page.url}: {result['message']}")
