@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -38,4 +39,6 @@ def test_conditions_that_hold_after_the_timeout_are_a_timeout(chromium_path: str
             finally:
                 await browser.close()
 
-    asyncio.run(run())
+    # a thread of its own: the session's sync Playwright (the other browser tests') holds this thread's event loop
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, run()).result()
