@@ -9,6 +9,7 @@ import streamlit as st
 
 from pages import _url
 from pages._data import distinct
+from pages._lazy import form_expander
 from remediation.domain.vocab import AUDIT_PROGRAMMES, MINERALS, REMEDY_TYPES
 from remediation.storage.queries import INVOLVEMENT_FILTERS, LEVEL_FILTERS, PortfolioFilter
 
@@ -37,6 +38,8 @@ def filter_codecs() -> dict[str, _url.Codec]:
     }
 
 
+#: A filter keeps its value on a page that does not draw it (its folded expander closed), whichever page is next.
+PERSIST = "session"
 FILTER_DEFAULTS = {"board": False, "status": "open", "received": ()}  # the rest: [] (every value)
 
 
@@ -93,50 +96,53 @@ def scope_line(flt: PortfolioFilter) -> str:
 def sidebar_filters(applies: bool = True) -> None:
     """The filters every page shares. Each is bound to a URL query parameter of the same name, so a
     copied link reproduces the view. On a page they do not narrow (``applies`` false: an incident, the
-    triage, the policy), they fold away under a label saying so, keeping their values for the next page."""
+    triage, the policy), they fold away under a label saying so, drawn only once opened, keeping their values for
+    the next page: each widget's ``persist_state="session"``, and the address holds them (:func:`seed_filters`)."""
     st.toggle("Board mode", key="board",
               help="Screenshot-ready pages for board reports: no edit controls; victims' counts below the "
                    "small-count threshold shown as '<N'.")
     if applies:
         st.header("Filters", anchor=False)
         _filter_widgets()
-    else:
-        with st.expander("Filters: not used on this page", icon=":material/filter_alt_off:"):
-            st.caption("They narrow the portfolio, the Level 2 plans, the lessons learned, the export and the "
-                       "board pack.")
-            _filter_widgets()
+    else:  # drawn only while open (issue #15): ten multiselects cost every page load a quarter-second of browser CPU
+        with form_expander("Filters: not used on this page", "sidebar_filters",
+                           icon=":material/filter_alt_off:") as drawn:
+            if drawn:
+                st.caption("They narrow the portfolio, the Level 2 plans, the lessons learned, the export and the "
+                           "board pack.")
+                _filter_widgets()
 
 
 def _filter_widgets() -> None:
     # No default= / value= below: seed_filters() has put each value in the session (pages._url)
-    st.segmented_control("Incidents", options=["open", "closed", "all"], key="status", required=True,
-                         format_func=STATUS_LABELS.get)
-    st.multiselect("Mineral", options=list(MINERALS), format_func=MINERALS.get, key="mineral",
+    st.segmented_control("Incidents", options=["open", "closed", "all"], key="status", persist_state=PERSIST,
+                         required=True, format_func=STATUS_LABELS.get)
+    st.multiselect("Mineral", options=list(MINERALS), format_func=MINERALS.get, key="mineral", persist_state=PERSIST,
                    placeholder="All minerals")
-    st.multiselect("Country", options=distinct("country"), key="country",
+    st.multiselect("Country", options=distinct("country"), key="country", persist_state=PERSIST,
                    placeholder="All countries")
     st.multiselect("Audit programme", options=list(AUDIT_PROGRAMMES), format_func=AUDIT_PROGRAMMES.get,
-                   key="programme", placeholder="All programmes")
-    st.multiselect("Smelter/refiner", options=distinct("smelter_refiner"), key="smelter",
+                   key="programme", persist_state=PERSIST, placeholder="All programmes")
+    st.multiselect("Smelter/refiner", options=distinct("smelter_refiner"), key="smelter", persist_state=PERSIST,
                    placeholder="All smelters/refiners")
     st.multiselect("Level of response", options=list(LEVEL_FILTERS), format_func=LEVEL_FILTERS.get,
-                   key="level", placeholder="Any level")
-    st.date_input("Received between", key="received", format="YYYY-MM-DD",
+                   key="level", persist_state=PERSIST, placeholder="Any level")
+    st.date_input("Received between", key="received", persist_state=PERSIST, format="YYYY-MM-DD",
                   help="The date the allegation was received.")
-    st.multiselect("Supplier", options=distinct("supplier"), key="supplier",
+    st.multiselect("Supplier", options=distinct("supplier"), key="supplier", persist_state=PERSIST,
                    placeholder="All suppliers",
                    help="Incidents at a smelter that a declaration of these suppliers lists (their current or an "
                         "earlier one). Only incidents linked to the smelter register can match.")
-    st.multiselect("Product", options=distinct("product"), key="product",
+    st.multiselect("Product", options=distinct("product"), key="product", persist_state=PERSIST,
                    placeholder="All products",
                    help="Incidents at a smelter listed in a supplier's declaration that covers these products. "
                         "A company-wide declaration names no product: choose its supplier instead.")
     st.multiselect("Company involvement", options=list(INVOLVEMENT_FILTERS), format_func=INVOLVEMENT_FILTERS.get,
-                   key="involvement", placeholder="Any involvement",
+                   key="involvement", persist_state=PERSIST, placeholder="Any involvement",
                    help="How the company relates to the harm: caused it (remediate directly), contributed to it, or "
                         "directly linked through a business relationship (use leverage).")
     st.multiselect("Remedy type", options=list(REMEDY_TYPES), format_func=REMEDY_TYPES.get, key="remedy",
-                   placeholder="Any remedy",
+                   persist_state=PERSIST, placeholder="Any remedy",
                    help="Incidents with a plan that provides any of these types of remedy.")
 
 

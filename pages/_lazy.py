@@ -14,7 +14,7 @@ import streamlit as st
 
 
 @contextmanager
-def form_expander(label: str, key: str, *, expanded: bool = False) -> Iterator[bool]:
+def form_expander(label: str, key: str, *, expanded: bool = False, icon: str | None = None) -> Iterator[bool]:
     """An "Add …" expander holding the form ``key``, whose content runs only while it is open (issue #15)::
 
         with form_expander("Add funding", "funding2") as drawn:
@@ -25,7 +25,7 @@ def form_expander(label: str, key: str, *, expanded: bool = False) -> Iterator[b
     fifth of the incident page's warm rerun, in Streamlit's bookkeeping of each widget against the session's keys.
     Opening or closing one reruns the page, as a click on a step tab does. Its state is kept under ``open.{key}``
     (:func:`expander_key`), outside the form's own keys, so a save (which forgets the form's values) leaves it open."""
-    box = st.expander(label, expanded=expanded, key=expander_key(key), on_change="rerun")
+    box = st.expander(label, expanded=expanded, key=expander_key(key), on_change="rerun", icon=icon)
     with box:
         yield bool(box.open)
 

@@ -7,6 +7,7 @@ import json
 from datetime import date, timedelta
 
 import numpy as np
+from conftest import open_form
 
 from remediation.domain.settings import DEFAULT_TIME_FRAMES
 from remediation.domain.workflow import evaluate
@@ -91,6 +92,8 @@ def test_a_link_with_filters_reproduces_the_view(run_app):
 def test_filters_fold_away_where_they_do_not_apply_and_keep_their_values(run_app):
     from pathlib import Path
 
+    from pages._lazy import expander_key
+
     app_dir = Path(__file__).resolve().parents[2]
     at = run_app()
     at.sidebar.multiselect(key="mineral").set_value(["gold"]).run()
@@ -98,9 +101,19 @@ def test_filters_fold_away_where_they_do_not_apply_and_keep_their_values(run_app
     at.switch_page(str(app_dir / "pages/triage.py")).run()
     assert not at.exception
     (folded,) = [e for e in at.sidebar.expander if e.label == "Filters: not used on this page"]
-    assert folded.multiselect(key="mineral").value == ["gold"]  # still there, folded
-    at.switch_page(str(app_dir / "pages/portfolio.py")).run()  # back to the portfolio: the filter still applies
+    assert not folded.multiselect  # folded and not drawn (issue #15: a page load's browser work)…
+    assert at.session_state["mineral"] == ["gold"]  # …yet kept
+    at.run()  # another run of the page: still kept
+    assert at.session_state["mineral"] == ["gold"]
+    at.session_state[expander_key("sidebar_filters")] = True  # opened: drawn, with the value chosen before
+    at.run()
+    (folded,) = [e for e in at.sidebar.expander if e.label == "Filters: not used on this page"]
+    assert folded.multiselect(key="mineral").value == ["gold"]
+    at.session_state[expander_key("sidebar_filters")] = False  # folded again, then back to the portfolio
+    at.run()
+    at.switch_page(str(app_dir / "pages/portfolio.py")).run()  # the filter still applies there
     assert not at.exception and set(at.dataframe[0].value["mineral"]) == {"Gold"}
+    assert at.sidebar.multiselect(key="mineral").value == ["gold"]
 
 
 def test_selecting_a_closed_outcome_lists_its_incidents(run_app):
@@ -114,6 +127,8 @@ def test_selecting_a_closed_outcome_lists_its_incidents(run_app):
 def test_a_shorter_time_frame_flags_more_incidents_overdue(run_app):
     at = run_app()
     before = int(_metrics(at)["Overdue"])
+    assert "frame4" not in [n.key for n in at.number_input]  # drawn only once their expander is opened
+    open_form(at, "time_frames")
     at.number_input(key="frame4").set_value(30)
     next(b for b in at.button if b.proto.form_id == "time_frames").click()
     at.run()
