@@ -24,6 +24,7 @@ from pages._data import (
     work,
 )
 from pages._filters import board_mode, current_filter
+from pages._lazy import form_expander
 from pages._nav import PAGES, ensure_entry_script
 from pages._text import cite, data_table, md, on_slide
 from remediation.domain.settings import DEFAULT_TIME_FRAMES, Settings
@@ -128,7 +129,11 @@ def time_frames_editor() -> None:
     the versions shown when the form was drawn: an admin who saved in between is not overwritten."""
     seen_versions, seen = settings_as_drawn("time_frames.__seen")
     conflict = st.session_state.pop("time_frames_conflict", None)
-    with st.expander("Indicative time frame per step", expanded=conflict is not None):
+    # Open after a refused save: the save came from it, and ``expanded`` stays fixed (a keyed expander whose
+    # ``expanded`` changed would be a new one, folded, and the next save's form would not be drawn).
+    with form_expander("Indicative time frame per step", "time_frames") as drawn:
+        if not drawn:  # its seven inputs only once opened (issue #15: every portfolio view drew them)
+            return
         if conflict:
             st.error(md(conflict), icon=":material/sync_problem:")
         st.caption("UNGP principle 31 asks for a predictable procedure: an indicative time frame for each "

@@ -69,6 +69,7 @@ def test_a_form_still_on_screen_is_refused_too(backend, database_url_factory, ru
 
 
 def _save_time_frames(at, **days: int):
+    open_form(at, "time_frames")  # drawn only once opened (pages._lazy)
     for step, value in days.items():
         at.number_input(key=f"frame{step.removeprefix('step')}").set_value(value)
     return submit(at, "time_frames")
@@ -79,6 +80,8 @@ def test_two_admins_saving_time_frames_the_second_is_told_what_changed(backend, 
     first = run_app(database_url=url, demo="1")
     second = run_app(database_url=url, demo="1")
     assert not first.exception and not second.exception
+    for at in (first, second):
+        open_form(at, "time_frames")  # both admins have the form open before either saves
 
     _save_time_frames(first, step2=45)
     assert not first.exception and not first.error

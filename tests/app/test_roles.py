@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import STEP_TABS, app_test, open_tab
+from conftest import STEP_TABS, app_test, open_form, open_tab
 from streamlit.testing.v1 import AppTest
 
 from pages import _auth, _text
@@ -274,6 +274,10 @@ def test_what_if_assessments_are_recorded_by_editors_under_their_email(app):
 @pytest.mark.parametrize("email", [VIEWER, EDITOR])
 def test_policy_drafts_and_time_frames_are_for_admins_only(app, email):
     assert "draft" not in [f.proto.form_id for f in app(email, page="pages/policy.py").button]
-    assert "time_frames" not in [f.proto.form_id for f in app(email).button]
+    viewer = open_form(app(email), "time_frames")  # as if its expander were opened: it is not there to open
+    assert "time_frames" not in [f.proto.form_id for f in viewer.button]
+    assert "Indicative time frame per step" not in [e.label for e in viewer.expander]
     assert "draft" in [f.proto.form_id for f in app(ADMIN, page="pages/policy.py").button]
-    assert "time_frames" in [f.proto.form_id for f in app(ADMIN).button]
+    admin = app(ADMIN)
+    assert "Indicative time frame per step" in [e.label for e in admin.expander]
+    assert "time_frames" in [f.proto.form_id for f in open_form(admin, "time_frames").button]
