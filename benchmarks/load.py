@@ -11,12 +11,14 @@ Not a test (timings are not deterministic; pytest collects ``tests/`` only). Run
         --servers 2
 
 It starts one ``streamlit run app.py`` on loopback (``--servers 2``: two, on two ports, one after the other,
-sharing the database; session *i* is on server *i* mod 2) (``tests/e2e/helpers.py``) and one headless Chromium
-with a browser context per session, all driven from one asyncio loop (Playwright's async API: one driver
+sharing the database; session *i* is on server *i* mod 2) (``tests/e2e/helpers.py``). The first
+``--browser-sessions`` (4) sessions are pages in one headless Chromium, a browser context each; the others speak
+Streamlit's own websocket protocol without a browser (``SocketSession``: the messages a page sends and receives,
+the same path and checks, nothing drawn). All are driven from one asyncio loop (Playwright's async API: one driver
 process, no threads). A warm-up pass (one session, not counted) gives the server its first runs; then each
 session opens its first page, two at a time (a new context's cold cache costs the browser seconds of CPU,
 which twenty at once on two cores would turn into minutes; not counted, errors are), and for ``--duration``
-seconds every session loops through the path a reviewer takes (session *i* begins at step *i* mod 4, so a
+seconds every session loops through the path a reviewer takes (session *i* begins at step *i* mod 5, so a
 short run with a long think time still measures every step), pausing ``--think`` seconds (0.5-1.5×) after
 each interaction:
 
@@ -53,11 +55,22 @@ crash in the page, an interaction not finished within ``--timeout`` (30 s; the m
 server had finished its run), and tracebacks or ERROR lines in the server's log. The exit status is 1 if
 there was any error. After an error the session starts again from a new page load of ``/``.
 
-The browser stands in for twenty reviewers' own machines but shares this one's two cores with the server,
-so the harness keeps its own cost down: the renderers run at ``--browser-nice`` 10 (they cannot starve the
-server), the pages' CSS animations are off (``--animations`` keeps them), and the default ``--think`` time is
-20 s, a reviewer reading the page. Back to back (``--think 0``) twenty pages need more CPU than two cores
-have and interactions time out in the browser while the server is mostly idle; the table's CPU lines and
+A websocket session's interaction (rows marked *(websocket)*) is timed from the message sent until the run's
+last message (``script_finished``) has arrived, and checked on what the run sent: the expected title and
+elements (the incident's code, the triage answer for the facts, the form the write leads to), no exception
+element, no ``page_not_found``, the run finished within ``--timeout``, the connection open.
+
+Why not twenty browsers: the browser stands in for the reviewers' own machines but shares this one's two cores
+with the server, and drawing Streamlit's pages costs far more CPU than serving them. Measured alone (stop 31): an
+incident deep link costs Chromium's renderer 1.7 s of CPU and the server 0.2-0.4 s; a page of Streamlit's that
+shows only a title still costs the renderer 0.35 s per deep link. Twenty browser sessions at a 20 s think time need
+about 2 s of Chromium CPU per interaction, more than two cores have beside the server, so interactions queued in the
+browser for up to 27 s while the server had finished its runs in under 1 s (``--browser-sessions 20`` still runs
+that). Four browser sessions keep measuring what a reviewer sees, drawing included; the websocket sessions give the
+server the other sixteen reviewers' load. For the browser sessions the harness also keeps its own cost down: the
+renderers run at ``--browser-nice`` 10 (they cannot starve the server), the pages' CSS animations are off
+(``--animations`` keeps them), and the default ``--think`` time is 20 s, a reviewer reading the page. Back to
+back (``--think 0``) even four pages need more CPU than two cores have beside the server; the table's CPU lines and
 a timeout's message (did the server finish its run?) show which side ran out.
 
 It prints a table (p50/p95/max per interaction kind and overall, server p50/p95, completed interactions,
@@ -110,6 +123,9 @@ KINDS = {  # interaction kind → what it is, in the order of the path
     "seen": "the other server shows that write: load the incident there until it has moved on",
     "portfolio load": "load / in a new page (only after an error)",
 }
+#: A websocket session's interactions: the same path, timed until the server has sent the run's last message.
+SOCKET = " (websocket)"
+KINDS.update({kind + SOCKET: "the same, without a browser: until the run's last message" for kind in list(KINDS)})
 #: The form a record step fills in (an incident at Step 1, credibility not decided) and the one the incident
 #: shows once it is recorded.
 RECORD_FORM, NEXT_FORM = "Record credibility", "Record actionability"
@@ -959,6 +975,242 @@ class Session:
             await self.pause(stop_at)
 
 
+class SocketSession(Session):
+    """A session without a browser: it speaks Streamlit's own websocket protocol, the messages a page sends
+    (``BackMsg``: rerun this page with these query parameters and widget values) and receives (``ForwardMsg``:
+    the elements of the run, then ``script_finished``), along the same path as a browser session: a deep link is
+    a new connection (a new Streamlit session), a click in the sidebar a rerun of that page, a changed input or a
+    submitted form a rerun with its widget value. The server does all it does for a page; only the drawing is
+    left out. An interaction is timed from the message sent until the run's last message has arrived, and checked
+    on what the run sent: the expected title and elements, no exception, no ``page_not_found``.
+
+    Why: on this machine twenty Chromium pages need more CPU than the two cores have, whatever the app: a page of
+    Streamlit's that shows one title costs its renderer 0.35 s per deep link (stop 31). A few browser sessions
+    keep measuring what a reviewer sees; the rest give the server the load of twenty reviewers, whose own
+    machines would do their drawing."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.ws = None
+        self.url = ""  # stands in for the page's address in messages
+        self.hashes: dict[str, str] = {}  # url path → page script hash, from the server's navigation message
+        self.widgets: dict[str, str] = {}  # widget key → widget id, from the last run's elements
+        self.marked: list[str] = []  # the triage matrix's row marked "this case" with the default facts
+
+    async def open(self) -> None:  # nothing until the first page
+        return None
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            try:
+                await self.ws.close()
+            except Exception:  # noqa: BLE001 - already gone
+                pass
+            self.ws = None
+
+    async def _problems(self) -> InteractionError | None:  # every run is checked as it arrives (_rerun)
+        return None
+
+    async def measure(self, kind: str, action, results: Results | None = None,
+                      server: int | None = None) -> float | None:
+        return await super().measure(kind if kind.endswith(SOCKET) else kind + SOCKET, action, results, server)
+
+    async def _connect(self, server: int | None = None) -> None:
+        """A new connection: what a page load is, a new Streamlit session."""
+        import websockets
+
+        await self.close()
+        self.on = self.home if server is None else server
+        url = self.servers[self.on].replace("http://", "ws://", 1) + "/_stcore/stream"
+        try:
+            self.ws = await websockets.connect(url, subprotocols=["streamlit"], max_size=None,
+                                               open_timeout=self.timeout)
+        except (OSError, asyncio.TimeoutError, websockets.WebSocketException) as exc:
+            raise InteractionError("connection", f"{url}: {first_line(exc)}") from exc
+
+    async def _rerun(self, started: float, path: str, query: str = "", widgets: dict | None = None,
+                     new: bool = False) -> dict:
+        """Run page ``path`` (its url path; "" the portfolio) with ``query`` and ``widgets`` (key → WidgetState
+        fields), as a page does; what the run drew. ``new``: the first run of a new connection (a page load:
+        addressed by its path, as a deep link is), else a rerun (addressed by the page's script hash, as a click
+        in the sidebar is)."""
+        import websockets
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        self.url = f"{self.servers[self.on]}/{path}" + (f"?{query}" if query else "")
+        msg = BackMsg()
+        state = msg.rerun_script
+        state.query_string = query
+        if new:
+            state.page_name = path
+        else:
+            state.page_script_hash = self.hashes.get(path, "")
+        for key, value in (widgets or {}).items():
+            if key not in self.widgets:
+                raise InteractionError("missing element", f"{self.url}: no widget {key!r} in the last run")
+            state.widget_states.widgets.append(WidgetState(id=self.widgets[key], **value))
+        drawn = {"headings": [], "texts": [], "buttons": [], "charts": 0}
+        widget_ids: dict[str, str] = {}
+        try:
+            await self.ws.send(msg.SerializeToString())
+            while True:
+                remaining = self.timeout - (time.time() - started)
+                if remaining <= 0:
+                    raise InteractionError("timeout", f"after {self.timeout:.0f} s on {self.url}: the run had not "
+                                                      f"finished (no script_finished)")
+                forward = ForwardMsg.FromString(await asyncio.wait_for(self.ws.recv(), remaining))
+                kind = forward.WhichOneof("type")
+                if kind == "new_session":  # a run begins (again, after an st.rerun): what it draws replaces all
+                    self.session_id = forward.new_session.initialize.session_id
+                    drawn = {"headings": [], "texts": [], "buttons": [], "charts": 0}
+                    widget_ids = {}
+                elif kind == "navigation":
+                    self.hashes = {page.url_pathname: page.page_script_hash for page in forward.navigation.app_pages}
+                elif kind == "page_not_found":
+                    raise InteractionError("page not found", f"the server sent page_not_found on {self.url}")
+                elif kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
+                    element = forward.delta.new_element
+                    name = element.WhichOneof("type")
+                    body = getattr(element, name)
+                    if name == "exception":
+                        raise InteractionError("app exception", f"{self.url}: {body.type}: {body.message}"[:1500])
+                    if name == "heading":
+                        drawn["headings"].append(body.body)
+                    elif name in ("markdown", "alert"):
+                        drawn["texts"].append(body.body)
+                    elif name == "button":
+                        drawn["buttons"].append(body.label)
+                    elif name == "plotly_chart":
+                        drawn["charts"] += 1
+                    widget_id = getattr(body, "id", "")
+                    if widget_id.startswith("$$ID-"):  # "$$ID-<hash>-<key>"
+                        widget_ids[widget_id.split("-", 2)[2]] = widget_id
+                elif kind == "script_finished":
+                    status = forward.script_finished
+                    if status == ForwardMsg.FINISHED_EARLY_FOR_RERUN:  # the app reran itself: wait for that run
+                        continue
+                    if status == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
+                        raise InteractionError("app exception", f"{self.url}: the script did not compile")
+                    break
+        except asyncio.TimeoutError as exc:
+            raise InteractionError("timeout", f"after {self.timeout:.0f} s on {self.url}: the run had not "
+                                              "finished (no script_finished)") from exc
+        except websockets.WebSocketException as exc:
+            raise InteractionError("connection", f"websocket closed on {self.url}: {first_line(exc)}") from exc
+        self.widgets = widget_ids
+        return drawn
+
+    @staticmethod
+    def _expect(drawn: dict, url: str, **wanted) -> None:
+        """Each of ``wanted`` (heading=…, text=…, button=…, no_button=…, chart=True) is in what the run drew."""
+        missing = []
+        if "heading" in wanted and not any(wanted["heading"] in h for h in drawn["headings"]):
+            missing.append(f"a heading with {wanted['heading']!r}")
+        for text in wanted.get("texts", ()):
+            if not any(text in t for t in drawn["texts"]):
+                missing.append(f"the text {text!r}")
+        if "button" in wanted and wanted["button"] not in drawn["buttons"]:
+            missing.append(f"the button {wanted['button']!r}")
+        if "no_button" in wanted and wanted["no_button"] in drawn["buttons"]:
+            missing.append(f"no button {wanted['no_button']!r} (it is still there)")
+        if wanted.get("chart") and not drawn["charts"]:
+            missing.append("a chart")
+        if missing:
+            raise InteractionError("missing element", f"{url}: {'; '.join(missing)}")
+
+    async def _page(self, started: float, path: str, query: str = "", server: int | None = None) -> dict:
+        await self._connect(server)
+        return await self._rerun(started, path, query, new=True)
+
+    async def incident(self, started: float) -> float:
+        code = self.rng.choice(self.codes)
+        drawn = await self._page(started, "incident", f"incident={code}")
+        self._expect(drawn, self.url, heading=code)
+        self._expect(drawn, self.url, heading="Level of response")
+        return time.time()
+
+    @staticmethod
+    def _marked(drawn: dict) -> list[str]:
+        """The matrix rows marked as this case."""
+        return [t for t in drawn["texts"] if "this case" in t]
+
+    async def _triage_drawn(self, started: float, drawn: dict) -> float:
+        _, level1 = self.expect_triage["defaults"]
+        self._expect(drawn, self.url, heading="What-if triage", texts=["this case", level1])
+        self.marked = self._marked(drawn)
+        return time.time()
+
+    async def triage(self, started: float) -> float:
+        return await self._triage_drawn(started, await self._rerun(started, "triage"))
+
+    async def triage_load(self, started: float) -> float:
+        return await self._triage_drawn(started, await self._page(started, "triage"))
+
+    async def triage_change(self, started: float) -> float:
+        change = self.rng.choice(["link", "repeated"])
+        _, level1 = self.expect_triage[change]
+        value = {"string_array_value": {"data": ["Current trading"]}} if change == "link" else {"bool_value": True}
+        drawn = await self._rerun(started, "triage", widgets={change: value})
+        self._expect(drawn, self.url, texts=["this case", level1])
+        if self._marked(drawn) == self.marked:
+            raise InteractionError("missing element", f"{self.url}: after changing {change}, the matrix still marks "
+                                                      f"{self.marked}")
+        return time.time()
+
+    async def portfolio(self, started: float) -> float:
+        drawn = await self._rerun(started, "")
+        self._expect(drawn, self.url, heading="Portfolio", chart=True)
+        return time.time()
+
+    async def portfolio_load(self, started: float) -> float:
+        drawn = await self._page(started, "")
+        self._expect(drawn, self.url, heading="Portfolio", chart=True)
+        return time.time()
+
+    async def open_target(self, started: float, code: str) -> float:
+        drawn = await self._page(started, "incident", f"incident={code}")
+        self._expect(drawn, self.url, heading=code, button=RECORD_FORM)
+        return time.time()
+
+    async def record(self, started: float, code: str) -> float:
+        """Submit the credibility form as a page does: its fields' values with the submit button's trigger."""
+        drawn = await self._rerun(started, "incident", f"incident={code}", widgets={
+            "incident": {"string_value": code},
+            "credibility.credible": {"string_value": "Yes"},
+            "credibility.decided_on": {"string_array_value": {"data": [date.today().isoformat()]}},
+            "credibility.__submit": {"trigger_value": True}})
+        self._expect(drawn, self.url, button=NEXT_FORM, no_button=RECORD_FORM)
+        return time.time()
+
+    async def seen(self, started: float, code: str, written: float) -> float:
+        while True:
+            loaded = time.monotonic()
+            drawn = await self._page(started, "incident", f"incident={code}", self.other)
+            if NEXT_FORM in drawn["buttons"]:
+                self.results.lags.append(time.monotonic() - written)
+                return time.time()
+            self._expect(drawn, self.url, button=RECORD_FORM)
+            self.results.stale += 1
+            if loaded - written > self.stale_after:
+                raise InteractionError("stale read", f"{self.url} still shows the {RECORD_FORM} form in a session "
+                                                     f"opened {loaded - written:.1f} s after the write on server "
+                                                     f"{SERVER_NAMES[self.home]}")
+            await asyncio.sleep(max(0.0, written + self.stale_after - time.monotonic()) / 2)
+
+    async def record_step(self) -> bool:
+        if not self.targets:
+            self.results.no_target += 1
+            return True
+        code = self.targets.pop(0)
+        if await self.measure("incident", lambda s: self.open_target(s, code)) is None:
+            return False
+        if await self.measure("record", lambda s: self.record(s, code)) is None:
+            return False
+        written = time.monotonic()
+        return await self.measure("seen", lambda s: self.seen(s, code, written), server=self.other) is not None
+
+
 # --------------------------------------------------------------------------------------------------
 # The run
 # --------------------------------------------------------------------------------------------------
@@ -1007,9 +1259,11 @@ async def drive(args, servers: list[StreamlitServer], codes: list[str], expectat
             # Every session opens the page its first step starts from, two at a time: a new context's cold cache
             # (the app's JavaScript fetched and compiled) costs the browser seconds of CPU, which 20 at once on two
             # cores would turn into minutes. Not counted; errors are. Session i is on server i mod servers.
-            sessions = [Session(i, browser, urls, i % len(servers), codes, expectations, results, args.timeout,
-                                args.think, args.seed, runs_paths, args.animations, targets[i::args.sessions],
-                                args.stale_after)
+            # The first --browser-sessions sessions are browser pages, the rest websocket sessions (SocketSession).
+            sessions = [(Session if i < args.browser_sessions else SocketSession)(
+                            i, browser, urls, i % len(servers), codes, expectations, results, args.timeout,
+                            args.think, args.seed, runs_paths, args.animations, targets[i::args.sessions],
+                            args.stale_after)
                         for i in range(args.sessions)]
             gate = asyncio.Semaphore(2)
             start_results = Results()
@@ -1081,6 +1335,8 @@ def report(args, results: Results, info: dict, meta: dict) -> str:
 
     n_servers = args.servers
     multi = n_servers > 1
+    browsers = min(args.sessions, getattr(args, "browser_sessions", args.sessions))
+    sockets = args.sessions - browsers
     names = SERVER_NAMES[:n_servers]
     errors_by = Counter((kind, server) for kind, _, _, server in results.errors)
     errors_by_kind = Counter(kind for kind, _, _, _ in results.errors)
@@ -1089,7 +1345,7 @@ def report(args, results: Results, info: dict, meta: dict) -> str:
     per_server_times: dict[int, list[float]] = defaultdict(list)
     per_server_server: dict[int, list[float]] = defaultdict(list)
     for kind in KINDS:
-        if kind == "portfolio load" and not results.times.get(kind) and not errors_by_kind.get(kind):
+        if kind.startswith("portfolio load") and not results.times.get(kind) and not errors_by_kind.get(kind):
             continue
         label = f"{kind}: {KINDS[kind]}"
         for k in range(n_servers):
@@ -1123,10 +1379,13 @@ def report(args, results: Results, info: dict, meta: dict) -> str:
         f"{platform.python_version()}, Streamlit {version('streamlit')}, Playwright {version('playwright')}, "
         f"Chromium {info.get('chromium', '?')}.",
         "",
-        f"{where} with {meta['incidents']}; **{args.sessions} "
-        f"concurrent browser sessions** (one headless Chromium, one context each, Playwright's async API"
-        + (f"; session *i* on server {'/'.join(names)} by *i* mod {n_servers}" if multi else "") + ") for "
-        f"{args.duration:.0f} s, their loops started over {ramp_up(args):.0f} s, think time "
+        f"{where} with {meta['incidents']}; **{args.sessions} concurrent sessions: {browsers} in a browser** "
+        f"(one headless Chromium, one context each, Playwright's async API)"
+        + (f" **and {sockets} on the websocket** (Streamlit's own protocol, the messages a page sends and "
+           f"receives, without drawing: rows marked *(websocket)*, timed until the run's last message has arrived)"
+           if sockets else "") + (f" (session *i* on server {'/'.join(names)} by *i* mod {n_servers})" if multi else "")
+        + " for "
+        + f"{args.duration:.0f} s, their loops started over {ramp_up(args):.0f} s, think time "
         f"{args.think:g} s (0.5–1.5×), Chromium's renderers at nice {args.browser_nice}, CSS animations "
         f"{'on' if args.animations else 'off'}. Each session loops: open a "
         f"random incident by deep link, What-if triage from the sidebar, change one of its inputs, back to the "
@@ -1164,7 +1423,7 @@ def report(args, results: Results, info: dict, meta: dict) -> str:
              f"the interactions under way at {args.duration:.0f} s were finished)" if wall else
              "Interactions completed: **0**",
              f"Errors: **{len(results.errors)}**" + (f" (outside the table: {others})" if others else "")]
-    writes = len(results.times.get("record", []))
+    writes = len(results.times.get("record", [])) + len(results.times.get("record" + SOCKET, []))
     if results.lags:
         facts.append(f"Writes: {writes} recorded; each shown on {'the other server' if multi else 'a new session'} "
                      f"{ms(percentile(results.lags, 50))} ms (p50), {ms(max(results.lags))} ms (max) after the "
@@ -1212,9 +1471,11 @@ def report(args, results: Results, info: dict, meta: dict) -> str:
             f"{share(cpu['server'])}, peak {info.get('server_cpu_peak', 0):.2f} of a core over a second; Chromium "
             f"{share(cpu['browser'])}; harness (Python and Playwright's driver) {share(cpu['harness'])}; other work "
             f"on the machine {share(max(0.0, cpu['other']))}")
+        in_browser = sum(len(t) for kind, t in results.times.items() if not kind.endswith(SOCKET))
         if n:
-            facts.append(f"CPU per interaction: server{'s' if multi else ''} {cpu['server'] / n:.2f} s, Chromium "
-                         f"{cpu['browser'] / n:.2f} s")
+            facts.append(f"CPU per interaction: server{'s' if multi else ''} {cpu['server'] / n:.2f} s; Chromium "
+                         + (f"{cpu['browser'] / in_browser:.2f} s per browser interaction" if in_browser else
+                            "(no browser interaction)"))
     if results.probes_404:
         facts.append(f"{results.probes_404} HTTP 404s of Streamlit's base-path probe on deep links "
                      f"(``/incident/_stcore/health``, ``…/host-config``) are expected and not counted")
@@ -1250,7 +1511,11 @@ def write_section(path: Path, section: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, default=20, help="concurrent browser sessions (default 20)")
+    parser.add_argument("--sessions", type=int, default=20, help="concurrent sessions (default 20)")
+    parser.add_argument("--browser-sessions", type=int, default=4,
+                        help="how many of them are browser pages (default 4); the rest speak Streamlit's websocket "
+                             "protocol without a browser. --browser-sessions 20: every session in Chromium, which "
+                             "on two cores runs out of CPU drawing (see SocketSession)")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load (default 60)")
     parser.add_argument("--incidents", type=int, default=10_000,
                         help="incidents generated into a fresh SQLite file (default 10,000)")
@@ -1290,6 +1555,9 @@ def main() -> int:
     args = parser.parse_args()
     if args.sessions < 1 or args.duration <= 0 or args.timeout <= 0:
         parser.error("--sessions, --duration and --timeout must be positive")
+    if not 1 <= args.browser_sessions:
+        parser.error("--browser-sessions must be at least 1 (the warm-up and the first pages are in the browser)")
+    args.browser_sessions = min(args.browser_sessions, args.sessions)
     if args.servers > 1 and not args.database_url:
         parser.error("--servers 2 share one database: give --database-url (PostgreSQL)")
     if args.schema and not (args.database_url or "").startswith("postgresql"):

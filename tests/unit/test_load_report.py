@@ -66,3 +66,22 @@ def test_each_configuration_replaces_only_its_own_section(tmp_path):
     assert "intro" in text and "two servers" in text and "second SQLite" in text
     assert "first SQLite" not in text
     assert text.index("second SQLite") < text.index("two servers")  # replaced in place
+
+
+def test_websocket_sessions_have_rows_of_their_own_and_chromium_cpu_is_per_browser_interaction():
+    from benchmarks.load import SOCKET
+
+    results = _results()
+    for kind, seconds in [("incident" + SOCKET, 0.3), ("record" + SOCKET, 0.6)]:
+        results.times[kind].append(seconds)
+        results.by_server[(0, kind)].append(seconds)
+    args = _args(1)
+    args.browser_sessions = 1
+    cpu = {"wall": 20.0, "capacity": 40.0, "machine": 20.0, "server": 7.0, "browser": 10.0, "harness": 1.0,
+           "other": 0.0}
+    text = report(args, results, {"wall": 20.0, "cpu": cpu}, _meta(1))
+    assert "**4 concurrent sessions: 1 in a browser** " in text and "**and 3 on the websocket**" in text
+    assert _row(text, "incident (websocket):", "1")[1:3] == ["1", "300"]
+    assert "Writes: 2 recorded" in text  # the browser's and the websocket session's
+    # 5 browser interactions of 7: Chromium's 10 s over the 5, the server's 7 s over all 7
+    assert "CPU per interaction: server 1.00 s; Chromium 2.00 s per browser interaction" in text
