@@ -15,7 +15,8 @@ import streamlit as st
 
 @contextmanager
 def form_expander(label: str, key: str, *, expanded: bool = False, icon: str | None = None) -> Iterator[bool]:
-    """An "Add …" expander holding the form ``key``, whose content runs only while it is open (issue #15)::
+    """An expander whose content runs only while it is open (issue #15): an "Add …" form (``key`` is the form's), or
+    the sidebar filters on a page they do not narrow::
 
         with form_expander("Add funding", "funding2") as drawn:
             if drawn:

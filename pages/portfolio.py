@@ -129,8 +129,8 @@ def time_frames_editor() -> None:
     the versions shown when the form was drawn: an admin who saved in between is not overwritten."""
     seen_versions, seen = settings_as_drawn("time_frames.__seen")
     conflict = st.session_state.pop("time_frames_conflict", None)
-    # Open after a refused save: the save came from it, and ``expanded`` stays fixed (a keyed expander whose
-    # ``expanded`` changed would be a new one, folded, and the next save's form would not be drawn).
+    # ``expanded`` is never passed: after a refused save the expander is open already (the save came from it), and
+    # a keyed expander whose ``expanded`` changed would be a new one, folded, and the next save's form not drawn.
     with form_expander("Indicative time frame per step", "time_frames") as drawn:
         if not drawn:  # its seven inputs only once opened (issue #15: every portfolio view drew them)
             return
