@@ -820,8 +820,8 @@ def report(results: dict[tuple[str, int], Measures], targets: list[Target], args
         "30-day margin) against the policy in force, as the policy page calls it; the per-row loop is "
         "`benchmarks/impact_bench.py`'s, once. It is the one computation that reads every open incident, so it "
         "grows with the portfolio by design; it has no target.",
-        "- **Concurrent sessions**: `python benchmarks/load.py` (20 browser sessions against one server) writes "
-        "its own table to `benchmarks/LOAD.md`.",
+        "- **Concurrent sessions**: `python benchmarks/load.py` (20 sessions against one server: 4 in Chromium, 16 on "
+        "the websocket) writes its own table to `benchmarks/LOAD.md`.",
         "",
     ]
     return "\n".join(lines)
