@@ -854,7 +854,7 @@ class Session:
         await form.get_by_role("spinbutton", name="year, Decided on").click(timeout=self.timeout * 1000)
         await self.page.keyboard.type(date.today().strftime("%Y%m%d"))
 
-    async def record(self, started: float) -> float:
+    async def record(self, started: float, code: str) -> float:
         form = self.page.locator("[data-testid='stForm']").filter(has_text=RECORD_FORM)
         await form.get_by_role("button", name=RECORD_FORM).click(timeout=self.timeout * 1000)
         return await self._until(started, [
@@ -880,30 +880,41 @@ class Session:
             if fresh:
                 self.results.lags.append(time.monotonic() - written)
                 return at
-            self.results.stale += 1
-            if loaded - written > self.stale_after:
-                raise InteractionError("stale read", f"{self.page.url} still shows the {RECORD_FORM} form in a page "
-                                                     f"loaded {loaded - written:.1f} s after the write on server "
-                                                     f"{SERVER_NAMES[self.home]}")
-            await asyncio.sleep(max(0.0, written + self.stale_after - time.monotonic()) / 2)
+            await asyncio.sleep(self._stale(self.page.url, loaded, written))
 
-    async def record_step(self) -> bool:
-        """Open a target, fill, record, and check the other server; False after an error (recorded)."""
+    def _stale(self, where: str, loaded: float, written: float) -> float:
+        """A load at ``loaded`` still showed the form the write at ``written`` replaced: counted, and a stale read
+        once the write was older than ``stale_after`` then; else the seconds to wait before loading again."""
+        self.results.stale += 1
+        if loaded - written > self.stale_after:
+            raise InteractionError("stale read", f"{where} still shows the {RECORD_FORM} form, loaded "
+                                                 f"{loaded - written:.1f} s after the write on server "
+                                                 f"{SERVER_NAMES[self.home]}")
+        return max(0.0, written + self.stale_after - time.monotonic()) / 2
+
+    async def fill(self) -> bool:
+        """Fill the credibility form in (not timed: the user typing); False after an error (recorded)."""
         from playwright.async_api import Error as PlaywrightError
 
-        if not self.targets:
-            self.results.no_target += 1
-            return True
-        code = self.targets.pop(0)
-        if await self.measure("incident", lambda s: self.open_target(s, code)) is None:
-            return False
         try:
             await asyncio.wait_for(self.fill_credibility(), timeout=self.timeout + 15)
         except (PlaywrightError, asyncio.TimeoutError) as exc:
             self.results.error("record", "browser", f"session {self.number} filling the form on {self.page.url}: "
                                                     f"{first_line(exc)}", self.on)
             return False
-        if await self.measure("record", self.record) is None:
+        return True
+
+    async def record_step(self) -> bool:
+        """Open a target, fill, record, and check the other server; False after an error (recorded)."""
+        if not self.targets:
+            self.results.no_target += 1
+            return True
+        code = self.targets.pop(0)
+        if await self.measure("incident", lambda s: self.open_target(s, code)) is None:
+            return False
+        if not await self.fill():
+            return False
+        if await self.measure("record", lambda s: self.record(s, code)) is None:
             return False
         written = time.monotonic()
         return await self.measure("seen", lambda s: self.seen(s, code, written), server=self.other) is not None
@@ -1191,24 +1202,10 @@ class SocketSession(Session):
                 self.results.lags.append(time.monotonic() - written)
                 return time.time()
             self._expect(drawn, self.url, button=RECORD_FORM)
-            self.results.stale += 1
-            if loaded - written > self.stale_after:
-                raise InteractionError("stale read", f"{self.url} still shows the {RECORD_FORM} form in a session "
-                                                     f"opened {loaded - written:.1f} s after the write on server "
-                                                     f"{SERVER_NAMES[self.home]}")
-            await asyncio.sleep(max(0.0, written + self.stale_after - time.monotonic()) / 2)
+            await asyncio.sleep(self._stale(self.url, loaded, written))
 
-    async def record_step(self) -> bool:
-        if not self.targets:
-            self.results.no_target += 1
-            return True
-        code = self.targets.pop(0)
-        if await self.measure("incident", lambda s: self.open_target(s, code)) is None:
-            return False
-        if await self.measure("record", lambda s: self.record(s, code)) is None:
-            return False
-        written = time.monotonic()
-        return await self.measure("seen", lambda s: self.seen(s, code, written), server=self.other) is not None
+    async def fill(self) -> bool:  # the form's values go with the submit (record)
+        return True
 
 
 # --------------------------------------------------------------------------------------------------
