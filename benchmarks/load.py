@@ -1061,21 +1061,16 @@ class SocketSession(Session):
             if key not in self.widgets:
                 raise InteractionError("missing element", f"{self.url}: no widget {key!r} in the last run")
             state.widget_states.widgets.append(WidgetState(id=self.widgets[key], **value))
-        drawn = {"headings": [], "texts": [], "buttons": [], "charts": 0}
-        widget_ids: dict[str, str] = {}
+        drawn, widget_ids = self._nothing_drawn(), {}
         try:
             await self.ws.send(msg.SerializeToString())
             while True:
                 remaining = self.timeout - (time.time() - started)
-                if remaining <= 0:
-                    raise InteractionError("timeout", f"after {self.timeout:.0f} s on {self.url}: the run had not "
-                                                      f"finished (no script_finished)")
-                forward = ForwardMsg.FromString(await asyncio.wait_for(self.ws.recv(), remaining))
+                forward = ForwardMsg.FromString(await asyncio.wait_for(self.ws.recv(), max(0.0, remaining)))
                 kind = forward.WhichOneof("type")
                 if kind == "new_session":  # a run begins (again, after an st.rerun): what it draws replaces all
                     self.session_id = forward.new_session.initialize.session_id
-                    drawn = {"headings": [], "texts": [], "buttons": [], "charts": 0}
-                    widget_ids = {}
+                    drawn, widget_ids = self._nothing_drawn(), {}
                 elif kind == "navigation":
                     self.hashes = {page.url_pathname: page.page_script_hash for page in forward.navigation.app_pages}
                 elif kind == "page_not_found":
@@ -1113,11 +1108,16 @@ class SocketSession(Session):
         return drawn
 
     @staticmethod
+    def _nothing_drawn() -> dict:
+        return {"headings": [], "texts": [], "buttons": [], "charts": 0}
+
+    @staticmethod
     def _expect(drawn: dict, url: str, **wanted) -> None:
-        """Each of ``wanted`` (heading=…, text=…, button=…, no_button=…, chart=True) is in what the run drew."""
+        """Each of ``wanted`` (headings=[…], texts=[…], button=…, no_button=…, chart=True) is in what the run drew."""
         missing = []
-        if "heading" in wanted and not any(wanted["heading"] in h for h in drawn["headings"]):
-            missing.append(f"a heading with {wanted['heading']!r}")
+        for heading in wanted.get("headings", ()):
+            if not any(heading in h for h in drawn["headings"]):
+                missing.append(f"a heading with {heading!r}")
         for text in wanted.get("texts", ()):
             if not any(text in t for t in drawn["texts"]):
                 missing.append(f"the text {text!r}")
@@ -1137,8 +1137,7 @@ class SocketSession(Session):
     async def incident(self, started: float) -> float:
         code = self.rng.choice(self.codes)
         drawn = await self._page(started, "incident", f"incident={code}")
-        self._expect(drawn, self.url, heading=code)
-        self._expect(drawn, self.url, heading="Level of response")
+        self._expect(drawn, self.url, headings=[code, "Level of response"])
         return time.time()
 
     @staticmethod
@@ -1146,17 +1145,17 @@ class SocketSession(Session):
         """The matrix rows marked as this case."""
         return [t for t in drawn["texts"] if "this case" in t]
 
-    async def _triage_drawn(self, started: float, drawn: dict) -> float:
+    def _triage_drawn(self, drawn: dict) -> float:
         _, level1 = self.expect_triage["defaults"]
-        self._expect(drawn, self.url, heading="What-if triage", texts=["this case", level1])
+        self._expect(drawn, self.url, headings=["What-if triage"], texts=["this case", level1])
         self.marked = self._marked(drawn)
         return time.time()
 
     async def triage(self, started: float) -> float:
-        return await self._triage_drawn(started, await self._rerun(started, "triage"))
+        return self._triage_drawn(await self._rerun(started, "triage"))
 
     async def triage_load(self, started: float) -> float:
-        return await self._triage_drawn(started, await self._page(started, "triage"))
+        return self._triage_drawn(await self._page(started, "triage"))
 
     async def triage_change(self, started: float) -> float:
         change = self.rng.choice(["link", "repeated"])
@@ -1171,17 +1170,17 @@ class SocketSession(Session):
 
     async def portfolio(self, started: float) -> float:
         drawn = await self._rerun(started, "")
-        self._expect(drawn, self.url, heading="Portfolio", chart=True)
+        self._expect(drawn, self.url, headings=["Portfolio"], chart=True)
         return time.time()
 
     async def portfolio_load(self, started: float) -> float:
         drawn = await self._page(started, "")
-        self._expect(drawn, self.url, heading="Portfolio", chart=True)
+        self._expect(drawn, self.url, headings=["Portfolio"], chart=True)
         return time.time()
 
     async def open_target(self, started: float, code: str) -> float:
         drawn = await self._page(started, "incident", f"incident={code}")
-        self._expect(drawn, self.url, heading=code, button=RECORD_FORM)
+        self._expect(drawn, self.url, headings=[code], button=RECORD_FORM)
         return time.time()
 
     async def record(self, started: float, code: str) -> float:
